@@ -1,0 +1,20 @@
+package dev.baton.core.placement;
+
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.ServiceSettings;
+import java.util.Objects;
+
+/**
+ * A service as the placement function sees it.
+ *
+ * @param owner the node whose ownership is valid now (its session alive), or null
+ * @param previousOwner the last node that owned it, alive or not, or null; placement prefers
+ *     nodes near it
+ */
+public record ServiceView(ServiceName name, NodeName owner, NodeName previousOwner, ServiceSettings settings) {
+  public ServiceView {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(settings, "settings");
+  }
+}

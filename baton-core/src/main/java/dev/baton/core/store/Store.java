@@ -1,0 +1,108 @@
+package dev.baton.core.store;
+
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The coordination store of one group: the only state the nodes share.
+ *
+ * <p>Every method is atomic, may be called from any thread, and either completes within the
+ * store's call timeout or throws {@link StoreException} (the outcome of a write is then unknown).
+ * Time that decides a lease is the store's own (a database clock, a ZooKeeper session), never a
+ * node's wall clock. A store with no clock of its own returns false from {@link #judgesLeases()}
+ * and leaves liveness to the observed-time rule: a reader judges a session dead once its
+ * {@link NodeRecord#renewals()} counter has not moved for a full lease on the reader's monotonic
+ * clock, and names what it saw ({@link Observed}) in its claim.
+ *
+ * <p>Implementations are found by URL scheme through {@link StoreProvider}. Every implementation
+ * passes the store TCK ({@code baton-store-tck}).
+ */
+public interface Store extends AutoCloseable {
+
+  /**
+   * Whether {@link NodeRecord#state()} reflects lease expiry by the store's own clock. When false,
+   * open sessions always read {@link SessionState#LIVE}.
+   */
+  boolean judgesLeases();
+
+  /**
+   * Opens a new session for {@code node} and publishes its providers. Atomic: the node's record
+   * is replaced only if its current session is absent, closed, expired, or equal to
+   * {@code replacing} with that renewal count (a session the caller has observed dead; any
+   * ownership it held becomes claimable).
+   *
+   * @throws dev.baton.core.ConflictException if another session of this node name is open and
+   *     was not named in {@code replacing}: another agent runs with the same name
+   */
+  SessionId openSession(NodeInfo node, Map<ServiceName, ProviderStatus> providers, Observed replacing);
+
+  /**
+   * Renews {@code session} and returns its new renewal counter. Callers measure their fence
+   * deadline from the moment they <em>sent</em> the last renewal that returned normally.
+   *
+   * @throws SessionLostException if the session is not the node's open session any more
+   *     (closed, replaced, expired by the store clock, or ended by a claim over it)
+   */
+  long renew(SessionId session);
+
+  /**
+   * Closes {@code session} and releases every ownership it holds, making them claimable at
+   * once. Closing a session that is already closed or lost does nothing.
+   */
+  void closeSession(SessionId session);
+
+  /**
+   * Replaces the provider states that {@code session}'s node publishes on the whiteboard.
+   *
+   * @throws SessionLostException if the session is not the node's open session
+   */
+  void publishProviders(SessionId session, Map<ServiceName, ProviderStatus> providers);
+
+  /** One consistent read of nodes, ownerships and settings. */
+  Snapshot snapshot();
+
+  /**
+   * Compare-and-set on a service's ownership. Granted, with the epoch raised by one, only when
+   * the service's epoch equals {@link ClaimRequest#expectedEpoch()}, the claimant's session is
+   * open, and the service is unowned (never claimed or released), or its owner's session is
+   * closed, replaced or expired, or the request names the owner's session with its current
+   * renewal counter ({@link ClaimRequest#deadOwner()}) and, for a store that judges leases, the
+   * store's clock also says that lease has passed. A grant over a named dead owner also ends
+   * that session ({@link SessionState#EXPIRED}): its later renewals fail, so an owner that wakes
+   * up late learns it lost everything. Of any number of concurrent claims on one epoch, at most
+   * one is granted.
+   */
+  ClaimResult claim(ClaimRequest request);
+
+  /**
+   * Releases {@code service} if it is owned by {@code session} at {@code epoch}; the epoch stays,
+   * the last owner's name stays for placement. Returns false (and changes nothing) otherwise.
+   */
+  boolean release(ServiceName service, SessionId session, long epoch);
+
+  /** Replaces one service's operator settings. */
+  void putServiceSettings(ServiceName service, ServiceSettings settings);
+
+  /** Replaces one node's operator settings. */
+  void putNodeSettings(NodeName node, NodeSettings settings);
+
+  /** Appends an event and returns its sequence number, larger than any before it. */
+  long appendEvent(EventDraft event);
+
+  /** Events with a sequence number above {@code afterSeq}, oldest first, at most {@code limit}. */
+  List<Event> events(long afterSeq, int limit);
+
+  /**
+   * Calls {@code listener} (on a store thread; keep it short) soon after any change other than a
+   * renewal: sessions opened or closed, providers published, claims, releases, settings. It may
+   * also be called when nothing changed. Renewals are not announced: readers observe them on
+   * their own schedule. Closing the returned handle stops the calls.
+   */
+  AutoCloseable watch(Runnable listener);
+
+  /** Releases the store's resources. Does not close sessions. */
+  @Override
+  void close();
+}
