@@ -1,0 +1,243 @@
+package dev.baton.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.ServiceConfig;
+import dev.baton.api.ActiveResponse;
+import dev.baton.api.ServiceStatus;
+import dev.baton.api.StatusResponse;
+import dev.baton.core.BatonException;
+import dev.baton.core.MonotonicClock;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreException;
+import dev.baton.core.store.StoreOptions;
+import dev.baton.core.store.Stores;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Baton node: opens its session in the group's store, keeps it alive, places, claims, runs and
+ * hands over services, and serves the HTTP API. A library object with an explicit lifecycle
+ * ({@code NEW -> STARTING -> RUNNING -> STOPPING -> STOPPED}); it never exits the JVM.
+ *
+ * <p>Shutdown order ({@link #stop()}): stop reconciling, stop the services (SIGTERM, SIGKILL after
+ * their stop-timeout), close the session (which releases their ownership, so peers take over at
+ * once), stop the HTTP API, close the store. Thread-safe.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED }
+
+  private final AgentConfig config;
+  private final MonotonicClock clock;
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final String tag;
+
+  private Store store;
+  private HttpApi http;
+  private String apiAddress;
+  private EventLog events;
+  private Supervisor supervisor;
+  private SessionKeeper keeper;
+  private volatile Reconciler reconciler;
+  private AutoCloseable watch;
+
+  public Agent(AgentConfig config) {
+    this(config, MonotonicClock.SYSTEM);
+  }
+
+  public Agent(AgentConfig config, MonotonicClock clock) {
+    this.config = config;
+    this.clock = clock;
+    this.tag = "[group=" + config.group() + " node=" + config.node() + "]";
+  }
+
+  /**
+   * Joins the group and starts serving. Returns once the session is open and the API listens.
+   *
+   * @throws BatonException when the node cannot start (the message says why); nothing is left
+   *     running then
+   * @throws IllegalStateException when called more than once
+   */
+  public void start() {
+    if (!state.compareAndSet(State.NEW, State.STARTING)) {
+      throw new IllegalStateException("an agent can be started only once; it is " + state.get());
+    }
+    try {
+      Files.createDirectories(config.stateDir().resolve("logs"));
+    } catch (IOException e) {
+      state.set(State.STOPPED);
+      stopped.countDown();
+      throw new BatonException("cannot create state-dir " + config.stateDir() + ": " + e, e);
+    }
+    try {
+      store = Stores.open(new StoreOptions(config.store(), config.group(), config.timing().heartbeat(),
+          config.timing().lease(), config.timing().storeCallTimeout(), config.storePasswordFile()));
+      http = HttpApi.start(config.api(), this, new ObjectMapper());
+      apiAddress = config.api().host() + ":" + http.port();
+      events = new EventLog(store, config.node());
+      supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
+          config.stateDir(), exit -> reconciler.exited(exit));
+      keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress),
+          config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
+      reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
+      keeper.open(config.timing().lease().multipliedBy(3));
+      keeper.start();
+      reconciler.start();
+      watch = store.watch(reconciler::request);
+      state.set(State.RUNNING);
+      LOG.info("{} running: {} service(s), API on http://{}, store {}", tag, config.services().size(), apiAddress,
+          config.store());
+    } catch (RuntimeException e) {
+      shutdown(false);
+      throw e;
+    }
+  }
+
+  /** Stops gracefully and waits until it is done. Idempotent. */
+  public void stop() {
+    if (state.compareAndSet(State.RUNNING, State.STOPPING) || state.compareAndSet(State.STARTING, State.STOPPING)) {
+      shutdown(true);
+    }
+    awaitStopped();
+  }
+
+  /** Starts a graceful stop on another thread and returns at once. */
+  public void requestStop() {
+    Thread t = new Thread(this::stop, "baton-stop-" + config.node());
+    t.setDaemon(false);
+    t.start();
+  }
+
+  /** Blocks until the agent has stopped. */
+  public void awaitStopped() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public State state() {
+    return state.get();
+  }
+
+  /** The address the API listens on, {@code host:port}; known once started. */
+  public String apiAddress() {
+    return apiAddress;
+  }
+
+  public String nodeName() {
+    return config.node().value();
+  }
+
+  StatusResponse status() {
+    return Whiteboard.status(config.group().value(), config.node(), currentView(), reconciler.localStates());
+  }
+
+  ServiceStatus service(String name) {
+    ServiceName s = ServiceName.of(name);
+    return Whiteboard.find(s, config.node(), currentView(), reconciler.localStates())
+        .orElseThrow(() -> new HttpApi.NotFoundException("no service \"" + name + "\" in group " + config.group()));
+  }
+
+  ActiveResponse active(String name) {
+    ServiceName s = ServiceName.of(name);
+    service(name);
+    return supervisor.running(s)
+        .filter(r -> !r.stopping && r.epoch == currentView().snapshot().ownership(s).epoch())
+        .map(r -> new ActiveResponse(name, nodeName(), true, r.epoch))
+        .orElse(new ActiveResponse(name, nodeName(), false, null));
+  }
+
+  private View currentView() {
+    Reconciler r = reconciler;
+    View v = r == null ? null : r.view();
+    if (v == null) {
+      throw new StoreException("node " + config.node() + " has not read the store yet; try again shortly");
+    }
+    return v;
+  }
+
+  private void shutdown(boolean graceful) {
+    LOG.info("{} stopping", tag);
+    closeQuietly(watch);
+    closeQuietly(reconciler);
+    if (supervisor != null) {
+      Duration longest = config.services().values().stream().map(ServiceConfig::stopTimeout)
+          .max(Comparator.naturalOrder()).orElse(Duration.ZERO);
+      supervisor.stopAll(longest);
+      if (!supervisor.awaitAllGone(longest.plusSeconds(2))) {
+        LOG.warn("{} services still running after their stop-timeout; killing them", tag);
+        supervisor.killAll("agent stopping");
+        supervisor.awaitAllGone(Duration.ofSeconds(2));
+      }
+    }
+    if (keeper != null) {
+      try {
+        keeper.closeSession();
+      } catch (RuntimeException e) {
+        LOG.warn("{} could not close the session ({}); peers take over once its lease passes", tag, e.getMessage());
+      }
+      keeper.close();
+    }
+    closeQuietly(events);
+    closeQuietly(http);
+    closeQuietly(supervisor);
+    closeQuietly(store);
+    state.set(State.STOPPED);
+    stopped.countDown();
+    LOG.info("{} stopped{}", tag, graceful ? "" : " (start failed)");
+  }
+
+  private void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("{} error while closing {}: {}", tag, c.getClass().getSimpleName(), e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private final class KeeperListener implements SessionKeeper.Listener {
+    @Override
+    public void sessionOpened(SessionId session) {
+      events.append("node.joined", null, null, "session " + session + ", api " + apiAddress);
+      Reconciler r = reconciler;
+      if (r != null) {
+        r.request();
+      }
+    }
+
+    @Override
+    public void terminate(SessionId session, String why) {
+      supervisor.stopAll(config.timing().killAfter().minus(config.timing().terminateAfter()));
+    }
+
+    @Override
+    public void kill(SessionId session, String why) {
+      supervisor.killAll("fenced: " + why);
+      events.append("node.fenced", null, null, why);
+      reconciler.request();
+    }
+  }
+}

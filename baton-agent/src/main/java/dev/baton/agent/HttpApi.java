@@ -1,0 +1,104 @@
+package dev.baton.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.config.ApiListen;
+import dev.baton.api.ErrorResponse;
+import dev.baton.core.BatonException;
+import dev.baton.core.ConflictException;
+import dev.baton.core.InvalidInputException;
+import dev.baton.core.store.StoreException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's HTTP API under {@code /v1}. Errors are mapped to status codes in one place: bad input
+ * 400, unknown resources 404, conflicts 409, store trouble 503; every error body is
+ * {@code {"error": "..."}}. A bad request never changes state and never stops the agent.
+ */
+final class HttpApi implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+
+  /** Thrown by handlers for a resource that does not exist. */
+  static final class NotFoundException extends BatonException {
+    NotFoundException(String message) {
+      super(message);
+    }
+  }
+
+  private final Javalin app;
+
+  private HttpApi(Javalin app) {
+    this.app = app;
+  }
+
+  static HttpApi start(ApiListen listen, Agent agent, ObjectMapper json) {
+    Javalin app = Javalin.create(cfg -> {
+      cfg.showJavalinBanner = false;
+      cfg.useVirtualThreads = false;
+      cfg.jsonMapper(new JavalinJackson(json, false));
+      QueuedThreadPool pool = new QueuedThreadPool(8, 2, 60_000);
+      pool.setName("baton-http-" + agent.nodeName());
+      pool.setDaemon(true);
+      cfg.jetty.threadPool = pool;
+    });
+    app.get("/v1/status", ctx -> ctx.json(agent.status()));
+    app.get("/v1/services/{name}", ctx -> ctx.json(agent.service(ctx.pathParam("name"))));
+    app.get("/v1/services/{name}/active", ctx -> {
+      var active = agent.active(ctx.pathParam("name"));
+      ctx.status(active.active() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(active);
+    });
+    app.post("/v1/stop", ctx -> {
+      agent.requestStop();
+      ctx.status(HttpStatus.ACCEPTED).json(java.util.Map.of("stopping", agent.nodeName()));
+    });
+    app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+    app.exception(NotFoundException.class, (e, ctx) -> error(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
+    app.exception(ConflictException.class, (e, ctx) -> error(ctx, HttpStatus.CONFLICT, e.getMessage()));
+    app.exception(StoreException.class, (e, ctx) -> error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage()));
+    app.exception(Exception.class, (e, ctx) -> {
+      LOG.error("[node={}] {} {} failed", agent.nodeName(), ctx.method(), ctx.path(), e);
+      error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+    });
+    app.error(HttpStatus.NOT_FOUND, ctx -> {
+      if (ctx.result() == null) {
+        error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + ctx.path()
+            + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, POST /v1/stop");
+      }
+    });
+    app.error(HttpStatus.METHOD_NOT_ALLOWED, ctx -> error(ctx, HttpStatus.METHOD_NOT_ALLOWED,
+        ctx.method() + " is not allowed on " + ctx.path()));
+    try {
+      app.start(listen.host(), listen.port());
+    } catch (RuntimeException e) {
+      app.stop();
+      throw new BatonException("cannot listen on api.listen " + listen + ": " + rootMessage(e)
+          + "; is another agent using this address? Set a free address in api.listen", e);
+    }
+    return new HttpApi(app);
+  }
+
+  private static void error(Context ctx, HttpStatus status, String message) {
+    ctx.status(status).json(new ErrorResponse(message));
+  }
+
+  private static String rootMessage(Throwable e) {
+    while (e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e.getMessage();
+  }
+
+  int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

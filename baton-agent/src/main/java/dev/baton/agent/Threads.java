@@ -1,0 +1,18 @@
+package dev.baton.agent;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Named daemon threads: one scheduler per duty, recognisable in a thread dump. */
+final class Threads {
+  private Threads() {}
+
+  static ThreadFactory named(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, n.getAndIncrement() == 0 ? name : name + "-" + n.get());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,66 @@
+package dev.baton.agent;
+
+import dev.baton.api.NodeStatus;
+import dev.baton.api.ProviderEntry;
+import dev.baton.api.ServiceStatus;
+import dev.baton.api.StatusResponse;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.NodeRecord;
+import dev.baton.core.store.ProviderStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/** Turns the reconciler's latest view into the {@code /v1} shapes. Pure. */
+final class Whiteboard {
+  private Whiteboard() {}
+
+  static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+    List<NodeStatus> nodes = new ArrayList<>();
+    for (NodeRecord n : view.snapshot().nodes()) {
+      nodes.add(new NodeStatus(n.info().name().value(), n.info().location().toString(),
+          view.nodeStates().getOrDefault(n.info().name(), "alive"), n.info().api()));
+    }
+    nodes.sort((a, b) -> a.name().compareTo(b.name()));
+    TreeSet<ServiceName> names = new TreeSet<>(view.snapshot().ownerships().keySet());
+    view.snapshot().nodes().forEach(n -> names.addAll(n.providers().keySet()));
+    names.addAll(local.keySet());
+    List<ServiceStatus> services = new ArrayList<>();
+    for (ServiceName s : names) {
+      services.add(service(s, self, view, local));
+    }
+    return new StatusResponse(group, self.value(), nodes, services);
+  }
+
+  static Optional<ServiceStatus> find(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+    boolean known = view.snapshot().ownerships().containsKey(s) || local.containsKey(s)
+        || view.snapshot().nodes().stream().anyMatch(n -> n.providers().containsKey(s));
+    return known ? Optional.of(service(s, self, view, local)) : Optional.empty();
+  }
+
+  private static ServiceStatus service(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+    List<ProviderEntry> providers = new ArrayList<>();
+    for (NodeRecord n : view.snapshot().nodes()) {
+      NodeName name = n.info().name();
+      ProviderStatus p = name.equals(self) ? local.get(s) : n.providers().get(s);
+      if (p == null) {
+        continue;
+      }
+      String nodeState = view.nodeStates().getOrDefault(name, "alive");
+      boolean running = p.state() == dev.baton.core.store.ProviderState.PROVIDING
+          || p.state() == dev.baton.core.store.ProviderState.STOPPING;
+      if (nodeState.equals("lost") || nodeState.equals("left") || (nodeState.equals("drained") && !running)) {
+        providers.add(new ProviderEntry(name.value(), "unavailable", "node " + nodeState));
+      } else {
+        providers.add(new ProviderEntry(name.value(), p.state().wireName(), p.reason()));
+      }
+    }
+    providers.sort((a, b) -> a.node().compareTo(b.node()));
+    NodeName owner = view.validOwners().get(s);
+    return new ServiceStatus(s.value(), owner == null ? null : owner.value(),
+        view.snapshot().ownership(s).epoch(), providers);
+  }
+}

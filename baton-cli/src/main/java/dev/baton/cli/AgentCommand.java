@@ -1,0 +1,38 @@
+package dev.baton.cli;
+
+import dev.baton.agent.Agent;
+import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.ConfigException;
+import dev.baton.agent.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "agent", mixinStandardHelpOptions = true,
+    description = {"Run this node's agent: join the group, heartbeat, and provide services.",
+        "SIGTERM, Ctrl-C or `baton stop` hand its services over gracefully and exit 0."})
+final class AgentCommand implements Callable<Integer> {
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the node's YAML config")
+  Path config;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    AgentConfig cfg;
+    try {
+      cfg = ConfigLoader.load(config);
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("baton: refusing to start with an invalid config:\n" + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    Agent agent = new Agent(cfg);
+    Signals.onTerminate(agent::requestStop);
+    agent.start();
+    agent.awaitStopped();
+    return ExitCodes.OK;
+  }
+}

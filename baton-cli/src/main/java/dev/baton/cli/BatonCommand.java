@@ -1,0 +1,17 @@
+package dev.baton.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "baton",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = {
+        "Keeps each service running on exactly one server of a group, and moves it when that server fails.",
+        ""},
+    subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class,
+        DemoCommand.class, picocli.CommandLine.HelpCommand.class},
+    footer = {"",
+        "Start here: baton demo          (a 3-node group on this machine)",
+        "Operator commands talk to an agent's HTTP API: --api URL, else $BATON_API, else http://127.0.0.1:7070.",
+        "Exit codes: 0 ok, 1 failed, 2 bad input, 3 agent unreachable, 4 conflict."})
+final class BatonCommand {}

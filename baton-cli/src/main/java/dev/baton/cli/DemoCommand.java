@@ -1,0 +1,306 @@
+package dev.baton.cli;
+
+import dev.baton.api.ServiceStatus;
+import dev.baton.api.StatusResponse;
+import dev.baton.core.BatonException;
+import dev.baton.core.Durations;
+import dev.baton.core.InvalidInputException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"Start a group of agents on this machine sharing a fresh SQLite file, with a sample service that",
+        "prints its node and epoch every second, and show the live whiteboard. With --chaos, kill the owner",
+        "with SIGKILL every 15 seconds and restart it, to watch failovers. Ctrl-C stops everything."})
+final class DemoCommand implements Callable<Integer> {
+  static final String SERVICE = "hello";
+
+  @Option(names = "--nodes", defaultValue = "3", description = "number of agents, 2 to 9 (default: ${DEFAULT-VALUE})")
+  int nodes;
+
+  @Option(names = "--chaos", description = "kill the owner's agent with SIGKILL every --chaos-every, then restart it")
+  boolean chaos;
+
+  @Option(names = "--chaos-every", defaultValue = "15s", paramLabel = "DURATION",
+      description = "time between two kills with --chaos (default: ${DEFAULT-VALUE})")
+  String chaosEvery;
+
+  @Option(names = "--duration", paramLabel = "DURATION",
+      description = "stop by itself after this long (default: run until Ctrl-C)")
+  String duration;
+
+  @Option(names = "--dir", paramLabel = "DIR", description = "where to put the group's files (default: a new temp dir)")
+  Path dir;
+
+  @Option(names = "--keep", description = "keep the demo's files (configs, database, logs) after it stops")
+  boolean keep;
+
+  @Spec CommandSpec spec;
+
+  private final List<DemoNode> group = new ArrayList<>();
+  private final Deque<String> history = new ArrayDeque<>();
+  private volatile boolean stopRequested;
+
+  @Override
+  public Integer call() throws Exception {
+    if (nodes < 2 || nodes > 9) {
+      throw new InvalidInputException("--nodes " + nodes + " is out of range; expected 2 to 9");
+    }
+    long chaosMillis = Durations.parse(chaosEvery).toMillis();
+    long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + Durations.parse(duration).toNanos();
+    PrintWriter out = spec.commandLine().getOut();
+    Path home = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("baton-demo-");
+    Signals.onTerminate(() -> stopRequested = true);
+    boolean tty = System.console() != null;
+    try {
+      setUp(home);
+      out.println("Baton demo: " + nodes + " agents in " + home + ", sharing " + home.resolve("group.db"));
+      out.println("Starting the agents (their logs: " + home + "/node-*/agent.log)...");
+      out.flush();
+      for (DemoNode n : group) {
+        n.start();
+      }
+      long nextKill = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(chaosMillis);
+      String lastPrinted = "";
+      while (!stopRequested && System.nanoTime() < end) {
+        Optional<StatusResponse> status = status();
+        if (chaos) {
+          nextKill = chaosStep(status, nextKill, chaosMillis);
+        }
+        String screen = render(home, status, chaos ? nextKill : -1);
+        if (tty) {
+          out.print("\033[H\033[2J" + screen);
+        } else if (!summary(status).equals(lastPrinted)) {
+          lastPrinted = summary(status);
+          out.print(LocalTime.now().withNano(0) + "\n" + screen + "\n");
+        }
+        out.flush();
+        Thread.sleep(1000);
+      }
+    } finally {
+      out.println("\nStopping the agents...");
+      out.flush();
+      for (DemoNode n : group) {
+        n.stop();
+      }
+      if (keep) {
+        out.println("Stopped. Files kept in " + home);
+      } else {
+        deleteTree(home);
+        out.println("Stopped; removed " + home + " (use --keep to keep it).");
+      }
+      out.flush();
+    }
+    return ExitCodes.OK;
+  }
+
+  private void setUp(Path home) throws IOException {
+    Path script = home.resolve("hello-service.sh");
+    Files.writeString(script, String.join("\n",
+        "#!/bin/sh",
+        "# The demo's service: says which node provides it, and under which epoch, every second.",
+        "say() { echo \"$(date +%H:%M:%S) $BATON_NODE: $*\" | tee -a \"$DEMO_FEED\"; }",
+        "trap 'say \"SIGTERM: stopping (epoch $BATON_EPOCH)\"; exit 0' TERM",
+        "say \"started, epoch $BATON_EPOCH\"",
+        "while :; do",
+        "  sleep 1 & wait $!",
+        "  say \"providing $BATON_SERVICE, epoch $BATON_EPOCH\"",
+        "done",
+        ""));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    String[] racks = {"demo/rack-1", "demo/rack-1", "demo/rack-2"};
+    for (int i = 0; i < nodes; i++) {
+      String name = "node-" + (char) ('a' + i);
+      Path state = home.resolve(name);
+      Files.createDirectories(state);
+      Path config = home.resolve(name + ".yaml");
+      Files.writeString(config, String.join("\n",
+          "# Written by `baton demo`. Timing left at its defaults: heartbeat 500ms, lease 3s.",
+          "group: demo",
+          "node:",
+          "  name: " + name,
+          "  location: " + racks[i % racks.length],
+          "api:",
+          "  listen: 127.0.0.1:" + freePort(),
+          "store: sqlite:" + home.resolve("group.db"),
+          "state-dir: " + state,
+          "services:",
+          "  " + SERVICE + ":",
+          "    command: [" + script + "]",
+          "    env: {DEMO_FEED: " + home.resolve("feed.log") + "}",
+          "    stop-timeout: 5s",
+          ""));
+      group.add(new DemoNode(name, config, state.resolve("agent.log")));
+    }
+  }
+
+  private Optional<StatusResponse> status() {
+    for (DemoNode n : group) {
+      if (n.alive()) {
+        try {
+          return Optional.of(n.client().status());
+        } catch (BatonException e) {
+          // try the next one
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private long chaosStep(Optional<StatusResponse> status, long nextKill, long chaosMillis) {
+    for (DemoNode n : group) {
+      if (!n.alive() && n.killedAt > 0 && System.nanoTime() - n.killedAt > TimeUnit.SECONDS.toNanos(5)) {
+        note("restarting " + n.name);
+        n.start();
+      }
+    }
+    Optional<ServiceStatus> svc = status.flatMap(s -> s.services().stream().filter(x -> x.name().equals(SERVICE)).findFirst());
+    group.stream().filter(n -> n.killedAt > 0 && n.failover == null).forEach(n -> svc
+        .filter(s -> s.owner() != null && s.epoch() > n.killedEpoch)
+        .ifPresent(s -> {
+          n.failover = String.format("%s provides epoch %d, %.1fs after the kill", s.owner(), s.epoch(),
+              (System.nanoTime() - n.killedAt) / 1e9);
+          note(n.failover);
+        }));
+    if (System.nanoTime() < nextKill || svc.isEmpty() || svc.get().owner() == null) {
+      return nextKill;
+    }
+    String owner = svc.get().owner();
+    group.stream().filter(n -> n.name.equals(owner) && n.alive()).findFirst().ifPresent(n -> {
+      n.kill(svc.get().epoch());
+      note("SIGKILL " + n.name + " (owner of " + SERVICE + ", epoch " + svc.get().epoch() + ")");
+    });
+    return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(chaosMillis);
+  }
+
+  private void note(String line) {
+    history.addLast(LocalTime.now().withNano(0) + "  " + line);
+    while (history.size() > 8) {
+      history.removeFirst();
+    }
+  }
+
+  private String render(Path home, Optional<StatusResponse> status, long nextKill) {
+    StringBuilder s = new StringBuilder();
+    s.append("Baton demo: ").append(nodes).append(" agents sharing ").append(home.resolve("group.db"))
+        .append("  (Ctrl-C to stop)\n\n");
+    s.append(status.map(StatusTable::render).orElse("no agent answers yet...\n"));
+    s.append("\nService output (").append(home.resolve("feed.log")).append("):\n");
+    tail(home.resolve("feed.log"), 6).forEach(l -> s.append("  ").append(l).append('\n'));
+    if (nextKill >= 0) {
+      s.append("\nChaos: next SIGKILL of the owner in ")
+          .append(Math.max(0, TimeUnit.NANOSECONDS.toSeconds(nextKill - System.nanoTime()))).append("s\n");
+      history.forEach(h -> s.append("  ").append(h).append('\n'));
+    }
+    s.append("\nTry: bin/baton status --api http://").append(group.get(0).api())
+        .append("    or kill -9 the owner's agent (pids: ");
+    group.forEach(n -> s.append(n.name).append('=').append(n.alive() ? Long.toString(n.process.pid()) : "down").append(' '));
+    return s.append(")\n").toString();
+  }
+
+  private static String summary(Optional<StatusResponse> status) {
+    return status.map(st -> st.nodes().toString() + st.services()).orElse("");
+  }
+
+  private static List<String> tail(Path file, int lines) {
+    try {
+      List<String> all = Files.exists(file) ? Files.readAllLines(file) : List.of();
+      return all.subList(Math.max(0, all.size() - lines), all.size());
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+
+  /** One agent process of the demo. */
+  private static final class DemoNode {
+    final String name;
+    final Path config;
+    final Path log;
+    Process process;
+    long killedAt;
+    long killedEpoch;
+    String failover;
+
+    DemoNode(String name, Path config, Path log) {
+      this.name = name;
+      this.config = config;
+      this.log = log;
+    }
+
+    String api() {
+      try {
+        return Files.readAllLines(config).stream().filter(l -> l.trim().startsWith("listen:"))
+            .map(l -> l.trim().substring("listen:".length()).trim()).findFirst().orElseThrow();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    BatonClient client() {
+      return new BatonClient(api());
+    }
+
+    boolean alive() {
+      return process != null && process.isAlive();
+    }
+
+    void start() {
+      killedAt = 0;
+      failover = null;
+      process = AgentProcess.start(config, log);
+    }
+
+    void kill(long epoch) {
+      killedEpoch = epoch;
+      killedAt = System.nanoTime();
+      process.destroyForcibly();
+    }
+
+    void stop() throws InterruptedException {
+      if (alive()) {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.baton.cli;
+
+import dev.baton.core.ConflictException;
+import dev.baton.core.InvalidInputException;
+
+/** Exit codes of every command, documented in {@code baton --help}. */
+final class ExitCodes {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int BAD_INPUT = 2;
+  static final int UNREACHABLE = 3;
+  static final int CONFLICT = 4;
+
+  private ExitCodes() {}
+
+  static int of(Exception e) {
+    if (e instanceof InvalidInputException) {
+      return BAD_INPUT;
+    }
+    if (e instanceof ConflictException) {
+      return CONFLICT;
+    }
+    if (e instanceof BatonClient.UnreachableException) {
+      return UNREACHABLE;
+    }
+    return FAILED;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.baton.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show the whiteboard: nodes with their state and location; services with owner, epoch, and each provider's state and reason.")
+final class StatusCommand implements Callable<Integer> {
+  @Mixin ApiOption api;
+
+  @Option(names = "--json", description = "print exactly what GET /v1/status returns")
+  boolean json;
+
+  @Option(names = "--watch", description = "refresh until interrupted (Ctrl-C)")
+  boolean watch;
+
+  @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s",
+      description = "refresh interval with --watch (default: ${DEFAULT-VALUE})")
+  String interval;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    BatonClient client = api.client();
+    PrintWriter out = spec.commandLine().getOut();
+    long every = dev.baton.core.Durations.parse(interval).toMillis();
+    if (!watch) {
+      out.print(json ? client.get("/v1/status") + "\n" : StatusTable.render(client.status()));
+      out.flush();
+      return ExitCodes.OK;
+    }
+    while (true) {
+      String text;
+      try {
+        text = json ? client.get("/v1/status") + "\n" : StatusTable.render(client.status());
+      } catch (BatonClient.UnreachableException e) {
+        text = e.getMessage() + "\n";
+      }
+      out.print("\033[H\033[2J" + java.time.LocalTime.now().withNano(0) + "  " + client.base() + "\n\n" + text);
+      out.flush();
+      Thread.sleep(every);
+    }
+  }
+}

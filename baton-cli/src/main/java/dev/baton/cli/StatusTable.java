@@ -1,0 +1,64 @@
+package dev.baton.cli;
+
+import dev.baton.api.NodeStatus;
+import dev.baton.api.ProviderEntry;
+import dev.baton.api.ServiceStatus;
+import dev.baton.api.StatusResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The whiteboard as aligned text tables. */
+final class StatusTable {
+  private StatusTable() {}
+
+  static String render(StatusResponse s) {
+    StringBuilder out = new StringBuilder();
+    out.append("group ").append(s.group()).append(" (as seen by ").append(s.node()).append(")\n\n");
+    List<String[]> nodes = new ArrayList<>();
+    nodes.add(new String[] {"NODE", "STATE", "LOCATION", "API"});
+    for (NodeStatus n : s.nodes()) {
+      nodes.add(new String[] {n.name(), n.state(), n.location().isEmpty() ? "-" : n.location(), n.api()});
+    }
+    table(out, nodes);
+    out.append('\n');
+    List<String[]> services = new ArrayList<>();
+    services.add(new String[] {"SERVICE", "OWNER", "EPOCH", "PROVIDER", "STATE", "REASON"});
+    for (ServiceStatus svc : s.services()) {
+      String owner = svc.owner() == null ? "-" : svc.owner();
+      if (svc.providers().isEmpty()) {
+        services.add(new String[] {svc.name(), owner, Long.toString(svc.epoch()), "-", "-", ""});
+      }
+      boolean first = true;
+      for (ProviderEntry p : svc.providers()) {
+        services.add(new String[] {first ? svc.name() : "", first ? owner : "", first ? Long.toString(svc.epoch()) : "",
+            p.node(), p.state(), p.reason() == null ? "" : p.reason()});
+        first = false;
+      }
+    }
+    if (s.services().isEmpty()) {
+      out.append("no services\n");
+    } else {
+      table(out, services);
+    }
+    return out.toString();
+  }
+
+  private static void table(StringBuilder out, List<String[]> rows) {
+    int[] widths = new int[rows.get(0).length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < row.length; i++) {
+        line.append(row[i]);
+        if (i < row.length - 1) {
+          line.append(" ".repeat(widths[i] - row[i].length() + 2));
+        }
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package dev.baton.cli;
+
+import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.ConfigException;
+import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.config.FailoverBudget;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "validate", mixinStandardHelpOptions = true,
+    description = {"Check a node's config without starting anything: every problem with its file, key and what is expected.",
+        "For a valid config, print its failover budget and fencing timeline."})
+final class ValidateCommand implements Callable<Integer> {
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the node's YAML config")
+  Path config;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    AgentConfig cfg;
+    try {
+      cfg = ConfigLoader.load(config);
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    spec.commandLine().getOut().print(FailoverBudget.describe(cfg));
+    spec.commandLine().getOut().flush();
+    return ExitCodes.OK;
+  }
+}
