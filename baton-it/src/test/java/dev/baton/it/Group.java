@@ -1,0 +1,203 @@
+package dev.baton.it;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.api.ServiceStatus;
+import dev.baton.api.StatusResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Baton group of real agent processes on one machine, for integration tests. Every agent is a
+ * child JVM running {@code baton agent -c FILE} on the test's classpath, killed by the kernel if
+ * the test JVM dies. The group's one service is {@code svc}: a shell script that appends
+ * {@code epoch node pid start-nanos now-nanos} to a shared epoch log every 50 ms, and exits with
+ * code 1 when the test creates the file {@code exit-now} in the group's directory.
+ */
+final class Group implements AutoCloseable {
+  static final String SERVICE = "svc";
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  final Path dir;
+  final String store;
+  final Duration heartbeat;
+  final Duration lease;
+  final Map<String, Node> nodes = new LinkedHashMap<>();
+
+  Group(Path dir, String store, Duration heartbeat, Duration lease) throws IOException {
+    this.dir = dir;
+    this.store = store;
+    this.heartbeat = heartbeat;
+    this.lease = lease;
+    Path script = dir.resolve("epoch-writer.sh");
+    Files.writeString(script, String.join("\n",
+        "#!/bin/sh",
+        "start=$(date +%s%N)",
+        "while :; do",
+        "  if [ -e \"$EXIT_TRIGGER\" ]; then rm -f \"$EXIT_TRIGGER\"; exit 1; fi",
+        "  echo \"$BATON_EPOCH $BATON_NODE $$ $start $(date +%s%N)\" >> \"$EPOCH_LOG\"",
+        "  sleep 0.05",
+        "done",
+        ""));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  static Group sqlite(Path dir) throws IOException {
+    return new Group(dir, "sqlite:" + dir.resolve("group.db"), Duration.ofMillis(500), Duration.ofSeconds(3));
+  }
+
+  EpochLog epochLog() {
+    return new EpochLog(dir.resolve("epochs.log"));
+  }
+
+  Node start(String name) throws IOException {
+    Node node = nodes.computeIfAbsent(name, n -> new Node(n, freePort()));
+    node.writeConfig();
+    node.start();
+    return node;
+  }
+
+  /** Makes the running service process exit with code 1 on its next loop. */
+  void makeServiceExit() throws IOException {
+    Files.writeString(dir.resolve("exit-now"), "");
+  }
+
+  /** The whiteboard as the first answering agent sees it. */
+  Optional<StatusResponse> status() {
+    for (Node n : nodes.values()) {
+      if (n.alive()) {
+        Optional<StatusResponse> s = n.status();
+        if (s.isPresent()) {
+          return s;
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  Optional<ServiceStatus> service() {
+    return status().flatMap(s -> s.services().stream().filter(x -> x.name().equals(SERVICE)).findFirst());
+  }
+
+  @Override
+  public void close() {
+    for (Node n : nodes.values()) {
+      n.kill();
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  final class Node {
+    final String name;
+    final int port;
+    final Path config;
+    final Path log;
+    Process process;
+
+    Node(String name, int port) {
+      this.name = name;
+      this.port = port;
+      this.config = dir.resolve(name + ".yaml");
+      this.log = dir.resolve(name + ".log");
+    }
+
+    void writeConfig() throws IOException {
+      Files.writeString(config, String.join("\n",
+          "group: it",
+          "node:",
+          "  name: " + name,
+          "api:",
+          "  listen: 127.0.0.1:" + port,
+          "store: " + store,
+          "timing:",
+          "  heartbeat: " + heartbeat.toMillis() + "ms",
+          "  lease: " + lease.toMillis() + "ms",
+          "state-dir: " + dir.resolve(name),
+          "services:",
+          "  " + SERVICE + ":",
+          "    command: [" + dir.resolve("epoch-writer.sh") + "]",
+          "    env: {EPOCH_LOG: " + dir.resolve("epochs.log") + ", EXIT_TRIGGER: " + dir.resolve("exit-now") + "}",
+          "    stop-timeout: 2s",
+          ""));
+    }
+
+    void start() throws IOException {
+      String java = ProcessHandle.current().info().command().orElse("java");
+      List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", java,
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+          "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Main", "agent", "-c", config.toString()));
+      process = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    boolean alive() {
+      return process != null && process.isAlive();
+    }
+
+    String api() {
+      return "http://127.0.0.1:" + port;
+    }
+
+    Optional<StatusResponse> status() {
+      try {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api() + "/v1/status"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200 ? Optional.of(JSON.readValue(r.body(), StatusResponse.class)) : Optional.empty();
+      } catch (IOException e) {
+        return Optional.empty();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+
+    /** SIGKILL, and wait until the process is gone. */
+    void kill() {
+      if (process != null) {
+        process.destroyForcibly();
+        try {
+          process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    /** SIGTERM; returns at once. */
+    void terminate() {
+      process.destroy();
+    }
+
+    String logText() {
+      try {
+        return Files.readString(log);
+      } catch (IOException e) {
+        return "(no log: " + e + ")";
+      }
+    }
+  }
+}
