@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         "Keeps each service running on exactly one server of a group, and moves it when that server fails.",
         ""},
     subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class,
-        DemoCommand.class, picocli.CommandLine.HelpCommand.class},
+        DemoCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
     footer = {"",
         "Start here: baton demo          (a 3-node group on this machine)",
         "Operator commands talk to an agent's HTTP API: --api URL, else $BATON_API, else http://127.0.0.1:7070.",

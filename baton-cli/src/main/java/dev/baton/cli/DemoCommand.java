@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -57,56 +58,58 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  private final List<DemoNode> group = new ArrayList<>();
   private final Deque<String> history = new ArrayDeque<>();
   private volatile boolean stopRequested;
+  private LocalGroup group;
+  /** The last chaos kill: which node, when (nanoTime), the epoch it owned; null once reported. */
+  private Kill kill;
+
+  private record Kill(LocalGroup.Node node, long at, long epoch) {}
 
   @Override
   public Integer call() throws Exception {
     if (nodes < 2 || nodes > 9) {
       throw new InvalidInputException("--nodes " + nodes + " is out of range; expected 2 to 9");
     }
-    long chaosMillis = Durations.parse(chaosEvery).toMillis();
+    long chaosNanos = Durations.parse(chaosEvery).toNanos();
     long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + Durations.parse(duration).toNanos();
     PrintWriter out = spec.commandLine().getOut();
     Path home = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("baton-demo-");
     Signals.onTerminate(() -> stopRequested = true);
     boolean tty = System.console() != null;
     try {
-      setUp(home);
+      group = setUp(home);
       out.println("Baton demo: " + nodes + " agents in " + home + ", sharing " + home.resolve("group.db"));
       out.println("Starting the agents (their logs: " + home + "/node-*/agent.log)...");
       out.flush();
-      for (DemoNode n : group) {
-        n.start();
-      }
-      long nextKill = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(chaosMillis);
-      String lastPrinted = "";
+      group.nodes.forEach(LocalGroup.Node::start);
+      long nextKill = System.nanoTime() + chaosNanos;
+      String lastSummary = "";
       while (!stopRequested && System.nanoTime() < end) {
-        Optional<StatusResponse> status = status();
+        Optional<StatusResponse> status = group.status();
         if (chaos) {
-          nextKill = chaosStep(status, nextKill, chaosMillis);
+          nextKill = chaosStep(status, nextKill, chaosNanos);
         }
         String screen = render(home, status, chaos ? nextKill : -1);
         if (tty) {
           out.print("\033[H\033[2J" + screen);
-        } else if (!summary(status).equals(lastPrinted)) {
-          lastPrinted = summary(status);
-          out.print(LocalTime.now().withNano(0) + "\n" + screen + "\n");
+        } else if (!summary(status).equals(lastSummary)) {
+          lastSummary = summary(status);
+          out.print("---- " + LocalTime.now().withNano(0) + "\n" + screen + "\n");
         }
         out.flush();
         Thread.sleep(1000);
       }
     } finally {
-      out.println("\nStopping the agents...");
+      out.println("\nStopping the agents (each hands its service over, then leaves)...");
       out.flush();
-      for (DemoNode n : group) {
-        n.stop();
+      if (group != null) {
+        group.close();
       }
       if (keep) {
         out.println("Stopped. Files kept in " + home);
       } else {
-        deleteTree(home);
+        LocalGroup.deleteTree(home);
         out.println("Stopped; removed " + home + " (use --keep to keep it).");
       }
       out.flush();
@@ -114,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private void setUp(Path home) throws IOException {
+  private LocalGroup setUp(Path home) throws IOException {
     Path script = home.resolve("hello-service.sh");
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
@@ -128,69 +131,39 @@ final class DemoCommand implements Callable<Integer> {
         "done",
         ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    String[] racks = {"demo/rack-1", "demo/rack-1", "demo/rack-2"};
-    for (int i = 0; i < nodes; i++) {
-      String name = "node-" + (char) ('a' + i);
-      Path state = home.resolve(name);
-      Files.createDirectories(state);
-      Path config = home.resolve(name + ".yaml");
-      Files.writeString(config, String.join("\n",
-          "# Written by `baton demo`. Timing left at its defaults: heartbeat 500ms, lease 3s.",
-          "group: demo",
-          "node:",
-          "  name: " + name,
-          "  location: " + racks[i % racks.length],
-          "api:",
-          "  listen: 127.0.0.1:" + freePort(),
-          "store: sqlite:" + home.resolve("group.db"),
-          "state-dir: " + state,
-          "services:",
-          "  " + SERVICE + ":",
-          "    command: [" + script + "]",
-          "    env: {DEMO_FEED: " + home.resolve("feed.log") + "}",
-          "    stop-timeout: 5s",
-          ""));
-      group.add(new DemoNode(name, config, state.resolve("agent.log")));
-    }
+    return new LocalGroup(home, "demo", nodes, "sqlite:" + home.resolve("group.db"), List.of(),
+        new LocalGroup.ServiceSpec(SERVICE, List.of(script.toString()), Map.of("DEMO_FEED", home.resolve("feed.log").toString()),
+            Duration.ofSeconds(5)));
   }
 
-  private Optional<StatusResponse> status() {
-    for (DemoNode n : group) {
-      if (n.alive()) {
-        try {
-          return Optional.of(n.client().status());
-        } catch (BatonException e) {
-          // try the next one
-        }
+  private long chaosStep(Optional<StatusResponse> status, long nextKill, long chaosNanos) {
+    Optional<ServiceStatus> svc = status.flatMap(st -> st.services().stream()
+        .filter(x -> x.name().equals(SERVICE)).findFirst());
+    if (kill != null) {
+      Kill k = kill;
+      svc.filter(x -> x.owner() != null && x.epoch() > k.epoch()).ifPresent(x -> {
+        note(String.format("%s provides epoch %d, %.1fs after the kill", x.owner(), x.epoch(), (System.nanoTime() - k.at()) / 1e9));
+        kill = null;
+      });
+      if (!k.node().alive() && System.nanoTime() - k.at() > TimeUnit.SECONDS.toNanos(5)) {
+        note("restarting " + k.node().name + " (it rejoins once its old session's lease has passed)");
+        k.node().start();
       }
     }
-    return Optional.empty();
-  }
-
-  private long chaosStep(Optional<StatusResponse> status, long nextKill, long chaosMillis) {
-    for (DemoNode n : group) {
-      if (!n.alive() && n.killedAt > 0 && System.nanoTime() - n.killedAt > TimeUnit.SECONDS.toNanos(5)) {
-        note("restarting " + n.name);
-        n.start();
-      }
-    }
-    Optional<ServiceStatus> svc = status.flatMap(s -> s.services().stream().filter(x -> x.name().equals(SERVICE)).findFirst());
-    group.stream().filter(n -> n.killedAt > 0 && n.failover == null).forEach(n -> svc
-        .filter(s -> s.owner() != null && s.epoch() > n.killedEpoch)
-        .ifPresent(s -> {
-          n.failover = String.format("%s provides epoch %d, %.1fs after the kill", s.owner(), s.epoch(),
-              (System.nanoTime() - n.killedAt) / 1e9);
-          note(n.failover);
-        }));
+    group.nodes.stream().filter(n -> !n.alive() && (kill == null || kill.node() != n)).forEach(n -> {
+      note("restarting " + n.name);
+      n.start();
+    });
     if (System.nanoTime() < nextKill || svc.isEmpty() || svc.get().owner() == null) {
       return nextKill;
     }
     String owner = svc.get().owner();
-    group.stream().filter(n -> n.name.equals(owner) && n.alive()).findFirst().ifPresent(n -> {
-      n.kill(svc.get().epoch());
+    group.node(owner).filter(LocalGroup.Node::alive).ifPresent(n -> {
+      kill = new Kill(n, System.nanoTime(), svc.get().epoch());
+      n.kill();
       note("SIGKILL " + n.name + " (owner of " + SERVICE + ", epoch " + svc.get().epoch() + ")");
     });
-    return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(chaosMillis);
+    return System.nanoTime() + chaosNanos;
   }
 
   private void note(String line) {
@@ -212,9 +185,9 @@ final class DemoCommand implements Callable<Integer> {
           .append(Math.max(0, TimeUnit.NANOSECONDS.toSeconds(nextKill - System.nanoTime()))).append("s\n");
       history.forEach(h -> s.append("  ").append(h).append('\n'));
     }
-    s.append("\nTry: bin/baton status --api http://").append(group.get(0).api())
+    s.append("\nTry: bin/baton status --api http://").append(group.nodes.get(0).api)
         .append("    or kill -9 the owner's agent (pids: ");
-    group.forEach(n -> s.append(n.name).append('=').append(n.alive() ? Long.toString(n.process.pid()) : "down").append(' '));
+    group.nodes.forEach(n -> s.append(n.name).append('=').append(n.alive() ? Long.toString(n.process.pid()) : "down").append(' '));
     return s.append(")\n").toString();
   }
 
@@ -228,79 +201,6 @@ final class DemoCommand implements Callable<Integer> {
       return all.subList(Math.max(0, all.size() - lines), all.size());
     } catch (IOException e) {
       return List.of();
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
-  }
-
-  /** One agent process of the demo. */
-  private static final class DemoNode {
-    final String name;
-    final Path config;
-    final Path log;
-    Process process;
-    long killedAt;
-    long killedEpoch;
-    String failover;
-
-    DemoNode(String name, Path config, Path log) {
-      this.name = name;
-      this.config = config;
-      this.log = log;
-    }
-
-    String api() {
-      try {
-        return Files.readAllLines(config).stream().filter(l -> l.trim().startsWith("listen:"))
-            .map(l -> l.trim().substring("listen:".length()).trim()).findFirst().orElseThrow();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    BatonClient client() {
-      return new BatonClient(api());
-    }
-
-    boolean alive() {
-      return process != null && process.isAlive();
-    }
-
-    void start() {
-      killedAt = 0;
-      failover = null;
-      process = AgentProcess.start(config, log);
-    }
-
-    void kill(long epoch) {
-      killedEpoch = epoch;
-      killedAt = System.nanoTime();
-      process.destroyForcibly();
-    }
-
-    void stop() throws InterruptedException {
-      if (alive()) {
-        process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      }
     }
   }
 }

@@ -1,0 +1,8 @@
+package dev.baton.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure Baton on this machine with real agent processes.",
+    subcommands = {BenchFailoverCommand.class})
+final class BenchCommand {}

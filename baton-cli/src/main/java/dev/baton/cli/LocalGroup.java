@@ -1,0 +1,182 @@
+package dev.baton.cli;
+
+import dev.baton.api.ServiceStatus;
+import dev.baton.api.StatusResponse;
+import dev.baton.core.BatonException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A group of real agent processes on this machine, for the demo and the benchmarks: writes one
+ * config per node into a directory, starts each agent as a child JVM on this JVM's classpath, and
+ * kills or stops them. Not thread-safe: drive it from one long-lived thread, which also forks the
+ * agents (their parent-death signal follows that thread).
+ */
+final class LocalGroup implements AutoCloseable {
+  private static final String[] RACKS = {"local/rack-1", "local/rack-1", "local/rack-2"};
+
+  /** What every node of the group provides: one service. */
+  record ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout) {}
+
+  final Path dir;
+  final List<Node> nodes = new ArrayList<>();
+
+  /**
+   * @param timing extra {@code timing:} lines (e.g. {@code heartbeat: 200ms}), or empty for the defaults
+   */
+  LocalGroup(Path dir, String group, int count, String store, List<String> timing, ServiceSpec service) throws IOException {
+    this.dir = dir;
+    for (int i = 0; i < count; i++) {
+      String name = "node-" + (char) ('a' + i);
+      Path state = dir.resolve(name);
+      Files.createDirectories(state);
+      List<String> lines = new ArrayList<>(List.of(
+          "# Written by baton for a group of agents on one machine.",
+          "group: " + group,
+          "node:",
+          "  name: " + name,
+          "  location: " + RACKS[i % RACKS.length],
+          "api:",
+          "  listen: 127.0.0.1:" + freePort(),
+          "store: " + store));
+      if (!timing.isEmpty()) {
+        lines.add("timing:");
+        timing.forEach(t -> lines.add("  " + t));
+      }
+      lines.addAll(List.of(
+          "state-dir: " + state,
+          "services:",
+          "  " + service.name() + ":",
+          "    command: [" + String.join(", ", service.command()) + "]",
+          "    env: {" + service.env().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+              .collect(Collectors.joining(", ")) + "}",
+          "    stop-timeout: " + service.stopTimeout().toMillis() + "ms",
+          ""));
+      Path config = dir.resolve(name + ".yaml");
+      Files.writeString(config, String.join("\n", lines));
+      nodes.add(new Node(name, config, state.resolve("agent.log"), readListen(config)));
+    }
+  }
+
+  Optional<Node> node(String name) {
+    return nodes.stream().filter(n -> n.name.equals(name)).findFirst();
+  }
+
+  /** The whiteboard as the first answering agent sees it. */
+  Optional<StatusResponse> status() {
+    for (Node n : nodes) {
+      if (n.alive()) {
+        try {
+          return Optional.of(n.client().status());
+        } catch (BatonException e) {
+          // try the next one
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  Optional<ServiceStatus> service(String name) {
+    return status().flatMap(s -> s.services().stream().filter(x -> x.name().equals(name)).findFirst());
+  }
+
+  /** Stops every agent gracefully (SIGTERM), killing those that take longer than 20 s. */
+  @Override
+  public void close() {
+    nodes.forEach(Node::terminate);
+    nodes.forEach(Node::awaitExit);
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String readListen(Path config) throws IOException {
+    return Files.readAllLines(config).stream().filter(l -> l.trim().startsWith("listen:"))
+        .map(l -> l.trim().substring("listen:".length()).trim()).findFirst().orElseThrow();
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+
+  /** One agent process. */
+  static final class Node {
+    final String name;
+    final Path config;
+    final Path log;
+    final String api;
+    Process process;
+
+    Node(String name, Path config, Path log, String api) {
+      this.name = name;
+      this.config = config;
+      this.log = log;
+      this.api = api;
+    }
+
+    BatonClient client() {
+      return new BatonClient(api);
+    }
+
+    boolean alive() {
+      return process != null && process.isAlive();
+    }
+
+    void start() {
+      process = AgentProcess.start(config, log);
+    }
+
+    /** SIGKILL to the agent; its services die with it. */
+    void kill() {
+      if (process != null) {
+        process.destroyForcibly();
+        awaitExit();
+      }
+    }
+
+    /** SIGTERM: a graceful handover. Returns at once. */
+    void terminate() {
+      if (alive()) {
+        process.destroy();
+      }
+    }
+
+    void awaitExit() {
+      if (process == null) {
+        return;
+      }
+      try {
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
