@@ -1,12 +1,49 @@
 package dev.baton.agent.config;
 
 import dev.baton.core.GroupName;
+import dev.baton.core.InvalidInputException;
 import dev.baton.core.Location;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 
+/**
+ * The whole config of one node, validated and immutable. {@link ConfigLoader} builds it from a
+ * YAML file; an application that embeds a node may build it in code.
+ *
+ * @param file the config file it was read from (absolute), or null when built in code
+ * @param group the group this node joins
+ * @param node this node's name, unique in the group
+ * @param location where this node stands; {@link Location#ROOT} when not configured
+ * @param api where the HTTP API listens
+ * @param store the store URL; a {@code sqlite:} URL holds an absolute path
+ * @param storePasswordFile a file holding the store password (absolute), or null
+ * @param timing heartbeat, lease and fence margin
+ * @param stateDir where the agent keeps logs and its mirrored state (absolute)
+ * @param services the services this node can provide, sorted by name, unmodifiable; may be empty
+ *     (a node that only takes part in the group)
+ */
 public record AgentConfig(Path file, GroupName group, NodeName node, Location location,
     ApiListen api, String store, Path storePasswordFile, Timing timing,
-    Path stateDir, Map<ServiceName, ServiceConfig> services) {}
+    Path stateDir, Map<ServiceName, ServiceConfig> services) {
+
+  public AgentConfig {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(location, "location");
+    Objects.requireNonNull(api, "api");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(timing, "timing");
+    Objects.requireNonNull(stateDir, "stateDir");
+    services = Collections.unmodifiableSortedMap(new TreeMap<>(services));
+    services.forEach((name, service) -> {
+      if (!name.equals(service.name())) {
+        throw new InvalidInputException("service config for " + service.name() + " is filed under " + name);
+      }
+    });
+  }
+}

@@ -1,9 +1,497 @@
 package dev.baton.agent.config;
 
+import dev.baton.core.Durations;
+import dev.baton.core.GroupName;
+import dev.baton.core.InvalidInputException;
+import dev.baton.core.Location;
+import dev.baton.core.NodeName;
+import dev.baton.core.Names;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.Stores;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
+/**
+ * Reads a node's YAML config file into an {@link AgentConfig}.
+ *
+ * <p>Every problem in the file is collected (never only the first) and reported together in one
+ * {@link ConfigException}, each with the file, the key path and what is expected. A key that is
+ * present is used or rejected, never replaced by its default; only absent keys get defaults:
+ * node name from this host's name, location root, API {@code 127.0.0.1:7070}, store
+ * {@code sqlite:/var/lib/baton/<group>.db}, heartbeat 500ms, lease 3s, fence margin lease/3,
+ * state dir {@code /var/lib/baton/<node>}, stop timeout 10s. Relative paths (state dir, sqlite
+ * file, workdir, password file) resolve against the config file's directory.
+ *
+ * <p>Reading is free of side effects: nothing is created; only the file system is looked at
+ * (workdirs must exist) and store URLs are checked by their providers ({@link Stores#problems}).
+ */
 public final class ConfigLoader {
+  static final Path DATA_DIR = Path.of("/var/lib/baton");
+  static final ApiListen DEFAULT_API = new ApiListen("127.0.0.1", 7070);
+
+  private static final List<String> TOP_KEYS =
+      List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services");
+  private static final List<String> NODE_KEYS = List.of("name", "location");
+  private static final List<String> API_KEYS = List.of("listen");
+  private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
+  private static final List<String> SERVICE_KEYS = List.of("command", "env", "workdir", "stop-timeout");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final String SQLITE = "sqlite:";
+  private static final String DURATION = "a duration such as 500ms, 3s or 2m";
+  private static final String COMMAND = "the program and its arguments as a list of strings,"
+      + " e.g. [/opt/app/bin/run, --flag]";
+
+  private final Path file;
+  private final Path dir;
+  private final Callable<String> hostName;
+  private final Problems problems;
+
+  private ConfigLoader(Path file, Callable<String> hostName) {
+    this.file = file;
+    this.dir = file.getParent();
+    this.hostName = hostName;
+    this.problems = new Problems(file);
+  }
+
+  /**
+   * Reads and validates {@code file}.
+   *
+   * @throws ConfigException listing every problem found, one per line
+   */
   public static AgentConfig load(Path file) {
-    throw new UnsupportedOperationException("placeholder until the config package lands");
+    return load(file, () -> InetAddress.getLocalHost().getHostName());
+  }
+
+  /** As {@link #load(Path)}, with the source of this host's name (for the default node name). */
+  static AgentConfig load(Path file, Callable<String> hostName) {
+    return new ConfigLoader(file.toAbsolutePath().normalize(), hostName).read();
+  }
+
+  private AgentConfig read() {
+    Optional<YamlNode> root = YamlReader.read(file, problems);
+    if (root.isEmpty()) {
+      throw problems.exception();
+    }
+    if (!(root.get() instanceof YamlNode.Mapping rootMapping)) {
+      problems.add("", "expected a mapping of keys at the top level (group: billing, services: ...), got "
+          + root.get().describe());
+      throw problems.exception();
+    }
+    Map<String, YamlNode> top = rootMapping.entries();
+    unknownKeys("", top, TOP_KEYS);
+
+    GroupName group = top.containsKey("group")
+        ? parsed("group", top.get("group"), "a group name", GroupName::of)
+        : missing("group", "missing; expected a group name: " + Names.description());
+
+    Map<String, YamlNode> nodeSection = section("node", top, NODE_KEYS);
+    NodeName node = nodeSection.containsKey("name")
+        ? parsed("node.name", nodeSection.get("name"), "a node name", NodeName::of)
+        : nodeNameFromHost();
+    Location location = nodeSection.containsKey("location")
+        ? parsed("node.location", nodeSection.get("location"), "a location such as eu/paris/rack-1",
+            Location::parse)
+        : Location.ROOT;
+
+    Map<String, YamlNode> apiSection = section("api", top, API_KEYS);
+    ApiListen api = apiSection.containsKey("listen")
+        ? parsed("api.listen", apiSection.get("listen"), "host:port, e.g. 127.0.0.1:7070", ApiListen::parse)
+        : DEFAULT_API;
+
+    String store = top.containsKey("store")
+        ? scalar("store", top.get("store"), "a store URL such as sqlite:/var/lib/baton/" + orExample(group) + ".db")
+        : group == null ? null : SQLITE + DATA_DIR.resolve(group.value() + ".db");
+    store = store == null ? null : normalisedStore(store);
+    if (store != null) {
+      storeProblems(store);
+    }
+    Path passwordFile = top.containsKey("store-password-file") ? passwordFile(top.get("store-password-file")) : null;
+
+    Timing timing = timing(section("timing", top, TIMING_KEYS));
+
+    Path stateDir = top.containsKey("state-dir")
+        ? stateDir(top.get("state-dir"))
+        : node == null ? null : DATA_DIR.resolve(node.value());
+
+    Map<ServiceName, ServiceConfig> services = services(top);
+
+    if (!problems.isEmpty()) {
+      throw problems.exception();
+    }
+    return new AgentConfig(file, group, node, location, api, store, passwordFile, timing, stateDir, services);
+  }
+
+  // ---- sections
+
+  /** The mapping under {@code key}, empty when absent; unknown keys and wrong types are problems. */
+  private Map<String, YamlNode> section(String key, Map<String, YamlNode> parent, List<String> known) {
+    if (!parent.containsKey(key)) {
+      return Map.of();
+    }
+    Map<String, YamlNode> entries = mapping(key, parent.get(key), "a mapping of " + String.join(", ", known), false);
+    unknownKeys(key, entries, known);
+    return entries;
+  }
+
+  private NodeName nodeNameFromHost() {
+    String host;
+    try {
+      host = hostName.call();
+      if (host == null || host.isBlank()) {
+        throw new IllegalStateException("it is empty");
+      }
+    } catch (Exception e) {
+      problems.add("node.name", "not set, and this host's name could not be read (" + e.getMessage()
+          + "); set node.name to " + Names.description());
+      return null;
+    }
+    String derived = host.toLowerCase(Locale.ROOT);
+    int dot = derived.indexOf('.');
+    derived = dot < 0 ? derived : derived.substring(0, dot);
+    if (!Names.isValid(derived)) {
+      problems.add("node.name", "not set, and this host's name \"" + host + "\" does not make a valid node name (\""
+          + derived + "\"); set node.name to " + Names.description());
+      return null;
+    }
+    return NodeName.of(derived);
+  }
+
+  private String normalisedStore(String url) {
+    if (!url.startsWith(SQLITE)) {
+      return url;
+    }
+    String rest = url.substring(SQLITE.length());
+    int query = rest.indexOf('?');
+    String path = query < 0 ? rest : rest.substring(0, query);
+    String suffix = query < 0 ? "" : rest.substring(query);
+    if (path.isEmpty()) {
+      problems.add("store", "\"" + url + "\" names no database file; expected sqlite:/path/to/file.db"
+          + " (a relative path resolves against " + dir + ")");
+      return null;
+    }
+    if (path.startsWith("//")) {
+      return url; // URL with an authority: the provider judges it
+    }
+    try {
+      return SQLITE + dir.resolve(path).normalize() + suffix;
+    } catch (InvalidPathException e) {
+      problems.add("store", "\"" + url + "\" does not name a usable file path (" + e.getReason()
+          + "); expected sqlite:/path/to/file.db");
+      return null;
+    }
+  }
+
+  private void storeProblems(String url) {
+    List<String> found;
+    try {
+      found = Stores.problems(url);
+    } catch (RuntimeException e) {
+      found = List.of("\"" + url + "\" could not be checked by its store provider: " + e);
+    }
+    found.forEach(message -> problems.add("store", message));
+  }
+
+  private Path passwordFile(YamlNode value) {
+    Path path = path("store-password-file", value, "the path of a file holding the store password");
+    if (path == null) {
+      return null;
+    }
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      problems.add("store-password-file", shown(value, path)
+          + " is not a readable file; expected the path of a file holding the store password");
+      return null;
+    }
+    return path;
+  }
+
+  private Path stateDir(YamlNode value) {
+    Path path = path("state-dir", value, "a directory for the agent's logs and state");
+    if (path != null && Files.exists(path) && !Files.isDirectory(path)) {
+      problems.add("state-dir", shown(value, path)
+          + " exists and is not a directory; expected a directory for the agent's logs and state");
+      return null;
+    }
+    return path;
+  }
+
+  private Timing timing(Map<String, YamlNode> section) {
+    Duration heartbeat = section.containsKey("heartbeat")
+        ? duration("timing.heartbeat", section.get("heartbeat"))
+        : Timing.DEFAULT_HEARTBEAT;
+    Duration lease = section.containsKey("lease") ? duration("timing.lease", section.get("lease")) : Timing.DEFAULT_LEASE;
+    boolean marginIsDefault = !section.containsKey("fence-margin");
+    Duration fenceMargin = marginIsDefault
+        ? lease == null ? null : Timing.defaultFenceMargin(lease)
+        : duration("timing.fence-margin", section.get("fence-margin"));
+    if (heartbeat == null || lease == null || fenceMargin == null) {
+      return null;
+    }
+    int before = problemCount();
+    Timing.check(heartbeat, lease, fenceMargin, marginIsDefault,
+        (key, message) -> problems.add("timing." + key, message));
+    return problemCount() == before ? new Timing(heartbeat, lease, fenceMargin) : null;
+  }
+
+  private Map<ServiceName, ServiceConfig> services(Map<String, YamlNode> top) {
+    Map<ServiceName, ServiceConfig> services = new TreeMap<>();
+    if (!top.containsKey("services")) {
+      return services;
+    }
+    Map<String, YamlNode> entries = mapping("services", top.get("services"),
+        "a mapping from service name to its command, env, workdir and stop-timeout", true);
+    for (Map.Entry<String, YamlNode> entry : entries.entrySet()) {
+      String path = Problems.child("services", entry.getKey());
+      ServiceName name = null;
+      try {
+        name = ServiceName.of(entry.getKey());
+      } catch (InvalidInputException e) {
+        problems.add(path, e.getMessage());
+      }
+      ServiceConfig service = service(name, path, entry.getValue());
+      if (name != null && service != null) {
+        services.put(name, service);
+      }
+    }
+    return services;
+  }
+
+  private ServiceConfig service(ServiceName name, String path, YamlNode value) {
+    if (!(value instanceof YamlNode.Mapping mapping)) {
+      wrongKind(path, value, "a mapping with at least command (and optionally env, workdir, stop-timeout)");
+      return null;
+    }
+    int before = problemCount();
+    Map<String, YamlNode> body = mapping.entries();
+    unknownKeys(path, body, SERVICE_KEYS);
+    List<String> command = body.containsKey("command")
+        ? command(Problems.child(path, "command"), body.get("command"))
+        : missing(Problems.child(path, "command"), "missing; expected " + COMMAND);
+    Map<String, String> env = body.containsKey("env") ? env(Problems.child(path, "env"), body.get("env")) : Map.of();
+    Path workdir = body.containsKey("workdir") ? workdir(Problems.child(path, "workdir"), body.get("workdir")) : null;
+    Duration stopTimeout = body.containsKey("stop-timeout")
+        ? duration(Problems.child(path, "stop-timeout"), body.get("stop-timeout"))
+        : ServiceConfig.DEFAULT_STOP_TIMEOUT;
+    if (name == null || problemCount() != before) {
+      return null;
+    }
+    return new ServiceConfig(name, command, env, workdir, stopTimeout);
+  }
+
+  private List<String> command(String path, YamlNode value) {
+    if (!(value instanceof YamlNode.Sequence sequence)) {
+      wrongKind(path, value, COMMAND);
+      return null;
+    }
+    if (sequence.items().isEmpty()) {
+      problems.add(path, "is an empty list; expected " + COMMAND);
+      return null;
+    }
+    List<String> command = new ArrayList<>();
+    for (int i = 0; i < sequence.items().size(); i++) {
+      command.add(scalar(path + "[" + i + "]", sequence.items().get(i), "a string (one word of the command)"));
+    }
+    return command.contains(null) ? null : command;
+  }
+
+  private Map<String, String> env(String path, YamlNode value) {
+    Map<String, YamlNode> entries = mapping(path, value, "a mapping of environment variable names to strings", true);
+    Map<String, String> env = new LinkedHashMap<>();
+    boolean ok = true;
+    for (Map.Entry<String, YamlNode> entry : entries.entrySet()) {
+      String key = entry.getKey();
+      String keyPath = Problems.child(path, key);
+      if (!ENV_NAME.matcher(key).matches()) {
+        problems.add(keyPath, "\"" + key + "\" is not an environment variable name; expected letters, digits"
+            + " and _, not starting with a digit");
+        ok = false;
+      } else if (key.startsWith("BATON_")) {
+        problems.add(keyPath, "BATON_* variables are set by Baton itself (BATON_GROUP, BATON_NODE,"
+            + " BATON_SERVICE, BATON_EPOCH, BATON_API); choose another name");
+        ok = false;
+      }
+      YamlNode v = entry.getValue();
+      if (v instanceof YamlNode.Scalar scalar && scalar.text() != null) {
+        env.put(key, scalar.text());
+      } else if (v instanceof YamlNode.Scalar) {
+        problems.add(keyPath, "has no value; expected a string (write \"\" for an empty one)");
+        ok = false;
+      } else {
+        wrongKind(keyPath, v, "a string value");
+        ok = false;
+      }
+    }
+    return ok ? env : null;
+  }
+
+  private Path workdir(String path, YamlNode value) {
+    Path workdir = path(path, value, "an existing directory for the command to start in");
+    if (workdir != null && !Files.isDirectory(workdir)) {
+      problems.add(path, shown(value, workdir) + " is not an existing directory; expected the directory the command starts in");
+      return null;
+    }
+    return workdir;
+  }
+
+  // ---- values
+
+  /**
+   * The mapping in {@code value}; an empty map (after reporting a problem) when it is another
+   * kind of value. A YAML null or empty value is an empty mapping when {@code emptyAllowed}.
+   */
+  private Map<String, YamlNode> mapping(String path, YamlNode value, String expected, boolean emptyAllowed) {
+    if (value instanceof YamlNode.Mapping mapping) {
+      return mapping.entries();
+    }
+    if (emptyAllowed && value instanceof YamlNode.Scalar scalar && scalar.isBlank()) {
+      return Map.of();
+    }
+    wrongKind(path, value, expected);
+    return Map.of();
+  }
+
+  /** The text of a scalar, or null after reporting a problem when it is empty or not a scalar. */
+  private String scalar(String path, YamlNode value, String expected) {
+    if (value instanceof YamlNode.Scalar scalar && !scalar.isBlank()) {
+      return scalar.text();
+    }
+    wrongKind(path, value, expected);
+    return null;
+  }
+
+  private <T> T parsed(String path, YamlNode value, String expected, Function<String, T> parser) {
+    String text = scalar(path, value, expected);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return parser.apply(text);
+    } catch (InvalidInputException e) {
+      problems.add(path, e.getMessage());
+      return null;
+    }
+  }
+
+  private Duration duration(String path, YamlNode value) {
+    String text = scalar(path, value, DURATION);
+    if (text == null) {
+      return null;
+    }
+    Duration duration;
+    try {
+      duration = Durations.parse(text);
+    } catch (InvalidInputException e) {
+      problems.add(path, e.getMessage());
+      return null;
+    } catch (ArithmeticException e) {
+      problems.add(path, "duration \"" + text + "\" is too large; expected " + DURATION);
+      return null;
+    }
+    if (duration.isZero()) {
+      problems.add(path, "\"" + text + "\" must be more than 0; expected " + DURATION);
+      return null;
+    }
+    return duration;
+  }
+
+  /** A path, resolved against the config file's directory. */
+  private Path path(String path, YamlNode value, String expected) {
+    String text = scalar(path, value, expected);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return dir.resolve(text).normalize();
+    } catch (InvalidPathException e) {
+      problems.add(path, "\"" + text + "\" is not a usable path (" + e.getReason() + "); expected " + expected);
+      return null;
+    }
+  }
+
+  private void wrongKind(String path, YamlNode value, String expected) {
+    if (value instanceof YamlNode.Broken) {
+      return; // already reported while reading
+    }
+    if (value instanceof YamlNode.Scalar scalar && scalar.isBlank()) {
+      problems.add(path, "has no value; expected " + expected);
+    } else {
+      problems.add(path, "expected " + expected + ", got " + value.describe());
+    }
+  }
+
+  private <T> T missing(String path, String message) {
+    problems.add(path, message);
+    return null;
+  }
+
+  private void unknownKeys(String path, Map<String, YamlNode> entries, List<String> known) {
+    for (String key : entries.keySet()) {
+      if (!known.contains(key)) {
+        String suggestion = closest(key, known);
+        problems.add(Problems.child(path, key), suggestion != null
+            ? "unknown key; did you mean " + suggestion + "?"
+            : "unknown key; expected one of " + String.join(", ", known));
+      }
+    }
+  }
+
+  /** The known key nearest to {@code key} by edit distance, if it is near enough to be a typo. */
+  static String closest(String key, List<String> known) {
+    String lower = key.toLowerCase(Locale.ROOT).replace('_', '-');
+    return known.stream()
+        .filter(k -> {
+          int distance = editDistance(lower, k);
+          return distance <= Math.max(1, Math.min(3, (k.length() + 1) / 3));
+        })
+        .min(Comparator.comparingInt(k -> editDistance(lower, k)))
+        .orElse(null);
+  }
+
+  /** Edits (insert, delete, substitute, swap two neighbours) that turn {@code a} into {@code b}. */
+  static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1));
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
+  }
+
+  /** A path as written, followed by where it resolved to when that differs. */
+  private static String shown(YamlNode value, Path resolved) {
+    String text = value instanceof YamlNode.Scalar scalar ? scalar.text() : value.describe();
+    return "\"" + text + "\"" + (resolved.toString().equals(text) ? "" : " (" + resolved + ")");
+  }
+
+  private static String orExample(GroupName group) {
+    return group == null ? "billing" : group.value();
+  }
+
+  private int problemCount() {
+    return problems.count();
   }
 }

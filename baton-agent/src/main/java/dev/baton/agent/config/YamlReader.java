@@ -1,0 +1,132 @@
+package dev.baton.agent.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a config file into {@link YamlNode}s with Jackson's YAML parser, reporting what cannot be
+ * read (missing file, not YAML, empty, several documents, aliases, repeated keys) as problems.
+ */
+final class YamlReader {
+  private static final YAMLFactory YAML = YAMLFactory.builder().build();
+
+  private final YAMLParser parser;
+  private final Problems problems;
+
+  private YamlReader(YAMLParser parser, Problems problems) {
+    this.parser = parser;
+    this.problems = problems;
+  }
+
+  /** The document in {@code file}, or empty when it could not be read (the reason is in {@code problems}). */
+  static Optional<YamlNode> read(Path file, Problems problems) {
+    String content;
+    try {
+      if (Files.isDirectory(file)) {
+        problems.add("", "is a directory; expected a YAML config file");
+        return Optional.empty();
+      }
+      content = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      problems.add("", "cannot read: no such file; expected a YAML config file");
+      return Optional.empty();
+    } catch (AccessDeniedException e) {
+      problems.add("", "cannot read: permission denied; make it readable for the user running baton");
+      return Optional.empty();
+    } catch (CharacterCodingException e) {
+      problems.add("", "cannot read: not UTF-8 text; expected a YAML config file");
+      return Optional.empty();
+    } catch (IOException e) {
+      problems.add("", "cannot read: " + e.getMessage());
+      return Optional.empty();
+    }
+    try (YAMLParser parser = YAML.createParser(content)) {
+      YamlReader reader = new YamlReader(parser, problems);
+      if (parser.nextToken() == null) {
+        problems.add("", "is empty; expected a mapping with at least the group (group: billing)");
+        return Optional.empty();
+      }
+      YamlNode root = reader.value("");
+      if (parser.nextToken() != null) {
+        problems.add("", "holds more than one YAML document (another starts at line "
+            + parser.currentTokenLocation().getLineNr() + "); expected one");
+      }
+      return Optional.of(root);
+    } catch (JacksonException e) {
+      problems.add("", "not valid YAML" + at(e.getLocation()) + ": " + summary(e.getOriginalMessage()));
+      return Optional.empty();
+    } catch (IOException e) {
+      problems.add("", "cannot read: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** Reads the value at the current token, which lies at {@code path}. */
+  private YamlNode value(String path) throws IOException {
+    if (parser.isCurrentAlias()) {
+      problems.add(path, "YAML alias *" + parser.getText() + " is not supported; write the value out");
+      return new YamlNode.Broken();
+    }
+    JsonToken token = parser.currentToken();
+    if (token == JsonToken.START_OBJECT) {
+      Map<String, YamlNode> entries = new LinkedHashMap<>();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        int line = parser.currentTokenLocation().getLineNr();
+        parser.nextToken();
+        String keyPath = Problems.child(path, key);
+        YamlNode child = value(keyPath);
+        if (entries.containsKey(key)) {
+          problems.add(keyPath, "appears more than once (again at line " + line + "); keep one");
+          entries.put(key, new YamlNode.Broken());
+        } else {
+          entries.put(key, child);
+        }
+      }
+      return new YamlNode.Mapping(entries);
+    }
+    if (token == JsonToken.START_ARRAY) {
+      List<YamlNode> items = new ArrayList<>();
+      for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY && t != null; t = parser.nextToken()) {
+        items.add(value(path + "[" + items.size() + "]"));
+      }
+      return new YamlNode.Sequence(items);
+    }
+    if (token == JsonToken.VALUE_NULL) {
+      return new YamlNode.Scalar(null);
+    }
+    return new YamlNode.Scalar(parser.getText());
+  }
+
+  private static String at(JsonLocation location) {
+    if (location == null || location.getLineNr() < 1) {
+      return "";
+    }
+    return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+  }
+
+  /** SnakeYAML's messages span lines with source excerpts; keep the sentences only. */
+  private static String summary(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    return message.lines()
+        .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+        .collect(Collectors.joining(", "));
+  }
+}
