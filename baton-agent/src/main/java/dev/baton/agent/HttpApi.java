@@ -65,7 +65,8 @@ final class HttpApi implements AutoCloseable {
       error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
     });
     app.error(HttpStatus.NOT_FOUND, ctx -> {
-      if (ctx.result() == null) {
+      String body = ctx.result();
+      if (body == null || !body.startsWith("{")) { // not one of ours: Javalin's plain-text "Endpoint ... not found"
         error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + ctx.path()
             + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, POST /v1/stop");
       }
