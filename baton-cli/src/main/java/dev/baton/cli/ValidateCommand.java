@@ -29,7 +29,7 @@ final class ValidateCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return ExitCodes.BAD_INPUT;
     }
-    spec.commandLine().getOut().print(FailoverBudget.describe(cfg));
+    spec.commandLine().getOut().println(FailoverBudget.describe(cfg).stripTrailing());
     spec.commandLine().getOut().flush();
     return ExitCodes.OK;
   }
