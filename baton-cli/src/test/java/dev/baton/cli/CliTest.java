@@ -1,0 +1,126 @@
+package dev.baton.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.Agent;
+import dev.baton.agent.config.ConfigLoader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CliTest {
+  @TempDir Path dir;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  Path config(String node, int port) throws Exception {
+    Path file = dir.resolve(node + ".yaml");
+    Files.writeString(file, String.join("\n",
+        "group: cli",
+        "node:",
+        "  name: " + node,
+        "  location: eu/paris",
+        "api:",
+        "  listen: 127.0.0.1:" + port,
+        "store: sqlite:" + dir.resolve("group.db"),
+        "state-dir: " + dir.resolve(node),
+        "services:",
+        "  svc:",
+        "    command: [sleep, '600']",
+        ""));
+    return file;
+  }
+
+  @Test
+  void statusPrintsTheWhiteboardAsATableAndJsonExactlyAsTheApiServesIt() throws Exception {
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    agent.start();
+    try {
+      String api = "http://" + agent.apiAddress();
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--api", api).out().contains("providing"));
+
+      Result table = run("status", "--api", api);
+      assertThat(table.code()).isZero();
+      assertThat(table.out()).contains("group cli (as seen by node-a)")
+          .containsPattern("node-a +alive +eu/paris +127\\.0\\.0\\.1:\\d+")
+          .containsPattern("svc +node-a +1 +node-a +providing");
+
+      Result json = run("status", "--json", "--api", api);
+      ObjectMapper m = new ObjectMapper();
+      assertThat(m.readTree(json.out())).isEqualTo(m.readTree(new BatonClient(api).get("/v1/status")));
+    } finally {
+      agent.stop();
+    }
+  }
+
+  @Test
+  void stopMakesTheAgentHandOverAndStop() throws Exception {
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    agent.start();
+    Result r = run("stop", "--api", "http://" + agent.apiAddress());
+    assertThat(r.code()).isZero();
+    await().atMost(Duration.ofSeconds(20)).until(() -> agent.state() == Agent.State.STOPPED);
+  }
+
+  @Test
+  void statusOfAnAgentThatIsNotRunningSaysHowToFixItAndExits3() throws Exception {
+    Result r = run("status", "--api", "http://127.0.0.1:" + LocalGroup.freePort());
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("cannot reach the agent at http://127.0.0.1:").contains("Set --api or BATON_API");
+  }
+
+  @Test
+  void aBadApiUrlIsRejectedWithExit2() {
+    Result r = run("status", "--api", "ftp://x");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("invalid --api \"ftp://x\"; expected http://HOST:PORT");
+  }
+
+  @Test
+  void validatePrintsTheBudgetOfAGoodConfigAndEveryProblemOfABadOne() throws Exception {
+    Result good = run("validate", "-c", config("node-a", 7070).toString());
+    assertThat(good.code()).isZero();
+    assertThat(good.out()).contains("is valid").contains("failover budget").contains("SIGKILL");
+
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "group: Billing\ntiming:\n  heartbeat: 2s\n  lease: 3s\n");
+    Result r = run("validate", "-c", bad.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains(bad + ": group: invalid group name \"Billing\"")
+        .contains(bad + ": timing.lease: 3s must be larger than 2 x heartbeat (2s)");
+  }
+
+  @Test
+  void theAgentRefusesToStartWithABadConfigAndChangesNothing() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "group: cli\nstore: sqlite:" + dir.resolve("group.db") + "\nservices:\n  svc: {}\n");
+    Result r = run("agent", "-c", bad.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("refusing to start").contains("services.svc.command: missing");
+    assertThat(dir.resolve("group.db")).doesNotExist();
+  }
+
+  @Test
+  void helpListsEveryCommandAndTheExitCodes() {
+    Result r = run("--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("agent", "validate", "status", "stop", "demo", "bench", "Exit codes");
+  }
+}
