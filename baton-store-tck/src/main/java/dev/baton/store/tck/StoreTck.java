@@ -774,7 +774,8 @@ public abstract class StoreTck {
     Store watcher = open(group);
     Store actor = open(group);
     AtomicInteger calls = new AtomicInteger();
-    try (AutoCloseable handle = watcher.watch(calls::incrementAndGet)) {
+    AutoCloseable handle = watcher.watch(calls::incrementAndGet);
+    try {
       SessionId[] session = new SessionId[1];
       awaitCallAfter(calls, "open session", () -> session[0] = openSession(actor, "node-a", "mailer"));
       awaitCallAfter(calls, "claim", () -> actor.claim(claimOf("mailer", 0, session[0])));
@@ -786,6 +787,8 @@ public abstract class StoreTck {
       awaitCallAfter(calls, "publish providers", () -> actor.publishProviders(session[0],
           Map.of(svc("mailer"), ProviderStatus.of(ProviderState.UNAVAILABLE))));
       awaitCallAfter(calls, "close session", () -> actor.closeSession(session[0]));
+    } finally {
+      handle.close();
     }
   }
 
@@ -797,7 +800,8 @@ public abstract class StoreTck {
     AtomicInteger closedCalls = new AtomicInteger();
     AtomicInteger controlCalls = new AtomicInteger();
     AutoCloseable handle = watcher.watch(closedCalls::incrementAndGet);
-    try (AutoCloseable control = watcher.watch(controlCalls::incrementAndGet)) {
+    AutoCloseable control = watcher.watch(controlCalls::incrementAndGet);
+    try {
       awaitCallAfter(closedCalls, "open session", () -> openSession(actor, "node-a", "mailer"));
       handle.close();
       int afterClose = closedCalls.get();
@@ -808,6 +812,8 @@ public abstract class StoreTck {
             svc("mailer"), new ServiceSettings(List.of(), round % 2 == 0)));
       }
       assertThat(closedCalls.get()).isEqualTo(afterClose);
+    } finally {
+      control.close();
     }
   }
 
