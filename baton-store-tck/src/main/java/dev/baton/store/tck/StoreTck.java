@@ -27,6 +27,7 @@ import dev.baton.core.store.SessionLostException;
 import dev.baton.core.store.SessionState;
 import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreException;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
 import java.time.Duration;
@@ -43,6 +44,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,6 +67,7 @@ public abstract class StoreTck {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private final List<Store> opened = new CopyOnWriteArrayList<>();
+  private ScheduledExecutorService renewer;
 
   /** URL of the store under test; the same for every test of one test class. */
   protected abstract String storeUrl();
@@ -90,7 +93,16 @@ public abstract class StoreTck {
   }
 
   @AfterEach
-  final void closeOpenedStores() {
+  final void closeOpenedStores() throws InterruptedException {
+    synchronized (this) {
+      if (renewer != null) {
+        renewer.shutdownNow();
+        if (!renewer.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the TCK's session renewer did not stop within " + WAIT);
+        }
+        renewer = null;
+      }
+    }
     RuntimeException first = null;
     for (Store store : opened) {
       try {
@@ -127,6 +139,41 @@ public abstract class StoreTck {
       providers.put(ServiceName.of(service), ProviderStatus.WAITING);
     }
     return store.openSession(node(node).info(), providers, null);
+  }
+
+  /**
+   * Opens a session like {@link #openSession} and renews it every heartbeat (lease/4) in the
+   * background until the test ends or the session is lost, as its agent would: stores that judge
+   * leases by their own clock must not expire it while a test runs longer than a lease.
+   */
+  protected final SessionId openRenewedSession(Store store, String node, String... services) {
+    SessionId session = openSession(store, node, services);
+    keepRenewing(store, session);
+    return session;
+  }
+
+  /** Renews {@code session} every heartbeat in the background until it is lost or the test ends. */
+  protected final void keepRenewing(Store store, SessionId session) {
+    long heartbeat = Math.max(1, lease().dividedBy(4).toMillis());
+    renewer().scheduleWithFixedDelay(() -> {
+      try {
+        store.renew(session);
+      } catch (StoreException e) {
+        // A slow call: the next heartbeat tries again, as an agent would until its fence deadline.
+      }
+      // SessionLostException ends the task: a lost session is never renewed again.
+    }, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized ScheduledExecutorService renewer() {
+    if (renewer == null) {
+      renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "baton-tck-renewer");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return renewer;
   }
 
   /**
@@ -392,7 +439,7 @@ public abstract class StoreTck {
     for (int i = 0; i < nodes; i++) {
       Store store = open(group);
       stores.add(store);
-      sessions.add(openSession(store, "node-" + i, "contended"));
+      sessions.add(openRenewedSession(store, "node-" + i, "contended"));
     }
     ExecutorService pool = Executors.newFixedThreadPool(nodes);
     try {
@@ -444,7 +491,7 @@ public abstract class StoreTck {
   void epochsOnlyGrowAcrossClaimsReleasesClosedSessionsAndReopenedStores() {
     GroupName group = freshGroup();
     Store a = open(group);
-    SessionId sa = openSession(a, "node-a", "mailer");
+    SessionId sa = openRenewedSession(a, "node-a", "mailer");
     long seen = 0;
 
     for (int cycle = 0; cycle < 3; cycle++) {
@@ -464,7 +511,7 @@ public abstract class StoreTck {
 
     Store reopened = open(group);
     assertThat(reopened.snapshot().ownership(svc("mailer")).epoch()).isEqualTo(seen);
-    SessionId sb = openSession(reopened, "node-b", "mailer");
+    SessionId sb = openRenewedSession(reopened, "node-b", "mailer");
     ClaimResult afterReopen = reopened.claim(claimOf("mailer", seen, sb));
     assertThat(afterReopen.granted()).as(afterReopen.reason()).isTrue();
     assertThat(afterReopen.ownership().epoch()).isEqualTo(seen + 1);
@@ -479,8 +526,8 @@ public abstract class StoreTck {
     GroupName group = freshGroup();
     Store owner = open(group);
     Store other = open(group);
-    SessionId so = openSession(owner, "owner", "mailer");
-    SessionId sc = openSession(other, "claimant", "mailer");
+    SessionId so = openRenewedSession(owner, "owner", "mailer");
+    SessionId sc = openRenewedSession(other, "claimant", "mailer");
     assertThat(owner.claim(claimOf("mailer", 0, so)).granted()).isTrue();
     owner.renew(so);
 
@@ -515,8 +562,8 @@ public abstract class StoreTck {
     GroupName group = freshGroup();
     Store a = open(group);
     Store b = open(group);
-    SessionId sa = openSession(a, "node-a", "mailer");
-    SessionId sb = openSession(b, "node-b", "mailer");
+    SessionId sa = openRenewedSession(a, "node-a", "mailer");
+    SessionId sb = openRenewedSession(b, "node-b", "mailer");
     assertThat(a.claim(claimOf("mailer", 0, sa)).granted()).isTrue();
     assertThat(a.release(svc("mailer"), sa, 1)).isTrue();
 
@@ -534,7 +581,7 @@ public abstract class StoreTck {
     Store owner = open(group);
     Store taker = open(group);
     SessionId so = openSession(owner, "owner", "mailer", "reporter");
-    SessionId st = openSession(taker, "taker", "mailer", "reporter");
+    SessionId st = openRenewedSession(taker, "taker", "mailer", "reporter");
     assertThat(owner.claim(claimOf("mailer", 0, so)).granted()).isTrue();
     assertThat(owner.claim(claimOf("reporter", 0, so)).granted()).isTrue();
     owner.renew(so);
@@ -560,8 +607,8 @@ public abstract class StoreTck {
     GroupName group = freshGroup();
     Store a = open(group);
     Store b = open(group);
-    SessionId sa = openSession(a, "node-a", "mailer");
-    SessionId sb = openSession(b, "node-b", "mailer");
+    SessionId sa = openRenewedSession(a, "node-a", "mailer");
+    SessionId sb = openRenewedSession(b, "node-b", "mailer");
     assertThat(a.claim(claimOf("mailer", 0, sa)).granted()).isTrue();
 
     a.closeSession(sa);
@@ -597,8 +644,8 @@ public abstract class StoreTck {
     GroupName group = freshGroup();
     Store a = open(group);
     Store b = open(group);
-    SessionId sa = openSession(a, "node-a", "mailer");
-    SessionId sb = openSession(b, "node-b", "mailer");
+    SessionId sa = openRenewedSession(a, "node-a", "mailer");
+    SessionId sb = openRenewedSession(b, "node-b", "mailer");
     assertThat(a.release(svc("mailer"), sa, 0)).as("release of a never-claimed service").isFalse();
     assertThat(a.claim(claimOf("mailer", 0, sa)).granted()).isTrue();
 
@@ -636,7 +683,7 @@ public abstract class StoreTck {
     for (int i = 0; i < nodeCount; i++) {
       Store store = open(group);
       stores.add(store);
-      sessions.add(openSession(store, "n" + i, services.toArray(String[]::new)));
+      sessions.add(openRenewedSession(store, "n" + i, services.toArray(String[]::new)));
     }
     Map<String, Ownership> model = new HashMap<>();
     for (String s : services) {
@@ -675,7 +722,7 @@ public abstract class StoreTck {
         stores.get(n).closeSession(old);
         model.replaceAll((name, o) -> old.equals(o.session())
             ? new Ownership(o.service(), o.epoch(), o.node(), null) : o);
-        sessions.set(n, openSession(stores.get(n), "n" + n, services.toArray(String[]::new)));
+        sessions.set(n, openRenewedSession(stores.get(n), "n" + n, services.toArray(String[]::new)));
       }
       Snapshot snapshot = stores.get(random.nextInt(nodeCount)).snapshot();
       for (String name : services) {
@@ -777,7 +824,7 @@ public abstract class StoreTck {
     AutoCloseable handle = watcher.watch(calls::incrementAndGet);
     try {
       SessionId[] session = new SessionId[1];
-      awaitCallAfter(calls, "open session", () -> session[0] = openSession(actor, "node-a", "mailer"));
+      awaitCallAfter(calls, "open session", () -> session[0] = openRenewedSession(actor, "node-a", "mailer"));
       awaitCallAfter(calls, "claim", () -> actor.claim(claimOf("mailer", 0, session[0])));
       awaitCallAfter(calls, "release", () -> actor.release(svc("mailer"), session[0], 1));
       awaitCallAfter(calls, "service settings",
@@ -802,7 +849,7 @@ public abstract class StoreTck {
     AutoCloseable handle = watcher.watch(closedCalls::incrementAndGet);
     AutoCloseable control = watcher.watch(controlCalls::incrementAndGet);
     try {
-      awaitCallAfter(closedCalls, "open session", () -> openSession(actor, "node-a", "mailer"));
+      awaitCallAfter(closedCalls, "open session", () -> openRenewedSession(actor, "node-a", "mailer"));
       handle.close();
       int afterClose = closedCalls.get();
 
@@ -831,7 +878,7 @@ public abstract class StoreTck {
     GroupName two = freshGroup();
     Store inOne = open(one);
     Store inTwo = open(two);
-    SessionId s1 = openSession(inOne, "node-a", "mailer");
+    SessionId s1 = openRenewedSession(inOne, "node-a", "mailer");
     assertThat(inOne.claim(claimOf("mailer", 0, s1)).granted()).isTrue();
     inOne.putServiceSettings(svc("mailer"), new ServiceSettings(List.of(nodeName("node-a")), true));
     inOne.putNodeSettings(nodeName("node-a"), new NodeSettings(true));
@@ -844,7 +891,7 @@ public abstract class StoreTck {
     assertThat(seenByTwo.settings().nodes()).isEmpty();
     assertThat(inTwo.events(0, 10)).isEmpty();
 
-    SessionId s2 = openSession(inTwo, "node-a", "mailer");
+    SessionId s2 = openRenewedSession(inTwo, "node-a", "mailer");
     ClaimResult inGroupTwo = inTwo.claim(claimOf("mailer", 0, s2));
     assertThat(inGroupTwo.granted()).as(inGroupTwo.reason()).isTrue();
     assertThat(inGroupTwo.ownership().epoch()).isEqualTo(1);
