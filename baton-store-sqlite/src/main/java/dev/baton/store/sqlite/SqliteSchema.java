@@ -1,0 +1,99 @@
+package dev.baton.store.sqlite;
+
+import java.util.List;
+
+/**
+ * The tables of the SQLite store and the migrations between their versions, tracked in
+ * {@code PRAGMA user_version}. Every table is keyed by group name, so several groups share one
+ * file. Migrations only ever append: a released migration is never edited.
+ */
+final class SqliteSchema {
+  private SqliteSchema() {}
+
+  /**
+   * {@code MIGRATIONS.get(i)} takes a file from version {@code i} to version {@code i + 1}. A new
+   * file is version 0.
+   */
+  static final List<List<String>> MIGRATIONS = List.of(
+      List.of(
+          // One row per group: generation is bumped by every write except renewals (the watch
+          // polls it); the counters number sessions and events.
+          """
+          CREATE TABLE groups (
+            grp TEXT PRIMARY KEY,
+            generation INTEGER NOT NULL DEFAULT 0,
+            sessions_opened INTEGER NOT NULL DEFAULT 0,
+            last_event_seq INTEGER NOT NULL DEFAULT 0
+          ) WITHOUT ROWID""",
+          // One row per node: its latest session. Older sessions of the node are gone by design:
+          // a session is open only while it is its node's row and that row is LIVE.
+          """
+          CREATE TABLE nodes (
+            grp TEXT NOT NULL,
+            name TEXT NOT NULL,
+            location TEXT NOT NULL,
+            api TEXT NOT NULL,
+            session TEXT NOT NULL,
+            renewals INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY (grp, name)
+          ) WITHOUT ROWID""",
+          "CREATE UNIQUE INDEX nodes_by_session ON nodes (grp, session)",
+          """
+          CREATE TABLE providers (
+            grp TEXT NOT NULL,
+            node TEXT NOT NULL,
+            service TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            PRIMARY KEY (grp, node, service)
+          ) WITHOUT ROWID""",
+          // Ownership per service. Rows are never deleted and epochs never decrease: the
+          // triggers refuse both, whatever version of Baton writes.
+          """
+          CREATE TABLE services (
+            grp TEXT NOT NULL,
+            name TEXT NOT NULL,
+            epoch INTEGER NOT NULL,
+            owner_node TEXT,
+            owner_session TEXT,
+            PRIMARY KEY (grp, name)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TRIGGER services_epoch_never_decreases BEFORE UPDATE OF epoch ON services
+          WHEN NEW.epoch < OLD.epoch
+          BEGIN SELECT RAISE(ABORT, 'a service epoch never decreases'); END""",
+          """
+          CREATE TRIGGER services_rows_are_kept BEFORE DELETE ON services
+          BEGIN SELECT RAISE(ABORT, 'service rows are never deleted: they hold the epochs'); END""",
+          """
+          CREATE TABLE service_settings (
+            grp TEXT NOT NULL,
+            service TEXT NOT NULL,
+            ranking TEXT NOT NULL,
+            disabled INTEGER NOT NULL,
+            PRIMARY KEY (grp, service)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE node_settings (
+            grp TEXT NOT NULL,
+            node TEXT NOT NULL,
+            drained INTEGER NOT NULL,
+            PRIMARY KEY (grp, node)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE events (
+            grp TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            time TEXT NOT NULL,
+            type TEXT NOT NULL,
+            node TEXT,
+            service TEXT,
+            epoch INTEGER,
+            detail TEXT,
+            PRIMARY KEY (grp, seq)
+          ) WITHOUT ROWID"""));
+
+  /** The version this code writes: the number of migrations. */
+  static final int VERSION = MIGRATIONS.size();
+}

@@ -1,0 +1,85 @@
+package dev.baton.store.sqlite;
+
+import dev.baton.core.InvalidInputException;
+import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreOptions;
+import dev.baton.core.store.StoreProvider;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Opens the embedded SQLite store for URLs of the form {@code sqlite:/absolute/path/to/file.db}.
+ * The file and its directory are created when missing. Registered for {@link java.util.ServiceLoader}.
+ */
+public final class SqliteStoreProvider implements StoreProvider {
+  static final String SCHEME = "sqlite:";
+  private static final String EXPECTED = "expected sqlite:/absolute/path/to/file.db";
+
+  @Override
+  public boolean accepts(String url) {
+    return url != null && url.startsWith(SCHEME);
+  }
+
+  @Override
+  public List<String> problems(String url) {
+    if (!accepts(url)) {
+      return List.of("store URL \"" + url + "\" is not a SQLite URL; " + EXPECTED);
+    }
+    String raw = url.substring(SCHEME.length());
+    if (raw.isBlank()) {
+      return List.of("store URL \"" + url + "\" has no file path; " + EXPECTED);
+    }
+    if (raw.startsWith("//")) {
+      return List.of("store URL \"" + url + "\" has a host part or extra slashes; " + EXPECTED
+          + " (one slash after the colon)");
+    }
+    if (!raw.startsWith("/")) {
+      return List.of("store URL \"" + url + "\" names the relative path \"" + raw + "\"; " + EXPECTED);
+    }
+    if (raw.contains("?") || raw.contains("#")) {
+      return List.of("store URL \"" + url + "\" has '?' or '#' in its path; " + EXPECTED
+          + " without parameters");
+    }
+    if (raw.endsWith("/")) {
+      return List.of("store URL \"" + url + "\" ends with '/' and so names a directory; " + EXPECTED);
+    }
+    Path path;
+    try {
+      path = Path.of(raw).normalize();
+    } catch (InvalidPathException e) {
+      return List.of("store URL \"" + url + "\" has an invalid path (" + e.getReason() + "); " + EXPECTED);
+    }
+    if (Files.isDirectory(path)) {
+      return List.of("store URL \"" + url + "\" names the directory " + path + "; expected a database file"
+          + " in it, such as " + SCHEME + path.resolve("baton.db"));
+    }
+    if (Files.exists(path) && !Files.isRegularFile(path)) {
+      return List.of("store URL \"" + url + "\" names " + path + ", which is not a regular file; " + EXPECTED);
+    }
+    Path parent = path.getParent();
+    Path existing = parent;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      return List.of("store URL \"" + url + "\" needs the directory " + parent + ", which cannot be created"
+          + " because " + existing + " is a file; expected a path under a directory");
+    }
+    if (existing != null && !Files.exists(path) && !Files.isWritable(existing)) {
+      return List.of("store URL \"" + url + "\" needs " + (existing.equals(parent) ? "a new file in " : "new directories under ")
+          + existing + ", which this user may not write; give it write access or choose another path");
+    }
+    return List.of();
+  }
+
+  @Override
+  public Store open(StoreOptions options) {
+    List<String> problems = problems(options.url());
+    if (!problems.isEmpty()) {
+      throw new InvalidInputException(String.join("; ", problems));
+    }
+    return SqliteStore.open(Path.of(options.url().substring(SCHEME.length())).normalize(), options);
+  }
+}

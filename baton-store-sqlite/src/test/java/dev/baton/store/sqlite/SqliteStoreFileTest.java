@@ -1,0 +1,233 @@
+package dev.baton.store.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.core.GroupName;
+import dev.baton.core.Location;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.ClaimRequest;
+import dev.baton.core.store.Event;
+import dev.baton.core.store.EventDraft;
+import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.Snapshot;
+import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreException;
+import dev.baton.core.store.StoreOptions;
+import dev.baton.core.store.Stores;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What only a SQLite file can do wrong: locks held by others, foreign files, other versions. */
+class SqliteStoreFileTest {
+  private static final Duration CALL_TIMEOUT = Duration.ofMillis(500);
+  private static final GroupName GROUP = GroupName.of("billing");
+
+  @TempDir
+  Path dir;
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+  }
+
+  private Path db() {
+    return dir.resolve("baton.db");
+  }
+
+  private Store open(Path path) {
+    Store store = Stores.open(new StoreOptions("sqlite:" + path, GROUP, Duration.ofMillis(250),
+        Duration.ofSeconds(1), CALL_TIMEOUT, null));
+    toClose.add(store);
+    return store;
+  }
+
+  private Connection raw(Path path) throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + path);
+    toClose.add(c);
+    try (Statement st = c.createStatement()) {
+      st.execute("PRAGMA busy_timeout = 5000");
+    }
+    return c;
+  }
+
+  private static SessionId openSession(Store store, String node) {
+    return store.openSession(new NodeInfo(NodeName.of(node), Location.ROOT, "127.0.0.1:7070"),
+        Map.of(ServiceName.of("mailer"), ProviderStatus.WAITING), null);
+  }
+
+  private static String query(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  @Test
+  void aNewFileAndItsDirectoriesAreCreatedAtTheCurrentSchemaVersionInWalMode() throws Exception {
+    Path path = dir.resolve("var/lib/baton/billing.db");
+    open(path).snapshot();
+
+    Connection c = raw(path);
+    assertThat(query(c, "PRAGMA user_version")).isEqualTo(String.valueOf(SqliteSchema.VERSION));
+    assertThat(query(c, "PRAGMA journal_mode")).isEqualTo("wal");
+  }
+
+  @Test
+  void aFileThatIsNotADatabaseGivesAStoreExceptionNamingThePathAndTheFix() throws Exception {
+    Path path = Files.writeString(db(), "these are the minutes of the meeting, not a database\n".repeat(40));
+
+    assertThatThrownBy(() -> open(path))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(path.toString())
+        .hasMessageContaining("not a SQLite database")
+        .hasMessageContaining("point the store URL at");
+    assertThat(Files.readString(path)).startsWith("these are the minutes");
+  }
+
+  @Test
+  void aPathThatCannotBeOpenedAsAFileGivesAStoreExceptionNamingItAndTheFix() throws Exception {
+    Path directory = Files.createDirectories(dir.resolve("not-a-file.db"));
+
+    assertThatThrownBy(() -> SqliteStore.open(directory, new StoreOptions("sqlite:" + directory, GROUP,
+        Duration.ofMillis(250), Duration.ofSeconds(1), CALL_TIMEOUT, null)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(directory.toString())
+        .hasMessageContaining("read and write access");
+  }
+
+  @Test
+  void aFileWrittenByANewerSchemaVersionIsRefused() throws Exception {
+    open(db()).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+        Statement st = c.createStatement()) {
+      st.execute("PRAGMA user_version = " + (SqliteSchema.VERSION + 5));
+    }
+
+    assertThatThrownBy(() -> open(db()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(db().toString())
+        .hasMessageContaining("newer Baton")
+        .hasMessageContaining("schema version " + (SqliteSchema.VERSION + 5));
+  }
+
+  @Test
+  void anotherConnectionHoldingAnExclusiveLockMakesWritesFailWithinTheCallTimeoutAndThenRecover()
+      throws Exception {
+    Store store = open(db());
+    SessionId session = openSession(store, "node-a");
+    Connection locker = raw(db());
+    try (Statement st = locker.createStatement()) {
+      st.execute("BEGIN EXCLUSIVE");
+    }
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> store.renew(session))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("locked")
+        .hasMessageContaining(db().toString());
+    Duration renewTook = Duration.ofNanos(System.nanoTime() - start);
+    start = System.nanoTime();
+    assertThatThrownBy(() -> store.claim(new ClaimRequest(ServiceName.of("mailer"), 0, session, null)))
+        .isInstanceOf(StoreException.class);
+    Duration claimTook = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(renewTook).isLessThan(CALL_TIMEOUT.plusSeconds(1));
+    assertThat(claimTook).isLessThan(CALL_TIMEOUT.plusSeconds(1));
+    assertThatCode(store::snapshot).as("readers go on in WAL mode").doesNotThrowAnyException();
+
+    try (Statement st = locker.createStatement()) {
+      st.execute("ROLLBACK");
+    }
+    assertThat(store.renew(session)).isEqualTo(1);
+    assertThat(store.claim(new ClaimRequest(ServiceName.of("mailer"), 0, session, null)).granted()).isTrue();
+  }
+
+  @Test
+  void rowsWithInvalidNamesAreSkippedAndTheRestIsRead() throws Exception {
+    Store store = open(db());
+    SessionId session = openSession(store, "node-a");
+    store.claim(new ClaimRequest(ServiceName.of("mailer"), 0, session, null));
+    Connection c = raw(db());
+    try (Statement st = c.createStatement()) {
+      st.execute("INSERT INTO nodes VALUES ('billing', 'Node B!', '', 'x', 's-x', 0, 'LIVE')");
+      st.execute("INSERT INTO nodes VALUES ('billing', 'node-c', '', 'x', 's-y', 0, 'ZOMBIE')");
+      st.execute("INSERT INTO services VALUES ('billing', 'Mailer 2', 3, 'node-a', NULL)");
+      st.execute("INSERT INTO providers VALUES ('billing', 'node-a', 'reporter', 'dancing', NULL)");
+      st.execute("INSERT INTO service_settings VALUES ('billing', 'reporter', 'node-a,NOT OK', 0)");
+      st.execute("INSERT INTO node_settings VALUES ('billing', '-bad', 1)");
+    }
+
+    Snapshot snapshot = store.snapshot();
+
+    assertThat(snapshot.nodes()).extracting(n -> n.info().name().value()).containsExactly("node-a");
+    assertThat(snapshot.nodes().get(0).providers()).containsOnlyKeys(ServiceName.of("mailer"));
+    assertThat(snapshot.ownerships()).containsOnlyKeys(ServiceName.of("mailer"));
+    assertThat(snapshot.settings().services()).isEmpty();
+    assertThat(snapshot.settings().nodes()).isEmpty();
+  }
+
+  @Test
+  void onlyTheNewestTenThousandEventsOfAGroupAreKept() throws Exception {
+    Store store = open(db());
+    store.appendEvent(new EventDraft(Instant.EPOCH, "first", null, null, null, null));
+    Connection c = raw(db());
+    c.setAutoCommit(false);
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO events (grp, seq, time, type) VALUES ('billing', ?, '2024-01-01T00:00:00Z', 'filler')")) {
+      for (long seq = 2; seq <= SqliteStore.EVENTS_KEPT; seq++) {
+        ps.setLong(1, seq);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    try (Statement st = c.createStatement()) {
+      st.execute("UPDATE groups SET last_event_seq = " + SqliteStore.EVENTS_KEPT + " WHERE grp = 'billing'");
+    }
+    c.commit();
+    assertThat(store.events(0, 1)).extracting(Event::type).containsExactly("first");
+
+    long seq = store.appendEvent(new EventDraft(Instant.EPOCH, "newest", null, null, null, null));
+
+    assertThat(seq).isEqualTo(SqliteStore.EVENTS_KEPT + 1);
+    assertThat(store.events(0, 1)).extracting(Event::seq).containsExactly(2L);
+    assertThat(query(c, "SELECT count(*) FROM events WHERE grp = 'billing'"))
+        .isEqualTo(String.valueOf(SqliteStore.EVENTS_KEPT));
+  }
+
+  @Test
+  void theFileRefusesToLowerAnEpochOrDeleteAServiceWhoeverWrites() throws Exception {
+    Store store = open(db());
+    SessionId session = openSession(store, "node-a");
+    store.claim(new ClaimRequest(ServiceName.of("mailer"), 0, session, null));
+    Connection c = raw(db());
+
+    try (Statement st = c.createStatement()) {
+      assertThatThrownBy(() -> st.execute("UPDATE services SET epoch = 0"))
+          .hasMessageContaining("never decreases");
+      assertThatThrownBy(() -> st.execute("DELETE FROM services"))
+          .hasMessageContaining("never deleted");
+    }
+    assertThat(store.snapshot().ownership(ServiceName.of("mailer")).epoch()).isEqualTo(1);
+  }
+}
