@@ -53,8 +53,13 @@ final class HttpApi implements AutoCloseable {
       ctx.status(active.active() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(active);
     });
     app.post("/v1/stop", ctx -> {
+      // Complete the answer before the stop begins: the stop closes this server.
+      byte[] body = json.writeValueAsBytes(java.util.Map.of("stopping", agent.nodeName()));
+      ctx.status(HttpStatus.ACCEPTED).contentType("application/json");
+      ctx.res().setContentLength(body.length);
+      ctx.res().getOutputStream().write(body);
+      ctx.res().flushBuffer();
       agent.requestStop();
-      ctx.status(HttpStatus.ACCEPTED).json(java.util.Map.of("stopping", agent.nodeName()));
     });
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
     app.exception(NotFoundException.class, (e, ctx) -> error(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
