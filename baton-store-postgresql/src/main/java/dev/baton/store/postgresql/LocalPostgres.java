@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * {@code /usr/lib/postgresql/<version>/bin} (the newest). Local socket connections are trusted;
  * TCP connections need the password generated at {@link #init}. The server keeps its port across
  * {@link #stop()} and {@link #start()}, so clients reconnect to the same URL (fault tests stop and
- * start it). Durability is traded for speed ({@code fsync=off}): fine for a throwaway server, never
+ * start it). Durability against an OS crash is traded for speed ({@code fsync=off}; commits survive a
+ * crash of PostgreSQL itself, as fault tests need): fine for a throwaway server, never
  * for data that matters.
  *
  * <p>{@link #close()} stops the server; the directory is left for the caller to delete. Methods are
@@ -89,8 +90,12 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** The directory holding {@code initdb} and {@code pg_ctl}. */
   static Path findBinaries() {
+    return findBinaries(System.getenv("BATON_PG_BINDIR"), pgConfigBindir(), Path.of("/usr/lib/postgresql"));
+  }
+
+  /** Looks in {@code fromEnvironment}, then {@code fromPgConfig}, then the newest {@code debian/<version>/bin}. */
+  static Path findBinaries(String fromEnvironment, Optional<Path> fromPgConfig, Path debian) {
     List<String> tried = new ArrayList<>();
-    String fromEnvironment = System.getenv("BATON_PG_BINDIR");
     if (fromEnvironment != null && !fromEnvironment.isBlank()) {
       Path candidate = Path.of(fromEnvironment);
       if (hasServerBinaries(candidate)) {
@@ -98,12 +103,10 @@ public final class LocalPostgres implements AutoCloseable {
       }
       tried.add("BATON_PG_BINDIR=" + fromEnvironment);
     }
-    Optional<Path> fromPgConfig = pgConfigBindir();
     if (fromPgConfig.isPresent() && hasServerBinaries(fromPgConfig.get())) {
       return fromPgConfig.get();
     }
     tried.add("pg_config --bindir" + fromPgConfig.map(p -> " (" + p + ")").orElse(" (no pg_config)"));
-    Path debian = Path.of("/usr/lib/postgresql");
     if (Files.isDirectory(debian)) {
       try (Stream<Path> versions = Files.list(debian)) {
         Optional<Path> newest = versions
@@ -117,7 +120,7 @@ public final class LocalPostgres implements AutoCloseable {
         tried.add(debian + " (" + e.getMessage() + ")");
       }
     }
-    tried.add("/usr/lib/postgresql/*/bin");
+    tried.add(debian + "/*/bin");
     throw new BatonException("PostgreSQL server binaries (initdb, pg_ctl) not found; looked at "
         + String.join(", ", tried) + "; " + INSTALL_HINT);
   }
@@ -189,7 +192,6 @@ public final class LocalPostgres implements AutoCloseable {
           "max_connections = 300",
           "shared_buffers = 32MB",
           "fsync = off",
-          "synchronous_commit = off",
           "full_page_writes = off",
           "log_min_messages = warning",
           "include_if_exists = 'baton-port.conf'",
@@ -263,22 +265,24 @@ public final class LocalPostgres implements AutoCloseable {
 
   private void awaitConnections() {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
+    SQLException last = null;
+    while (System.nanoTime() < deadline) {
       try (Connection c = connect("postgres")) {
-        return;
+        if (c.isValid(5)) {
+          return;
+        }
       } catch (SQLException e) {
-        if (System.nanoTime() > deadline) {
-          throw new BatonException("[postgres port=" + port + "] does not accept connections after 30s: " + e.getMessage()
-              + "\nserver log:\n" + logTail(), e);
-        }
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw new BatonException("interrupted while waiting for PostgreSQL to start", interrupted);
-        }
+        last = e;
+      }
+      try {
+        Thread.sleep(50); // polling a server that is coming up
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        throw new BatonException("interrupted while waiting for PostgreSQL to start", interrupted);
       }
     }
+    throw new BatonException("[postgres port=" + port + "] does not accept connections after 30s"
+        + (last != null ? ": " + last.getMessage() : "") + "\nserver log:\n" + logTail(), last);
   }
 
   /** Stops the server in "fast" mode: clients are disconnected, the server shuts down cleanly. */

@@ -37,19 +37,23 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -472,7 +476,7 @@ final class PostgresStore implements Store {
           boolean disabled = rs.getBoolean(3);
           services.put(decode("service_settings row service=" + service, () -> ServiceName.of(service)),
               decode("service_settings row service=" + service,
-                  () -> new ServiceSettings(java.util.Arrays.stream(ranking).map(NodeName::of).toList(), disabled)));
+                  () -> new ServiceSettings(Arrays.stream(ranking).map(NodeName::of).toList(), disabled)));
         }
       }
     }
@@ -699,7 +703,7 @@ final class PostgresStore implements Store {
         ps.setString(5, event.type());
         ps.setString(6, event.node() == null ? null : event.node().value());
         ps.setString(7, event.service() == null ? null : event.service().value());
-        ps.setObject(8, event.epoch(), java.sql.Types.BIGINT);
+        ps.setObject(8, event.epoch(), Types.BIGINT);
         ps.setString(9, event.detail());
         ps.executeUpdate();
       }
@@ -825,7 +829,7 @@ final class PostgresStore implements Store {
     return new NodeRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getBoolean(5), rs.getLong(6));
   }
 
-  private <T> T decode(String row, java.util.function.Supplier<T> decoder) {
+  private <T> T decode(String row, Supplier<T> decoder) {
     try {
       return decoder.get();
     } catch (InvalidInputException | IllegalArgumentException e) {
@@ -834,7 +838,7 @@ final class PostgresStore implements Store {
   }
 
   private static String seconds(long millis) {
-    return String.format(java.util.Locale.ROOT, "%.1fs", Math.max(0, millis) / 1000.0);
+    return String.format(Locale.ROOT, "%.1fs", Math.max(0, millis) / 1000.0);
   }
 
   private static String rootMessage(Throwable e) {

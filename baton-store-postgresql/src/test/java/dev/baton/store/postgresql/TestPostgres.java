@@ -8,9 +8,11 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -58,7 +60,7 @@ final class TestPostgres implements BeforeAllCallback, AfterAllCallback {
     private final PostgresUrl external;
     private final LocalPostgres local;
     private final Path dir;
-    private final java.util.List<String> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> created = new CopyOnWriteArrayList<>();
 
     private Server(PostgresUrl external, LocalPostgres local, Path dir) {
       this.external = external;
