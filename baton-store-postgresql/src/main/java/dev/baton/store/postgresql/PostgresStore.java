@@ -120,8 +120,11 @@ final class PostgresStore implements Store {
     config.setMinimumIdle(1);
     config.setAutoCommit(false);
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-    config.setConnectionTimeout(Math.max(250, callMillis));
-    config.setValidationTimeout(Math.max(250, callMillis / 2));
+    // Taking a connection may include validating an idle one: both together stay within the call
+    // timeout (Hikari's floor is 250 ms each).
+    long validationMillis = Math.max(250, callMillis / 4);
+    config.setValidationTimeout(validationMillis);
+    config.setConnectionTimeout(Math.max(250, callMillis - validationMillis));
     config.setInitializationFailTimeout(-1);
     HikariDataSource pool = new HikariDataSource(config);
     Properties listenProperties = properties(url, password, options, true);
