@@ -1,0 +1,854 @@
+package dev.baton.store.postgresql;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.baton.core.ConflictException;
+import dev.baton.core.GroupName;
+import dev.baton.core.InvalidInputException;
+import dev.baton.core.Location;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.ClaimRequest;
+import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.Event;
+import dev.baton.core.store.EventDraft;
+import dev.baton.core.store.GroupSettings;
+import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.NodeRecord;
+import dev.baton.core.store.NodeSettings;
+import dev.baton.core.store.Observed;
+import dev.baton.core.store.Ownership;
+import dev.baton.core.store.ProviderState;
+import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.ServiceSettings;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.SessionLostException;
+import dev.baton.core.store.SessionState;
+import dev.baton.core.store.Snapshot;
+import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreException;
+import dev.baton.core.store.StoreOptions;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store on a PostgreSQL database. Every decision about time is made by the database clock
+ * ({@code clock_timestamp()}), so it judges leases: a session whose {@code expires_at} is past
+ * reads {@link SessionState#EXPIRED} and cannot be renewed. Claims and session changes are short
+ * transactions that lock the rows they decide on (the service row first, then node rows in name
+ * order), and the grant itself is a conditional update on the epoch, so two grants per epoch are
+ * impossible under any isolation level.
+ *
+ * <p>Each call takes a pooled connection within the call timeout and then runs with a socket
+ * timeout of what is left of it; the server also aborts statements and lock waits after the call
+ * timeout. A call that fails this way throws {@link StoreException}; the pool replaces broken
+ * connections, so the store works again once the database is back. Every write other than a
+ * renewal sends a NOTIFY on the group's channel inside its transaction ({@link ChangeNotifications}).
+ *
+ * <p>This class is threadsafe.
+ */
+final class PostgresStore implements Store {
+  private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+  private static final Executor SAME_THREAD = Runnable::run;
+  private static final String HISTORY_TABLE = "baton_schema_history";
+
+  private final GroupName group;
+  private final String who;
+  private final String channel;
+  private final long leaseMillis;
+  private final Duration callTimeout;
+  private final HikariDataSource pool;
+  private final ChangeNotifications notifications;
+
+  private PostgresStore(GroupName group, Duration lease, Duration callTimeout, HikariDataSource pool,
+      ChangeNotifications.Connector listenConnector) {
+    this.group = group;
+    this.who = "[group=" + group + "]";
+    this.channel = channel(group);
+    this.leaseMillis = lease.toMillis();
+    this.callTimeout = callTimeout;
+    this.pool = pool;
+    this.notifications = new ChangeNotifications(listenConnector, channel, who, callTimeout);
+  }
+
+  /** Runs the migrations (waiting for another agent that runs them), then opens the pool. */
+  static PostgresStore open(PostgresUrl url, String password, StoreOptions options) {
+    if (options.lease().isNegative() || options.lease().isZero()) {
+      throw new InvalidInputException("lease " + options.lease() + " must be positive");
+    }
+    if (options.callTimeout().toMillis() < 100) {
+      throw new InvalidInputException("store call timeout " + options.callTimeout() + " must be at least 100ms");
+    }
+    String who = "[group=" + options.group() + " store=" + url + "]";
+    migrate(url, password, options, who);
+
+    long callMillis = options.callTimeout().toMillis();
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("baton-pg-" + options.group());
+    config.setJdbcUrl(url.jdbcUrl());
+    config.setDataSourceProperties(properties(url, password, options, true));
+    config.setMaximumPoolSize(4);
+    config.setMinimumIdle(1);
+    config.setAutoCommit(false);
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    // Taking a connection may include validating an idle one: both together stay within the call
+    // timeout (Hikari's floor is 250 ms each).
+    long validationMillis = Math.max(250, callMillis / 4);
+    config.setValidationTimeout(validationMillis);
+    config.setConnectionTimeout(Math.max(250, callMillis - validationMillis));
+    config.setInitializationFailTimeout(-1);
+    HikariDataSource pool = new HikariDataSource(config);
+    Properties listenProperties = properties(url, password, options, true);
+    String jdbcUrl = url.jdbcUrl();
+    log.info("{} opened (lease {} ms, call timeout {} ms)", who, options.lease().toMillis(), callMillis);
+    return new PostgresStore(options.group(), options.lease(), options.callTimeout(), pool,
+        () -> DriverManager.getConnection(jdbcUrl, listenProperties));
+  }
+
+  private static void migrate(PostgresUrl url, String password, StoreOptions options, String who) {
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setURL(url.jdbcUrl());
+    try {
+      for (Map.Entry<Object, Object> e : properties(url, password, options, false).entrySet()) {
+        dataSource.setProperty((String) e.getKey(), (String) e.getValue());
+      }
+    } catch (SQLException e) {
+      throw new InvalidInputException(who + " has a parameter the PostgreSQL driver does not know: " + e.getMessage());
+    }
+    try {
+      Flyway.configure(PostgresStore.class.getClassLoader())
+          .dataSource(dataSource)
+          .table(HISTORY_TABLE)
+          .locations("classpath:dev/baton/store/postgresql/migration")
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      throw new StoreException(who + " cannot prepare the schema: " + rootMessage(e), e);
+    }
+  }
+
+  /**
+   * Connection properties. Calls get the call timeout as server-side statement and lock
+   * timeouts; migrations get none (another agent may hold the migration lock for a while).
+   */
+  private static Properties properties(PostgresUrl url, String password, StoreOptions options, boolean forCalls) {
+    Properties p = new Properties();
+    p.putAll(url.params());
+    p.setProperty("user", url.user());
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    long callMillis = options.callTimeout().toMillis();
+    String seconds = Long.toString(Math.max(1, (callMillis + 999) / 1000));
+    p.setProperty("connectTimeout", seconds);
+    p.setProperty("loginTimeout", seconds);
+    p.setProperty("socketTimeout", forCalls ? seconds : "60");
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("ApplicationName", "baton " + options.group());
+    if (forCalls) {
+      String ours = "-c statement_timeout=" + callMillis + " -c lock_timeout=" + callMillis
+          + " -c idle_in_transaction_session_timeout=" + Math.max(1_000, 2 * callMillis);
+      String theirs = url.params().get("options");
+      p.setProperty("options", theirs == null ? ours : ours + " " + theirs);
+    }
+    return p;
+  }
+
+  /** The NOTIFY channel of a group: readable when it fits PostgreSQL's 63-byte names, else hashed. */
+  static String channel(GroupName group) {
+    String readable = "baton." + group.value();
+    if (readable.length() <= 63) {
+      return readable;
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(group.value().getBytes(StandardCharsets.UTF_8));
+      return "baton." + group.value().substring(0, 40) + "." + HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public boolean judgesLeases() {
+    return true;
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  @Override
+  public SessionId openSession(NodeInfo node, Map<ServiceName, ProviderStatus> providers, Observed replacing) {
+    String name = node.name().value();
+    String session = UUID.randomUUID().toString();
+    return call("[node=" + name + "] open session", c -> {
+      NodeRow current = lockNode(c, name);
+      if (current == null) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO server_registry (group_name, node, api, location, session, renewals, opened_at,"
+                + " last_heartbeat, expires_at, state)"
+                + " VALUES (?, ?, ?, ?, ?, 0, clock_timestamp(), clock_timestamp(),"
+                + " clock_timestamp() + ? * interval '1 millisecond', 'open')"
+                + " ON CONFLICT (group_name, node) DO NOTHING")) {
+          ps.setString(1, group.value());
+          ps.setString(2, name);
+          ps.setString(3, node.api());
+          ps.setString(4, node.location().toString());
+          ps.setString(5, session);
+          ps.setLong(6, leaseMillis);
+          if (ps.executeUpdate() == 0) {
+            current = lockNode(c, name); // another agent inserted it first; judge its session
+          }
+        }
+      }
+      if (current != null) {
+        boolean free = !current.state.equals("open") || current.lapsed
+            || (replacing != null && replacing.session().value().equals(current.session)
+                && replacing.renewals() == current.renewals);
+        if (!free) {
+          throw new ConflictException(who + " [node=" + name + "] another agent holds open session "
+              + current.session + " of this node (renewed " + current.renewals + " times, lease ends in "
+              + seconds(current.remainingMillis) + " by the database clock); stop that agent, give this one"
+              + " another name, or wait for that lease to pass");
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE server_registry SET api = ?, location = ?, session = ?, renewals = 0,"
+                + " opened_at = clock_timestamp(), last_heartbeat = clock_timestamp(),"
+                + " expires_at = clock_timestamp() + ? * interval '1 millisecond', state = 'open', ended_at = NULL"
+                + " WHERE group_name = ? AND node = ?")) {
+          ps.setString(1, node.api());
+          ps.setString(2, node.location().toString());
+          ps.setString(3, session);
+          ps.setLong(4, leaseMillis);
+          ps.setString(5, group.value());
+          ps.setString(6, name);
+          ps.executeUpdate();
+        }
+        log.debug("{} [node={}] session {} replaces {} ({})", who, name, session, current.session,
+            current.lapsed ? "lease passed" : current.state);
+      }
+      writeProviders(c, name, providers);
+      notifyChange(c, "session");
+      return new SessionId(session);
+    });
+  }
+
+  @Override
+  public long renew(SessionId session) {
+    Renewal result = call("renew session " + session, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE server_registry SET renewals = renewals + 1, last_heartbeat = clock_timestamp(),"
+              + " expires_at = clock_timestamp() + ? * interval '1 millisecond'"
+              + " WHERE group_name = ? AND session = ? AND state = 'open' AND expires_at > clock_timestamp()"
+              + " RETURNING renewals")) {
+        ps.setLong(1, leaseMillis);
+        ps.setString(2, group.value());
+        ps.setString(3, session.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return new Renewal(rs.getLong(1), null);
+          }
+        }
+      }
+      // Lost. A lease that passed by the database clock is made final, so that the session stays
+      // dead even if that clock later steps back.
+      boolean ended = false;
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE server_registry SET state = 'expired', ended_at = clock_timestamp()"
+              + " WHERE group_name = ? AND session = ? AND state = 'open' AND expires_at <= clock_timestamp()")) {
+        ps.setString(1, group.value());
+        ps.setString(2, session.value());
+        ended = ps.executeUpdate() > 0;
+      }
+      if (ended) {
+        notifyChange(c, "expired");
+      }
+      return new Renewal(-1, lostReason(c, session, ended));
+    });
+    if (result.lost != null) {
+      throw new SessionLostException(result.lost);
+    }
+    return result.renewals;
+  }
+
+  private record Renewal(long renewals, String lost) {}
+
+  private String lostReason(Connection c, SessionId session, boolean justExpired) throws SQLException {
+    if (justExpired) {
+      return who + " session " + session + " is lost: its lease passed by the database clock before this renewal";
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, state FROM server_registry WHERE group_name = ? AND session = ?")) {
+      ps.setString(1, group.value());
+      ps.setString(2, session.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return who + " session " + session + " is lost: it was replaced by a newer session, or never existed";
+        }
+        String state = rs.getString(2);
+        return who + " [node=" + rs.getString(1) + "] session " + session + " is lost: it is "
+            + (state.equals("closed") ? "closed" : "expired (its lease passed, or another node's claim ended it)");
+      }
+    }
+  }
+
+  @Override
+  public void closeSession(SessionId session) {
+    call("close session " + session, c -> {
+      // Lock order as in claim(): service rows first, then the node row.
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT service FROM service_status WHERE group_name = ? AND session = ? ORDER BY service FOR UPDATE")) {
+        ps.setString(1, group.value());
+        ps.setString(2, session.value());
+        ps.executeQuery().close();
+      }
+      String node = null;
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE server_registry SET state = 'closed', ended_at = clock_timestamp()"
+              + " WHERE group_name = ? AND session = ? AND state = 'open' AND expires_at > clock_timestamp()"
+              + " RETURNING node")) {
+        ps.setString(1, group.value());
+        ps.setString(2, session.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            node = rs.getString(1);
+          }
+        }
+      }
+      if (node == null) {
+        return null; // already closed, replaced, or lost
+      }
+      int released;
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE service_status SET session = NULL, since = clock_timestamp() WHERE group_name = ? AND session = ?")) {
+        ps.setString(1, group.value());
+        ps.setString(2, session.value());
+        released = ps.executeUpdate();
+      }
+      notifyChange(c, "session");
+      log.debug("{} [node={}] session {} closed, {} services released", who, node, session, released);
+      return null;
+    });
+  }
+
+  @Override
+  public void publishProviders(SessionId session, Map<ServiceName, ProviderStatus> providers) {
+    String lost = call("publish providers of session " + session, c -> {
+      String node = null;
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT node FROM server_registry WHERE group_name = ? AND session = ? AND state = 'open'"
+              + " AND expires_at > clock_timestamp() FOR SHARE")) {
+        ps.setString(1, group.value());
+        ps.setString(2, session.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            node = rs.getString(1);
+          }
+        }
+      }
+      if (node == null) {
+        return lostReason(c, session, false);
+      }
+      writeProviders(c, node, providers);
+      notifyChange(c, "providers");
+      return null;
+    });
+    if (lost != null) {
+      throw new SessionLostException(lost);
+    }
+  }
+
+  private void writeProviders(Connection c, String node, Map<ServiceName, ProviderStatus> providers) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM provider_state WHERE group_name = ? AND node = ?")) {
+      ps.setString(1, group.value());
+      ps.setString(2, node);
+      ps.executeUpdate();
+    }
+    if (providers.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO provider_state (group_name, node, service, state, reason) VALUES (?, ?, ?, ?, ?)")) {
+      for (Map.Entry<ServiceName, ProviderStatus> e : providers.entrySet()) {
+        ps.setString(1, group.value());
+        ps.setString(2, node);
+        ps.setString(3, e.getKey().value());
+        ps.setString(4, e.getValue().state().wireName());
+        ps.setString(5, e.getValue().reason());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public Snapshot snapshot() {
+    return call("snapshot", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
+        ps.execute();
+      }
+      Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT node, service, state, reason FROM provider_state WHERE group_name = ?")) {
+        ps.setString(1, group.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String node = rs.getString(1);
+            String service = rs.getString(2);
+            String state = rs.getString(3);
+            ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
+                () -> new ProviderStatus(ProviderState.fromWireName(state), null));
+            providers.computeIfAbsent(node, k -> new HashMap<>())
+                .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
+                    new ProviderStatus(status.state(), rs.getString(4)));
+          }
+        }
+      }
+      List<NodeRecord> nodes = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT node, api, location, session, renewals,"
+              + " CASE WHEN state = 'open' AND expires_at <= clock_timestamp() THEN 'expired' ELSE state END"
+              + " FROM server_registry WHERE group_name = ? ORDER BY node")) {
+        ps.setString(1, group.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String node = rs.getString(1);
+            String api = rs.getString(2);
+            String location = rs.getString(3);
+            NodeInfo info = decode("server_registry row node=" + node,
+                () -> new NodeInfo(NodeName.of(node), Location.parse(location), api));
+            nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
+                sessionState(rs.getString(6)), providers.getOrDefault(node, Map.of())));
+          }
+        }
+      }
+      Map<ServiceName, Ownership> ownerships = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND epoch > 0")) {
+        ps.setString(1, group.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            Ownership o = ownership(rs);
+            ownerships.put(o.service(), o);
+          }
+        }
+      }
+      return new Snapshot(nodes, ownerships, settings(c));
+    });
+  }
+
+  private GroupSettings settings(Connection c) throws SQLException {
+    Map<ServiceName, ServiceSettings> services = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT service, ranking, disabled FROM service_settings WHERE group_name = ?")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String service = rs.getString(1);
+          Array array = rs.getArray(2);
+          String[] ranking = (String[]) array.getArray();
+          boolean disabled = rs.getBoolean(3);
+          services.put(decode("service_settings row service=" + service, () -> ServiceName.of(service)),
+              decode("service_settings row service=" + service,
+                  () -> new ServiceSettings(Arrays.stream(ranking).map(NodeName::of).toList(), disabled)));
+        }
+      }
+    }
+    Map<NodeName, NodeSettings> nodes = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT node, drained FROM node_settings WHERE group_name = ?")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String node = rs.getString(1);
+          nodes.put(decode("node_settings row node=" + node, () -> NodeName.of(node)), new NodeSettings(rs.getBoolean(2)));
+        }
+      }
+    }
+    return new GroupSettings(services, nodes);
+  }
+
+  private Ownership ownership(ResultSet rs) throws SQLException {
+    String service = rs.getString("service");
+    long epoch = rs.getLong("epoch");
+    String owner = rs.getString("owner");
+    String session = rs.getString("session");
+    return decode("service_status row service=" + service, () -> new Ownership(ServiceName.of(service), epoch,
+        owner == null ? null : NodeName.of(owner), session == null ? null : new SessionId(session)));
+  }
+
+  private SessionState sessionState(String state) {
+    return switch (state) {
+      case "open" -> SessionState.LIVE;
+      case "closed" -> SessionState.CLOSED;
+      case "expired" -> SessionState.EXPIRED;
+      default -> throw new StoreException(who + " server_registry has state \"" + state
+          + "\"; expected open, closed or expired (written by another version?)");
+    };
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  @Override
+  public ClaimResult claim(ClaimRequest request) {
+    String service = request.service().value();
+    String what = "[service=" + service + " claimant=" + request.claimant() + "] claim at epoch " + request.expectedEpoch();
+    ClaimResult result = call(what, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO service_status (group_name, service, owner, session, epoch, since)"
+              + " VALUES (?, ?, NULL, NULL, 0, clock_timestamp()) ON CONFLICT (group_name, service) DO NOTHING")) {
+        ps.setString(1, group.value());
+        ps.setString(2, service);
+        ps.executeUpdate();
+      }
+      Ownership current;
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND service = ? FOR UPDATE")) {
+        ps.setString(1, group.value());
+        ps.setString(2, service);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          current = ownership(rs);
+        }
+      }
+      if (current.epoch() != request.expectedEpoch()) {
+        return ClaimResult.rejected(current, "epoch moved to " + current.epoch() + " (expected " + request.expectedEpoch() + ")");
+      }
+      List<String> sessions = new ArrayList<>();
+      sessions.add(request.claimant().value());
+      if (current.session() != null) {
+        sessions.add(current.session().value());
+      }
+      Map<String, NodeRow> rows = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT node, session, renewals, state, expires_at <= clock_timestamp(),"
+              + " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint"
+              + " FROM server_registry WHERE group_name = ? AND session = ANY (?) ORDER BY node FOR UPDATE")) {
+        ps.setString(1, group.value());
+        ps.setArray(2, c.createArrayOf("text", sessions.toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            NodeRow row = nodeRow(rs);
+            rows.put(row.session, row);
+          }
+        }
+      }
+      // The claimant must be open (not closed, replaced or ended). Its own lease is not judged
+      // here: a claimant past its lease cannot renew, so what it gets is claimable at once.
+      NodeRow claimant = rows.get(request.claimant().value());
+      if (claimant == null || !claimant.state.equals("open")) {
+        return ClaimResult.rejected(current, "claimant session " + request.claimant() + " is not open ("
+            + (claimant == null ? "replaced or unknown" : claimant.state) + ")");
+      }
+      boolean endOwner = false;
+      if (current.session() != null) {
+        NodeRow owner = rows.get(current.session().value());
+        if (owner != null && owner.state.equals("open")) {
+          Observed dead = request.deadOwner();
+          String ownerName = "owner " + owner.node + " (session " + owner.session + ")";
+          if (dead != null) {
+            if (!dead.session().equals(current.session())) {
+              return ClaimResult.rejected(current, "named dead session " + dead.session() + " is not the session of "
+                  + ownerName);
+            }
+            if (dead.renewals() != owner.renewals) {
+              return ClaimResult.rejected(current, ownerName + " renewed since it was observed (renewals "
+                  + owner.renewals + ", named " + dead.renewals() + ")");
+            }
+          }
+          if (!owner.lapsed) {
+            return ClaimResult.rejected(current, ownerName + " is live: its lease ends in "
+                + seconds(owner.remainingMillis) + " by the database clock");
+          }
+          endOwner = true;
+        }
+      }
+      long epoch;
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE service_status SET epoch = epoch + 1, owner = ?, session = ?, since = clock_timestamp()"
+              + " WHERE group_name = ? AND service = ? AND epoch = ? RETURNING epoch")) {
+        ps.setString(1, claimant.node);
+        ps.setString(2, request.claimant().value());
+        ps.setString(3, group.value());
+        ps.setString(4, service);
+        ps.setLong(5, request.expectedEpoch());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return ClaimResult.rejected(current, "epoch moved (concurrent claim)");
+          }
+          epoch = rs.getLong(1);
+        }
+      }
+      if (endOwner) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE server_registry SET state = 'expired', ended_at = clock_timestamp()"
+                + " WHERE group_name = ? AND session = ? AND state = 'open'")) {
+          ps.setString(1, group.value());
+          ps.setString(2, current.session().value());
+          ps.executeUpdate();
+        }
+      }
+      notifyChange(c, "claim");
+      return ClaimResult.granted(new Ownership(request.service(), epoch, NodeName.of(claimant.node), request.claimant()));
+    });
+    if (result.granted()) {
+      log.debug("{} [node={} service={} epoch={}] claim granted", who, result.ownership().node(), service,
+          result.ownership().epoch());
+    } else {
+      log.debug("{} {} rejected: {}", who, what, result.reason());
+    }
+    return result;
+  }
+
+  @Override
+  public boolean release(ServiceName service, SessionId session, long epoch) {
+    return call("[service=" + service + " epoch=" + epoch + "] release by session " + session, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE service_status SET session = NULL, since = clock_timestamp()"
+              + " WHERE group_name = ? AND service = ? AND session = ? AND epoch = ?")) {
+        ps.setString(1, group.value());
+        ps.setString(2, service.value());
+        ps.setString(3, session.value());
+        ps.setLong(4, epoch);
+        if (ps.executeUpdate() == 0) {
+          return false;
+        }
+      }
+      notifyChange(c, "release");
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------- settings and events
+
+  @Override
+  public void putServiceSettings(ServiceName service, ServiceSettings settings) {
+    call("[service=" + service + "] put settings", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO service_settings (group_name, service, ranking, disabled) VALUES (?, ?, ?, ?)"
+              + " ON CONFLICT (group_name, service) DO UPDATE SET ranking = excluded.ranking, disabled = excluded.disabled")) {
+        ps.setString(1, group.value());
+        ps.setString(2, service.value());
+        ps.setArray(3, c.createArrayOf("text", settings.ranking().stream().map(NodeName::value).toArray()));
+        ps.setBoolean(4, settings.disabled());
+        ps.executeUpdate();
+      }
+      notifyChange(c, "settings");
+      return null;
+    });
+  }
+
+  @Override
+  public void putNodeSettings(NodeName node, NodeSettings settings) {
+    call("[node=" + node + "] put settings", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO node_settings (group_name, node, drained) VALUES (?, ?, ?)"
+              + " ON CONFLICT (group_name, node) DO UPDATE SET drained = excluded.drained")) {
+        ps.setString(1, group.value());
+        ps.setString(2, node.value());
+        ps.setBoolean(3, settings.drained());
+        ps.executeUpdate();
+      }
+      notifyChange(c, "settings");
+      return null;
+    });
+  }
+
+  @Override
+  public long appendEvent(EventDraft event) {
+    return call("append event " + event.type(), c -> {
+      long seq;
+      // The counter row stays locked until commit, so events commit in the order of their numbers.
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO group_state (group_name, last_event_seq) VALUES (?, 1) ON CONFLICT (group_name)"
+              + " DO UPDATE SET last_event_seq = group_state.last_event_seq + 1 RETURNING last_event_seq")) {
+        ps.setString(1, group.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          seq = rs.getLong(1);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO event_log (group_name, seq, time, time_nanos, type, node, service, epoch, detail)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, group.value());
+        ps.setLong(2, seq);
+        ps.setObject(3, OffsetDateTime.ofInstant(event.time().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+        ps.setInt(4, event.time().getNano());
+        ps.setString(5, event.type());
+        ps.setString(6, event.node() == null ? null : event.node().value());
+        ps.setString(7, event.service() == null ? null : event.service().value());
+        ps.setObject(8, event.epoch(), Types.BIGINT);
+        ps.setString(9, event.detail());
+        ps.executeUpdate();
+      }
+      notifyChange(c, "event");
+      return seq;
+    });
+  }
+
+  @Override
+  public List<Event> events(long afterSeq, int limit) {
+    if (limit < 0) {
+      throw new InvalidInputException("event limit " + limit + " is negative; expected 0 or more");
+    }
+    if (limit == 0) {
+      return List.of();
+    }
+    return call("read events after " + afterSeq, c -> {
+      List<Event> events = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT seq, time, time_nanos, type, node, service, epoch, detail FROM event_log"
+              + " WHERE group_name = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+        ps.setString(1, group.value());
+        ps.setLong(2, afterSeq);
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            long seq = rs.getLong(1);
+            OffsetDateTime time = rs.getObject(2, OffsetDateTime.class);
+            Instant instant = Instant.ofEpochSecond(time.toEpochSecond(), rs.getInt(3));
+            String type = rs.getString(4);
+            String node = rs.getString(5);
+            String service = rs.getString(6);
+            long epoch = rs.getLong(7);
+            Long epochOrNull = rs.wasNull() ? null : epoch;
+            String detail = rs.getString(8);
+            events.add(decode("event_log row seq=" + seq, () -> new Event(seq, instant, type,
+                node == null ? null : NodeName.of(node), service == null ? null : ServiceName.of(service),
+                epochOrNull, detail)));
+          }
+        }
+      }
+      return events;
+    });
+  }
+
+  // ---------------------------------------------------------------- watch and close
+
+  @Override
+  public AutoCloseable watch(Runnable listener) {
+    return notifications.add(listener);
+  }
+
+  @Override
+  public void close() {
+    notifications.close();
+    pool.close();
+    log.info("{} closed", who);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} as one transaction within the call timeout: the pool's connection timeout
+   * bounds the wait for a connection, and the socket timeout is set to what is left of the call.
+   */
+  private <T> T call(String what, Work<T> work) {
+    long started = System.nanoTime();
+    long deadline = started + callTimeout.toNanos();
+    try (Connection c = pool.getConnection()) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) {
+        throw new StoreException(who + " " + what + " failed: no connection within the call timeout of "
+            + callTimeout.toMillis() + " ms");
+      }
+      c.setNetworkTimeout(SAME_THREAD, (int) Math.min(Integer.MAX_VALUE, left));
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException rollbackFailure) {
+          e.addSuppressed(rollbackFailure);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException(who + " " + what + " failed after " + (System.nanoTime() - started) / 1_000_000
+          + " ms (call timeout " + callTimeout.toMillis() + " ms): " + rootMessage(e), e);
+    }
+  }
+
+  private void notifyChange(Connection c, String kind) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+      ps.setString(1, channel);
+      ps.setString(2, kind);
+      ps.execute();
+    }
+  }
+
+  private record NodeRow(String node, String session, long renewals, String state, boolean lapsed, long remainingMillis) {}
+
+  private NodeRow lockNode(Connection c, String node) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, session, renewals, state, expires_at <= clock_timestamp(),"
+            + " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint"
+            + " FROM server_registry WHERE group_name = ? AND node = ? FOR UPDATE")) {
+      ps.setString(1, group.value());
+      ps.setString(2, node);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? nodeRow(rs) : null;
+      }
+    }
+  }
+
+  private static NodeRow nodeRow(ResultSet rs) throws SQLException {
+    return new NodeRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getBoolean(5), rs.getLong(6));
+  }
+
+  private <T> T decode(String row, Supplier<T> decoder) {
+    try {
+      return decoder.get();
+    } catch (InvalidInputException | IllegalArgumentException e) {
+      throw new StoreException(who + " cannot read " + row + ": " + e.getMessage() + " (written by another version?)", e);
+    }
+  }
+
+  private static String seconds(long millis) {
+    return String.format(Locale.ROOT, "%.1fs", Math.max(0, millis) / 1000.0);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
+  }
+}

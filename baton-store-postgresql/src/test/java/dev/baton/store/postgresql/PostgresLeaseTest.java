@@ -1,0 +1,168 @@
+package dev.baton.store.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.core.GroupName;
+import dev.baton.core.Location;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.ClaimRequest;
+import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.NodeRecord;
+import dev.baton.core.store.Observed;
+import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.SessionLostException;
+import dev.baton.core.store.SessionState;
+import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreOptions;
+import dev.baton.core.store.Stores;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Leases are judged by the database clock alone. */
+class PostgresLeaseTest {
+  private static final Duration LEASE = Duration.ofSeconds(1);
+
+  @RegisterExtension
+  static final TestPostgres db = new TestPostgres();
+
+  private final List<Store> stores = new ArrayList<>();
+  private final GroupName group = GroupName.of("lease-" + UUID.randomUUID().toString().substring(0, 8));
+
+  @AfterEach
+  void closeStores() {
+    stores.forEach(Store::close);
+  }
+
+  private Store open() {
+    return open(LEASE);
+  }
+
+  private Store open(Duration lease) {
+    Store store = Stores.open(new StoreOptions(db.url(), group, lease.dividedBy(4), lease, LEASE.dividedBy(2), null));
+    stores.add(store);
+    return store;
+  }
+
+  private static SessionId openSession(Store store, String node) {
+    return store.openSession(new NodeInfo(NodeName.of(node), Location.parse("eu/paris"), "127.0.0.1:7070"),
+        Map.of(ServiceName.of("mailer"), ProviderStatus.WAITING), null);
+  }
+
+  @Test
+  void aSessionThatStopsRenewingReadsExpiredAfterTheLeaseAndItsNextRenewalFails() throws SQLException {
+    Store node = open();
+    Store reader = open();
+    SessionId session = openSession(node, "node-a");
+    node.renew(session);
+
+    await("node-a expired by the database clock").atMost(Duration.ofSeconds(10))
+        .until(() -> reader.snapshot().node(NodeName.of("node-a")).orElseThrow().state() == SessionState.EXPIRED);
+    assertThat(storedState("node-a")).as("stored state before the failed renewal").isEqualTo("open");
+
+    assertThatThrownBy(() -> node.renew(session))
+        .isInstanceOf(SessionLostException.class)
+        .hasMessageContaining("database clock");
+    assertThat(storedState("node-a")).as("a lapsed lease is made final by the failed renewal").isEqualTo("expired");
+    assertThat(reader.snapshot().node(NodeName.of("node-a")).orElseThrow().state()).isEqualTo(SessionState.EXPIRED);
+  }
+
+  @Test
+  void aSessionRenewedWithinEachLeaseStaysLiveForSeveralLeases() throws InterruptedException {
+    Duration lease = Duration.ofSeconds(2);
+    Store node = open(lease);
+    Store reader = open(lease);
+    SessionId session = openSession(node, "node-a");
+    long end = System.nanoTime() + lease.multipliedBy(2).toNanos();
+    long last = 0;
+    while (System.nanoTime() < end) {
+      last = node.renew(session);
+      NodeRecord record = reader.snapshot().node(NodeName.of("node-a")).orElseThrow();
+      assertThat(record.state()).isEqualTo(SessionState.LIVE);
+      assertThat(record.renewals()).isEqualTo(last);
+      Thread.sleep(250); // the heartbeat's pace, not an assertion
+    }
+    assertThat(last).isGreaterThanOrEqualTo(8);
+  }
+
+  @Test
+  void aClaimNamingTheOwnersUnchangedCounterIsRefusedUntilTheDatabaseClockSaysTheLeasePassed() {
+    Store owner = open();
+    Store taker = open();
+    SessionId so = openSession(owner, "owner");
+    SessionId st = openSession(taker, "taker");
+    assertThat(owner.claim(new ClaimRequest(ServiceName.of("mailer"), 0, so, null)).granted()).isTrue();
+    NodeRecord seen = taker.snapshot().node(NodeName.of("owner")).orElseThrow();
+    ClaimRequest overDead = new ClaimRequest(ServiceName.of("mailer"), 1, st, new Observed(seen.session(), seen.renewals()));
+
+    ClaimResult early = taker.claim(overDead);
+    assertThat(early.granted()).isFalse();
+    assertThat(early.reason()).contains("owner", "database clock");
+
+    ClaimResult[] result = new ClaimResult[1];
+    await("claim granted once the owner's lease passed").atMost(Duration.ofSeconds(10))
+        .until(() -> (result[0] = taker.claim(overDead)).granted());
+    assertThat(result[0].ownership().epoch()).isEqualTo(2);
+    assertThatThrownBy(() -> owner.renew(so)).isInstanceOf(SessionLostException.class);
+  }
+
+  @Test
+  void theOperatorViewShowsLivenessByTheDatabaseClock() throws SQLException {
+    Store node = open();
+    SessionId session = openSession(node, "node-a");
+    node.renew(session);
+    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+        "SELECT liveness, active, renewals FROM server_liveness WHERE group_name = ? AND node = 'node-a'")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("open");
+        assertThat(rs.getBoolean(2)).isTrue();
+        assertThat(rs.getLong(3)).isEqualTo(1);
+      }
+    }
+  }
+
+  private String storedState(String node) throws SQLException {
+    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+        "SELECT state FROM server_registry WHERE group_name = ? AND node = ?")) {
+      ps.setString(1, group.value());
+      ps.setString(2, node);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  private static Connection connect() throws SQLException {
+    return connect(db.url());
+  }
+
+  static Connection connect(String storeUrl) throws SQLException {
+    PostgresUrl url = PostgresUrl.parse(storeUrl);
+    Properties p = new Properties();
+    p.setProperty("user", url.user());
+    String password = url.password() != null ? url.password() : System.getenv("PGPASSWORD");
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    return DriverManager.getConnection(url.jdbcUrl(), p);
+  }
+}
