@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
 final class BenchFailoverCommand implements Callable<Integer> {
   static final String SERVICE = "bench";
 
-  @Option(names = "--store", defaultValue = "sqlite", description = "sqlite (default), or a store URL")
+  @Option(names = "--store", defaultValue = "sqlite",
+      description = "sqlite (default), postgresql (a private server), zookeeper (an in-process ensemble), or a store URL")
   String store;
 
   @Option(names = "--trials", defaultValue = "20", description = "trials per fault (default: ${DEFAULT-VALUE})")
@@ -66,9 +67,9 @@ final class BenchFailoverCommand implements Callable<Integer> {
         "while :; do echo \"$BATON_EPOCH $BATON_NODE $$ $(date +%s%N)\" >> \"$EPOCH_LOG\"; sleep 0.02; done", ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path epochs = dir.resolve("epochs.log");
-    String url = store.equals("sqlite") ? "sqlite:" + dir.resolve("group.db") : store;
     Map<String, Stats[]> results = new LinkedHashMap<>();
-    try (LocalGroup group = new LocalGroup(dir, "bench", nodes, url, List.of("heartbeat: " + heartbeat, "lease: " + lease),
+    try (LocalStore shared = LocalStore.create(store, dir);
+        LocalGroup group = new LocalGroup(dir, "bench", nodes, shared.url(), List.of("heartbeat: " + heartbeat, "lease: " + lease),
         new LocalGroup.ServiceSpec(SERVICE, List.of(script.toString()), Map.of("EPOCH_LOG", epochs.toString()), Duration.ofSeconds(2)))) {
       group.nodes.forEach(LocalGroup.Node::start);
       for (String fault : faults) {

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Start a group of agents on this machine sharing a fresh SQLite file, with a sample service that",
+    description = {"Start a group of agents on this machine sharing one store (a fresh SQLite file by default), with a sample service that",
         "prints its node and epoch every second, and show the live whiteboard. With --chaos, kill the owner",
         "with SIGKILL every 15 seconds and restart it, to watch failovers. Ctrl-C stops everything."})
 final class DemoCommand implements Callable<Integer> {
@@ -53,6 +53,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--dir", paramLabel = "DIR", description = "where to put the group's files (default: a new temp dir)")
   Path dir;
 
+  @Option(names = "--store", defaultValue = "sqlite", paramLabel = "STORE",
+      description = "sqlite (default: a fresh file), postgresql (a private server started from the installed"
+          + " PostgreSQL binaries), zookeeper (an in-process 3-server ensemble), or a store URL")
+  String store;
+
   @Option(names = "--keep", description = "keep the demo's files (configs, database, logs) after it stops")
   boolean keep;
 
@@ -61,6 +66,7 @@ final class DemoCommand implements Callable<Integer> {
   private final Deque<String> history = new ArrayDeque<>();
   private volatile boolean stopRequested;
   private LocalGroup group;
+  private String storeText;
   /** The last chaos kill: which node, when (nanoTime), the epoch it owned; null once reported. */
   private Kill kill;
 
@@ -77,9 +83,14 @@ final class DemoCommand implements Callable<Integer> {
     Path home = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("baton-demo-");
     Signals.onTerminate(() -> stopRequested = true);
     boolean tty = System.console() != null;
+    LocalStore shared = null;
     try {
-      group = setUp(home);
-      out.println("Baton demo: " + nodes + " agents in " + home + ", sharing " + home.resolve("group.db"));
+      out.println("Baton demo: preparing the store (" + store + ")...");
+      out.flush();
+      shared = LocalStore.create(store, home);
+      storeText = shared.description();
+      group = setUp(home, shared.url());
+      out.println("Baton demo: " + nodes + " agents in " + home + ", sharing " + storeText);
       out.println("Starting the agents (their logs: " + home + "/node-*/agent.log)...");
       out.flush();
       group.nodes.forEach(LocalGroup.Node::start);
@@ -106,6 +117,9 @@ final class DemoCommand implements Callable<Integer> {
       if (group != null) {
         group.close();
       }
+      if (shared != null) {
+        shared.close();
+      }
       if (keep) {
         out.println("Stopped. Files kept in " + home);
       } else {
@@ -117,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private LocalGroup setUp(Path home) throws IOException {
+  private LocalGroup setUp(Path home, String url) throws IOException {
     Path script = home.resolve("hello-service.sh");
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
@@ -131,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
         "done",
         ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return new LocalGroup(home, "demo", nodes, "sqlite:" + home.resolve("group.db"), List.of(),
+    return new LocalGroup(home, "demo", nodes, url, List.of(),
         new LocalGroup.ServiceSpec(SERVICE, List.of(script.toString()), Map.of("DEMO_FEED", home.resolve("feed.log").toString()),
             Duration.ofSeconds(5)));
   }
@@ -175,7 +189,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private String render(Path home, Optional<StatusResponse> status, long nextKill) {
     StringBuilder s = new StringBuilder();
-    s.append("Baton demo: ").append(nodes).append(" agents sharing ").append(home.resolve("group.db"))
+    s.append("Baton demo: ").append(nodes).append(" agents sharing ").append(storeText)
         .append("  (Ctrl-C to stop)\n\n");
     s.append(status.map(StatusTable::render).orElse("no agent answers yet...\n"));
     s.append("\nService output (").append(home.resolve("feed.log")).append("):\n");

@@ -1,0 +1,105 @@
+package dev.baton.cli;
+
+import dev.baton.core.BatonException;
+import dev.baton.core.InvalidInputException;
+import dev.baton.core.store.Stores;
+import dev.baton.store.postgresql.LocalPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.apache.curator.test.TestingCluster;
+
+/**
+ * The store of a demo or benchmark group on this machine: a fresh SQLite file, a private
+ * PostgreSQL server started from the installed binaries, an in-process 3-server ZooKeeper
+ * ensemble, or a store URL the user gives. Closing it stops what it started.
+ */
+final class LocalStore implements AutoCloseable {
+  static final String CHOICES = "sqlite, postgresql, zookeeper, or a store URL";
+
+  private final String url;
+  private final String description;
+  private final AutoCloseable server;
+
+  private LocalStore(String url, String description, AutoCloseable server) {
+    this.url = url;
+    this.description = description;
+    this.server = server;
+  }
+
+  /**
+   * @param choice {@code sqlite}, {@code postgresql}, {@code zookeeper}, or a store URL
+   * @param dir the group's directory, where a file or a server's data goes
+   */
+  static LocalStore create(String choice, Path dir) {
+    switch (choice) {
+      case "sqlite" -> {
+        Path file = dir.resolve("group.db");
+        return new LocalStore("sqlite:" + file, "a fresh SQLite file, " + file, null);
+      }
+      case "postgresql" -> {
+        try {
+          // The server runs as the postgres user when we are root: it must be able to reach its directory.
+          Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+          throw new BatonException("cannot open " + dir + " to the postgres user: " + e.getMessage(), e);
+        }
+        LocalPostgres pg = LocalPostgres.init(dir.resolve("postgres"));
+        try {
+          pg.start();
+          String url = pg.createDatabase("baton");
+          return new LocalStore(url, "a private PostgreSQL server on 127.0.0.1:" + pg.port() + " (data in "
+              + pg.directory() + ")", pg);
+        } catch (RuntimeException e) {
+          pg.close();
+          throw e;
+        }
+      }
+      case "zookeeper" -> {
+        TestingCluster cluster = new TestingCluster(3);
+        try {
+          cluster.start();
+        } catch (Exception e) {
+          closeQuietly(cluster);
+          throw new BatonException("cannot start an in-process ZooKeeper ensemble: " + e.getMessage(), e);
+        }
+        return new LocalStore("zookeeper://" + cluster.getConnectString() + "/baton",
+            "an in-process 3-server ZooKeeper ensemble, " + cluster.getConnectString(), cluster);
+      }
+      default -> {
+        List<String> problems = Stores.problems(choice);
+        if (!problems.isEmpty()) {
+          throw new InvalidInputException("--store \"" + choice + "\": " + String.join("; ", problems)
+              + " (or one of " + CHOICES + ")");
+        }
+        return new LocalStore(choice, choice, null);
+      }
+    }
+  }
+
+  String url() {
+    return url;
+  }
+
+  /** Where the group's state lives, for people. */
+  String description() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(server);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.err.println("baton: error while stopping the store: " + e.getMessage());
+      }
+    }
+  }
+}
