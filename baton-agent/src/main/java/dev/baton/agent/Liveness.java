@@ -77,6 +77,14 @@ final class Liveness {
     return left > 0 ? left : -1;
   }
 
+  /**
+   * Whether this node has seen {@code n}'s counter stand still for a lease while the store, which
+   * judges leases by its own clock, still calls it live (the two clocks differ a little).
+   */
+  boolean awaitingStoreVerdict(NodeRecord n) {
+    return storeJudgesLeases && n.state() == SessionState.LIVE && unchangedForLease(n);
+  }
+
   private boolean unchangedForLease(NodeRecord n) {
     Seen s = seen.get(n.session());
     return s != null && s.renewals() == n.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanos;

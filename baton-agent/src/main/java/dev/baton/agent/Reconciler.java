@@ -51,6 +51,7 @@ final class Reconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   /** How long a provider whose process exited on its own stays out of the running. */
   static final Duration COOLDOWN = Duration.ofSeconds(5);
+  private static final Duration STORE_VERDICT_RECHECK = Duration.ofMillis(50);
 
   private final AgentConfig config;
   private final Store store;
@@ -293,6 +294,9 @@ final class Reconciler implements AutoCloseable {
       long left = liveness.nanosUntilLost(n);
       if (left > 0) {
         next = Math.min(next, left);
+      } else if (liveness.awaitingStoreVerdict(n)) {
+        // This node has seen the lease pass; the store's clock has not said so yet. Look again soon.
+        next = Math.min(next, STORE_VERDICT_RECHECK.toNanos());
       }
     }
     if (wakeUp != null) {

@@ -58,6 +58,16 @@ class LivenessTest {
   }
 
   @Test
+  void aSessionSeenStillForALeaseThatTheStoreStillCallsLiveAwaitsTheStoresVerdict() {
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(LEASE);
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE))).isTrue();
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.EXPIRED))).isFalse();
+    assertThat(new Liveness(() -> now, LEASE, false).awaitingStoreVerdict(node(5, SessionState.LIVE))).isFalse();
+  }
+
+  @Test
   void aStoreClockThatJumpsForwardCannotMakeARecentlyRenewedSessionLost() {
     Liveness l = new Liveness(() -> now, LEASE, true);
     l.observe(List.of(node(7, SessionState.EXPIRED)));
