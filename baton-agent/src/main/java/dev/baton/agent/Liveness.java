@@ -79,10 +79,18 @@ final class Liveness {
 
   /**
    * Whether this node has seen {@code n}'s counter stand still for a lease while the store, which
-   * judges leases by its own clock, still calls it live (the two clocks differ a little).
+   * judges leases by its own clock, still calls it live (the two clocks differ a little), within
+   * half a lease after that.
    */
   boolean awaitingStoreVerdict(NodeRecord n) {
-    return storeJudgesLeases && n.state() == SessionState.LIVE && unchangedForLease(n);
+    Seen s = seen.get(n.session());
+    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || s.renewals() != n.renewals()) {
+      return false;
+    }
+    // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
+    // sessions renew themselves) must not be polled forever.
+    long still = clock.nanos() - s.sinceNanos();
+    return still >= leaseNanos && still < leaseNanos + leaseNanos / 2;
   }
 
   private boolean unchangedForLease(NodeRecord n) {

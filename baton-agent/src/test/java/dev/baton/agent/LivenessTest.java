@@ -65,6 +65,8 @@ class LivenessTest {
     assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE))).isTrue();
     assertThat(l.awaitingStoreVerdict(node(5, SessionState.EXPIRED))).isFalse();
     assertThat(new Liveness(() -> now, LEASE, false).awaitingStoreVerdict(node(5, SessionState.LIVE))).isFalse();
+    advance(LEASE.dividedBy(2));
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE))).as("not forever").isFalse();
   }
 
   @Test
