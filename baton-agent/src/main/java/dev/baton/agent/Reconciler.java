@@ -1,6 +1,7 @@
 package dev.baton.agent;
 
 import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.CheckConfig;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.core.BatonException;
 import dev.baton.core.MonotonicClock;
@@ -21,14 +22,18 @@ import dev.baton.core.store.SessionLostException;
 import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -49,8 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Reconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-  /** How long a provider whose process exited on its own stays out of the running. */
-  static final Duration COOLDOWN = Duration.ofSeconds(5);
   private static final Duration STORE_VERDICT_RECHECK = Duration.ofMillis(50);
 
   private final AgentConfig config;
@@ -67,13 +70,32 @@ final class Reconciler implements AutoCloseable {
   private volatile View view;
   private ScheduledFuture<?> wakeUp;
 
-  // Reconciler thread only (cooldowns are also read by the heartbeat thread).
-  private final Map<ServiceName, Cooldown> cooldowns = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ScheduledExecutorService checkScheduler;
+  private final HttpClient checkHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final Map<ServiceName, HealthChecks> standbyChecks = new HashMap<>();
+
+  // Written on the reconciler thread; concurrent maps because localStates() is also read by the
+  // heartbeat thread (publishing providers with a new session) and the HTTP threads.
+  private final Map<ServiceName, Recovery> recoveries = new HashMap<>();
+  private final Map<ServiceName, String> banReasons = new ConcurrentHashMap<>();
+  private final Map<ServiceName, PendingRestart> restarts = new ConcurrentHashMap<>();
+  private final Map<ServiceName, String> standbyFailing = new ConcurrentHashMap<>();
+  private final Map<ServiceName, HealthChecks> runChecks = new ConcurrentHashMap<>();
+  private final Set<ServiceName> failedReported = new HashSet<>();
   private Map<ServiceName, ProviderStatus> published = Map.of();
   private SessionId publishedFor;
   private long lastErrorLogNanos;
 
-  private record Cooldown(long untilNanos, String reason) {}
+  /**
+   * A restart in place that is due: of {@code epoch}, after the process has stopped
+   * ({@code atNanos} is -1 until then), attempt {@code attempt} of {@code of} (0 of 0: asked for
+   * by a rule or an operator, outside the ladder).
+   */
+  private record PendingRestart(long epoch, String reason, int attempt, int of, Duration backoff, long atNanos) {
+    PendingRestart at(long nanos) {
+      return new PendingRestart(epoch, reason, attempt, of, backoff, nanos);
+    }
+  }
 
   Reconciler(AgentConfig config, Store store, SessionKeeper keeper, Supervisor supervisor, EventLog events,
       MonotonicClock clock) {
@@ -86,9 +108,18 @@ final class Reconciler implements AutoCloseable {
     this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases());
     this.tag = "[node=" + config.node() + "]";
     this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-reconcile-" + config.node()));
+    this.checkScheduler = Executors.newScheduledThreadPool(2, Threads.named("baton-checks-" + config.node()));
+    config.services().values().forEach(sc -> recoveries.put(sc.name(), new Recovery(sc.recovery(), clock)));
   }
 
   void start() {
+    for (ServiceConfig sc : config.services().values()) {
+      List<CheckConfig> standby = sc.checks().stream().filter(CheckConfig::standby).toList();
+      if (!standby.isEmpty()) {
+        standbyChecks.put(sc.name(), new HealthChecks(checkScheduler, checkHttp, sc.name(), standby, clock.nanos(), clock,
+            checkEnv(sc.name(), null), this::checkChanged));
+      }
+    }
     long h = config.timing().heartbeat().toMillis();
     executor.scheduleWithFixedDelay(this::request, 0, h, TimeUnit.MILLISECONDS);
   }
@@ -111,14 +142,21 @@ final class Reconciler implements AutoCloseable {
   /** The provider states this node publishes, from its own processes (fresher than the store). */
   Map<ServiceName, ProviderStatus> localStates() {
     Map<ServiceName, ProviderStatus> states = new TreeMap<>();
-    long now = clock.nanos();
     for (ServiceName s : config.services().keySet()) {
       Optional<Supervisor.Running> r = supervisor.running(s);
-      Cooldown c = cooldowns.get(s);
-      if (r.isPresent()) {
-        states.put(s, ProviderStatus.of(r.get().stopping ? ProviderState.STOPPING : ProviderState.PROVIDING));
-      } else if (c != null && c.untilNanos() > now) {
-        states.put(s, new ProviderStatus(ProviderState.UNAVAILABLE, c.reason()));
+      PendingRestart restart = restarts.get(s);
+      String ban = banReasons.get(s);
+      String standby = standbyFailing.get(s);
+      if (r.isPresent() && !r.get().stopping) {
+        states.put(s, ProviderStatus.of(ProviderState.PROVIDING));
+      } else if (r.isPresent()) {
+        states.put(s, new ProviderStatus(ProviderState.STOPPING, restart != null ? "restarting: " + restart.reason() : ban));
+      } else if (restart != null) {
+        states.put(s, new ProviderStatus(ProviderState.STARTING, restartText(restart)));
+      } else if (ban != null) {
+        states.put(s, new ProviderStatus(ProviderState.UNAVAILABLE, ban));
+      } else if (standby != null) {
+        states.put(s, new ProviderStatus(ProviderState.UNAVAILABLE, standby));
       } else {
         states.put(s, ProviderStatus.WAITING);
       }
@@ -126,18 +164,196 @@ final class Reconciler implements AutoCloseable {
     return states;
   }
 
+  private static String restartText(PendingRestart r) {
+    return (r.of() > 0 ? "restart " + r.attempt() + "/" + r.of() : "restart") + " after "
+        + dev.baton.core.Durations.format(r.backoff()) + ": " + r.reason();
+  }
+
   /** Called by the supervisor when a process ended. */
   void exited(Supervisor.Exit exit) {
-    executor.execute(() -> {
-      if (!exit.requested()) {
-        String reason = "exited with code " + exit.code() + "; retry after " + COOLDOWN.toSeconds() + "s";
-        cooldowns.put(exit.service(), new Cooldown(clock.nanos() + COOLDOWN.toNanos(), reason));
-        executor.schedule(this::request, COOLDOWN.toMillis() + 10, TimeUnit.MILLISECONDS);
+    execute(() -> {
+      ServiceName s = exit.service();
+      HealthChecks checks = runChecks.remove(s);
+      if (checks != null) {
+        checks.close();
       }
-      events.append("service.stopped", exit.service(), exit.epoch(),
+      events.append("service.stopped", s, exit.epoch(),
           "pid " + exit.pid() + " exited with code " + exit.code() + (exit.requested() ? "" : " on its own"));
+      PendingRestart restart = restarts.get(s);
+      if (restart != null && restart.atNanos() < 0) {
+        scheduleRestart(s, restart);
+      } else if (!exit.requested()) {
+        failed(s, exit.epoch(), "exited with code " + exit.code());
+      }
+      request();
     });
+  }
+
+  /** A health check of a provider changed (called on a check thread). */
+  private void checkChanged(ServiceName s, CheckConfig check, boolean healthy, String detail) {
+    execute(() -> {
+      Optional<Supervisor.Running> r = supervisor.running(s);
+      Long epoch = r.map(x -> x.epoch).orElse(null);
+      events.append(healthy ? "check.passed" : "check.failed", s, epoch, check.name() + ": " + detail);
+      LOG.info("[node={} service={}] check {} {}: {}", config.node(), s, check.name(), healthy ? "passes" : "fails", detail);
+      if (check.standby()) {
+        if (healthy) {
+          standbyFailing.remove(s);
+        } else {
+          standbyFailing.put(s, "check " + check.name() + " failing: " + detail);
+        }
+      }
+      if (!healthy && r.isPresent() && !r.get().stopping) {
+        failed(s, r.get().epoch, "check " + check.name() + " failed: " + detail);
+      }
+      request();
+    });
+  }
+
+  /** The service said it is alive: feeds its ttl checks. */
+  boolean heartbeat(ServiceName s) {
+    HealthChecks checks = runChecks.get(s);
+    if (checks == null) {
+      return false;
+    }
+    checks.heartbeat();
+    return true;
+  }
+
+  /** The provider failed: the next step of its recovery ladder. */
+  private void failed(ServiceName s, long epoch, String reason) {
+    if (restarts.containsKey(s) || !recoveries.containsKey(s)) {
+      return; // already on its way back
+    }
+    ServiceConfig sc = config.services().get(s);
+    Recovery.Step step = recoveries.get(s).failed();
+    boolean running = supervisor.running(s).isPresent();
+    if (step instanceof Recovery.Restart r) {
+      PendingRestart p = new PendingRestart(epoch, reason, r.attempt(), r.of(), r.after(), -1);
+      restarts.put(s, p);
+      LOG.warn("[node={} service={} epoch={}] {}", config.node(), s, epoch, restartText(p));
+      events.append("service.restarted", s, epoch, restartText(p));
+      if (running) {
+        supervisor.stop(s, sc.stopTimeout());
+      } else {
+        scheduleRestart(s, p);
+      }
+    } else if (step instanceof Recovery.Ban b) {
+      ban(s, epoch, "banned for " + dev.baton.core.Durations.format(b.duration()) + " after " + b.restarts()
+          + " restart(s) within " + dev.baton.core.Durations.format(sc.recovery().window()) + ": " + reason);
+    }
+  }
+
+  private void ban(ServiceName s, Long epoch, String reason) {
+    banReasons.put(s, reason);
+    LOG.warn("[node={} service={} epoch={}] {}; the next candidate takes over", config.node(), s, epoch, reason);
+    events.append("service.banned", s, epoch, reason);
+    long left = recoveries.get(s).banLeft().toMillis();
+    executor.schedule(() -> {
+      if (!recoveries.get(s).banned() && banReasons.remove(s) != null) {
+        LOG.info("[node={} service={}] ban ended", config.node(), s);
+        failedReported.remove(s);
+        request();
+      }
+    }, left + 10, TimeUnit.MILLISECONDS);
+    supervisor.running(s).ifPresent(r -> supervisor.stop(s, config.services().get(s).stopTimeout()));
+  }
+
+  private void scheduleRestart(ServiceName s, PendingRestart p) {
+    PendingRestart due = p.at(clock.nanos() + p.backoff().toNanos());
+    restarts.put(s, due);
+    executor.schedule(() -> restartNow(s, due), p.backoff().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts a provider again in place, with its epoch, if this node still owns it at that epoch. */
+  private void restartNow(ServiceName s, PendingRestart p) {
+    if (stopped || !restarts.remove(s, p)) {
+      return;
+    }
+    Ownership o = store.snapshot().ownership(s);
+    SessionId me = keeper.session();
+    if (me == null || !me.equals(o.session()) || o.epoch() != p.epoch() || !keeper.mayClaim()
+        || supervisor.running(s).isPresent()) {
+      LOG.info("[node={} service={} epoch={}] restart dropped: this node no longer owns it at that epoch", config.node(), s,
+          p.epoch());
+      request();
+      return;
+    }
+    start(config.services().get(s), p.epoch(), "restarted in place" + (p.of() > 0 ? " (" + p.attempt() + "/" + p.of() + ")" : ""));
     request();
+  }
+
+  /** Clears this node's ban and restart budget for a service (an operator's `baton clear`). */
+  void clear(ServiceName s) {
+    execute(() -> {
+      recoveries.get(s).clear();
+      boolean wasBanned = banReasons.remove(s) != null;
+      failedReported.remove(s);
+      events.append("service.cleared", s, null, wasBanned ? "ban lifted by an operator" : "restart budget reset by an operator");
+      LOG.info("[node={} service={}] cleared by an operator", config.node(), s);
+      request();
+    });
+  }
+
+  /** The {@link ProviderControl} rules and operators use. */
+  ProviderControl control() {
+    return new ProviderControl() {
+      @Override
+      public void restart(ServiceName s, String reason) {
+        execute(() -> supervisor.running(s).filter(r -> !r.stopping && !restarts.containsKey(s)).ifPresent(r -> {
+          PendingRestart p = new PendingRestart(r.epoch, reason, 0, 0, Duration.ZERO, -1);
+          restarts.put(s, p);
+          events.append("service.restarted", s, r.epoch, restartText(p));
+          supervisor.stop(s, config.services().get(s).stopTimeout());
+        }));
+      }
+
+      @Override
+      public void failover(ServiceName s, String reason) {
+        execute(() -> {
+          recoveries.get(s).ban();
+          restarts.remove(s);
+          ban(s, supervisor.running(s).map(r -> r.epoch).orElse(null), "failed over: " + reason);
+          request();
+        });
+      }
+    };
+  }
+
+  private void execute(Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // stopping
+    }
+  }
+
+  private Map<String, String> checkEnv(ServiceName s, Long epoch) {
+    Map<String, String> env = new HashMap<>(config.services().get(s).env());
+    env.put("BATON_GROUP", config.group().value());
+    env.put("BATON_NODE", config.node().value());
+    env.put("BATON_SERVICE", s.value());
+    if (epoch != null) {
+      env.put("BATON_EPOCH", Long.toString(epoch));
+    }
+    return env;
+  }
+
+  private void start(ServiceConfig service, long epoch, String why) {
+    ServiceName s = service.name();
+    try {
+      Supervisor.Running r = supervisor.start(service, epoch);
+      List<CheckConfig> checks = service.checks().stream().filter(c -> !c.standby()).toList();
+      if (!checks.isEmpty()) {
+        runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, checks, clock.nanos(), clock,
+            checkEnv(s, epoch), this::checkChanged));
+      }
+      events.append("service.started", s, epoch, "pid " + r.pid() + ", " + why);
+    } catch (BatonException e) {
+      LOG.error("[node={} service={} epoch={}] {}", config.node(), s, epoch, e.getMessage());
+      events.append("service.stopped", s, epoch, "cannot start: " + e.getMessage());
+      failed(s, epoch, "cannot start: " + e.getMessage());
+    }
   }
 
   private void run() {
@@ -210,6 +426,7 @@ final class Reconciler implements AutoCloseable {
     if (me != null) {
       for (ServiceConfig service : config.services().values()) {
         act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession);
+        reportFailed(service.name(), snap, targets);
       }
       publish(me);
     }
@@ -224,8 +441,14 @@ final class Reconciler implements AutoCloseable {
       supervisor.kill(s, "ownership is now epoch " + o.epoch() + " of " + o.node() + "; this process has no right to run");
       return;
     }
+    if (!mine) {
+      restarts.remove(s);
+    }
     if (mine) {
       if (running.isEmpty()) {
+        if (restarts.containsKey(s)) {
+          return; // restarting in place: keep the ownership
+        }
         // The process is gone (ended on its own or stopped): hand the service back to placement.
         if (store.release(s, me, o.epoch())) {
           LOG.info("[node={} service={} epoch={}] released", config.node(), s, o.epoch());
@@ -266,16 +489,22 @@ final class Reconciler implements AutoCloseable {
       LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);
       return;
     }
-    try {
-      Supervisor.Running r = supervisor.start(service, epoch);
-      events.append("service.started", s, epoch, "pid " + r.pid());
-    } catch (BatonException e) {
-      LOG.error("[node={} service={} epoch={}] {}", config.node(), s, epoch, e.getMessage());
-      cooldowns.put(s, new Cooldown(clock.nanos() + COOLDOWN.toNanos(), "cannot start: " + e.getMessage()));
-      executor.schedule(this::request, COOLDOWN.toMillis() + 10, TimeUnit.MILLISECONDS);
-      store.release(s, me, epoch);
-      events.append("service.failed", s, epoch, e.getMessage());
+    start(service, epoch, "claimed " + from);
+  }
+
+  /** Stage 3: this node banned itself and no eligible candidate is left. */
+  private void reportFailed(ServiceName s, Snapshot snap, Map<ServiceName, NodeName> targets) {
+    if (banReasons.containsKey(s) && !targets.containsKey(s) && !snap.settings().service(s).disabled()
+        && !validOwner(s, snap) && failedReported.add(s)) {
+      String detail = "no eligible candidate left; it stays stopped until a ban ends or an operator runs `baton clear " + s + "`";
+      LOG.error("[node={} service={}] failed: {}", config.node(), s, detail);
+      events.append("service.failed", s, snap.ownership(s).epoch(), detail);
     }
+  }
+
+  private boolean validOwner(ServiceName s, Snapshot snap) {
+    View v = view;
+    return v != null && v.validOwners().containsKey(s);
   }
 
   private void publish(SessionId me) {
@@ -312,6 +541,9 @@ final class Reconciler implements AutoCloseable {
   @Override
   public void close() {
     stopped = true;
+    standbyChecks.values().forEach(HealthChecks::close);
+    runChecks.values().forEach(HealthChecks::close);
+    checkScheduler.shutdownNow();
     executor.shutdown();
     try {
       executor.awaitTermination(10, TimeUnit.SECONDS);

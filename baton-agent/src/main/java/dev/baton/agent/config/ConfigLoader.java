@@ -15,11 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -48,7 +50,11 @@ public final class ConfigLoader {
   private static final List<String> NODE_KEYS = List.of("name", "location");
   private static final List<String> API_KEYS = List.of("listen");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
-  private static final List<String> SERVICE_KEYS = List.of("command", "env", "workdir", "stop-timeout");
+  private static final List<String> SERVICE_KEYS =
+      List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery");
+  private static final List<String> CHECK_KEYS = List.of("name", "kind", "command", "url", "body-contains", "address",
+      "ttl", "interval", "timeout", "failures", "grace", "standby");
+  private static final List<String> RECOVERY_KEYS = List.of("restarts", "window", "backoff", "ban");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final String SQLITE = "sqlite:";
   private static final String DURATION = "a duration such as 500ms, 3s or 2m";
@@ -271,7 +277,7 @@ public final class ConfigLoader {
 
   private ServiceConfig service(ServiceName name, String path, YamlNode value) {
     if (!(value instanceof YamlNode.Mapping mapping)) {
-      wrongKind(path, value, "a mapping with at least command (and optionally env, workdir, stop-timeout)");
+      wrongKind(path, value, "a mapping with at least command (and optionally env, workdir, stop-timeout, checks, recovery)");
       return null;
     }
     int before = problemCount();
@@ -285,10 +291,207 @@ public final class ConfigLoader {
     Duration stopTimeout = body.containsKey("stop-timeout")
         ? duration(Problems.child(path, "stop-timeout"), body.get("stop-timeout"))
         : ServiceConfig.DEFAULT_STOP_TIMEOUT;
+    List<CheckConfig> checks = body.containsKey("checks") ? checks(Problems.child(path, "checks"), body.get("checks")) : List.of();
+    RecoveryConfig recovery = body.containsKey("recovery")
+        ? recovery(Problems.child(path, "recovery"), body.get("recovery"))
+        : RecoveryConfig.DEFAULT;
     if (name == null || problemCount() != before) {
       return null;
     }
-    return new ServiceConfig(name, command, env, workdir, stopTimeout);
+    return new ServiceConfig(name, command, env, workdir, stopTimeout, checks, recovery);
+  }
+
+  // ---- health checks and recovery
+
+  private List<CheckConfig> checks(String path, YamlNode value) {
+    if (!(value instanceof YamlNode.Sequence sequence)) {
+      wrongKind(path, value, "a list of checks, each a mapping with kind: exec, http, tcp or ttl");
+      return List.of();
+    }
+    List<CheckConfig> checks = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < sequence.items().size(); i++) {
+      String itemPath = path + "[" + i + "]";
+      CheckConfig check = check(itemPath, i, sequence.items().get(i));
+      if (check != null && !names.add(check.name())) {
+        problems.add(Problems.child(itemPath, "name"), "\"" + check.name() + "\" is the name of an earlier check;"
+            + " expected a name unique among this service's checks");
+      } else if (check != null) {
+        checks.add(check);
+      }
+    }
+    return checks;
+  }
+
+  private CheckConfig check(String path, int index, YamlNode value) {
+    Map<String, YamlNode> body = mapping(path, value, "a mapping with kind (exec, http, tcp or ttl) and its settings", false);
+    if (body.isEmpty()) {
+      return null;
+    }
+    int before = problemCount();
+    unknownKeys(path, body, CHECK_KEYS);
+    CheckConfig.Kind kind = null;
+    if (!body.containsKey("kind")) {
+      problems.add(Problems.child(path, "kind"), "missing; expected exec, http, tcp or ttl");
+    } else {
+      String text = scalar(Problems.child(path, "kind"), body.get("kind"), "exec, http, tcp or ttl");
+      for (CheckConfig.Kind k : CheckConfig.Kind.values()) {
+        if (k.key().equals(text)) {
+          kind = k;
+        }
+      }
+      if (text != null && kind == null) {
+        problems.add(Problems.child(path, "kind"), "\"" + text + "\" is not a kind of check; expected exec, http, tcp or ttl");
+      }
+    }
+    String name = body.containsKey("name")
+        ? parsed(Problems.child(path, "name"), body.get("name"), "a check name", n -> Names.check("check", n))
+        : (kind == null ? "check" : kind.key()) + "-" + (index + 1);
+    List<String> command = null;
+    java.net.URI url = null;
+    String bodyContains = null;
+    String host = null;
+    int port = 0;
+    Duration ttl = null;
+    if (kind != null) {
+      Map<CheckConfig.Kind, String> own = Map.of(CheckConfig.Kind.EXEC, "command", CheckConfig.Kind.HTTP, "url",
+          CheckConfig.Kind.TCP, "address", CheckConfig.Kind.TTL, "ttl");
+      for (Map.Entry<CheckConfig.Kind, String> e : own.entrySet()) {
+        if (e.getKey() != kind && body.containsKey(e.getValue())) {
+          problems.add(Problems.child(path, e.getValue()), "is for " + e.getKey().key() + " checks; this one is "
+              + kind.key() + " (it takes " + own.get(kind) + ")");
+        }
+      }
+      if (kind != CheckConfig.Kind.HTTP && body.containsKey("body-contains")) {
+        problems.add(Problems.child(path, "body-contains"), "is for http checks; this one is " + kind.key());
+      }
+      String key = own.get(kind);
+      if (!body.containsKey(key)) {
+        problems.add(Problems.child(path, key), "missing; a " + kind.key() + " check needs " + switch (kind) {
+          case EXEC -> "a command: the program and its arguments as a list; healthy on exit 0";
+          case HTTP -> "a url such as http://127.0.0.1:8080/health; healthy on a 2xx answer";
+          case TCP -> "an address host:port; healthy when a connection opens";
+          case TTL -> "a ttl such as 10s: the service must run `baton heartbeat SERVICE` at least that often";
+        });
+      } else {
+        String keyPath = Problems.child(path, key);
+        switch (kind) {
+          case EXEC -> command = command(keyPath, body.get(key));
+          case HTTP -> url = parsed(keyPath, body.get(key), "an http:// or https:// URL", ConfigLoader::httpUrl);
+          case TCP -> {
+            ApiListen address = parsed(keyPath, body.get(key), "host:port, e.g. 127.0.0.1:5432", ApiListen::parse);
+            if (address != null && address.port() == 0) {
+              problems.add(keyPath, "port 0 cannot be checked; expected the port the service listens on");
+            } else if (address != null) {
+              host = address.host();
+              port = address.port();
+            }
+          }
+          case TTL -> ttl = duration(keyPath, body.get(key));
+        }
+      }
+      if (body.containsKey("body-contains")) {
+        bodyContains = scalar(Problems.child(path, "body-contains"), body.get("body-contains"), "a piece of text");
+      }
+    }
+    Duration interval = body.containsKey("interval") ? duration(Problems.child(path, "interval"), body.get("interval"))
+        : ttl != null ? minimum(ttl.dividedBy(2), CheckConfig.DEFAULT_INTERVAL) : CheckConfig.DEFAULT_INTERVAL;
+    Duration timeout = body.containsKey("timeout") ? duration(Problems.child(path, "timeout"), body.get("timeout"))
+        : minimum(CheckConfig.DEFAULT_TIMEOUT, interval == null ? CheckConfig.DEFAULT_TIMEOUT : interval);
+    if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
+      problems.add(Problems.child(path, "timeout"), Durations.format(timeout) + " is longer than the interval ("
+          + Durations.format(interval) + "); expected at most the interval");
+    }
+    int failures = body.containsKey("failures")
+        ? count(Problems.child(path, "failures"), body.get("failures"), 1, "consecutive failures that make the provider unhealthy")
+        : kind == CheckConfig.Kind.TTL ? 1 : CheckConfig.DEFAULT_FAILURES;
+    Duration grace = body.containsKey("grace") ? duration(Problems.child(path, "grace"), body.get("grace")) : CheckConfig.DEFAULT_GRACE;
+    boolean standby = body.containsKey("standby") && bool(Problems.child(path, "standby"), body.get("standby"));
+    if (kind == CheckConfig.Kind.TTL && standby) {
+      problems.add(Problems.child(path, "standby"), "a ttl check cannot run while the service is not running; expected false");
+    }
+    if (problemCount() != before) {
+      return null;
+    }
+    return new CheckConfig(name, kind, command, url, bodyContains, host, port, ttl, interval, timeout, failures, grace, standby);
+  }
+
+  private RecoveryConfig recovery(String path, YamlNode value) {
+    Map<String, YamlNode> body = mapping(path, value, "a mapping of restarts, window, backoff and ban", false);
+    int before = problemCount();
+    unknownKeys(path, body, RECOVERY_KEYS);
+    RecoveryConfig d = RecoveryConfig.DEFAULT;
+    int restarts = body.containsKey("restarts")
+        ? count(Problems.child(path, "restarts"), body.get("restarts"), 0, "restarts in place before failing over (0 or more)")
+        : d.restarts();
+    Duration window = body.containsKey("window") ? duration(Problems.child(path, "window"), body.get("window")) : d.window();
+    Duration ban = body.containsKey("ban") ? duration(Problems.child(path, "ban"), body.get("ban")) : d.ban();
+    Duration min = d.backoffMin();
+    Duration max = d.backoffMax();
+    if (body.containsKey("backoff")) {
+      String keyPath = Problems.child(path, "backoff");
+      String text = scalar(keyPath, body.get("backoff"), "MIN..MAX such as 1s..30s, or one duration");
+      if (text != null) {
+        String[] parts = text.split("\\.\\.", -1);
+        try {
+          min = Durations.parse(parts[0]);
+          max = parts.length == 2 ? Durations.parse(parts[1]) : min;
+          if (parts.length > 2 || min.compareTo(max) > 0) {
+            problems.add(keyPath, "\"" + text + "\" is not MIN..MAX with MIN <= MAX; expected e.g. 1s..30s");
+          }
+        } catch (InvalidInputException e) {
+          problems.add(keyPath, "\"" + text + "\": " + e.getMessage() + "; expected MIN..MAX such as 1s..30s");
+        }
+      }
+    }
+    if (problemCount() != before || window == null || ban == null) {
+      return d;
+    }
+    return new RecoveryConfig(restarts, window, min, max, ban);
+  }
+
+  private int count(String path, YamlNode value, int least, String expected) {
+    String text = scalar(path, value, "a whole number: " + expected);
+    if (text == null) {
+      return least;
+    }
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= least) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add(path, "\"" + text + "\" is not a whole number of at least " + least + "; expected " + expected);
+    return least;
+  }
+
+  private boolean bool(String path, YamlNode value) {
+    String text = scalar(path, value, "true or false");
+    if ("true".equals(text) || "false".equals(text)) {
+      return Boolean.parseBoolean(text);
+    }
+    if (text != null) {
+      problems.add(path, "\"" + text + "\" is not true or false");
+    }
+    return false;
+  }
+
+  private static java.net.URI httpUrl(String text) {
+    try {
+      java.net.URI uri = new java.net.URI(text);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (java.net.URISyntaxException e) {
+      // reported below
+    }
+    throw new InvalidInputException("\"" + text + "\" is not an http:// or https:// URL with a host");
+  }
+
+  private static Duration minimum(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private List<String> command(String path, YamlNode value) {

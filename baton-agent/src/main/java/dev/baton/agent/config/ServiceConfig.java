@@ -19,9 +19,11 @@ import java.util.TreeMap;
  *     own {@code BATON_*} variables are set on top and cannot be configured here
  * @param workdir the directory the command starts in (absolute), or null for the agent's own
  * @param stopTimeout how long a graceful stop waits after SIGTERM before SIGKILL
+ * @param checks the provider's health checks, in config order
+ * @param recovery what happens when the provider fails
  */
 public record ServiceConfig(ServiceName name, List<String> command, Map<String, String> env,
-    Path workdir, Duration stopTimeout) {
+    Path workdir, Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery) {
   static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
   public ServiceConfig {
@@ -36,5 +38,13 @@ public record ServiceConfig(ServiceName name, List<String> command, Map<String, 
       throw new InvalidInputException("service " + name + ": stop timeout " + stopTimeout + " must be more than 0");
     }
     env.forEach((key, value) -> Objects.requireNonNull(value, "env " + key));
+    checks = List.copyOf(checks);
+    Objects.requireNonNull(recovery, "recovery");
+  }
+
+  /** A service without checks and with the default recovery. */
+  public ServiceConfig(ServiceName name, List<String> command, Map<String, String> env, Path workdir,
+      Duration stopTimeout) {
+    this(name, command, env, workdir, stopTimeout, List.of(), RecoveryConfig.DEFAULT);
   }
 }
