@@ -156,7 +156,7 @@ final class Zk {
    * Runs {@code ops} as one ZooKeeper transaction: all apply or none.
    *
    * @throws Refused when ZooKeeper refused it: an operation's precondition failed (BADVERSION,
-   *     NONODE, NODEEXISTS, NOTEMPTY) or the session is gone (SESSIONEXPIRED, SESSIONMOVED)
+   *     NONODE, NODEEXISTS, NOTEMPTY) or the session is gone (SESSIONEXPIRED, as a whole)
    * @throws StoreException on connection trouble or timeout; the outcome is then unknown
    */
   List<OpResult> transact(ZooKeeper zk, List<Op> ops, Deadline d, String what) throws Refused {
@@ -165,7 +165,7 @@ final class Zk {
       return outcome.results;
     }
     switch (outcome.rc) {
-      case SESSIONEXPIRED, SESSIONMOVED -> throw new Refused(outcome.rc, -1);
+      case SESSIONEXPIRED -> throw new Refused(outcome.rc, -1);
       case BADVERSION, NONODE, NODEEXISTS, NOTEMPTY -> {
         for (int i = 0; outcome.results != null && i < outcome.results.size(); i++) {
           if (outcome.results.get(i) instanceof ErrorResult e && e.getErr() == outcome.rc.intValue()) {
@@ -223,6 +223,7 @@ final class Zk {
       case CONNECTIONLOSS -> "the connection to the ensemble was lost; the outcome is unknown";
       case OPERATIONTIMEOUT -> "the ensemble did not answer in time; the outcome is unknown";
       case SESSIONEXPIRED -> "the ZooKeeper session expired";
+      case SESSIONMOVED -> "the session moved to another server meanwhile; the outcome is unknown";
       case NOAUTH -> "not allowed by the znode's ACL";
       default -> "ZooKeeper answered " + code;
     };

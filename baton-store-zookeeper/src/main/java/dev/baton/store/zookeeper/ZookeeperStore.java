@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
@@ -124,6 +125,7 @@ final class ZookeeperStore implements Store {
   private final AtomicLong sessionsOpened = new AtomicLong();
   private final AtomicLong appended = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
   private volatile Children lastChildren = Children.NONE;
 
   ZookeeperStore(StoreOptions options, ZookeeperUrl url, MonotonicClock clock, int eventsKept) {
@@ -436,7 +438,10 @@ final class ZookeeperStore implements Store {
     List<NodeRecord> nodes = new ArrayList<>();
     for (String child : children.nodes()) {
       String path = paths.nodes + "/" + child;
-      NodeEntry entry = Znodes.node(path, byPath.get(path).getData());
+      NodeEntry entry = readable(byPath.get(path), () -> Znodes.node(path, byPath.get(path).getData()));
+      if (entry == null) {
+        continue;
+      }
       GetDataResult ephemeral = byPath.get(paths.sessions + "/" + child);
       boolean live = ephemeral != null && Znodes.session(ephemeral.getData()).equals(entry.session());
       SessionState state = entry.closed() ? SessionState.CLOSED : live ? SessionState.LIVE : SessionState.EXPIRED;
@@ -446,20 +451,47 @@ final class ZookeeperStore implements Store {
     Map<ServiceName, Ownership> ownerships = new TreeMap<>();
     for (String child : children.services()) {
       String path = paths.services + "/" + child;
-      ServiceName service = serviceName(path, child);
-      ownerships.put(service, Znodes.service(path, service, byPath.get(path).getData()));
+      Ownership ownership = readable(byPath.get(path),
+          () -> Znodes.service(path, serviceName(path, child), byPath.get(path).getData()));
+      if (ownership != null) {
+        ownerships.put(ownership.service(), ownership);
+      }
     }
     Map<ServiceName, ServiceSettings> serviceSettings = new TreeMap<>();
     for (String child : children.serviceSettings()) {
       String path = paths.serviceSettings + "/" + child;
-      serviceSettings.put(serviceName(path, child), Znodes.serviceSettings(path, byPath.get(path).getData()));
+      Map.Entry<ServiceName, ServiceSettings> settings = readable(byPath.get(path),
+          () -> Map.entry(serviceName(path, child), Znodes.serviceSettings(path, byPath.get(path).getData())));
+      if (settings != null) {
+        serviceSettings.put(settings.getKey(), settings.getValue());
+      }
     }
     Map<NodeName, NodeSettings> nodeSettings = new TreeMap<>();
     for (String child : children.nodeSettings()) {
       String path = paths.nodeSettings + "/" + child;
-      nodeSettings.put(nodeName(path, child), Znodes.nodeSettings(path, byPath.get(path).getData()));
+      Map.Entry<NodeName, NodeSettings> settings = readable(byPath.get(path),
+          () -> Map.entry(nodeName(path, child), Znodes.nodeSettings(path, byPath.get(path).getData())));
+      if (settings != null) {
+        nodeSettings.put(settings.getKey(), settings.getValue());
+      }
     }
     return new Snapshot(nodes, ownerships, new GroupSettings(serviceSettings, nodeSettings));
+  }
+
+  /**
+   * Decodes one znode of a snapshot, or returns null if this version cannot read it (another
+   * version or a hand wrote it): a snapshot leaves it out, with one warning per znode version,
+   * rather than failing. Claims and releases still refuse to act on such a znode.
+   */
+  private <T> T readable(GetDataResult data, Supplier<T> decode) {
+    try {
+      return decode.get();
+    } catch (StoreException e) {
+      if (unreadable.add(e.getMessage() + "@" + data.getStat().getMzxid())) {
+        log.warn("{} left out of snapshots: {}", who, e.getMessage());
+      }
+      return null;
+    }
   }
 
   // ------------------------------------------------------------------------------- claims
@@ -884,7 +916,6 @@ final class ZookeeperStore implements Store {
   private static String refusal(Refused e, String what) {
     return switch (e.code) {
       case SESSIONEXPIRED -> "its ZooKeeper session expired";
-      case SESSIONMOVED -> "its ZooKeeper session moved to another client";
       case NONODE -> e.op == 0 ? "the node's record is gone" : "its ephemeral znode is gone (expired or closed)";
       case BADVERSION -> "the node's record was rewritten by another session";
       default -> what + " refused by ZooKeeper: " + e.code;

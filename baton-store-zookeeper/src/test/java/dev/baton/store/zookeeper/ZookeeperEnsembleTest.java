@@ -20,10 +20,12 @@ import dev.baton.core.store.ProviderStatus;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
 import dev.baton.core.store.SessionState;
+import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +39,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs.Ids;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.FourLetterWordMain;
 import org.junit.jupiter.api.AfterAll;
@@ -263,6 +267,29 @@ class ZookeeperEnsembleTest {
     ZooKeeper zk = store.client().getZookeeperClient().getZooKeeper();
     assertThatThrownBy(() -> zk.delete(path, -1)).isInstanceOf(KeeperException.NoAuthException.class);
     assertThat(store.snapshot().ownership(MAILER).epoch()).isEqualTo(1);
+  }
+
+  @Test
+  void znodesThisVersionCannotReadAreLeftOutOfSnapshotsAndRefusedByClaims() throws Exception {
+    GroupName group = freshGroup();
+    ZookeeperStore store = (ZookeeperStore) open(group);
+    SessionId session = openSession(store, "owner");
+    String base = "/baton-faults/groups/" + group;
+    ZooKeeper zk = store.client().getZookeeperClient().getZooKeeper();
+    zk.create(base + "/services/mailer", "format=9\nepoch=3\n".getBytes(StandardCharsets.UTF_8),
+        Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+    zk.create(base + "/settings/nodes/Not-A-Name", "format=1\ndrained=true\n".getBytes(StandardCharsets.UTF_8),
+        Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+
+    Snapshot snapshot = store.snapshot();
+
+    assertThat(snapshot.ownerships()).isEmpty();
+    assertThat(snapshot.settings().nodes()).isEmpty();
+    assertThat(snapshot.node(NodeName.of("owner"))).isPresent();
+    assertThatThrownBy(() -> store.claim(new ClaimRequest(MAILER, 0, session, null)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(base + "/services/mailer")
+        .hasMessageContaining("format \"9\"");
   }
 
   @Test
