@@ -1,0 +1,174 @@
+package dev.baton.store.zookeeper;
+
+import dev.baton.core.Location;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.store.Event;
+import dev.baton.core.store.EventDraft;
+import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.NodeSettings;
+import dev.baton.core.store.Ownership;
+import dev.baton.core.store.ProviderState;
+import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.ServiceSettings;
+import dev.baton.core.store.SessionId;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** How each kind of znode's data reads and writes (see {@link GroupPaths} for where they live). */
+final class Znodes {
+  private static final String PROVIDER = "provider/";
+  private static final String REASON = "reason/";
+
+  private Znodes() {}
+
+  /**
+   * A node's persistent record: what it published and its latest session. The session is LIVE
+   * while the node's ephemeral exists and holds this session id, CLOSED when {@code closed}, and
+   * EXPIRED otherwise.
+   */
+  record NodeEntry(NodeInfo info, SessionId session, boolean closed, Map<ServiceName, ProviderStatus> providers) {
+    NodeEntry {
+      providers = Map.copyOf(providers);
+    }
+
+    NodeEntry closedNow() {
+      return new NodeEntry(info, session, true, providers);
+    }
+
+    NodeEntry withProviders(Map<ServiceName, ProviderStatus> now) {
+      return new NodeEntry(info, session, closed, now);
+    }
+  }
+
+  static byte[] node(String path, NodeEntry entry) {
+    Fields f = Fields.create(path)
+        .put("name", entry.info().name())
+        .put("location", entry.info().location())
+        .put("api", entry.info().api())
+        .put("session", entry.session())
+        .put("closed", entry.closed());
+    entry.providers().forEach((service, status) -> {
+      f.put(PROVIDER + service, status.state().wireName());
+      f.put(REASON + service, status.reason());
+    });
+    return f.bytes();
+  }
+
+  static NodeEntry node(String path, byte[] data) {
+    Fields f = Fields.parse(path, data);
+    NodeInfo info = new NodeInfo(
+        f.required("name", NodeName::of),
+        f.required("location", Location::parse),
+        f.required("api"));
+    Map<ServiceName, ProviderStatus> providers = new LinkedHashMap<>();
+    for (String service : f.keysAfter(PROVIDER)) {
+      providers.put(
+          f.convert(PROVIDER + service, service, ServiceName::of),
+          new ProviderStatus(f.required(PROVIDER + service, ProviderState::fromWireName),
+              f.optional(REASON + service)));
+    }
+    for (String service : f.keysAfter(REASON)) {
+      if (f.optional(PROVIDER + service) == null) {
+        throw f.unreadable("a reason for service \"" + service + "\" without its provider state");
+      }
+    }
+    return new NodeEntry(info, f.required("session", SessionId::new), f.flag("closed"), providers);
+  }
+
+  /** The ephemeral's data: the session id it stands for. */
+  static byte[] session(SessionId session) {
+    return session.value().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static SessionId session(byte[] data) {
+    return new SessionId(new String(data == null ? new byte[0] : data, StandardCharsets.UTF_8));
+  }
+
+  static byte[] service(String path, Ownership ownership) {
+    return Fields.create(path)
+        .put("epoch", ownership.epoch())
+        .put("node", ownership.node())
+        .put("session", ownership.session())
+        .bytes();
+  }
+
+  static Ownership service(String path, ServiceName service, byte[] data) {
+    Fields f = Fields.parse(path, data);
+    long epoch = f.number("epoch");
+    if (epoch < 1) {
+      throw f.unreadable("epoch " + epoch + " is below 1, the epoch of a first grant");
+    }
+    return new Ownership(service, epoch, f.optional("node", NodeName::of), f.optional("session", SessionId::new));
+  }
+
+  static byte[] serviceSettings(String path, ServiceSettings settings) {
+    return Fields.create(path)
+        .put("ranking", settings.ranking().stream().map(NodeName::value).collect(Collectors.joining(",")))
+        .put("disabled", settings.disabled())
+        .bytes();
+  }
+
+  static ServiceSettings serviceSettings(String path, byte[] data) {
+    Fields f = Fields.parse(path, data);
+    String ranking = f.required("ranking");
+    List<NodeName> nodes = new ArrayList<>();
+    if (!ranking.isEmpty()) {
+      for (String name : ranking.split(",", -1)) {
+        nodes.add(f.convert("ranking", name, NodeName::of));
+      }
+    }
+    return new ServiceSettings(nodes, f.flag("disabled"));
+  }
+
+  static byte[] nodeSettings(String path, NodeSettings settings) {
+    return Fields.create(path).put("drained", settings.drained()).bytes();
+  }
+
+  static NodeSettings nodeSettings(String path, byte[] data) {
+    return new NodeSettings(Fields.parse(path, data).flag("drained"));
+  }
+
+  static byte[] event(String path, EventDraft event) {
+    return Fields.create(path)
+        .put("time", event.time())
+        .put("type", event.type())
+        .put("node", event.node())
+        .put("service", event.service())
+        .put("epoch", event.epoch())
+        .put("detail", event.detail())
+        .bytes();
+  }
+
+  static Event event(String path, long seq, byte[] data) {
+    Fields f = Fields.parse(path, data);
+    Instant time = f.required("time", text -> {
+      try {
+        return Instant.parse(text);
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException("\"" + text + "\" is not an ISO-8601 instant");
+      }
+    });
+    Long epoch = f.optional("epoch") == null ? null : f.number("epoch");
+    return new Event(seq, time, f.required("type"), f.optional("node", NodeName::of),
+        f.optional("service", ServiceName::of), epoch, f.optional("detail"));
+  }
+
+  /** The sequence number of an event znode named {@code e-0000000041}: 42 (numbers start at 1). */
+  static long eventSeq(String child) {
+    if (!child.startsWith("e-")) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(child.substring(2)) + 1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}
