@@ -44,7 +44,9 @@ final class Liveness {
     for (NodeRecord n : nodes) {
       present.add(n.session());
       Seen s = seen.get(n.session());
-      if (s == null || s.renewals() != n.renewals()) {
+      // Only a counter that grew is a renewal. A store may stop reporting the counter of a session
+      // it expired (ZooKeeper reports 0 once the ephemeral is gone): that proves nothing was renewed.
+      if (s == null || n.renewals() > s.renewals()) {
         seen.put(n.session(), new Seen(n.renewals(), now));
       }
     }
@@ -84,7 +86,7 @@ final class Liveness {
    */
   boolean awaitingStoreVerdict(NodeRecord n) {
     Seen s = seen.get(n.session());
-    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || s.renewals() != n.renewals()) {
+    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || n.renewals() > s.renewals()) {
       return false;
     }
     // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
@@ -95,6 +97,6 @@ final class Liveness {
 
   private boolean unchangedForLease(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s != null && s.renewals() == n.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanos;
+    return s != null && n.renewals() <= s.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanos;
   }
 }

@@ -80,6 +80,15 @@ class LivenessTest {
   }
 
   @Test
+  void aCounterThatAStoreStopsReportingOnExpiryIsNotARenewal() {
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(9, SessionState.LIVE)));
+    advance(LEASE);
+    l.observe(List.of(node(0, SessionState.EXPIRED)));
+    assertThat(l.judge(node(0, SessionState.EXPIRED))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
   void aClosedSessionHasLeftAtOnceAndNeedsNoObservation() {
     Liveness l = new Liveness(() -> now, LEASE, false);
     l.observe(List.of(node(5, SessionState.CLOSED)));

@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 
 /**
@@ -58,7 +61,17 @@ final class LocalStore implements AutoCloseable {
         }
       }
       case "zookeeper" -> {
-        TestingCluster cluster = new TestingCluster(3);
+        // Quiet: the servers' own logs would drown the demo's screen.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.zookeeper"))
+            .setLevel(ch.qos.logback.classic.Level.OFF);
+        // A 100 ms tick: ZooKeeper expires sessions in ticks, and grants no session shorter than
+        // two of them, so a short lease is honoured closely.
+        List<InstanceSpec> specs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1,
+              Map.of("syncLimit", "20", "initLimit", "50", "maxSessionTimeout", "60000")));
+        }
+        TestingCluster cluster = new TestingCluster(specs);
         try {
           cluster.start();
         } catch (Exception e) {
