@@ -162,6 +162,65 @@ public final class Agent implements AutoCloseable {
         .orElse(new ActiveResponse(name, nodeName(), false, null));
   }
 
+  /** A ttl heartbeat from the service's process on this node. */
+  void heartbeat(String name) {
+    ServiceName s = ServiceName.of(name);
+    if (!config.services().containsKey(s)) {
+      throw new HttpApi.NotFoundException("node " + config.node() + " has no provider of \"" + name + "\"");
+    }
+    if (!reconciler.heartbeat(s)) {
+      throw new dev.baton.core.ConflictException(name + " does not run on node " + config.node()
+          + "; heartbeats come from the running provider (it has BATON_API in its environment)");
+    }
+  }
+
+  /**
+   * Clears bans and restart budgets of a service: on {@code node}, or when null on every node that
+   * provides it (asking the others through their APIs). Returns the nodes that cleared it.
+   */
+  java.util.List<String> clear(String name, String node) {
+    ServiceName s = ServiceName.of(name);
+    service(name);
+    View view = currentView();
+    java.util.List<String> cleared = new java.util.ArrayList<>();
+    for (var n : view.snapshot().nodes()) {
+      String nodeName = n.info().name().value();
+      if (node != null && !node.equals(nodeName)) {
+        continue;
+      }
+      if (n.info().name().equals(config.node())) {
+        if (config.services().containsKey(s)) {
+          reconciler.clear(s);
+          cleared.add(nodeName);
+        }
+      } else if (n.providers().containsKey(s) && "alive".equals(view.nodeStates().get(n.info().name()))) {
+        forwardClear(n.info().api(), s, nodeName);
+        cleared.add(nodeName);
+      }
+    }
+    if (node != null && cleared.isEmpty()) {
+      throw new HttpApi.NotFoundException("no alive node " + node + " with a provider of " + name + " in group " + config.group());
+    }
+    return cleared;
+  }
+
+  private void forwardClear(String api, ServiceName s, String node) {
+    java.net.URI uri = java.net.URI.create("http://" + api + "/v1/services/" + s + "/clear?node=" + node);
+    try {
+      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(uri)
+          .timeout(Duration.ofSeconds(5)).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new BatonException("node " + node + " answered " + response.statusCode() + ": " + response.body());
+      }
+    } catch (java.io.IOException e) {
+      throw new StoreException("cannot reach node " + node + " at " + api + " to clear " + s + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BatonException("interrupted", e);
+    }
+  }
+
   private View currentView() {
     Reconciler r = reconciler;
     View v = r == null ? null : r.view();

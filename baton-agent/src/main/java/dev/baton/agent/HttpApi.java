@@ -52,6 +52,13 @@ final class HttpApi implements AutoCloseable {
       var active = agent.active(ctx.pathParam("name"));
       ctx.status(active.active() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(active);
     });
+    app.put("/v1/services/{name}/heartbeat", ctx -> {
+      agent.heartbeat(ctx.pathParam("name"));
+      ctx.json(java.util.Map.of("service", ctx.pathParam("name"), "node", agent.nodeName()));
+    });
+    app.post("/v1/services/{name}/clear", ctx ->
+        ctx.json(java.util.Map.of("service", ctx.pathParam("name"), "cleared",
+            agent.clear(ctx.pathParam("name"), ctx.queryParam("node")))));
     app.post("/v1/stop", ctx -> {
       // Complete the answer before the stop begins: the stop closes this server.
       byte[] body = json.writeValueAsBytes(java.util.Map.of("stopping", agent.nodeName()));
@@ -73,7 +80,8 @@ final class HttpApi implements AutoCloseable {
       String body = ctx.result();
       if (body == null || !body.startsWith("{")) { // not one of ours: Javalin's plain-text "Endpoint ... not found"
         error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + ctx.path()
-            + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, POST /v1/stop");
+            + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active,"
+            + " PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear, POST /v1/stop");
       }
     });
     app.error(HttpStatus.METHOD_NOT_ALLOWED, ctx -> error(ctx, HttpStatus.METHOD_NOT_ALLOWED,

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -107,7 +108,11 @@ final class Reconciler implements AutoCloseable {
     this.clock = clock;
     this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases());
     this.tag = "[node=" + config.node() + "]";
-    this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-reconcile-" + config.node()));
+    ScheduledThreadPoolExecutor reconcileThread = new ScheduledThreadPoolExecutor(1, Threads.named("baton-reconcile-" + config.node()));
+    // On close, pending restarts and ban timers are dropped, not waited for.
+    reconcileThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    reconcileThread.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    this.executor = reconcileThread;
     this.checkScheduler = Executors.newScheduledThreadPool(2, Threads.named("baton-checks-" + config.node()));
     config.services().values().forEach(sc -> recoveries.put(sc.name(), new Recovery(sc.recovery(), clock)));
   }
@@ -494,8 +499,9 @@ final class Reconciler implements AutoCloseable {
 
   /** Stage 3: this node banned itself and no eligible candidate is left. */
   private void reportFailed(ServiceName s, Snapshot snap, Map<ServiceName, NodeName> targets) {
+    // Reported once, by the last owner: every other banned node stepped aside earlier.
     if (banReasons.containsKey(s) && !targets.containsKey(s) && !snap.settings().service(s).disabled()
-        && !validOwner(s, snap) && failedReported.add(s)) {
+        && !validOwner(s, snap) && config.node().equals(snap.ownership(s).node()) && failedReported.add(s)) {
       String detail = "no eligible candidate left; it stays stopped until a ban ends or an operator runs `baton clear " + s + "`";
       LOG.error("[node={} service={}] failed: {}", config.node(), s, detail);
       events.append("service.failed", s, snap.ownership(s).epoch(), detail);

@@ -60,7 +60,11 @@ final class Whiteboard {
     }
     providers.sort((a, b) -> a.node().compareTo(b.node()));
     NodeName owner = view.validOwners().get(s);
-    return new ServiceStatus(s.value(), owner == null ? null : owner.value(),
+    String state = view.snapshot().settings().service(s).disabled() ? "disabled"
+        : owner != null ? "provided"
+        : view.targets().containsKey(s) ? "placing"
+        : "failed";
+    return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(),
         view.snapshot().ownership(s).epoch(), providers);
   }
 }

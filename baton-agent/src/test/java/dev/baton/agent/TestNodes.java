@@ -14,6 +14,11 @@ final class TestNodes {
 
   /** A node of group {@code it} with one service {@code svc} running {@code command} (a shell line). */
   static AgentConfig config(Path dir, String node, String command) {
+    return config(dir, node, command, "");
+  }
+
+  /** As {@link #config(Path, String, String)}, with more keys of the service (YAML at 4 spaces). */
+  static AgentConfig config(Path dir, String node, String command, String serviceYaml) {
     try {
       Path file = dir.resolve(node + ".yaml");
       Files.writeString(file, String.join("\n",
@@ -31,6 +36,7 @@ final class TestNodes {
           "  svc:",
           "    command: [sh, -c, '" + command + "']",
           "    stop-timeout: 2s",
+          serviceYaml.stripTrailing(),
           ""));
       return ConfigLoader.load(file);
     } catch (IOException e) {

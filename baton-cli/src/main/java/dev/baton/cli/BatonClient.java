@@ -54,6 +54,10 @@ final class BatonClient {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());
   }
 
+  String put(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).PUT(HttpRequest.BodyPublishers.noBody()));
+  }
+
   String post(String path) {
     return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));
   }

@@ -22,15 +22,16 @@ final class StatusTable {
     table(out, nodes);
     out.append('\n');
     List<String[]> services = new ArrayList<>();
-    services.add(new String[] {"SERVICE", "OWNER", "EPOCH", "PROVIDER", "STATE", "REASON"});
+    services.add(new String[] {"SERVICE", "STATE", "OWNER", "EPOCH", "PROVIDER", "PROVIDER STATE", "REASON"});
     for (ServiceStatus svc : s.services()) {
       String owner = svc.owner() == null ? "-" : svc.owner();
       if (svc.providers().isEmpty()) {
-        services.add(new String[] {svc.name(), owner, Long.toString(svc.epoch()), "-", "-", ""});
+        services.add(new String[] {svc.name(), svc.state(), owner, Long.toString(svc.epoch()), "-", "-", ""});
       }
       boolean first = true;
       for (ProviderEntry p : svc.providers()) {
-        services.add(new String[] {first ? svc.name() : "", first ? owner : "", first ? Long.toString(svc.epoch()) : "",
+        services.add(new String[] {first ? svc.name() : "", first ? svc.state() : "", first ? owner : "",
+            first ? Long.toString(svc.epoch()) : "",
             p.node(), p.state(), p.reason() == null ? "" : p.reason()});
         first = false;
       }

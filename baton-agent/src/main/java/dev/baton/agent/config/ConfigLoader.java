@@ -405,7 +405,7 @@ public final class ConfigLoader {
     int failures = body.containsKey("failures")
         ? count(Problems.child(path, "failures"), body.get("failures"), 1, "consecutive failures that make the provider unhealthy")
         : kind == CheckConfig.Kind.TTL ? 1 : CheckConfig.DEFAULT_FAILURES;
-    Duration grace = body.containsKey("grace") ? duration(Problems.child(path, "grace"), body.get("grace")) : CheckConfig.DEFAULT_GRACE;
+    Duration grace = body.containsKey("grace") ? graceDuration(Problems.child(path, "grace"), body.get("grace")) : CheckConfig.DEFAULT_GRACE;
     boolean standby = body.containsKey("standby") && bool(Problems.child(path, "standby"), body.get("standby"));
     if (kind == CheckConfig.Kind.TTL && standby) {
       problems.add(Problems.child(path, "standby"), "a ttl check cannot run while the service is not running; expected false");
@@ -448,6 +448,20 @@ public final class ConfigLoader {
       return d;
     }
     return new RecoveryConfig(restarts, window, min, max, ban);
+  }
+
+  /** A duration that may be zero (a check without a grace period). */
+  private Duration graceDuration(String path, YamlNode value) {
+    String text = scalar(path, value, DURATION + " (0s for none)");
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Durations.parse(text);
+    } catch (InvalidInputException e) {
+      problems.add(path, e.getMessage());
+      return null;
+    }
   }
 
   private int count(String path, YamlNode value, int least, String expected) {

@@ -113,7 +113,7 @@ class ConfigProblemsTest {
         files.at("node") + "expected a mapping of name, location, got a list",
         files.at("timing") + "expected a mapping of heartbeat, lease, fence-margin, got \"fast\"",
         files.at("services.a") + "expected a mapping with at least command (and optionally env, workdir,"
-            + " stop-timeout), got a list");
+            + " stop-timeout, checks, recovery), got a list");
   }
 
   @Test
@@ -435,5 +435,97 @@ class ConfigProblemsTest {
         "services.Bad");
     assertThat(e.problems()).allSatisfy(p -> assertThat(p.file()).isEqualTo(dir.resolve("node.yaml")));
     assertThat(e.getMessage().lines()).hasSize(8);
+  }
+
+  // ---- health checks and recovery
+
+  @Test
+  void aCheckWithoutAKnownKindIsReported() {
+    ConfigException e = files.reject("""
+        group: billing
+        services:
+          web:
+            command: [run]
+            checks:
+              - {name: a}
+              - {kind: ping}
+        """);
+    assertThat(e.getMessage()).contains(files.at("services.web.checks[0].kind") + "missing; expected exec, http, tcp or ttl")
+        .contains(files.at("services.web.checks[1].kind") + "\"ping\" is not a kind of check; expected exec, http, tcp or ttl");
+  }
+
+  @Test
+  void aCheckMissingWhatItsKindNeedsOrHoldingAnotherKindsKeyIsReported() {
+    ConfigException e = files.reject("""
+        group: billing
+        services:
+          web:
+            command: [run]
+            checks:
+              - {kind: http}
+              - {kind: exec, command: [true], url: 'http://x/'}
+              - {kind: tcp, address: 'localhost'}
+              - {kind: http, url: 'ftp://x/'}
+        """);
+    assertThat(e.getMessage()).contains(files.at("services.web.checks[0].url") + "missing; a http check needs a url")
+        .contains(files.at("services.web.checks[1].url") + "is for http checks; this one is exec (it takes command)")
+        .contains(files.at("services.web.checks[2].address"))
+        .contains(files.at("services.web.checks[3].url") + "\"ftp://x/\" is not an http:// or https:// URL with a host");
+  }
+
+  @Test
+  void badCheckTimingsAndCountsAreReported() {
+    ConfigException e = files.reject("""
+        group: billing
+        services:
+          web:
+            command: [run]
+            checks:
+              - {name: slow, kind: exec, command: [true], interval: 1s, timeout: 2s, failures: 0}
+              - {name: slow, kind: ttl, ttl: 5s, standby: true}
+              - {name: ok, kind: exec, command: [true]}
+              - {name: ok, kind: exec, command: [true]}
+        """);
+    assertThat(e.getMessage()).contains(files.at("services.web.checks[0].timeout") + "2s is longer than the interval (1s)")
+        .contains(files.at("services.web.checks[0].failures") + "\"0\" is not a whole number of at least 1")
+        .contains(files.at("services.web.checks[1].standby") + "a ttl check cannot run while the service is not running")
+        .contains(files.at("services.web.checks[3].name") + "\"ok\" is the name of an earlier check");
+  }
+
+  @Test
+  void badRecoverySettingsAreReported() {
+    ConfigException e = files.reject("""
+        group: billing
+        services:
+          web:
+            command: [run]
+            recovery: {restarts: -1, backoff: 30s..1s, ban: forever, windw: 1m}
+        """);
+    assertThat(e.getMessage()).contains(files.at("services.web.recovery.restarts") + "\"-1\" is not a whole number of at least 0")
+        .contains(files.at("services.web.recovery.backoff") + "\"30s..1s\" is not MIN..MAX with MIN <= MAX")
+        .contains(files.at("services.web.recovery.ban") + "invalid duration \"forever\"")
+        .contains(files.at("services.web.recovery.windw") + "unknown key; did you mean window?");
+  }
+
+  @Test
+  void checksAndRecoveryLoadWithTheirDefaults() {
+    AgentConfig c = files.load("""
+        group: billing
+        services:
+          web:
+            command: [run]
+            checks:
+              - {kind: tcp, address: '127.0.0.1:5432'}
+              - {kind: ttl, ttl: 4s}
+            recovery: {restarts: 5, backoff: 2s}
+        """);
+    ServiceConfig web = c.services().values().iterator().next();
+    assertThat(web.checks()).extracting(CheckConfig::name).containsExactly("tcp-1", "ttl-2");
+    assertThat(web.checks().get(0).failures()).isEqualTo(3);
+    assertThat(web.checks().get(1).failures()).isEqualTo(1);
+    assertThat(web.checks().get(1).interval()).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(web.recovery().restarts()).isEqualTo(5);
+    assertThat(web.recovery().backoff(3)).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(web.recovery().ban()).isEqualTo(RecoveryConfig.DEFAULT.ban());
   }
 }
