@@ -60,6 +60,7 @@ final class Reconciler implements AutoCloseable {
   private final EventLog events;
   private final MonotonicClock clock;
   private final Liveness liveness;
+  private final LostNodes lostNodes;
   private final String tag;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean pending = new AtomicBoolean();
@@ -84,6 +85,7 @@ final class Reconciler implements AutoCloseable {
     this.events = events;
     this.clock = clock;
     this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases());
+    this.lostNodes = new LostNodes(config.node(), store.judgesLeases(), events);
     this.tag = "[node=" + config.node() + "]";
     this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-reconcile-" + config.node()));
   }
@@ -124,6 +126,13 @@ final class Reconciler implements AutoCloseable {
       }
     }
     return states;
+  }
+
+  /** Keeps this node's provider of {@code service} out of the running for {@link #COOLDOWN}. */
+  void coolDown(ServiceName service, String reason) {
+    cooldowns.put(service, new Cooldown(clock.nanos() + COOLDOWN.toNanos(),
+        reason + "; retry after " + COOLDOWN.toSeconds() + "s"));
+    executor.schedule(this::request, COOLDOWN.toMillis() + 10, TimeUnit.MILLISECONDS);
   }
 
   /** Called by the supervisor when a process ended. */
@@ -171,6 +180,8 @@ final class Reconciler implements AutoCloseable {
     Map<SessionId, NodeRecord> bySession = new HashMap<>();
     List<NodeView> nodeViews = new ArrayList<>();
     Map<ServiceName, ProviderStatus> local = localStates();
+    java.util.Set<SessionId> lost = new java.util.HashSet<>();
+    java.util.Set<NodeName> alive = new java.util.HashSet<>();
     for (NodeRecord n : snap.nodes()) {
       NodeName name = n.info().name();
       bySession.put(n.session(), n);
@@ -180,6 +191,9 @@ final class Reconciler implements AutoCloseable {
       boolean drained = snap.settings().node(name).drained();
       if (verdict == Liveness.Verdict.ALIVE) {
         liveSessions.put(n.session(), n);
+        alive.add(name);
+      } else if (verdict == Liveness.Verdict.LOST && !name.equals(self)) {
+        lost.add(n.session());
       }
       nodeStates.put(name, switch (verdict) {
         case LEFT -> "left";
@@ -189,6 +203,10 @@ final class Reconciler implements AutoCloseable {
       Map<ServiceName, ProviderState> providers = new HashMap<>();
       (isMe ? local : n.providers()).forEach((s, st) -> providers.put(s, st.state()));
       nodeViews.add(new NodeView(name, n.info().location(), verdict == Liveness.Verdict.ALIVE, drained, providers));
+    }
+
+    if (me != null) {
+      lostNodes.judged(snap.nodes(), lost, alive);
     }
 
     TreeSet<ServiceName> services = new TreeSet<>(snap.ownerships().keySet());

@@ -19,9 +19,11 @@ import java.util.TreeMap;
  *     own {@code BATON_*} variables are set on top and cannot be configured here
  * @param workdir the directory the command starts in (absolute), or null for the agent's own
  * @param stopTimeout how long a graceful stop waits after SIGTERM before SIGKILL
+ * @param on commands run on this node when it records an event about this service, keyed by the
+ *     event type without {@code service.} ({@code failed}, {@code started}, ...); may be empty
  */
 public record ServiceConfig(ServiceName name, List<String> command, Map<String, String> env,
-    Path workdir, Duration stopTimeout) {
+    Path workdir, Duration stopTimeout, Map<String, List<String>> on) {
   static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
   public ServiceConfig {
@@ -36,5 +38,19 @@ public record ServiceConfig(ServiceName name, List<String> command, Map<String, 
       throw new InvalidInputException("service " + name + ": stop timeout " + stopTimeout + " must be more than 0");
     }
     env.forEach((key, value) -> Objects.requireNonNull(value, "env " + key));
+    Map<String, List<String>> actions = new TreeMap<>();
+    on.forEach((key, cmd) -> {
+      if (cmd.isEmpty()) {
+        throw new InvalidInputException("service " + name + ": on." + key + " is empty; expected a command");
+      }
+      actions.put(key, List.copyOf(cmd));
+    });
+    on = Collections.unmodifiableMap(actions);
+  }
+
+  /** A service without per-service actions. */
+  public ServiceConfig(ServiceName name, List<String> command, Map<String, String> env, Path workdir,
+      Duration stopTimeout) {
+    this(name, command, env, workdir, stopTimeout, Map.of());
   }
 }
