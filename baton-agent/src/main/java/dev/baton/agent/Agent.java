@@ -53,6 +53,11 @@ public final class Agent implements AutoCloseable {
   private SessionKeeper keeper;
   private volatile Reconciler reconciler;
   private AutoCloseable watch;
+  private final java.util.List<EventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private Webhooks webhooks;
+  private volatile EventFeed feed;
+  private ActionRunner actions;
+  private volatile Detectors detectors;
 
   public Agent(AgentConfig config) {
     this(config, MonotonicClock.SYSTEM);
@@ -62,6 +67,21 @@ public final class Agent implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.tag = "[group=" + config.group() + " node=" + config.node() + "]";
+  }
+
+  /**
+   * Adds a listener for every event this node records (see {@link EventListener}: it runs on a
+   * Baton thread and must not block). Peers' events are read from the store's log through the
+   * HTTP API instead.
+   *
+   * @throws IllegalStateException once the agent has been started
+   */
+  public void addListener(EventListener listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    if (state.get() != State.NEW) {
+      throw new IllegalStateException("add listeners before start(); the agent is " + state.get());
+    }
+    listeners.add(listener);
   }
 
   /**
@@ -85,14 +105,17 @@ public final class Agent implements AutoCloseable {
     try {
       store = Stores.open(new StoreOptions(config.store(), config.group(), config.timing().heartbeat(),
           config.timing().lease(), config.timing().storeCallTimeout(), config.storePasswordFile()));
-      http = HttpApi.start(config.api(), this, new ObjectMapper());
-      apiAddress = config.api().host() + ":" + http.port();
+      ObjectMapper json = new ObjectMapper();
       events = new EventLog(store, config.node());
+      startEvents(json);
+      http = HttpApi.start(config.api(), this, json);
+      apiAddress = config.api().host() + ":" + http.port();
       supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
           config.stateDir(), exit -> reconciler.exited(exit));
       keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
+      startActions(json, reconciler.control());
       keeper.open(config.timing().lease().multipliedBy(3));
       keeper.start();
       reconciler.start();
@@ -221,6 +244,54 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  // ---- events and detectors
+
+  /** The fan-out of events: embedders' listeners, webhooks; and the feed that reads the group's log. */
+  private void startEvents(ObjectMapper json) {
+    listeners.forEach(events::subscribe);
+    webhooks = new Webhooks(config.events().webhooks(), config.group().value(), nodeName(), json);
+    events.subscribe(webhooks);
+    feed = new EventFeed(store, nodeName(), json);
+    if (config.events().retention() != null) {
+      LOG.warn("{} events.retention {} is not applied: the store keeps its own number of events (SQLite the last"
+          + " 10000, PostgreSQL all); the store SPI has no way to set it", tag, config.events().retention());
+    }
+  }
+
+  /** Per-service actions and detector rules; they run commands with this node's API in BATON_API. */
+  private void startActions(ObjectMapper json, ProviderControl control) {
+    actions = new ActionRunner(config.group().value(), nodeName(), "http://" + apiAddress, config.stateDir(), events);
+    events.subscribe(new ServiceActions(config.services(), actions));
+    detectors = new Detectors(config.node(), config.services(), config.rules(), store, events, actions, control,
+        this::currentEpoch, json);
+  }
+
+  private Long currentEpoch(ServiceName service) {
+    Reconciler r = reconciler;
+    View v = r == null ? null : r.view();
+    return v == null ? null : v.snapshot().ownership(service).epoch();
+  }
+
+  dev.baton.api.EventsResponse events(EventFeed.Query query) {
+    return new dev.baton.api.EventsResponse(ready(feed).read(query));
+  }
+
+  void streamEvents(io.javalin.http.sse.SseClient client, EventFeed.Query query) {
+    ready(feed).subscribe(client, query);
+  }
+
+  dev.baton.api.ReportResponse report(String body) {
+    return ready(detectors).receive(body);
+  }
+
+  private <T> T ready(T part) {
+    if (part == null || state.get() != State.RUNNING) {
+      throw new StoreException("node " + config.node() + " is " + state.get().name().toLowerCase(java.util.Locale.ROOT)
+          + "; try again shortly");
+    }
+    return part;
+  }
+
   private View currentView() {
     Reconciler r = reconciler;
     View v = r == null ? null : r.view();
@@ -244,6 +315,10 @@ public final class Agent implements AutoCloseable {
         supervisor.awaitAllGone(Duration.ofSeconds(2));
       }
     }
+    if (keeper != null && graceful && keeper.session() != null && events != null) {
+      events.append(dev.baton.api.EventTypes.NODE_LEFT, null, null, "graceful stop: session " + keeper.session()
+          + " closed, its services released");
+    }
     if (keeper != null) {
       try {
         keeper.closeSession();
@@ -252,7 +327,10 @@ public final class Agent implements AutoCloseable {
       }
       keeper.close();
     }
+    closeQuietly(actions);
     closeQuietly(events);
+    closeQuietly(webhooks);
+    closeQuietly(feed);
     closeQuietly(http);
     closeQuietly(supervisor);
     closeQuietly(store);

@@ -68,6 +68,7 @@ final class HttpApi implements AutoCloseable {
       ctx.res().flushBuffer();
       agent.requestStop();
     });
+    eventRoutes(app, agent);
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
     app.exception(NotFoundException.class, (e, ctx) -> error(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
     app.exception(ConflictException.class, (e, ctx) -> error(ctx, HttpStatus.CONFLICT, e.getMessage()));
@@ -80,8 +81,9 @@ final class HttpApi implements AutoCloseable {
       String body = ctx.result();
       if (body == null || !body.startsWith("{")) { // not one of ours: Javalin's plain-text "Endpoint ... not found"
         error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + ctx.path()
-            + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active,"
-            + " PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear, POST /v1/stop");
+            + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
+            + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
+            + " POST /v1/reports, POST /v1/stop");
       }
     });
     app.error(HttpStatus.METHOD_NOT_ALLOWED, ctx -> error(ctx, HttpStatus.METHOD_NOT_ALLOWED,
@@ -94,6 +96,15 @@ final class HttpApi implements AutoCloseable {
           + "; is another agent using this address? Set a free address in api.listen", e);
     }
     return new HttpApi(app);
+  }
+
+  /** Events and detectors (issue 6, part A). */
+  private static void eventRoutes(Javalin app, Agent agent) {
+    app.get("/v1/events", ctx -> ctx.json(agent.events(EventFeed.listQuery(ctx))));
+    // The parameters are checked before the stream starts (which commits a 200): a bad one is a 400.
+    app.before("/v1/events/stream", ctx -> ctx.attribute("query", EventFeed.streamQuery(ctx)));
+    app.sse("/v1/events/stream", client -> agent.streamEvents(client, client.ctx().attribute("query")));
+    app.post("/v1/reports", ctx -> ctx.status(HttpStatus.ACCEPTED).json(agent.report(ctx.body())));
   }
 
   private static void error(Context ctx, HttpStatus status, String message) {

@@ -64,6 +64,7 @@ final class Reconciler implements AutoCloseable {
   private final EventLog events;
   private final MonotonicClock clock;
   private final Liveness liveness;
+  private final LostNodes lostNodes;
   private final String tag;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean pending = new AtomicBoolean();
@@ -107,6 +108,7 @@ final class Reconciler implements AutoCloseable {
     this.events = events;
     this.clock = clock;
     this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases());
+    this.lostNodes = new LostNodes(config.node(), store.judgesLeases(), events);
     this.tag = "[node=" + config.node() + "]";
     ScheduledThreadPoolExecutor reconcileThread = new ScheduledThreadPoolExecutor(1, Threads.named("baton-reconcile-" + config.node()));
     // On close, pending restarts and ban timers are dropped, not waited for.
@@ -316,6 +318,10 @@ final class Reconciler implements AutoCloseable {
       @Override
       public void failover(ServiceName s, String reason) {
         execute(() -> {
+          if (supervisor.running(s).isEmpty()) {
+            LOG.info("[node={} service={}] failover asked ({}), but it does not run here", config.node(), s, reason);
+            return;
+          }
           recoveries.get(s).ban();
           restarts.remove(s);
           ban(s, supervisor.running(s).map(r -> r.epoch).orElse(null), "failed over: " + reason);
@@ -392,6 +398,8 @@ final class Reconciler implements AutoCloseable {
     Map<SessionId, NodeRecord> bySession = new HashMap<>();
     List<NodeView> nodeViews = new ArrayList<>();
     Map<ServiceName, ProviderStatus> local = localStates();
+    java.util.Set<SessionId> lost = new java.util.HashSet<>();
+    java.util.Set<NodeName> alive = new java.util.HashSet<>();
     for (NodeRecord n : snap.nodes()) {
       NodeName name = n.info().name();
       bySession.put(n.session(), n);
@@ -401,6 +409,9 @@ final class Reconciler implements AutoCloseable {
       boolean drained = snap.settings().node(name).drained();
       if (verdict == Liveness.Verdict.ALIVE) {
         liveSessions.put(n.session(), n);
+        alive.add(name);
+      } else if (verdict == Liveness.Verdict.LOST && !name.equals(self)) {
+        lost.add(n.session());
       }
       nodeStates.put(name, switch (verdict) {
         case LEFT -> "left";
@@ -410,6 +421,10 @@ final class Reconciler implements AutoCloseable {
       Map<ServiceName, ProviderState> providers = new HashMap<>();
       (isMe ? local : n.providers()).forEach((s, st) -> providers.put(s, st.state()));
       nodeViews.add(new NodeView(name, n.info().location(), verdict == Liveness.Verdict.ALIVE, drained, providers));
+    }
+
+    if (me != null) {
+      lostNodes.judged(snap.nodes(), lost, alive);
     }
 
     TreeSet<ServiceName> services = new TreeSet<>(snap.ownerships().keySet());

@@ -14,11 +14,19 @@ final class TestNodes {
 
   /** A node of group {@code it} with one service {@code svc} running {@code command} (a shell line). */
   static AgentConfig config(Path dir, String node, String command) {
-    return config(dir, node, command, "");
+    return config(dir, node, command, "", "");
   }
 
   /** As {@link #config(Path, String, String)}, with more keys of the service (YAML at 4 spaces). */
   static AgentConfig config(Path dir, String node, String command, String serviceYaml) {
+    return config(dir, node, command, serviceYaml, "");
+  }
+
+  /**
+   * As {@link #config(Path, String, String)}, with more YAML: {@code serviceYaml} under
+   * {@code services.svc} (indented by four spaces), {@code topYaml} at the top level.
+   */
+  static AgentConfig config(Path dir, String node, String command, String serviceYaml, String topYaml) {
     try {
       Path file = dir.resolve(node + ".yaml");
       Files.writeString(file, String.join("\n",
@@ -36,12 +44,21 @@ final class TestNodes {
           "  svc:",
           "    command: [sh, -c, '" + command + "']",
           "    stop-timeout: 2s",
-          serviceYaml.stripTrailing(),
+          serviceYaml,
+          topYaml,
           ""));
       return ConfigLoader.load(file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Another handle on the test group's SQLite store, as one more process would open it. */
+  static dev.baton.core.store.Store store(Path dir) {
+    java.time.Duration second = java.time.Duration.ofSeconds(1);
+    return dev.baton.core.store.Stores.open(new dev.baton.core.store.StoreOptions("sqlite:" + dir.resolve("group.db"),
+        dev.baton.core.GroupName.of("it"), java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(1200),
+        second, null));
   }
 
   static int freePort() throws IOException {

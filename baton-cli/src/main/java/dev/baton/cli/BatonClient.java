@@ -62,6 +62,54 @@ final class BatonClient {
     return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));
   }
 
+  /** {@code POST path} with a JSON body; the raw JSON answer. */
+  String post(String path, Object body) {
+    try {
+      return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BatonException("cannot write the request as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /** A page of {@code GET /v1/events}. */
+  dev.baton.api.EventsResponse events(String query) {
+    return JSON.convertValue(readTree(get("/v1/events?" + query)), dev.baton.api.EventsResponse.class);
+  }
+
+  /**
+   * Reads the Server-Sent Events of {@code path} and hands each event's data to {@code onData}
+   * until the agent ends the stream (then returns) or the thread is interrupted.
+   */
+  void stream(String path, java.util.function.Consumer<String> onData) {
+    HttpResponse<java.util.stream.Stream<String>> response;
+    try {
+      response = http.send(HttpRequest.newBuilder(base.resolve(path)).header("Accept", "text/event-stream").GET()
+          .build(), HttpResponse.BodyHandlers.ofLines());
+    } catch (IOException e) {
+      throw new UnreachableException("cannot reach the agent at " + base + " (" + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); is `baton agent` running there? Set --api or BATON_API", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnreachableException("interrupted", e);
+    }
+    try (java.util.stream.Stream<String> lines = response.body()) {
+      if (response.statusCode() >= 400) {
+        String body = String.join("\n", lines.toList());
+        String message;
+        try {
+          message = JSON.readValue(body, ErrorResponse.class).error();
+        } catch (IOException e) {
+          message = body;
+        }
+        throw new BatonException(base + " answered " + response.statusCode() + ": " + message);
+      }
+      lines.filter(line -> line.startsWith("data:")).map(line -> line.substring(5).strip()).forEach(onData);
+    } catch (java.io.UncheckedIOException e) {
+      throw new UnreachableException("the event stream from " + base + " broke: " + e.getCause().getMessage(), e);
+    }
+  }
+
   private String send(HttpRequest.Builder request) {
     HttpResponse<String> response;
     try {
@@ -80,6 +128,9 @@ final class BatonClient {
         message = JSON.readValue(response.body(), ErrorResponse.class).error();
       } catch (IOException e) {
         message = response.body();
+      }
+      if (response.statusCode() == 400) {
+        throw new InvalidInputException(base + " answered 400: " + message);
       }
       throw new BatonException(base + " answered " + response.statusCode() + ": " + message);
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         "Keeps each service running on exactly one server of a group, and moves it when that server fails.",
         ""},
     subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class,
-        HeartbeatCommand.class, ClearCommand.class,
+        HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class,
         DemoCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
     footer = {"",
         "Start here: baton demo          (a 3-node group on this machine)",

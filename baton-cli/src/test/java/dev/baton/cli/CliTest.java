@@ -60,7 +60,7 @@ class CliTest {
       assertThat(table.code()).isZero();
       assertThat(table.out()).contains("group cli (as seen by node-a)")
           .containsPattern("node-a +alive +eu/paris +127\\.0\\.0\\.1:\\d+")
-          .containsPattern("svc +node-a +1 +node-a +providing");
+          .containsPattern("svc +provided +node-a +1 +node-a +providing");
 
       Result json = run("status", "--json", "--api", api);
       ObjectMapper m = new ObjectMapper();
@@ -118,9 +118,56 @@ class CliTest {
   }
 
   @Test
+  void eventsPrintsOneLinePerEventAndReportRecordsAConditionThatNoRuleNames() throws Exception {
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    agent.start();
+    try {
+      String api = "http://" + agent.apiAddress();
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("events", "--api", api).out().contains("service.started"));
+
+      Result report = run("report", "disk-full", "--service", "svc", "--detail", "97% used", "--api", api);
+      assertThat(report.code()).isZero();
+      assertThat(report.out()).isEqualTo("reported disk-full about svc to node-a: no rule matches; recorded only\n");
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("events", "--api", api).out().contains("report.received"));
+
+      Result all = run("events", "--api", api);
+      assertThat(all.code()).isZero();
+      assertThat(all.out()).containsPattern("(?m)^ +\\d+  \\S+Z +node\\.joined +node-a +- +- +session ")
+          .containsPattern("(?m)^ +\\d+  \\S+Z +service\\.claimed +node-a +svc +1  unowned$")
+          .containsPattern("(?m)^ +\\d+  \\S+Z +report\\.received +node-a +svc +-  disk-full: 97% used$");
+
+      Result ofSvc = run("events", "--service", "svc", "--json", "--api", api);
+      ObjectMapper m = new ObjectMapper();
+      java.util.List<String> lines = ofSvc.out().lines().toList();
+      assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(m.readTree(l).path("service").asText()).isEqualTo("svc"));
+      long firstSeq = m.readTree(lines.get(0)).path("seq").asLong();
+      assertThat(run("events", "--service", "svc", "--json", "--since", Long.toString(firstSeq), "--api", api).out()
+          .lines().toList()).isEqualTo(lines.subList(1, lines.size()));
+    } finally {
+      agent.stop();
+    }
+  }
+
+  @Test
+  void aReportTheAgentRejectsExits2WithItsReason() throws Exception {
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    agent.start();
+    try {
+      Result r = run("report", "disk-full", "--service", "nope", "--api", "http://" + agent.apiAddress());
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.err()).contains("answered 400: service \"nope\" is not a service of node node-a");
+      Result bad = run("report", "Disk Full", "--api", "http://" + agent.apiAddress());
+      assertThat(bad.code()).isEqualTo(2);
+      assertThat(bad.err()).contains("invalid condition name \"Disk Full\"");
+    } finally {
+      agent.stop();
+    }
+  }
+
+  @Test
   void helpListsEveryCommandAndTheExitCodes() {
     Result r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("agent", "validate", "status", "stop", "demo", "bench", "Exit codes");
+    assertThat(r.out()).contains("agent", "validate", "status", "stop", "events", "report", "demo", "bench", "Exit codes");
   }
 }

@@ -7,6 +7,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -26,10 +27,12 @@ import java.util.TreeMap;
  * @param stateDir where the agent keeps logs and its mirrored state (absolute)
  * @param services the services this node can provide, sorted by name, unmodifiable; may be empty
  *     (a node that only takes part in the group)
+ * @param events event retention and webhooks
+ * @param rules detector rules, in the order of the file
  */
 public record AgentConfig(Path file, GroupName group, NodeName node, Location location,
     ApiListen api, String store, Path storePasswordFile, Timing timing,
-    Path stateDir, Map<ServiceName, ServiceConfig> services) {
+    Path stateDir, Map<ServiceName, ServiceConfig> services, EventsConfig events, List<RuleConfig> rules) {
 
   public AgentConfig {
     Objects.requireNonNull(group, "group");
@@ -45,5 +48,14 @@ public record AgentConfig(Path file, GroupName group, NodeName node, Location lo
         throw new InvalidInputException("service config for " + service.name() + " is filed under " + name);
       }
     });
+    Objects.requireNonNull(events, "events");
+    rules = List.copyOf(rules);
+  }
+
+  /** A config without webhooks and rules. */
+  public AgentConfig(Path file, GroupName group, NodeName node, Location location, ApiListen api, String store,
+      Path storePasswordFile, Timing timing, Path stateDir, Map<ServiceName, ServiceConfig> services) {
+    this(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services, EventsConfig.NONE,
+        List.of());
   }
 }

@@ -1,5 +1,6 @@
 package dev.baton.agent.config;
 
+import dev.baton.api.EventTypes;
 import dev.baton.core.Durations;
 import dev.baton.core.GroupName;
 import dev.baton.core.InvalidInputException;
@@ -46,12 +47,13 @@ public final class ConfigLoader {
   static final ApiListen DEFAULT_API = new ApiListen("127.0.0.1", 7070);
 
   private static final List<String> TOP_KEYS =
-      List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services");
+      List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
+          "events", "rules");
   private static final List<String> NODE_KEYS = List.of("name", "location");
   private static final List<String> API_KEYS = List.of("listen");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
   private static final List<String> SERVICE_KEYS =
-      List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery");
+      List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on");
   private static final List<String> CHECK_KEYS = List.of("name", "kind", "command", "url", "body-contains", "address",
       "ttl", "interval", "timeout", "failures", "grace", "standby");
   private static final List<String> RECOVERY_KEYS = List.of("restarts", "window", "backoff", "ban");
@@ -134,11 +136,14 @@ public final class ConfigLoader {
         : node == null ? null : DATA_DIR.resolve(node.value());
 
     Map<ServiceName, ServiceConfig> services = services(top);
+    EventsConfig events = events(top);
+    List<RuleConfig> rules = rules(top, services);
 
     if (!problems.isEmpty()) {
       throw problems.exception();
     }
-    return new AgentConfig(file, group, node, location, api, store, passwordFile, timing, stateDir, services);
+    return new AgentConfig(file, group, node, location, api, store, passwordFile, timing, stateDir, services,
+        events, rules);
   }
 
   // ---- sections
@@ -295,10 +300,12 @@ public final class ConfigLoader {
     RecoveryConfig recovery = body.containsKey("recovery")
         ? recovery(Problems.child(path, "recovery"), body.get("recovery"))
         : RecoveryConfig.DEFAULT;
+    Map<String, List<String>> on = body.containsKey("on") ? serviceActions(Problems.child(path, "on"), body.get("on"))
+        : Map.of();
     if (name == null || problemCount() != before) {
       return null;
     }
-    return new ServiceConfig(name, command, env, workdir, stopTimeout, checks, recovery);
+    return new ServiceConfig(name, command, env, workdir, stopTimeout, checks, recovery, on);
   }
 
   // ---- health checks and recovery
@@ -507,6 +514,222 @@ public final class ConfigLoader {
   private static Duration minimum(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
   }
+
+  // ---- events, per-service actions and detector rules (issue 6, part A)
+
+  /** {@code services.X.on}: event type suffix (failed, started, ...) to a command. */
+  private Map<String, List<String>> serviceActions(String path, YamlNode value) {
+    Map<String, YamlNode> entries = mapping(path, value,
+        "a mapping from an event of the service (" + String.join(", ", EventTypes.SERVICE_SUFFIXES)
+            + ") to a command, e.g. failed: [/usr/local/bin/page-oncall]", true);
+    Map<String, List<String>> on = new TreeMap<>();
+    for (Map.Entry<String, YamlNode> entry : entries.entrySet()) {
+      String keyPath = Problems.child(path, entry.getKey());
+      if (!EventTypes.SERVICE_SUFFIXES.contains(entry.getKey())) {
+        String suggestion = closest(entry.getKey(), EventTypes.SERVICE_SUFFIXES);
+        problems.add(keyPath, "\"" + entry.getKey() + "\" is not an event of a service; expected "
+            + (suggestion != null ? suggestion + " or another of " : "one of ")
+            + String.join(", ", EventTypes.SERVICE_SUFFIXES) + " (the event type without service.)");
+        continue;
+      }
+      List<String> command = command(keyPath, entry.getValue());
+      if (command != null) {
+        on.put(entry.getKey(), command);
+      }
+    }
+    return on;
+  }
+
+  private static final List<String> EVENTS_KEYS = List.of("retention", "webhooks");
+  private static final List<String> WEBHOOK_KEYS = List.of("url", "types", "timeout", "retries");
+  private static final List<String> RULE_KEYS = List.of("when", "then", "run");
+  private static final List<String> WHEN_KEYS = List.of("condition", "service");
+
+  /** The {@code events:} section: retention and webhooks. */
+  private EventsConfig events(Map<String, YamlNode> top) {
+    Map<String, YamlNode> section = section("events", top, EVENTS_KEYS);
+    Integer retention = section.containsKey("retention")
+        ? integer("events.retention", section.get("retention"), 1, Integer.MAX_VALUE, "a number of events, at least 1")
+        : null;
+    List<WebhookConfig> webhooks = new ArrayList<>();
+    if (section.containsKey("webhooks")) {
+      List<YamlNode> items = sequence("events.webhooks", section.get("webhooks"),
+          "a list of webhooks, e.g. [{url: http://127.0.0.1:9000/hook, types: [service.failed]}]");
+      for (int i = 0; i < items.size(); i++) {
+        WebhookConfig hook = webhook("events.webhooks[" + i + "]", items.get(i));
+        if (hook != null) {
+          webhooks.add(hook);
+        }
+      }
+    }
+    return new EventsConfig(retention, webhooks);
+  }
+
+  private WebhookConfig webhook(String path, YamlNode value) {
+    if (!(value instanceof YamlNode.Mapping mapping)) {
+      wrongKind(path, value, "a mapping with url (and optionally types, timeout, retries)");
+      return null;
+    }
+    int before = problemCount();
+    Map<String, YamlNode> body = mapping.entries();
+    unknownKeys(path, body, WEBHOOK_KEYS);
+    java.net.URI url = body.containsKey("url") ? url(Problems.child(path, "url"), body.get("url"))
+        : missing(Problems.child(path, "url"), "missing; expected an http(s) URL such as http://127.0.0.1:9000/hook");
+    java.util.Set<String> types = new java.util.TreeSet<>();
+    if (body.containsKey("types")) {
+      String typesPath = Problems.child(path, "types");
+      List<YamlNode> items = sequence(typesPath, body.get("types"), "a list of event types, e.g. [service.failed, node.lost]");
+      for (int i = 0; i < items.size(); i++) {
+        String type = scalar(typesPath + "[" + i + "]", items.get(i), "an event type");
+        if (type != null && !EventTypes.ALL.contains(type)) {
+          String suggestion = closest(type, EventTypes.ALL);
+          problems.add(typesPath + "[" + i + "]", "unknown event type \"" + type + "\"; expected "
+              + (suggestion != null ? suggestion + " or another of " : "one of ") + String.join(", ", EventTypes.ALL));
+        } else if (type != null) {
+          types.add(type);
+        }
+      }
+    }
+    Duration timeout = body.containsKey("timeout") ? duration(Problems.child(path, "timeout"), body.get("timeout"))
+        : WebhookConfig.DEFAULT_TIMEOUT;
+    Integer retries = body.containsKey("retries")
+        ? integer(Problems.child(path, "retries"), body.get("retries"), 0, WebhookConfig.MAX_RETRIES,
+            "a number of retries from 0 to " + WebhookConfig.MAX_RETRIES)
+        : Integer.valueOf(WebhookConfig.DEFAULT_RETRIES);
+    if (problemCount() != before) {
+      return null;
+    }
+    return new WebhookConfig(url, types, timeout, retries);
+  }
+
+  /** The top-level {@code rules:} list. */
+  private List<RuleConfig> rules(Map<String, YamlNode> top, Map<ServiceName, ServiceConfig> services) {
+    List<RuleConfig> rules = new ArrayList<>();
+    if (!top.containsKey("rules")) {
+      return rules;
+    }
+    List<YamlNode> items = sequence("rules", top.get("rules"),
+        "a list of rules, e.g. [{when: {condition: disk-full}, then: failover}]");
+    for (int i = 0; i < items.size(); i++) {
+      RuleConfig rule = rule("rules[" + i + "]", items.get(i), services);
+      if (rule != null) {
+        rules.add(rule);
+      }
+    }
+    return rules;
+  }
+
+  private RuleConfig rule(String path, YamlNode value, Map<ServiceName, ServiceConfig> services) {
+    String actions = java.util.Arrays.stream(RuleConfig.Action.values()).map(RuleConfig.Action::wireName)
+        .collect(java.util.stream.Collectors.joining(", "));
+    if (!(value instanceof YamlNode.Mapping mapping)) {
+      wrongKind(path, value, "a mapping with when and then, e.g. {when: {condition: disk-full}, then: failover}");
+      return null;
+    }
+    int before = problemCount();
+    Map<String, YamlNode> body = mapping.entries();
+    unknownKeys(path, body, RULE_KEYS);
+    String whenPath = Problems.child(path, "when");
+    String condition = null;
+    ServiceName service = null;
+    if (!body.containsKey("when")) {
+      problems.add(whenPath, "missing; expected {condition: NAME} or {condition: NAME, service: NAME}");
+    } else {
+      Map<String, YamlNode> when = mapping(whenPath, body.get("when"), "a mapping with condition (and optionally service)",
+          false);
+      unknownKeys(whenPath, when, WHEN_KEYS);
+      condition = when.containsKey("condition")
+          ? parsed(Problems.child(whenPath, "condition"), when.get("condition"), "a condition name such as disk-full",
+              text -> Names.check("condition", text))
+          : missing(Problems.child(whenPath, "condition"), "missing; expected a condition name such as disk-full: "
+              + Names.description());
+      if (when.containsKey("service")) {
+        String servicePath = Problems.child(whenPath, "service");
+        service = parsed(servicePath, when.get("service"), "a service name", ServiceName::of);
+        if (service != null && !services.containsKey(service)) {
+          problems.add(servicePath, "\"" + service + "\" is not a service of this node; expected one of "
+              + (services.isEmpty() ? "(none configured)" : services.keySet().toString()));
+        }
+      }
+    }
+    RuleConfig.Action then = null;
+    String thenPath = Problems.child(path, "then");
+    if (!body.containsKey("then")) {
+      problems.add(thenPath, "missing; expected one of " + actions);
+    } else {
+      String text = scalar(thenPath, body.get("then"), "one of " + actions);
+      if (text != null) {
+        then = RuleConfig.Action.parse(text);
+        if (then == null) {
+          problems.add(thenPath, "unknown action \"" + text + "\"; expected one of " + actions);
+        }
+      }
+    }
+    String runPath = Problems.child(path, "run");
+    List<String> run = List.of();
+    if (body.containsKey("run")) {
+      run = command(runPath, body.get("run"));
+      if (then != null && then != RuleConfig.Action.RUN) {
+        problems.add(runPath, "goes only with then: run (this rule has then: " + then.wireName()
+            + "); remove it or write then: run");
+      }
+    } else if (then == RuleConfig.Action.RUN) {
+      problems.add(runPath, "missing; then: run needs " + COMMAND);
+    }
+    if (problemCount() != before) {
+      return null;
+    }
+    return new RuleConfig(condition, service, then, run);
+  }
+
+  /** The items of a list; an empty list (after reporting a problem) when it is another kind of value. */
+  private List<YamlNode> sequence(String path, YamlNode value, String expected) {
+    if (value instanceof YamlNode.Sequence sequence) {
+      return sequence.items();
+    }
+    if (value instanceof YamlNode.Scalar scalar && scalar.isBlank()) {
+      return List.of();
+    }
+    wrongKind(path, value, expected);
+    return List.of();
+  }
+
+  private Integer integer(String path, YamlNode value, int min, int max, String expected) {
+    String text = scalar(path, value, expected);
+    if (text == null) {
+      return null;
+    }
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add(path, "\"" + text + "\" is not valid; expected " + expected);
+    return null;
+  }
+
+  private java.net.URI url(String path, YamlNode value) {
+    String expected = "an absolute http or https URL such as http://127.0.0.1:9000/hook";
+    String text = scalar(path, value, expected);
+    if (text == null) {
+      return null;
+    }
+    try {
+      java.net.URI uri = new java.net.URI(text);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (java.net.URISyntaxException e) {
+      // reported below
+    }
+    problems.add(path, "\"" + text + "\" is not a usable URL; expected " + expected);
+    return null;
+  }
+
+  // ---- values of services
 
   private List<String> command(String path, YamlNode value) {
     if (!(value instanceof YamlNode.Sequence sequence)) {

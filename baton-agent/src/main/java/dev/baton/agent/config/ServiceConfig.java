@@ -21,9 +21,12 @@ import java.util.TreeMap;
  * @param stopTimeout how long a graceful stop waits after SIGTERM before SIGKILL
  * @param checks the provider's health checks, in config order
  * @param recovery what happens when the provider fails
+ * @param on commands run on this node when it records an event about this service, keyed by the
+ *     event type without {@code service.} ({@code failed}, {@code started}, ...); may be empty
  */
 public record ServiceConfig(ServiceName name, List<String> command, Map<String, String> env,
-    Path workdir, Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery) {
+    Path workdir, Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery,
+    Map<String, List<String>> on) {
   static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
   public ServiceConfig {
@@ -40,11 +43,19 @@ public record ServiceConfig(ServiceName name, List<String> command, Map<String, 
     env.forEach((key, value) -> Objects.requireNonNull(value, "env " + key));
     checks = List.copyOf(checks);
     Objects.requireNonNull(recovery, "recovery");
+    Map<String, List<String>> actions = new TreeMap<>();
+    on.forEach((key, cmd) -> {
+      if (cmd.isEmpty()) {
+        throw new InvalidInputException("service " + name + ": on." + key + " is empty; expected a command");
+      }
+      actions.put(key, List.copyOf(cmd));
+    });
+    on = Collections.unmodifiableMap(actions);
   }
 
-  /** A service without checks and with the default recovery. */
+  /** A service without checks, with the default recovery and without per-service actions. */
   public ServiceConfig(ServiceName name, List<String> command, Map<String, String> env, Path workdir,
       Duration stopTimeout) {
-    this(name, command, env, workdir, stopTimeout, List.of(), RecoveryConfig.DEFAULT);
+    this(name, command, env, workdir, stopTimeout, List.of(), RecoveryConfig.DEFAULT, Map.of());
   }
 }

@@ -1,0 +1,46 @@
+package dev.baton.api;
+
+import java.util.List;
+
+/**
+ * Every event type Baton records, the {@code type} field of {@link EventEntry}. A type is
+ * {@code <subject>.<what happened>}; per-service actions are keyed by the part after
+ * {@code service.} ({@link #SERVICE_SUFFIXES}).
+ */
+public final class EventTypes {
+  public static final String NODE_JOINED = "node.joined";
+  public static final String NODE_LEFT = "node.left";
+  public static final String NODE_LOST = "node.lost";
+  public static final String NODE_FENCED = "node.fenced";
+  public static final String SERVICE_CLAIMED = "service.claimed";
+  public static final String SERVICE_STARTED = "service.started";
+  public static final String SERVICE_STOPPED = "service.stopped";
+  public static final String SERVICE_RELEASED = "service.released";
+  public static final String SERVICE_FAILED = "service.failed";
+  public static final String SERVICE_RESTARTED = "service.restarted";
+  public static final String SERVICE_BANNED = "service.banned";
+  public static final String SERVICE_CLEARED = "service.cleared";
+  public static final String CHECK_PASSED = "check.passed";
+  public static final String CHECK_FAILED = "check.failed";
+  public static final String REPORT_RECEIVED = "report.received";
+  public static final String ACTION_RUN = "action.run";
+  public static final String GUARDIAN_RESTARTED_AGENT = "guardian.restarted-agent";
+  public static final String GUARDIAN_KILLED_SERVICES = "guardian.killed-services";
+
+  /** Every type, in the order the docs list them. */
+  public static final List<String> ALL = List.of(NODE_JOINED, NODE_LEFT, NODE_LOST, NODE_FENCED,
+      SERVICE_CLAIMED, SERVICE_STARTED, SERVICE_STOPPED, SERVICE_RELEASED, SERVICE_FAILED, SERVICE_RESTARTED,
+      SERVICE_BANNED, SERVICE_CLEARED, CHECK_PASSED, CHECK_FAILED, REPORT_RECEIVED, ACTION_RUN,
+      GUARDIAN_RESTARTED_AGENT, GUARDIAN_KILLED_SERVICES);
+
+  /** The prefix of the events about one service's provider. */
+  public static final String SERVICE_PREFIX = "service.";
+
+  /** The keys of a service's {@code on:} actions: the service types without their prefix. */
+  public static final List<String> SERVICE_SUFFIXES = ALL.stream()
+      .filter(t -> t.startsWith(SERVICE_PREFIX))
+      .map(t -> t.substring(SERVICE_PREFIX.length()))
+      .toList();
+
+  private EventTypes() {}
+}

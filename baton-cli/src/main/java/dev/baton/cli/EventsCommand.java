@@ -1,0 +1,96 @@
+package dev.baton.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.api.EventEntry;
+import dev.baton.core.InvalidInputException;
+import dev.baton.core.ServiceName;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "events", mixinStandardHelpOptions = true,
+    description = {"Print the group's events, oldest first: seq, time, type, node, service, epoch, detail.",
+        "With --follow, keep printing new ones as any node of the group records them, until Ctrl-C."})
+final class EventsCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PAGE = 1000;
+
+  @Mixin ApiOption api;
+
+  @Option(names = {"-f", "--follow"}, description = "keep printing new events until interrupted (Ctrl-C)")
+  boolean follow;
+
+  @Option(names = "--since", paramLabel = "SEQ", defaultValue = "0",
+      description = "only events after this sequence number (default: ${DEFAULT-VALUE}, all that are kept)")
+  long since;
+
+  @Option(names = "--service", paramLabel = "NAME", description = "only events about this service")
+  String service;
+
+  @Option(names = "--json", description = "one JSON object per line, as GET /v1/events returns each event")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (since < 0) {
+      throw new InvalidInputException("invalid --since " + since + "; expected an event sequence number, 0 or more");
+    }
+    String filter = service == null ? "" : "&service=" + URLEncoder.encode(ServiceName.of(service).value(),
+        StandardCharsets.UTF_8);
+    BatonClient client = api.client();
+    PrintWriter out = spec.commandLine().getOut();
+    if (follow) {
+      client.stream("/v1/events/stream?since=" + since + filter, data -> {
+        try {
+          print(out, JSON.readValue(data, EventEntry.class));
+        } catch (IOException e) {
+          out.println(data);
+        }
+        out.flush();
+      });
+      return ExitCodes.OK;
+    }
+    long after = since;
+    while (true) {
+      List<EventEntry> page = client.events("since=" + after + "&limit=" + PAGE + filter).events();
+      page.forEach(e -> print(out, e));
+      out.flush();
+      if (page.size() < PAGE) {
+        return ExitCodes.OK;
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  private void print(PrintWriter out, EventEntry e) {
+    if (json) {
+      try {
+        out.println(JSON.writeValueAsString(e));
+      } catch (IOException ex) {
+        throw new IllegalStateException(ex);
+      }
+      return;
+    }
+    out.println(line(e));
+  }
+
+  /** {@code seq time type node service epoch detail}, absent fields as {@code -}. */
+  static String line(EventEntry e) {
+    return String.format("%6d  %-24s  %-24s  %-12s  %-12s  %5s  %s", e.seq(), e.time(), e.type(), orDash(e.node()),
+        orDash(e.service()), e.epoch() == null ? "-" : e.epoch(), e.detail() == null ? "" : e.detail());
+  }
+
+  private static String orDash(String s) {
+    return s == null ? "-" : s;
+  }
+}
