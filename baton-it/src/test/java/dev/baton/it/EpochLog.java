@@ -60,8 +60,8 @@ final class EpochLog {
   }
 
   /**
-   * Violations of exclusivity: two processes whose lives overlap, an epoch started by two
-   * processes, or an epoch lower than one before it. Empty when the history is clean.
+   * Violations of exclusivity: two processes whose lives overlap, an epoch run on two nodes, or an
+   * epoch lower than one before it. Empty when the history is clean.
    */
   List<String> violations() {
     List<String> problems = new ArrayList<>();
@@ -76,7 +76,8 @@ final class EpochLog {
       if (next.firstNanos() <= longest.lastNanos()) {
         problems.add("overlap: " + next + " started before " + longest + " ended");
       }
-      if (next.epoch() <= prev.epoch()) {
+      // A restart in place keeps its epoch on the same node; anything else must raise it.
+      if (next.epoch() < prev.epoch() || next.epoch() == prev.epoch() && !next.node().equals(prev.node())) {
         problems.add("epoch did not grow: " + prev + " then " + next);
       }
     }

@@ -77,12 +77,15 @@ class SqliteFailoverIT {
   }
 
   @Test
-  void aServiceProcessThatExitsByItselfIsProvidedAgain() throws Exception {
+  void aServiceProcessThatExitsByItselfIsRestartedInPlaceWithItsEpoch() throws Exception {
     EpochLog.Life before = group.epochLog().last();
     group.makeServiceExit();
-    await("the service provided again with a higher epoch").atMost(Duration.ofSeconds(10))
-        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
-    await("the whiteboard shows the new owner").atMost(Duration.ofSeconds(5))
-        .until(() -> group.service().map(s -> s.owner() != null && s.epoch() > before.epoch()).orElse(false));
+    await("a new process provides the service").atMost(Duration.ofSeconds(10))
+        .until(() -> group.epochLog().last().pid() != before.pid());
+    EpochLog.Life after = group.epochLog().last();
+    assertThat(after.node()).isEqualTo(before.node());
+    assertThat(after.epoch()).isEqualTo(before.epoch());
+    await("the whiteboard shows it provided").atMost(Duration.ofSeconds(5))
+        .until(() -> group.service().map(s -> "provided".equals(s.state()) && before.node().equals(s.owner())).orElse(false));
   }
 }
