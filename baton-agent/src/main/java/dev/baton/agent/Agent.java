@@ -252,10 +252,6 @@ public final class Agent implements AutoCloseable {
     webhooks = new Webhooks(config.events().webhooks(), config.group().value(), nodeName(), json);
     events.subscribe(webhooks);
     feed = new EventFeed(store, nodeName(), json);
-    if (config.events().retention() != null) {
-      LOG.warn("{} events.retention {} is not applied: the store keeps its own number of events (SQLite the last"
-          + " 10000, PostgreSQL all); the store SPI has no way to set it", tag, config.events().retention());
-    }
   }
 
   /** Per-service actions and detector rules; they run commands with this node's API in BATON_API. */

@@ -540,17 +540,14 @@ public final class ConfigLoader {
     return on;
   }
 
-  private static final List<String> EVENTS_KEYS = List.of("retention", "webhooks");
+  private static final List<String> EVENTS_KEYS = List.of("webhooks");
   private static final List<String> WEBHOOK_KEYS = List.of("url", "types", "timeout", "retries");
   private static final List<String> RULE_KEYS = List.of("when", "then", "run");
   private static final List<String> WHEN_KEYS = List.of("condition", "service");
 
-  /** The {@code events:} section: retention and webhooks. */
+  /** The {@code events:} section: webhooks. (Retention is the store's: see docs/events.md.) */
   private EventsConfig events(Map<String, YamlNode> top) {
     Map<String, YamlNode> section = section("events", top, EVENTS_KEYS);
-    Integer retention = section.containsKey("retention")
-        ? integer("events.retention", section.get("retention"), 1, Integer.MAX_VALUE, "a number of events, at least 1")
-        : null;
     List<WebhookConfig> webhooks = new ArrayList<>();
     if (section.containsKey("webhooks")) {
       List<YamlNode> items = sequence("events.webhooks", section.get("webhooks"),
@@ -562,7 +559,7 @@ public final class ConfigLoader {
         }
       }
     }
-    return new EventsConfig(retention, webhooks);
+    return new EventsConfig(webhooks);
   }
 
   private WebhookConfig webhook(String path, YamlNode value) {

@@ -42,7 +42,6 @@ class EventsConfigTest {
             on:
               failed: [/usr/local/bin/page-oncall, --service]
         events:
-          retention: 5000
           webhooks:
             - url: http://127.0.0.1:9000/hook
               types: [service.failed, node.lost]
@@ -59,7 +58,6 @@ class EventsConfigTest {
 
     assertThat(c.services().get(ServiceName.of("web")).on())
         .isEqualTo(Map.of("failed", List.of("/usr/local/bin/page-oncall", "--service")));
-    assertThat(c.events().retention()).isEqualTo(5000);
     assertThat(c.events().webhooks()).containsExactly(
         new WebhookConfig(URI.create("http://127.0.0.1:9000/hook"), Set.of("service.failed", "node.lost"),
             Duration.ofSeconds(3), 5),
@@ -106,9 +104,8 @@ class EventsConfigTest {
   }
 
   @Test
-  void badRetentionAndUnknownEventsKeysAreReported() {
-    assertThat(files.reject(BASE + "events:\n  retention: 0\n  webhook: []\n"))
-        .hasMessageContaining(files.at("events.retention") + "\"0\" is not valid; expected a number of events, at least 1")
+  void unknownEventsKeysAreReportedWithTheClosestKnownKey() {
+    assertThat(files.reject(BASE + "events:\n  webhook: []\n"))
         .hasMessageContaining(files.at("events.webhook") + "unknown key; did you mean webhooks?");
   }
 
