@@ -384,7 +384,7 @@ public final class ConfigLoader {
         String keyPath = Problems.child(path, key);
         switch (kind) {
           case EXEC -> command = command(keyPath, body.get(key));
-          case HTTP -> url = parsed(keyPath, body.get(key), "an http:// or https:// URL", ConfigLoader::httpUrl);
+          case HTTP -> url = url(keyPath, body.get(key));
           case TCP -> {
             ApiListen address = parsed(keyPath, body.get(key), "host:port, e.g. 127.0.0.1:5432", ApiListen::parse);
             if (address != null && address.port() == 0) {
@@ -409,9 +409,10 @@ public final class ConfigLoader {
       problems.add(Problems.child(path, "timeout"), Durations.format(timeout) + " is longer than the interval ("
           + Durations.format(interval) + "); expected at most the interval");
     }
-    int failures = body.containsKey("failures")
-        ? count(Problems.child(path, "failures"), body.get("failures"), 1, "consecutive failures that make the provider unhealthy")
-        : kind == CheckConfig.Kind.TTL ? 1 : CheckConfig.DEFAULT_FAILURES;
+    Integer failures = body.containsKey("failures")
+        ? integer(Problems.child(path, "failures"), body.get("failures"), 1, Integer.MAX_VALUE,
+            "a whole number of at least 1: consecutive failures that make the provider unhealthy")
+        : Integer.valueOf(kind == CheckConfig.Kind.TTL ? 1 : CheckConfig.DEFAULT_FAILURES);
     Duration grace = body.containsKey("grace") ? graceDuration(Problems.child(path, "grace"), body.get("grace")) : CheckConfig.DEFAULT_GRACE;
     boolean standby = body.containsKey("standby") && bool(Problems.child(path, "standby"), body.get("standby"));
     if (kind == CheckConfig.Kind.TTL && standby) {
@@ -428,9 +429,10 @@ public final class ConfigLoader {
     int before = problemCount();
     unknownKeys(path, body, RECOVERY_KEYS);
     RecoveryConfig d = RecoveryConfig.DEFAULT;
-    int restarts = body.containsKey("restarts")
-        ? count(Problems.child(path, "restarts"), body.get("restarts"), 0, "restarts in place before failing over (0 or more)")
-        : d.restarts();
+    Integer restarts = body.containsKey("restarts")
+        ? integer(Problems.child(path, "restarts"), body.get("restarts"), 0, Integer.MAX_VALUE,
+            "a whole number of restarts in place before failing over, 0 or more")
+        : Integer.valueOf(d.restarts());
     Duration window = body.containsKey("window") ? duration(Problems.child(path, "window"), body.get("window")) : d.window();
     Duration ban = body.containsKey("ban") ? duration(Problems.child(path, "ban"), body.get("ban")) : d.ban();
     Duration min = d.backoffMin();
@@ -471,23 +473,6 @@ public final class ConfigLoader {
     }
   }
 
-  private int count(String path, YamlNode value, int least, String expected) {
-    String text = scalar(path, value, "a whole number: " + expected);
-    if (text == null) {
-      return least;
-    }
-    try {
-      int n = Integer.parseInt(text);
-      if (n >= least) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    problems.add(path, "\"" + text + "\" is not a whole number of at least " + least + "; expected " + expected);
-    return least;
-  }
-
   private boolean bool(String path, YamlNode value) {
     String text = scalar(path, value, "true or false");
     if ("true".equals(text) || "false".equals(text)) {
@@ -497,18 +482,6 @@ public final class ConfigLoader {
       problems.add(path, "\"" + text + "\" is not true or false");
     }
     return false;
-  }
-
-  private static java.net.URI httpUrl(String text) {
-    try {
-      java.net.URI uri = new java.net.URI(text);
-      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
-        return uri;
-      }
-    } catch (java.net.URISyntaxException e) {
-      // reported below
-    }
-    throw new InvalidInputException("\"" + text + "\" is not an http:// or https:// URL with a host");
   }
 
   private static Duration minimum(Duration a, Duration b) {

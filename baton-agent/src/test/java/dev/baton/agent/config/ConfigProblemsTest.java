@@ -470,7 +470,7 @@ class ConfigProblemsTest {
     assertThat(e.getMessage()).contains(files.at("services.web.checks[0].url") + "missing; a http check needs a url")
         .contains(files.at("services.web.checks[1].url") + "is for http checks; this one is exec (it takes command)")
         .contains(files.at("services.web.checks[2].address"))
-        .contains(files.at("services.web.checks[3].url") + "\"ftp://x/\" is not an http:// or https:// URL with a host");
+        .contains(files.at("services.web.checks[3].url") + "\"ftp://x/\" is not a usable URL; expected an absolute http or https URL");
   }
 
   @Test
@@ -487,7 +487,7 @@ class ConfigProblemsTest {
               - {name: ok, kind: exec, command: [true]}
         """);
     assertThat(e.getMessage()).contains(files.at("services.web.checks[0].timeout") + "2s is longer than the interval (1s)")
-        .contains(files.at("services.web.checks[0].failures") + "\"0\" is not a whole number of at least 1")
+        .contains(files.at("services.web.checks[0].failures") + "\"0\" is not valid; expected a whole number of at least 1")
         .contains(files.at("services.web.checks[1].standby") + "a ttl check cannot run while the service is not running")
         .contains(files.at("services.web.checks[3].name") + "\"ok\" is the name of an earlier check");
   }
@@ -501,7 +501,7 @@ class ConfigProblemsTest {
             command: [run]
             recovery: {restarts: -1, backoff: 30s..1s, ban: forever, windw: 1m}
         """);
-    assertThat(e.getMessage()).contains(files.at("services.web.recovery.restarts") + "\"-1\" is not a whole number of at least 0")
+    assertThat(e.getMessage()).contains(files.at("services.web.recovery.restarts") + "\"-1\" is not valid; expected a whole number of restarts")
         .contains(files.at("services.web.recovery.backoff") + "\"30s..1s\" is not MIN..MAX with MIN <= MAX")
         .contains(files.at("services.web.recovery.ban") + "invalid duration \"forever\"")
         .contains(files.at("services.web.recovery.windw") + "unknown key; did you mean window?");
