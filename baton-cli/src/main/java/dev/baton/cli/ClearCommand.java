@@ -9,8 +9,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "clear", mixinStandardHelpOptions = true,
-    description = {"Lift the bans and reset the restart budgets of SERVICE, on one node or on every node",
-        "that provides it, so that a failed service is placed again."})
+    description = {"Lift the bans and reset the restart budgets of SERVICE, so a failed service is placed again.",
+        "Without --node, on every node that provides it."})
 final class ClearCommand implements Callable<Integer> {
   @Mixin ApiOption api;
 
@@ -29,7 +29,14 @@ final class ClearCommand implements Callable<Integer> {
       dev.baton.core.NodeName.of(node);
     }
     String answer = api.client().post("/v1/services/" + service + "/clear" + (node == null ? "" : "?node=" + node));
-    spec.commandLine().getOut().println(answer);
+    java.util.List<String> nodes = new java.util.ArrayList<>();
+    try {
+      new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer).path("cleared").forEach(n -> nodes.add(n.asText()));
+    } catch (java.io.IOException e) {
+      throw new dev.baton.core.BatonException("the agent answered something that is not JSON: " + answer);
+    }
+    spec.commandLine().getOut().println(nodes.isEmpty() ? "no node provides " + service
+        : "cleared " + service + " on " + String.join(", ", nodes) + "; it is placed again if a node can run it");
     return ExitCodes.OK;
   }
 }
