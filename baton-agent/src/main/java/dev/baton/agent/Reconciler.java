@@ -217,13 +217,15 @@ final class Reconciler implements AutoCloseable {
     });
   }
 
-  /** The service said it is alive: feeds its ttl checks. */
+  /** The service said it is alive: feeds its ttl checks. False when it does not run here. */
   boolean heartbeat(ServiceName s) {
-    HealthChecks checks = runChecks.get(s);
-    if (checks == null) {
+    if (supervisor.running(s).isEmpty()) {
       return false;
     }
-    checks.heartbeat();
+    HealthChecks checks = runChecks.get(s);
+    if (checks != null) {
+      checks.heartbeat();
+    }
     return true;
   }
 

@@ -129,10 +129,12 @@ final class BatonClient {
       } catch (IOException e) {
         message = response.body();
       }
-      if (response.statusCode() == 400) {
-        throw new InvalidInputException(base + " answered 400: " + message);
-      }
-      throw new BatonException(base + " answered " + response.statusCode() + ": " + message);
+      String text = base + " answered " + response.statusCode() + ": " + message;
+      throw switch (response.statusCode()) {
+        case 400 -> new InvalidInputException(text);
+        case 409 -> new dev.baton.core.ConflictException(text);
+        default -> new BatonException(text);
+      };
     }
     return response.body();
   }

@@ -170,4 +170,26 @@ class CliTest {
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("agent", "validate", "status", "stop", "events", "report", "demo", "bench", "Exit codes");
   }
+
+  @Test
+  void heartbeatAndClearTalkToTheAgentAndSayWhatHappened() throws Exception {
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    agent.start();
+    try {
+      String api = "http://" + agent.apiAddress();
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--api", api).out().contains("providing"));
+      assertThat(run("heartbeat", "svc", "--api", api).code()).isZero();
+      Result missing = run("heartbeat", "other", "--api", api);
+      assertThat(missing.code()).isEqualTo(1);
+      assertThat(missing.err()).contains("answered 404").contains("node-a has no provider of \"other\"");
+      Result bad = run("heartbeat", "Bad!", "--api", api);
+      assertThat(bad.code()).isEqualTo(2);
+
+      Result cleared = run("clear", "svc", "--api", api);
+      assertThat(cleared.code()).isZero();
+      assertThat(cleared.out()).contains("cleared svc on node-a");
+    } finally {
+      agent.stop();
+    }
+  }
 }
