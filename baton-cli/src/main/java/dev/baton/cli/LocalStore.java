@@ -96,6 +96,11 @@ final class LocalStore implements AutoCloseable {
     return url;
   }
 
+  /** The private PostgreSQL server this store started, if it started one. */
+  java.util.Optional<LocalPostgres> postgres() {
+    return server instanceof LocalPostgres pg ? java.util.Optional.of(pg) : java.util.Optional.empty();
+  }
+
   /** Where the group's state lives, for people. */
   String description() {
     return description;

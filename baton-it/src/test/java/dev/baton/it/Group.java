@@ -63,6 +63,11 @@ final class Group implements AutoCloseable {
     return new Group(dir, "sqlite:" + dir.resolve("group.db"), Duration.ofMillis(500), Duration.ofSeconds(3));
   }
 
+  /** A group on the store at {@code storeUrl} (any URL an agent accepts), with this timing. */
+  static Group on(Path dir, String storeUrl, Duration heartbeat, Duration lease) throws IOException {
+    return new Group(dir, storeUrl, heartbeat, lease);
+  }
+
   EpochLog epochLog() {
     return new EpochLog(dir.resolve("epochs.log"));
   }

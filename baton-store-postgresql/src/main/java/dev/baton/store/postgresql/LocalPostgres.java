@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * {@link #stop()} and {@link #start()}, so clients reconnect to the same URL (fault tests stop and
  * start it). Durability against an OS crash is traded for speed ({@code fsync=off}; commits survive a
  * crash of PostgreSQL itself, as fault tests need): fine for a throwaway server, never
- * for data that matters.
+ * for data that matters. The {@code pg_stat_statements} library is loaded, so a database that runs
+ * {@code CREATE EXTENSION pg_stat_statements} can count the statements its clients execute.
  *
  * <p>{@link #close()} stops the server; the directory is left for the caller to delete. Methods are
  * synchronized; this class is threadsafe.
@@ -194,6 +195,7 @@ public final class LocalPostgres implements AutoCloseable {
           "fsync = off",
           "full_page_writes = off",
           "log_min_messages = warning",
+          "shared_preload_libraries = 'pg_stat_statements'",
           "include_if_exists = 'baton-port.conf'",
           ""), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
       log.info("[postgres dir={}] initialized a cluster with {}", dir, bin);

@@ -88,6 +88,8 @@ final class PostgresStore implements Store {
   private final Duration callTimeout;
   private final HikariDataSource pool;
   private final ChangeNotifications notifications;
+  /** What the last full read saw; replaced, never changed. */
+  private volatile Shared shared;
 
   private PostgresStore(GroupName group, Duration lease, Duration callTimeout, HikariDataSource pool,
       ChangeNotifications.Connector listenConnector) {
@@ -410,28 +412,38 @@ final class PostgresStore implements Store {
 
   // ---------------------------------------------------------------- reads
 
+  /**
+   * Everything but the nodes, as of one value of {@code group_state.changes}: the same value means
+   * the same rows, since every write to them counts a change in its transaction.
+   */
+  private record Shared(long changes, Map<String, Map<ServiceName, ProviderStatus>> providers,
+      Map<ServiceName, Ownership> ownerships, GroupSettings settings) {}
+
+  /**
+   * Reads the group in one REPEATABLE READ transaction. The node rows (renewal counters and
+   * lease verdicts) are read every time; provider states, ownerships and settings only when the
+   * group's change counter moved since this store last read them, so an unchanged group costs
+   * rows in proportion to its nodes, not to its services.
+   */
   @Override
   public Snapshot snapshot() {
     return call("snapshot", c -> {
       try (PreparedStatement ps = c.prepareStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
         ps.execute();
       }
-      Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT node, service, state, reason FROM provider_state WHERE group_name = ?")) {
+      long changes = 0;
+      try (PreparedStatement ps = c.prepareStatement("SELECT changes FROM group_state WHERE group_name = ?")) {
         ps.setString(1, group.value());
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            String node = rs.getString(1);
-            String service = rs.getString(2);
-            String state = rs.getString(3);
-            ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
-                () -> new ProviderStatus(ProviderState.fromWireName(state), null));
-            providers.computeIfAbsent(node, k -> new HashMap<>())
-                .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
-                    new ProviderStatus(status.state(), rs.getString(4)));
+          if (rs.next()) {
+            changes = rs.getLong(1);
           }
         }
+      }
+      Shared shared = this.shared;
+      if (shared == null || shared.changes() != changes) {
+        shared = new Shared(changes, providers(c), ownerships(c), settings(c));
+        this.shared = shared;
       }
       List<NodeRecord> nodes = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
@@ -447,23 +459,49 @@ final class PostgresStore implements Store {
             NodeInfo info = decode("server_registry row node=" + node,
                 () -> new NodeInfo(NodeName.of(node), Location.parse(location), api));
             nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
-                sessionState(rs.getString(6)), providers.getOrDefault(node, Map.of())));
+                sessionState(rs.getString(6)), shared.providers().getOrDefault(node, Map.of())));
           }
         }
       }
-      Map<ServiceName, Ownership> ownerships = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND epoch > 0")) {
-        ps.setString(1, group.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            Ownership o = ownership(rs);
-            ownerships.put(o.service(), o);
-          }
-        }
-      }
-      return new Snapshot(nodes, ownerships, settings(c));
+      return new Snapshot(nodes, shared.ownerships(), shared.settings());
     });
+  }
+
+  private Map<String, Map<ServiceName, ProviderStatus>> providers(Connection c) throws SQLException {
+    Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, service, state, reason FROM provider_state WHERE group_name = ?")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String node = rs.getString(1);
+          String service = rs.getString(2);
+          String state = rs.getString(3);
+          ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
+              () -> new ProviderStatus(ProviderState.fromWireName(state), null));
+          providers.computeIfAbsent(node, k -> new HashMap<>())
+              .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
+                  new ProviderStatus(status.state(), rs.getString(4)));
+        }
+      }
+    }
+    providers.replaceAll((node, map) -> Map.copyOf(map));
+    return providers;
+  }
+
+  private Map<ServiceName, Ownership> ownerships(Connection c) throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND epoch > 0")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Ownership o = ownership(rs);
+          ownerships.put(o.service(), o);
+        }
+      }
+    }
+    return Map.copyOf(ownerships);
   }
 
   private GroupSettings settings(Connection c) throws SQLException {
@@ -805,7 +843,21 @@ final class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Announces a write other than a renewal: counts it in {@code group_state.changes} (so that
+   * {@link #snapshot()} knows whether to read more than the nodes) unless it only appended an
+   * event, and sends a NOTIFY on the group's channel. Called last in a transaction: the counter
+   * row is the last lock it takes, so it cannot take part in a deadlock.
+   */
   private void notifyChange(Connection c, String kind) throws SQLException {
+    if (!kind.equals("event")) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO group_state (group_name, last_event_seq, changes) VALUES (?, 0, 1)"
+              + " ON CONFLICT (group_name) DO UPDATE SET changes = group_state.changes + 1")) {
+        ps.setString(1, group.value());
+        ps.executeUpdate();
+      }
+    }
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
       ps.setString(1, channel);
       ps.setString(2, kind);

@@ -1,0 +1,202 @@
+package dev.baton.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.api.ServiceStatus;
+import dev.baton.store.postgresql.LocalPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three real agent processes on a private PostgreSQL server of this class's own (the tests stop
+ * it, so it is never a shared one); each test has a database of its own. The owner's agent is
+ * killed or stopped, or PostgreSQL is stopped for longer or shorter than the lease.
+ *
+ * <p>Timing, shorter than the defaults to keep the suite fast: heartbeat 300ms, lease 2s, so the
+ * default fence-margin is 666ms (SIGTERM to the services 1334ms after the last successful renewal
+ * was sent, SIGKILL at 1667ms) and the store call timeout is 300ms.
+ */
+class PostgresFailoverIT {
+  static final Duration HEARTBEAT = Duration.ofMillis(300);
+  static final Duration LEASE = Duration.ofSeconds(2);
+  static final Duration FENCE_MARGIN = LEASE.dividedBy(3);
+
+  private static Path serverDir;
+  private static LocalPostgres postgres;
+  private static Thread stopOnExit;
+
+  @TempDir Path dir;
+  Group group;
+
+  @BeforeAll
+  static void startPostgres() throws IOException {
+    serverDir = Files.createTempDirectory("baton-it-pg-");
+    // As root the server runs as the postgres user, which must be able to reach its directory.
+    Files.setPosixFilePermissions(serverDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    postgres = LocalPostgres.init(serverDir.resolve("postgres"));
+    stopOnExit = new Thread(postgres::close, "baton-it-pg-stop");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
+    postgres.start();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws IOException {
+    try {
+      if (postgres != null) {
+        postgres.close();
+      }
+    } finally {
+      if (stopOnExit != null) {
+        Runtime.getRuntime().removeShutdownHook(stopOnExit);
+      }
+      if (serverDir != null) {
+        deleteTree(serverDir);
+      }
+    }
+  }
+
+  @BeforeEach
+  void startThreeAgents() throws Exception {
+    postgres.start(); // a no-op unless an earlier test failed while it was stopped
+    String url = postgres.createDatabase("it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
+    group = Group.on(dir, url, HEARTBEAT, LEASE);
+    for (String n : new String[] {"node-a", "node-b", "node-c"}) {
+      group.start(n);
+    }
+    await("the service provided by one node").atMost(Duration.ofSeconds(60)).until(() -> {
+      EpochLog.Life last = group.epochLog().last();
+      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
+          && group.status().map(s -> s.nodes().size()).orElse(0) == 3;
+    });
+  }
+
+  @AfterEach
+  void stopAll() {
+    group.close();
+    assertThat(group.epochLog().lives()).allSatisfy(l ->
+        await("service pid " + l.pid() + " gone after its agents").atMost(Duration.ofSeconds(5))
+            .until(() -> !Processes.running(l.pid())));
+    assertThat(group.epochLog().violations()).isEmpty();
+  }
+
+  @Test
+  void sigkillOfTheOwnerAgentMovesTheServiceWithAHigherEpochWithinLeasePlusTwoSeconds() {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    long killed = System.nanoTime();
+    owner.kill();
+
+    await("the old service process gone").atMost(Duration.ofSeconds(2)).until(() -> !Processes.running(before.pid()));
+    await("a higher epoch running elsewhere").atMost(LEASE.plusSeconds(2)).pollInterval(Duration.ofMillis(20))
+        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
+    long taken = System.nanoTime();
+    EpochLog.Life after = group.epochLog().firstAbove(before.epoch());
+
+    assertThat(after.node()).isNotEqualTo(before.node());
+    assertThat(Duration.ofNanos(taken - killed)).isLessThanOrEqualTo(LEASE.plusSeconds(2));
+    await("the whiteboard shows the new owner").atMost(Duration.ofSeconds(5)).until(() -> group.service()
+        .map(s -> s.epoch() == after.epoch() && after.node().equals(s.owner())).orElse(false));
+  }
+
+  @Test
+  void sigtermOfTheOwnerHandsTheServiceOverWithinTwoSecondsAndExitsZero() throws Exception {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    owner.terminate();
+    await("a higher epoch running elsewhere").atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
+    assertThat(group.epochLog().firstAbove(before.epoch()).node()).isNotEqualTo(before.node());
+    assertThat(owner.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(owner.process.exitValue()).as(owner.logText()).isZero();
+    assertThat(group.status().orElseThrow().nodes()).anySatisfy(n -> {
+      assertThat(n.name()).isEqualTo(before.node());
+      assertThat(n.state()).isEqualTo("left");
+    });
+  }
+
+  @Test
+  void postgresDownLongerThanTheLeaseStopsEveryServiceBeforeTheLeaseEndsAndTheServiceComesBackWithAHigherEpoch() {
+    EpochLog.Life before = group.epochLog().last();
+    Duration outage = LEASE.plusSeconds(1);
+    postgres.stopImmediate();
+    // Every successful renewal was sent before this moment: the owner's lease ends by down + lease.
+    long down = System.nanoTime();
+    long up;
+    try {
+      await("every service process gone").atMost(LEASE.plusSeconds(2)).pollInterval(Duration.ofMillis(10))
+          .until(() -> noServiceProcessRuns());
+      Duration gone = Duration.ofNanos(System.nanoTime() - down);
+      assertThat(gone).as("time from PostgreSQL down to the last service process gone").isLessThan(LEASE);
+
+      Duration rest = Duration.ofNanos(Math.max(1_000_000, down + outage.toNanos() - System.nanoTime()));
+      await("no service process and no new epoch while PostgreSQL is down").during(rest).atMost(rest.plusSeconds(2))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> noServiceProcessRuns() && group.epochLog().firstAbove(before.epoch()) == null);
+    } finally {
+      postgres.start();
+      up = System.nanoTime();
+    }
+    assertThat(Duration.ofNanos(up - down)).as("outage").isGreaterThan(LEASE);
+
+    await("the service provided again with a higher epoch").atMost(LEASE.plusSeconds(5)).pollInterval(Duration.ofMillis(20))
+        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
+    EpochLog.Life after = group.epochLog().firstAbove(before.epoch());
+    await("the whiteboard shows the new owner").atMost(Duration.ofSeconds(5)).until(() -> group.service()
+        .map(s -> s.epoch() == after.epoch() && after.node().equals(s.owner())).orElse(false));
+  }
+
+  @Test
+  void postgresDownShorterThanLeaseMinusFenceMarginMinusHeartbeatStopsNothing() {
+    EpochLog.Life before = group.epochLog().last();
+    Duration budget = LEASE.minus(FENCE_MARGIN).minus(HEARTBEAT);
+    // Down for half the budget before the start begins; the start itself takes a few hundred ms more.
+    Duration hold = budget.dividedBy(2);
+    long down = System.nanoTime();
+    try {
+      postgres.stop();
+      await("the service keeps running while PostgreSQL is down").during(hold.minusNanos(System.nanoTime() - down))
+          .atMost(hold.plusSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> Processes.running(before.pid()));
+    } finally {
+      postgres.start();
+    }
+    Duration outage = Duration.ofNanos(System.nanoTime() - down);
+    assertThat(outage).as("outage (stop and start of PostgreSQL)").isLessThan(budget);
+
+    await("the same service process keeps running").during(LEASE.plusSeconds(1)).atMost(LEASE.plusSeconds(3))
+        .until(() -> Processes.running(before.pid()) && group.epochLog().last().pid() == before.pid());
+    await("the whiteboard shows the same owner and epoch").atMost(Duration.ofSeconds(5)).until(() -> group.service()
+        .map(s -> s.epoch() == before.epoch() && before.node().equals(s.owner())).orElse(false));
+    assertThat(group.epochLog().lives()).hasSize(1);
+  }
+
+  private boolean noServiceProcessRuns() {
+    return group.epochLog().lives().stream().noneMatch(l -> Processes.running(l.pid()));
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+}
