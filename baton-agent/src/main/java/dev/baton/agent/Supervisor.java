@@ -150,29 +150,56 @@ final class Supervisor implements AutoCloseable {
     }
     r.stopping = true;
     LOG.info("[node={} service={} epoch={}] stopping pid {} (SIGTERM, SIGKILL after {})", node, service, r.epoch, r.pid(), timeout);
-    signal(r, "TERM");
+    signal(List.of(r), "TERM");
     killer.schedule(() -> {
       if (r.process.isAlive()) {
         LOG.warn("[node={} service={} epoch={}] pid {} still alive {} after SIGTERM; SIGKILL", node, service, r.epoch, r.pid(), timeout);
-        signal(r, "KILL");
+        signal(List.of(r), "KILL");
       }
     }, timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Stops every service, each with at most {@code maxTimeout} before SIGKILL. */
+  /**
+   * Stops every service, each with at most {@code maxTimeout} before SIGKILL. All of them are
+   * signalled at once (one {@code kill} for all process groups), so this stays fast with many.
+   */
   void stopAll(Duration maxTimeout) {
-    for (Running r : all()) {
-      stop(r.service, r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout);
+    List<Running> stopping = all().stream().filter(r -> !r.stopping).toList();
+    if (stopping.isEmpty()) {
+      return;
+    }
+    for (Running r : stopping) {
+      r.stopping = true;
+      LOG.info("[node={} service={} epoch={}] stopping pid {} (SIGTERM, SIGKILL after {})", node, r.service, r.epoch,
+          r.pid(), r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout);
+    }
+    signal(stopping, "TERM");
+    for (Running r : stopping) {
+      Duration timeout = r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout;
+      killer.schedule(() -> {
+        if (r.process.isAlive()) {
+          LOG.warn("[node={} service={} epoch={}] pid {} still alive {} after SIGTERM; SIGKILL", node, r.service, r.epoch,
+              r.pid(), timeout);
+          signal(List.of(r), "KILL");
+        }
+      }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
-  /** SIGKILL to every service's process group, now. */
+  /**
+   * SIGKILL to every service, now: first to each main process straight from this JVM (no fork),
+   * then to all their process groups with one {@code kill}.
+   */
   void killAll(String why) {
-    for (Running r : all()) {
+    List<Running> all = all();
+    for (Running r : all) {
       r.stopping = true;
-      LOG.warn("[node={} service={} epoch={}] SIGKILL pid {}: {}", node, r.service, r.epoch, r.pid(), why);
-      signal(r, "KILL");
+      r.process.destroyForcibly();
     }
+    for (Running r : all) {
+      LOG.warn("[node={} service={} epoch={}] SIGKILL pid {}: {}", node, r.service, r.epoch, r.pid(), why);
+    }
+    signal(all, "KILL");
   }
 
   /** Kills one service's process group now (it runs without valid ownership). */
@@ -180,8 +207,9 @@ final class Supervisor implements AutoCloseable {
     Running r = running.get(service);
     if (r != null) {
       r.stopping = true;
+      r.process.destroyForcibly();
       LOG.error("[node={} service={} epoch={}] SIGKILL pid {}: {}", node, service, r.epoch, r.pid(), why);
-      signal(r, "KILL");
+      signal(List.of(r), "KILL");
     }
   }
 
@@ -206,15 +234,18 @@ final class Supervisor implements AutoCloseable {
     running.remove(r.service, r);
     int code = r.process.exitValue();
     // Children that outlived the main process still belong to its group.
-    signalGroup(r.pid(), "KILL");
+    signalGroups(List.of(r.pid()), "KILL");
     LOG.info("[node={} service={} epoch={}] pid {} exited with code {}{}", node, r.service, r.epoch, r.pid(), code,
         r.stopping ? "" : " on its own");
     onExit.accept(new Exit(r.service, r.epoch, r.pid(), code, r.stopping));
   }
 
-  /** Signals the whole process group; the group id is the service's pid (setsid). */
-  private void signal(Running r, String signal) {
-    if (!signalGroup(r.pid(), signal)) {
+  /** Signals whole process groups; a group's id is its service's pid (setsid). */
+  private void signal(List<Running> services, String signal) {
+    if (services.isEmpty() || signalGroups(services.stream().map(Running::pid).toList(), signal)) {
+      return;
+    }
+    for (Running r : services) { // no kill(1): at least the processes this JVM knows
       r.process.descendants().forEach(signal.equals("KILL") ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
       if (signal.equals("KILL")) {
         r.process.destroyForcibly();
@@ -224,13 +255,16 @@ final class Supervisor implements AutoCloseable {
     }
   }
 
-  private static boolean signalGroup(long pgid, String signal) {
+  /** One {@code kill -s SIGNAL -- -pgid...}; false when it could not run. Groups already gone are fine. */
+  private static boolean signalGroups(List<Long> pgids, String signal) {
+    List<String> command = new ArrayList<>(List.of("kill", "-s", signal, "--"));
+    pgids.forEach(p -> command.add("-" + p));
     try {
-      Process kill = new ProcessBuilder("kill", "-s", signal, "--", "-" + pgid)
+      Process kill = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start();
-      return kill.waitFor(2, TimeUnit.SECONDS) && kill.exitValue() == 0;
+      return kill.waitFor(2, TimeUnit.SECONDS);
     } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
