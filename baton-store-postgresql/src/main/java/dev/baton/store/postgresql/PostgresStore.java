@@ -77,6 +77,10 @@ import org.slf4j.LoggerFactory;
  * <p>This class is threadsafe.
  */
 final class PostgresStore implements Store {
+  /** Events kept per group; older ones are deleted every {@link #EVENT_PRUNE_EVERY} appends. */
+  static final long EVENT_RETENTION = 10_000;
+  static final long EVENT_PRUNE_EVERY = 100;
+
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
   private static final Executor SAME_THREAD = Runnable::run;
   private static final String HISTORY_TABLE = "baton_schema_history";
@@ -747,6 +751,14 @@ final class PostgresStore implements Store {
         ps.setObject(8, event.epoch(), Types.BIGINT);
         ps.setString(9, event.detail());
         ps.executeUpdate();
+      }
+      if (seq % EVENT_PRUNE_EVERY == 0) {
+        // Bounded retention: keep the newest EVENT_RETENTION events of the group.
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_log WHERE group_name = ? AND seq <= ?")) {
+          ps.setString(1, group.value());
+          ps.setLong(2, seq - EVENT_RETENTION);
+          ps.executeUpdate();
+        }
       }
       notifyChange(c, "event");
       return seq;
