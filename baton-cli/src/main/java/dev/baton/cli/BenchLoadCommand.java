@@ -38,10 +38,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "load", mixinStandardHelpOptions = true,
-    description = {"Run --nodes agents (in this JVM) that all provide --services services (sleep 3600) on a private",
-        "PostgreSQL server, wait until every service is placed and running, then count the statements the",
-        "database executes over --duration (pg_stat_statements: every statement a client sends, BEGIN and",
-        "COMMIT included; each node connects as a database role of its own, so the count splits by node)."})
+    description = {"Measure the statements per second the store executes at steady state.",
+        "Runs --nodes agents in this JVM that all provide --services services (sleep 3600) on a private PostgreSQL"
+            + " server, waits until every service is placed and running, then counts the statements the database"
+            + " executes over --duration (pg_stat_statements: every statement a client sends; each node connects as"
+            + " a database role of its own, so the count splits by node)."})
 final class BenchLoadCommand implements Callable<Integer> {
   private static final String DATABASE = "baton";
   private static final Duration PLACEMENT_TIMEOUT = Duration.ofMinutes(5);

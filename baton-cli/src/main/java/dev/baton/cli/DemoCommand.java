@@ -31,9 +31,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Start a group of agents on this machine, with a sample service, and show the live whiteboard.",
-        "The agents share one store: a fresh SQLite file by default. The service prints its node and epoch",
-        "every second. With --chaos, the owner is killed with SIGKILL every 15 seconds and restarted, to",
-        "watch failovers. Ctrl-C stops everything."})
+        "The agents share one store (a fresh SQLite file by default); the service prints its node and epoch every"
+            + " second. With --chaos, the owner is killed with SIGKILL every 15 seconds and restarted, to watch"
+            + " failovers. Ctrl-C stops everything."})
 final class DemoCommand implements Callable<Integer> {
   static final String SERVICE = "hello";
 

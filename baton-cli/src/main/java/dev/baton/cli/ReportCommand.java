@@ -18,8 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
     description = {"Report a condition to the agent (for detectors: scripts, monitors, cron jobs).",
-        "The report is recorded as a report.received event; the agent's rules may turn it into an action",
-        "(restart, failover, disable, drain-node, run). A condition no rule names is recorded and changes nothing."})
+        "The report is recorded as a report.received event; the agent's rules may turn it into an action"
+            + " (restart, failover, disable, drain-node, run). A condition no rule names is recorded and changes nothing."})
 final class ReportCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
