@@ -26,10 +26,16 @@ final class LocalStore implements AutoCloseable {
   private final String description;
   private final AutoCloseable server;
 
+  private final Thread onExit = new Thread(this::stopServer, "baton-store-on-exit");
+
   private LocalStore(String url, String description, AutoCloseable server) {
     this.url = url;
     this.description = description;
     this.server = server;
+    if (server != null) {
+      // A SIGTERM or Ctrl-C skips the callers' finally blocks: the server must not outlive us.
+      Runtime.getRuntime().addShutdownHook(onExit);
+    }
   }
 
   /**
@@ -108,6 +114,17 @@ final class LocalStore implements AutoCloseable {
 
   @Override
   public void close() {
+    if (server != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onExit);
+      } catch (IllegalStateException e) {
+        // the JVM is exiting: the hook stops the server
+      }
+    }
+    stopServer();
+  }
+
+  private synchronized void stopServer() {
     closeQuietly(server);
   }
 
