@@ -25,11 +25,17 @@ final class LocalStore implements AutoCloseable {
   private final String url;
   private final String description;
   private final AutoCloseable server;
+  private final String zookeeperServers;
 
   private LocalStore(String url, String description, AutoCloseable server) {
+    this(url, description, server, null);
+  }
+
+  private LocalStore(String url, String description, AutoCloseable server, String zookeeperServers) {
     this.url = url;
     this.description = description;
     this.server = server;
+    this.zookeeperServers = zookeeperServers;
   }
 
   /**
@@ -79,7 +85,7 @@ final class LocalStore implements AutoCloseable {
           throw new BatonException("cannot start an in-process ZooKeeper ensemble: " + e.getMessage(), e);
         }
         return new LocalStore("zookeeper://" + cluster.getConnectString() + "/baton",
-            "an in-process 3-server ZooKeeper ensemble, " + cluster.getConnectString(), cluster);
+            "an in-process 3-server ZooKeeper ensemble, " + cluster.getConnectString(), cluster, cluster.getConnectString());
       }
       default -> {
         List<String> problems = Stores.problems(choice);
@@ -94,6 +100,11 @@ final class LocalStore implements AutoCloseable {
 
   String url() {
     return url;
+  }
+
+  /** The in-process ensemble's {@code host:port,...} list, or null when this store is not one. */
+  String zookeeperServers() {
+    return zookeeperServers;
   }
 
   /** Where the group's state lives, for people. */
