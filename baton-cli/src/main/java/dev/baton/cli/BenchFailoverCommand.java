@@ -67,6 +67,9 @@ final class BenchFailoverCommand implements Callable<Integer> {
     try (LocalStore shared = LocalStore.create(store, dir);
         LocalGroup group = new LocalGroup(dir, "bench", nodes, shared.url(), List.of("heartbeat: " + heartbeat, "lease: " + lease),
         new LocalGroup.ServiceSpec(SERVICE, List.of(script.toString()), Map.of("EPOCH_LOG", epochs.toString()), Duration.ofSeconds(2)))) {
+      out.printf("%d agents (heartbeat %s, lease %s) sharing %s; %d trials of %s%n", nodes, heartbeat, lease,
+          shared.description(), trials, String.join(", ", faults));
+      out.flush();
       group.nodes.forEach(LocalGroup.Node::start);
       for (String fault : faults) {
         results.put(fault, trials(group, epochs, fault, trials, out));

@@ -85,7 +85,8 @@ final class LocalStore implements AutoCloseable {
           throw new BatonException("cannot start an in-process ZooKeeper ensemble: " + e.getMessage(), e);
         }
         return new LocalStore("zookeeper://" + cluster.getConnectString() + "/baton",
-            "an in-process 3-server ZooKeeper ensemble, " + cluster.getConnectString(), cluster, cluster.getConnectString());
+            "an in-process 3-server ZooKeeper ensemble (it runs in this process and stops with it), store "
+                + "zookeeper://" + cluster.getConnectString() + "/baton", cluster, cluster.getConnectString());
       }
       default -> {
         List<String> problems = Stores.problems(choice);
