@@ -61,41 +61,18 @@ final class BenchFailoverCommand implements Callable<Integer> {
     Durations.parse(heartbeat);
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("baton-bench-");
-    Path script = dir.resolve("epoch-writer.sh");
-    Files.writeString(script, String.join("\n",
-        "#!/bin/sh",
-        "while :; do echo \"$BATON_EPOCH $BATON_NODE $$ $(date +%s%N)\" >> \"$EPOCH_LOG\"; sleep 0.02; done", ""));
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path script = writeEpochWriter(dir);
     Path epochs = dir.resolve("epochs.log");
     Map<String, Stats[]> results = new LinkedHashMap<>();
     try (LocalStore shared = LocalStore.create(store, dir);
         LocalGroup group = new LocalGroup(dir, "bench", nodes, shared.url(), List.of("heartbeat: " + heartbeat, "lease: " + lease),
         new LocalGroup.ServiceSpec(SERVICE, List.of(script.toString()), Map.of("EPOCH_LOG", epochs.toString()), Duration.ofSeconds(2)))) {
+      out.printf("%d agents (heartbeat %s, lease %s) sharing %s; %d trials of %s%n", nodes, heartbeat, lease,
+          shared.description(), trials, String.join(", ", faults));
+      out.flush();
       group.nodes.forEach(LocalGroup.Node::start);
       for (String fault : faults) {
-        Stats failover = new Stats();
-        Stats gap = new Stats();
-        results.put(fault, new Stats[] {failover, gap});
-        for (int t = 1; t <= trials; t++) {
-          Lives.Life before = awaitSteady(group, epochs);
-          LocalGroup.Node owner = group.node(before.node()).orElseThrow();
-          long faultAt = Lives.wallNanos();
-          if (fault.equals("kill")) {
-            owner.kill();
-          } else {
-            owner.terminate();
-          }
-          Lives.Life after = awaitAbove(epochs, before.epoch(), Duration.ofSeconds(60));
-          Lives.Life old = Lives.read(epochs).stream().filter(l -> l.pid() == before.pid()).findFirst().orElse(before);
-          failover.add((after.first() - faultAt) / 1e6);
-          gap.add(Math.max(0, after.first() - old.last()) / 1e6);
-          out.printf("%-5s trial %2d/%d: %s epoch %d -> %s epoch %d in %.0f ms (gap %.0f ms)%n", fault, t, trials,
-              before.node(), before.epoch(), after.node(), after.epoch(), (after.first() - faultAt) / 1e6,
-              Math.max(0, after.first() - old.last()) / 1e6);
-          out.flush();
-          owner.awaitExit();
-          owner.start();
-        }
+        results.put(fault, trials(group, epochs, fault, trials, out));
       }
     } finally {
       LocalGroup.deleteTree(dir);
@@ -108,6 +85,51 @@ final class BenchFailoverCommand implements Callable<Integer> {
     });
     out.flush();
     return ExitCodes.OK;
+  }
+
+  /**
+   * The benchmark's service: a script that appends {@code epoch node pid wall-nanos} to
+   * {@code $EPOCH_LOG} every 20 ms, taking the epoch and node from {@code BATON_EPOCH} and
+   * {@code BATON_NODE}.
+   */
+  static Path writeEpochWriter(Path dir) throws IOException {
+    Path script = dir.resolve("epoch-writer.sh");
+    Files.writeString(script, String.join("\n",
+        "#!/bin/sh",
+        "while :; do echo \"$BATON_EPOCH $BATON_NODE $$ $(date +%s%N)\" >> \"$EPOCH_LOG\"; sleep 0.02; done", ""));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return script;
+  }
+
+  /**
+   * Injects {@code fault} ({@code kill} or {@code term}) on the current owner {@code trials} times,
+   * restarting the agent after each; returns the distributions of the time from the fault to the
+   * first line of the new epoch, and of the gap since the old process's last line (ms).
+   */
+  static Stats[] trials(LocalGroup group, Path epochs, String fault, int trials, PrintWriter out) throws Exception {
+    Stats failover = new Stats();
+    Stats gap = new Stats();
+    for (int t = 1; t <= trials; t++) {
+      Lives.Life before = awaitSteady(group, epochs);
+      LocalGroup.Node owner = group.node(before.node()).orElseThrow();
+      long faultAt = Lives.wallNanos();
+      if (fault.equals("kill")) {
+        owner.kill();
+      } else {
+        owner.terminate();
+      }
+      Lives.Life after = awaitAbove(epochs, before.epoch(), Duration.ofSeconds(60));
+      Lives.Life old = Lives.read(epochs).stream().filter(l -> l.pid() == before.pid()).findFirst().orElse(before);
+      failover.add((after.first() - faultAt) / 1e6);
+      gap.add(Math.max(0, after.first() - old.last()) / 1e6);
+      out.printf("%-5s trial %2d/%d: %s epoch %d -> %s epoch %d in %.0f ms (gap %.0f ms)%n", fault, t, trials,
+          before.node(), before.epoch(), after.node(), after.epoch(), (after.first() - faultAt) / 1e6,
+          Math.max(0, after.first() - old.last()) / 1e6);
+      out.flush();
+      owner.awaitExit();
+      owner.start();
+    }
+    return new Stats[] {failover, gap};
   }
 
   private static void row(PrintWriter out, String fault, String what, Stats s, Duration lease) {
@@ -134,7 +156,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
     throw new IllegalStateException("the group did not settle within 120s; see the agent logs");
   }
 
-  private static Lives.Life awaitAbove(Path epochs, long epoch, Duration timeout) throws Exception {
+  static Lives.Life awaitAbove(Path epochs, long epoch, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       Optional<Lives.Life> l = Lives.read(epochs).stream().filter(x -> x.epoch() > epoch).findFirst();

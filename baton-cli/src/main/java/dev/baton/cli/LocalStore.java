@@ -25,13 +25,19 @@ final class LocalStore implements AutoCloseable {
   private final String url;
   private final String description;
   private final AutoCloseable server;
+  private final String zookeeperServers;
 
   private final Thread onExit = new Thread(this::stopServer, "baton-store-on-exit");
 
   private LocalStore(String url, String description, AutoCloseable server) {
+    this(url, description, server, null);
+  }
+
+  private LocalStore(String url, String description, AutoCloseable server, String zookeeperServers) {
     this.url = url;
     this.description = description;
     this.server = server;
+    this.zookeeperServers = zookeeperServers;
     if (server != null) {
       // A SIGTERM or Ctrl-C skips the callers' finally blocks: the server must not outlive us.
       Runtime.getRuntime().addShutdownHook(onExit);
@@ -85,7 +91,8 @@ final class LocalStore implements AutoCloseable {
           throw new BatonException("cannot start an in-process ZooKeeper ensemble: " + e.getMessage(), e);
         }
         return new LocalStore("zookeeper://" + cluster.getConnectString() + "/baton",
-            "an in-process 3-server ZooKeeper ensemble, " + cluster.getConnectString(), cluster);
+            "an in-process 3-server ZooKeeper ensemble (it runs in this process and stops with it), store "
+                + "zookeeper://" + cluster.getConnectString() + "/baton", cluster, cluster.getConnectString());
       }
       default -> {
         List<String> problems = Stores.problems(choice);
@@ -105,6 +112,11 @@ final class LocalStore implements AutoCloseable {
   /** The private PostgreSQL server this store started, if it started one. */
   java.util.Optional<LocalPostgres> postgres() {
     return server instanceof LocalPostgres pg ? java.util.Optional.of(pg) : java.util.Optional.empty();
+  }
+
+  /** The in-process ensemble's {@code host:port,...} list, or null when this store is not one. */
+  String zookeeperServers() {
+    return zookeeperServers;
   }
 
   /** Where the group's state lives, for people. */

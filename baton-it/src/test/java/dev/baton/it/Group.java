@@ -59,8 +59,14 @@ final class Group implements AutoCloseable {
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
+  /** A group on a fresh SQLite file in {@code dir}; heartbeat 500ms, lease 3s. */
   static Group sqlite(Path dir) throws IOException {
-    return new Group(dir, "sqlite:" + dir.resolve("group.db"), Duration.ofMillis(500), Duration.ofSeconds(3));
+    return onStore(dir, "sqlite:" + dir.resolve("group.db"), Duration.ofMillis(500), Duration.ofSeconds(3));
+  }
+
+  /** A group on the store at {@code url}, which must not hold a group {@code it} yet. */
+  static Group onStore(Path dir, String url, Duration heartbeat, Duration lease) throws IOException {
+    return new Group(dir, url, heartbeat, lease);
   }
 
   /** A group on the store at {@code storeUrl} (any URL an agent accepts), with this timing. */
