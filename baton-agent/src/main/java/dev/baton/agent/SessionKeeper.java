@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 final class SessionKeeper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SessionKeeper.class);
   private static final long FENCE_TICK_MILLIS = 20;
+  private static final long RETRY_MILLIS = 100;
 
   interface Listener {
     void sessionOpened(SessionId session);
@@ -130,8 +131,7 @@ final class SessionKeeper implements AutoCloseable {
   }
 
   void start() {
-    long h = timing.heartbeat().toMillis();
-    heartbeat.scheduleWithFixedDelay(this::beat, h, h, TimeUnit.MILLISECONDS);
+    heartbeat.schedule(this::loop, timing.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
     fence.scheduleAtFixedRate(this::checkFence, FENCE_TICK_MILLIS, FENCE_TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
@@ -169,19 +169,39 @@ final class SessionKeeper implements AutoCloseable {
     }
   }
 
-  private void beat() {
+  /**
+   * One heartbeat, then the next: a heartbeat later after a success, soon after a failure. A
+   * failed renewal is retried every {@link #RETRY_MILLIS} (at most a heartbeat), so a short store
+   * outage or a ZooKeeper leader election costs no more of the fence margin than it lasts.
+   */
+  private void loop() {
+    boolean ok = false;
+    try {
+      ok = beat();
+    } finally {
+      long next = ok ? timing.heartbeat().toMillis() : Math.min(RETRY_MILLIS, timing.heartbeat().toMillis());
+      try {
+        heartbeat.schedule(this::loop, next, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closed
+      }
+    }
+  }
+
+  /** Renews (or reopens) the session; false when the store could not be reached. */
+  private boolean beat() {
     SessionId s;
     long sent = clock.nanos();
     synchronized (this) {
       s = session;
       if (s != null && sent - lastSentNanos >= timing.killAfter().toNanos()) {
-        return; // past the kill deadline: the fence thread abandons it; never renew it again
+        return true; // past the kill deadline: the fence thread abandons it; never renew it again
       }
     }
     try {
       if (s == null) {
         reopen();
-        return;
+        return true;
       }
       store.renew(s);
       synchronized (this) {
@@ -194,19 +214,23 @@ final class SessionKeeper implements AutoCloseable {
         }
       }
       recovered();
+      return true;
     } catch (SessionLostException e) {
       synchronized (this) {
         if (session != s) {
-          return;
+          return true;
         }
         session = null;
       }
       LOG.warn("{} session {} is lost ({}); killing every service and joining again", tag, s, e.getMessage());
       listener.kill(s, "session lost");
+      return true;
     } catch (StoreException e) {
       failing(e);
+      return false;
     } catch (RuntimeException e) {
       LOG.error("{} unexpected error in the heartbeat", tag, e);
+      return false;
     }
   }
 
