@@ -492,8 +492,14 @@ final class Reconciler implements AutoCloseable {
     if (o.session() != null) {
       NodeRecord owner = bySession.get(o.session());
       if (owner != null) {
+        Liveness.Verdict verdict = liveness.judge(owner);
+        if (verdict == Liveness.Verdict.ALIVE) {
+          // Placement chose this node, but the owner lives (it is drained, or its provider became
+          // unavailable): it hands the service over by releasing it. Never claim over a live session.
+          return;
+        }
         deadOwner = liveness.observed(owner);
-        from = "from " + owner.info().name() + " (" + (deadOwner == null ? "left" : "lost") + ")";
+        from = "from " + owner.info().name() + " (" + (verdict == Liveness.Verdict.LEFT ? "left" : "lost") + ")";
       } else {
         from = "from " + o.node() + " (session replaced)";
       }
