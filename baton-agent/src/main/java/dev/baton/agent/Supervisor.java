@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -28,35 +29,56 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every process is started as {@code setpriv --pdeathsig KILL -- setsid -- COMMAND...}: it runs
  * in a process group of its own (so a Ctrl-C meant for the agent does not reach it, and a stop
- * reaches its children), and the kernel kills it when its parent dies, so a service never outlives
- * an agent killed with SIGKILL. The parent-death signal fires when the <em>thread</em> that forked
- * the process ends, so every process is forked by one dedicated thread that lives as long as the
- * supervisor (tasks are submitted, never executed, so an exception cannot replace that thread).
+ * reaches its children), and the kernel kills it when its parent dies. Who the parent is depends on
+ * the {@link Spawner}: without a guardian, the agent itself (a service never outlives an agent
+ * killed with SIGKILL); with one, the guardian forks it on the agent's request, so it outlives the
+ * agent (a restarted agent re-adopts it, {@link #adopt}) but not the guardian. The parent-death
+ * signal fires when the <em>thread</em> that forked the process ends, so the agent's own spawner
+ * forks from one dedicated thread that lives as long as the supervisor (tasks are submitted, never
+ * executed, so an exception cannot replace that thread).
+ *
+ * <p>Processes are known by {@link ProcessHandle}, so those of a guardian or of a previous agent
+ * are signalled and watched like the agent's own children.
  *
  * <p>Thread-safe.
  */
 final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
+  /** An exit code that is not known (the process was not this agent's child and nobody told it). */
+  static final int UNKNOWN_EXIT = -1;
+
+  /** A started process: its handle and its exit code once it ended ({@link #UNKNOWN_EXIT} if unknown). */
+  record Spawned(ProcessHandle handle, CompletableFuture<Integer> exitCode) {}
+
+  /** Forks a service process; the command already starts with setpriv and setsid. */
+  interface Spawner {
+    /** @throws BatonException if it could not be started (the message says why) */
+    Spawned spawn(ServiceName service, long epoch, List<String> command, Map<String, String> env, Path workdir,
+        Path log);
+  }
+
   /** A running provider process. */
   static final class Running {
     final ServiceName service;
     final long epoch;
-    final Process process;
+    final ProcessHandle handle;
+    final CompletableFuture<Integer> exitCode;
     final Instant started;
     final Duration stopTimeout;
     volatile boolean stopping;
 
-    Running(ServiceName service, long epoch, Process process, Duration stopTimeout) {
+    Running(ServiceName service, long epoch, Spawned spawned, Duration stopTimeout) {
       this.service = service;
       this.epoch = epoch;
-      this.process = process;
+      this.handle = spawned.handle();
+      this.exitCode = spawned.exitCode();
       this.started = Instant.now();
       this.stopTimeout = stopTimeout;
     }
 
     long pid() {
-      return process.pid();
+      return handle.pid();
     }
   }
 
@@ -68,18 +90,31 @@ final class Supervisor implements AutoCloseable {
   private final String api;
   private final Path logDir;
   private final Consumer<Exit> onExit;
+  private final Runnable changed;
   private final Map<ServiceName, Running> running = new ConcurrentHashMap<>();
-  private final ExecutorService spawner;
+  private final ExecutorService forker;
+  private final Spawner spawner;
   private final ScheduledExecutorService killer;
 
-  Supervisor(String group, String node, String api, Path stateDir, Consumer<Exit> onExit) {
+  /**
+   * @param spawner forks the processes; null: this agent forks them itself
+   * @param changed called after every start, adoption and exit (to mirror the state)
+   */
+  Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, Consumer<Exit> onExit,
+      Runnable changed) {
     this.group = group;
     this.node = node;
     this.api = api;
     this.logDir = stateDir.resolve("logs");
     this.onExit = onExit;
-    this.spawner = Executors.newSingleThreadExecutor(Threads.named("baton-spawner-" + node));
+    this.changed = changed;
+    this.forker = Executors.newSingleThreadExecutor(Threads.named("baton-spawner-" + node));
+    this.spawner = spawner != null ? spawner : this::forkHere;
     this.killer = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-stopper-" + node));
+  }
+
+  Supervisor(String group, String node, String api, Path stateDir, Consumer<Exit> onExit) {
+    this(group, node, api, stateDir, null, onExit, () -> {});
   }
 
   /** The log file of a service's output. */
@@ -106,40 +141,66 @@ final class Supervisor implements AutoCloseable {
     }
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
     command.addAll(service.command());
-    ProcessBuilder pb = new ProcessBuilder(command);
-    Map<String, String> env = pb.environment();
-    env.putAll(service.env());
+    Map<String, String> env = new java.util.LinkedHashMap<>(service.env());
     env.put("BATON_GROUP", group);
     env.put("BATON_NODE", node);
     env.put("BATON_SERVICE", service.name().value());
     env.put("BATON_EPOCH", Long.toString(epoch));
     env.put("BATON_API", api);
-    if (service.workdir() != null) {
-      pb.directory(service.workdir().toFile());
-    }
     Path log = logFile(service.name());
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
+    }
+    Spawned spawned = spawner.spawn(service.name(), epoch, command, env, service.workdir(), log);
+    Running r = watch(new Running(service.name(), epoch, spawned, service.stopTimeout()));
+    LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
+        node, service.name(), epoch, r.pid(), service.command(), log);
+    return r;
+  }
+
+  /**
+   * Takes over a process started by a previous run of this agent, at {@code epoch}, without
+   * restarting it. The caller has renewed the session that holds that epoch.
+   */
+  Running adopt(ServiceConfig service, long epoch, Spawned process) {
+    if (running.containsKey(service.name())) {
+      throw new IllegalStateException(service.name() + " is already running");
+    }
+    Running r = watch(new Running(service.name(), epoch, process, service.stopTimeout()));
+    LOG.info("[node={} service={} epoch={}] re-adopted pid {} (started by the previous agent)",
+        node, service.name(), epoch, r.pid());
+    return r;
+  }
+
+  private Running watch(Running r) {
+    running.put(r.service, r);
+    changed.run();
+    r.exitCode.thenAccept(code -> exited(r, code));
+    return r;
+  }
+
+  private Spawned forkHere(ServiceName service, long epoch, List<String> command, Map<String, String> env,
+      Path workdir, Path log) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(env);
+    if (workdir != null) {
+      pb.directory(workdir.toFile());
+    }
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Process process;
     try {
-      Files.createDirectories(logDir);
-      process = spawner.submit(pb::start).get();
+      Process process = forker.submit(pb::start).get();
+      return new Spawned(process.toHandle(), process.onExit().thenApply(Process::exitValue));
     } catch (ExecutionException e) {
-      throw new BatonException("cannot start " + service.name() + " " + service.command() + ": "
+      throw new BatonException("cannot start " + service + " " + command.subList(6, command.size()) + ": "
           + e.getCause().getMessage(), e.getCause());
-    } catch (IOException e) {
-      throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new BatonException("interrupted while starting " + service.name(), e);
+      throw new BatonException("interrupted while starting " + service, e);
     }
-    Running r = new Running(service.name(), epoch, process, service.stopTimeout());
-    running.put(service.name(), r);
-    process.onExit().thenRun(() -> exited(r));
-    LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
-        node, service.name(), epoch, process.pid(), service.command(), log);
-    return r;
   }
 
   /** SIGTERM to the service's process group, SIGKILL after {@code timeout} if it is still there. */
@@ -152,7 +213,7 @@ final class Supervisor implements AutoCloseable {
     LOG.info("[node={} service={} epoch={}] stopping pid {} (SIGTERM, SIGKILL after {})", node, service, r.epoch, r.pid(), timeout);
     signal(r, "TERM");
     killer.schedule(() -> {
-      if (r.process.isAlive()) {
+      if (r.handle.isAlive() && !r.exitCode.isDone()) {
         LOG.warn("[node={} service={} epoch={}] pid {} still alive {} after SIGTERM; SIGKILL", node, service, r.epoch, r.pid(), timeout);
         signal(r, "KILL");
       }
@@ -191,9 +252,14 @@ final class Supervisor implements AutoCloseable {
     for (Running r : all()) {
       long left = deadline - System.nanoTime();
       try {
-        if (left <= 0 || !r.process.waitFor(left, TimeUnit.NANOSECONDS)) {
+        if (left <= 0) {
           return false;
         }
+        r.exitCode.get(left, TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        return false;
+      } catch (ExecutionException e) {
+        // ended all the same
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
@@ -202,29 +268,31 @@ final class Supervisor implements AutoCloseable {
     return true;
   }
 
-  private void exited(Running r) {
-    running.remove(r.service, r);
-    int code = r.process.exitValue();
+  private void exited(Running r, int code) {
+    if (!running.remove(r.service, r)) {
+      return;
+    }
+    changed.run();
     // Children that outlived the main process still belong to its group.
     signalGroup(r.pid(), "KILL");
-    LOG.info("[node={} service={} epoch={}] pid {} exited with code {}{}", node, r.service, r.epoch, r.pid(), code,
-        r.stopping ? "" : " on its own");
+    LOG.info("[node={} service={} epoch={}] pid {} exited with {}{}", node, r.service, r.epoch, r.pid(),
+        code == UNKNOWN_EXIT ? "an unknown code" : "code " + code, r.stopping ? "" : " on its own");
     onExit.accept(new Exit(r.service, r.epoch, r.pid(), code, r.stopping));
   }
 
   /** Signals the whole process group; the group id is the service's pid (setsid). */
   private void signal(Running r, String signal) {
     if (!signalGroup(r.pid(), signal)) {
-      r.process.descendants().forEach(signal.equals("KILL") ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
+      r.handle.descendants().forEach(signal.equals("KILL") ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
       if (signal.equals("KILL")) {
-        r.process.destroyForcibly();
+        r.handle.destroyForcibly();
       } else {
-        r.process.destroy();
+        r.handle.destroy();
       }
     }
   }
 
-  private static boolean signalGroup(long pgid, String signal) {
+  static boolean signalGroup(long pgid, String signal) {
     try {
       Process kill = new ProcessBuilder("kill", "-s", signal, "--", "-" + pgid)
           .redirectErrorStream(true)
@@ -242,7 +310,7 @@ final class Supervisor implements AutoCloseable {
   @Override
   public void close() {
     killAll("supervisor closed");
-    spawner.shutdown();
+    forker.shutdown();
     killer.shutdown();
   }
 }

@@ -26,10 +26,18 @@ import java.util.TreeMap;
  * @param stateDir where the agent keeps logs and its mirrored state (absolute)
  * @param services the services this node can provide, sorted by name, unmodifiable; may be empty
  *     (a node that only takes part in the group)
+ * @param guardian whether {@code baton agent} runs a guardian process beside the agent
+ *     (docs/guardian.md)
  */
 public record AgentConfig(Path file, GroupName group, NodeName node, Location location,
     ApiListen api, String store, Path storePasswordFile, Timing timing,
-    Path stateDir, Map<ServiceName, ServiceConfig> services) {
+    Path stateDir, Map<ServiceName, ServiceConfig> services, boolean guardian) {
+
+  /** A config with the guardian on (the default). */
+  public AgentConfig(Path file, GroupName group, NodeName node, Location location, ApiListen api, String store,
+      Path storePasswordFile, Timing timing, Path stateDir, Map<ServiceName, ServiceConfig> services) {
+    this(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services, true);
+  }
 
   public AgentConfig {
     Objects.requireNonNull(group, "group");
