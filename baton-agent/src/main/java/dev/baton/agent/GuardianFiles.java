@@ -112,6 +112,20 @@ final class GuardianFiles {
     return true;
   }
 
+  /**
+   * Whether process {@code pid} runs: it exists and is not a zombie. (A killed process whose
+   * parent has not reaped it yet still counts as alive for {@link ProcessHandle#isAlive()}.)
+   */
+  static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   static List<String> words(String joined) {
     return List.of(joined.split(WORD_SEPARATOR, -1));
   }

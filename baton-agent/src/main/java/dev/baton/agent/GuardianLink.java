@@ -272,8 +272,21 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
     }
     channel = null;
     pending.values().forEach(f -> f.completeExceptionally(new IOException("the guardian is gone")));
-    ProcessHandle.of(guardianPid).ifPresent(h -> h.onExit().join());
-    if (env.launcherPid() > 0 && !ProcessHandle.of(env.launcherPid()).map(ProcessHandle::isAlive).orElse(false)) {
+    // The guardian closes this connection only by dying (its exit closes the socket a moment
+    // before it shows as ended); if it still runs after a second, connect again.
+    for (int i = 0; i < 50 && GuardianFiles.running(guardianPid); i++) {
+      sleep(20);
+    }
+    if (GuardianFiles.running(guardianPid)) {
+      try {
+        connectNow();
+        return;
+      } catch (BatonException e) {
+        LOG.error("{} the guardian (pid {}) runs but cannot be reached: {}", tag, guardianPid, e.getMessage());
+        return;
+      }
+    }
+    if (env.launcherPid() > 0 && !GuardianFiles.running(env.launcherPid())) {
       LOG.error("{} the guardian (pid {}) and the launcher (pid {}) are gone: the node is being taken down", tag,
           guardianPid, env.launcherPid());
       listener.nodeGone("the guardian and the launcher that own this node are gone");

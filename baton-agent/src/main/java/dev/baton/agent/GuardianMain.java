@@ -48,7 +48,8 @@ public final class GuardianMain {
   public static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx16m",
       "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=8m", "-Xss256k",
       "-XX:-UsePerfData");
-  private static final long TICK_MILLIS = 10;
+  private static final long POLL_MILLIS = 100;
+  private static final long LAUNCHER_CHECK_MILLIS = 500;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
 
@@ -262,23 +263,31 @@ public final class GuardianMain {
 
   // ---- the fence deadline
 
+  /**
+   * Reads the deadline every {@link #POLL_MILLIS} (the agent moves it every heartbeat) and, when it
+   * is nearer than that, sleeps exactly until it and reads it once more: a renewal that came in
+   * time moves it; otherwise the services are killed at the deadline, not a poll later.
+   */
   private void watchDeadline() {
     long lastLauncherCheck = 0;
     while (true) {
       long now = System.nanoTime();
+      long sleepNanos = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
       if (!children.isEmpty()) {
         long deadline = readDeadline();
-        if (now >= deadline) {
+        if (now - deadline >= 0 || deadline == Long.MIN_VALUE) {
           String overrun = deadline == Long.MIN_VALUE ? "no deadline on file"
               : "the fence deadline passed " + (now - deadline) / 1_000_000 + "ms ago";
           String why = overrun + " with no renewal from the agent (it is paused, hung or cut off)";
           List<Child> killed = killChildren(why);
           killed.forEach(c -> note(c, why));
+        } else {
+          sleepNanos = Math.min(sleepNanos, deadline - now);
         }
       }
-      if (launcherPid > 0 && now - lastLauncherCheck > TimeUnit.MILLISECONDS.toNanos(200)) {
+      if (launcherPid > 0 && now - lastLauncherCheck > TimeUnit.MILLISECONDS.toNanos(LAUNCHER_CHECK_MILLIS)) {
         lastLauncherCheck = now;
-        if (ProcessHandle.of(launcherPid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+        if (!GuardianFiles.running(launcherPid)) {
           log("the launcher (pid " + launcherPid + ") that owns this node is gone: taking the node down");
           stopping = true;
           synchronized (agentLock) {
@@ -290,7 +299,7 @@ public final class GuardianMain {
         }
       }
       try {
-        Thread.sleep(TICK_MILLIS);
+        TimeUnit.NANOSECONDS.sleep(Math.max(sleepNanos, 100_000));
       } catch (InterruptedException e) {
         return;
       }
