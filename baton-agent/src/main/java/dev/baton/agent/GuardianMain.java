@@ -41,7 +41,8 @@ import sun.misc.Signal;
  * <p>Deliberately small: {@code java.base} only (no logging framework, no JSON), a 16 MB heap, and
  * a handful of threads. The one thread that forks services lives as long as the guardian, because
  * the parent-death signal follows the forking thread. Exits 0 after the agent stopped gracefully,
- * the agent's exit code when its first start failed, 1 when the launcher that owns the node is gone.
+ * the agent's exit code when its first start failed (a failed restart is retried with backoff), 1
+ * when the launcher that owns the node is gone.
  */
 public final class GuardianMain {
   /** JVM options of the guardian's own JVM. */
@@ -149,6 +150,7 @@ public final class GuardianMain {
     Deque<Long> restarts = new ArrayDeque<>();
     String why = null;
     boolean adopted = adoptAgentPid > 0;
+    boolean everRan = false;
     while (true) {
       int code;
       try {
@@ -185,13 +187,14 @@ public final class GuardianMain {
         return;
       }
       adopted = false;
+      everRan |= agentRan;
       if (agentSaidBye || stopping) {
         log("the agent stopped" + (code >= 0 ? " with exit code " + code : ""));
         finish(stopping && code > 0 ? code : 0);
         return;
       }
-      if (!agentRan) {
-        log("the agent exited with code " + code + " before it was running; giving up");
+      if (!everRan) {
+        log("the agent exited with code " + code + " before it was ever running; giving up");
         finish(code > 0 ? code : 1);
         return;
       }
