@@ -111,6 +111,23 @@ class GuardianIT {
   }
 
   @Test
+  void aPauseOfHalfTheLeaseMovesNothing() {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    long agent = owner.agentPid();
+
+    long stopped = System.nanoTime();
+    Group.signal(agent, "STOP");
+    await().atMost(group.lease).until(() -> System.nanoTime() - stopped >= group.lease.dividedBy(2).toNanos());
+    assertThat(Processes.running(before.pid())).as("the guardian waits for the fence deadline").isTrue();
+    Group.signal(agent, "CONT");
+
+    await("nothing moves for a whole lease").during(group.lease).atMost(group.lease.plusSeconds(10)).until(() ->
+        Processes.running(before.pid()) && group.epochLog().firstAbove(before.epoch()) == null);
+    assertThat(group.events()).noneMatch(e -> e.type().equals("guardian.killed-services") || e.type().equals("node.fenced"));
+  }
+
+  @Test
   void sigkillOfAgentAndGuardianTogetherFailsOverAndLeavesNoServiceProcessBehind() {
     EpochLog.Life before = group.epochLog().last();
     Group.Node owner = group.nodes.get(before.node());
