@@ -11,20 +11,25 @@ import dev.baton.core.MonotonicClock;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.Ownership;
 import dev.baton.core.store.SessionId;
+import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -187,9 +192,9 @@ public final class Agent implements AutoCloseable {
    * The pid of the agent running for {@code stateDir} as its mirror says, or empty when the last
    * agent stopped gracefully or none wrote a mirror there.
    */
-  public static java.util.OptionalLong mirroredPid(java.nio.file.Path stateDir) {
+  public static OptionalLong mirroredPid(Path stateDir) {
     return new Mirror(stateDir).read().filter(s -> !s.stopped() && s.agentPid() > 0)
-        .map(s -> java.util.OptionalLong.of(s.agentPid())).orElse(java.util.OptionalLong.empty());
+        .map(s -> OptionalLong.of(s.agentPid())).orElse(OptionalLong.empty());
   }
 
   /** The address the API listens on, {@code host:port}; known once started. */
@@ -260,9 +265,9 @@ public final class Agent implements AutoCloseable {
     }
     List<Mirror.Service> adopted = new ArrayList<>();
     List<String> killed = new ArrayList<>();
-    var snapshot = session == null ? null : store.snapshot();
+    Snapshot snapshot = session == null ? null : store.snapshot();
     for (Mirror.Service s : alive) {
-      var ownership = snapshot == null ? null : snapshot.ownership(s.name());
+      Ownership ownership = snapshot == null ? null : snapshot.ownership(s.name());
       if (ownership != null && session.equals(ownership.session()) && ownership.epoch() == s.epoch()
           && config.services().containsKey(s.name())) {
         adopted.add(s);
@@ -276,7 +281,7 @@ public final class Agent implements AutoCloseable {
     }
     for (Mirror.Service s : alive) {
       if (!adopted.contains(s)) {
-        s.process().ifPresent(h -> h.onExit().completeOnTimeout(h, 2, java.util.concurrent.TimeUnit.SECONDS).join());
+        s.process().ifPresent(h -> h.onExit().completeOnTimeout(h, 2, TimeUnit.SECONDS).join());
       }
     }
     String detail = (session != null ? "re-adopted session " + session

@@ -10,6 +10,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -400,12 +403,12 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
         }
 
         @Override
-        public Optional<java.time.Instant> startInstant() {
+        public Optional<Instant> startInstant() {
           return Optional.empty();
         }
 
         @Override
-        public Optional<java.time.Duration> totalCpuDuration() {
+        public Optional<Duration> totalCpuDuration() {
           return Optional.empty();
         }
 
@@ -422,13 +425,13 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
     }
 
     @Override
-    public java.util.stream.Stream<ProcessHandle> children() {
-      return java.util.stream.Stream.empty();
+    public Stream<ProcessHandle> children() {
+      return Stream.empty();
     }
 
     @Override
-    public java.util.stream.Stream<ProcessHandle> descendants() {
-      return java.util.stream.Stream.empty();
+    public Stream<ProcessHandle> descendants() {
+      return Stream.empty();
     }
 
     @Override

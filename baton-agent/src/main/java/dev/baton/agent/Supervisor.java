@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,7 +143,7 @@ final class Supervisor implements AutoCloseable {
     }
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
     command.addAll(service.command());
-    Map<String, String> env = new java.util.LinkedHashMap<>(service.env());
+    Map<String, String> env = new LinkedHashMap<>(service.env());
     env.put("BATON_GROUP", group);
     env.put("BATON_NODE", node);
     env.put("BATON_SERVICE", service.name().value());
@@ -256,7 +258,7 @@ final class Supervisor implements AutoCloseable {
           return false;
         }
         r.exitCode.get(left, TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         return false;
       } catch (ExecutionException e) {
         // ended all the same
