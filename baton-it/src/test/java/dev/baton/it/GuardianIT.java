@@ -5,13 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.api.ServiceStatus;
 import dev.baton.core.store.Event;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,13 +41,14 @@ class GuardianIT {
     });
   }
 
+  /** Stops every node, keeps their logs in target/it-logs/TEST, and checks what they left behind. */
   @AfterEach
-  void stopAll(org.junit.jupiter.api.TestInfo test) throws java.io.IOException {
+  void stopAll(TestInfo test) throws IOException {
     Path keep = Path.of("target", "it-logs", test.getTestMethod().orElseThrow().getName());
-    java.nio.file.Files.createDirectories(keep);
+    Files.createDirectories(keep);
     for (Group.Node n : group.nodes.values()) {
-      if (java.nio.file.Files.exists(n.log)) {
-        java.nio.file.Files.copy(n.log, keep.resolve(n.name + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      if (Files.exists(n.log)) {
+        Files.copy(n.log, keep.resolve(n.name + ".log"), StandardCopyOption.REPLACE_EXISTING);
       }
     }
     group.nodes.values().forEach(n -> {
@@ -185,7 +191,7 @@ class GuardianIT {
 
     owner.terminate();
 
-    assertThat(owner.process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(owner.process.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(owner.process.exitValue()).as(owner.logText()).isZero();
     assertThat(Processes.running(agent)).isFalse();
     assertThat(Processes.running(guardian)).isFalse();
