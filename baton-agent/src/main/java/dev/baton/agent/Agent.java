@@ -11,16 +11,25 @@ import dev.baton.core.MonotonicClock;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.Ownership;
 import dev.baton.core.store.SessionId;
+import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * <p>Shutdown order ({@link #stop()}): stop reconciling, stop the services (SIGTERM, SIGKILL after
  * their stop-timeout), close the session (which releases their ownership, so peers take over at
  * once), stop the HTTP API, close the store. Thread-safe.
+ *
+ * <p>Under a guardian ({@link #underGuardian}, docs/guardian.md) the guardian forks the services,
+ * the agent publishes its fence deadline after every renewal, mirrors its state into
+ * {@code state-dir} on every change, and on start re-adopts the services of its previous run when
+ * that run's session is still alive in the store.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -44,6 +58,8 @@ public final class Agent implements AutoCloseable {
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final String tag;
+  private final GuardianLink.Env guardianEnv;
+  private final Mirror mirror;
 
   private Store store;
   private HttpApi http;
@@ -58,14 +74,23 @@ public final class Agent implements AutoCloseable {
   private volatile EventFeed feed;
   private ActionRunner actions;
   private volatile Detectors detectors;
+  private GuardianLink link;
+  /** False when the node is being taken down as if it crashed: the session is left to expire. */
+  private volatile boolean leaveGracefully = true;
 
   public Agent(AgentConfig config) {
     this(config, MonotonicClock.SYSTEM);
   }
 
   public Agent(AgentConfig config, MonotonicClock clock) {
+    this(config, clock, null);
+  }
+
+  private Agent(AgentConfig config, MonotonicClock clock, GuardianLink.Env guardianEnv) {
     this.config = config;
     this.clock = clock;
+    this.guardianEnv = guardianEnv;
+    this.mirror = new Mirror(config.stateDir());
     this.tag = "[group=" + config.group() + " node=" + config.node() + "]";
   }
 
@@ -82,6 +107,16 @@ public final class Agent implements AutoCloseable {
       throw new IllegalStateException("add listeners before start(); the agent is " + state.get());
     }
     listeners.add(listener);
+  }
+
+  /**
+   * An agent run by a guardian when {@code environment} says so (the guardian sets
+   * {@code BATON_GUARDIAN_SOCKET} for the agent it starts) and the config has the guardian on;
+   * otherwise a plain agent.
+   */
+  public static Agent underGuardian(AgentConfig config, Map<String, String> environment) {
+    Optional<GuardianLink.Env> env = config.guardian() ? GuardianLink.Env.from(environment) : Optional.empty();
+    return new Agent(config, MonotonicClock.SYSTEM, env.orElse(null));
   }
 
   /**
@@ -103,26 +138,45 @@ public final class Agent implements AutoCloseable {
       throw new BatonException("cannot create state-dir " + config.stateDir() + ": " + e, e);
     }
     try {
+      Optional<Mirror.State> previous = mirror.read();
       store = Stores.open(new StoreOptions(config.store(), config.group(), config.timing().heartbeat(),
           config.timing().lease(), config.timing().storeCallTimeout(), config.storePasswordFile()));
       ObjectMapper json = new ObjectMapper();
       events = new EventLog(store, config.node());
       startEvents(json);
+      if (guardianEnv != null) {
+        link = new GuardianLink(config.stateDir(), guardianEnv, config.node().value(), new LinkListener());
+        link.connect();
+      }
+      Readoption readoption = previous.map(this::readopt).orElse(Readoption.NONE);
       http = HttpApi.start(config.api(), this, json);
       apiAddress = config.api().host() + ":" + http.port();
       supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
-          config.stateDir(), exit -> reconciler.exited(exit));
+          config.stateDir(), link, exit -> reconciler.exited(exit), this::mirror);
       keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
       startActions(json, reconciler.control());
-      keeper.open(config.timing().lease().multipliedBy(3));
+      if (readoption.session() != null) {
+        keeper.adopt(readoption.session(), readoption.sentNanos());
+        readoption.services().forEach(s -> supervisor.adopt(config.services().get(s.name()), s.epoch(),
+            link.watch(s.pid())));
+      } else {
+        keeper.open(config.timing().lease().multipliedBy(3));
+      }
+      mirror();
       keeper.start();
       reconciler.start();
       watch = store.watch(reconciler::request);
       state.set(State.RUNNING);
-      LOG.info("{} running: {} service(s), API on http://{}, store {}", tag, config.services().size(), apiAddress,
-          config.store());
+      if (link != null) {
+        link.running();
+        if (link.restartReason() != null) {
+          events.append("guardian.restarted-agent", null, null, "restart " + link.restartReason() + "; " + readoption.detail());
+        }
+      }
+      LOG.info("{} running: {} service(s), API on http://{}, store {}{}", tag, config.services().size(), apiAddress,
+          config.store(), link == null ? "" : ", guarded");
     } catch (RuntimeException e) {
       shutdown(false);
       throw e;
@@ -155,6 +209,15 @@ public final class Agent implements AutoCloseable {
 
   public State state() {
     return state.get();
+  }
+
+  /**
+   * The pid of the agent running for {@code stateDir} as its mirror says, or empty when the last
+   * agent stopped gracefully or none wrote a mirror there.
+   */
+  public static OptionalLong mirroredPid(Path stateDir) {
+    return new Mirror(stateDir).read().filter(s -> !s.stopped() && s.agentPid() > 0)
+        .map(s -> OptionalLong.of(s.agentPid())).orElse(OptionalLong.empty());
   }
 
   /** The address the API listens on, {@code host:port}; known once started. */
@@ -297,6 +360,73 @@ public final class Agent implements AutoCloseable {
     return v;
   }
 
+  /** What a start took over from the previous run of this agent. */
+  private record Readoption(SessionId session, long sentNanos, List<Mirror.Service> services, String detail) {
+    static final Readoption NONE = new Readoption(null, 0, List.of(), "nothing to re-adopt");
+  }
+
+  /**
+   * Decides what becomes of the previous run's services: re-adopted (same pid, same epoch) when
+   * this agent runs under a guardian, the previous session is still alive in the store (it can be
+   * renewed now) and the store still gives it the service at that epoch; otherwise their process
+   * groups are killed. Publishes the new fence deadline at once, so the guardian keeps them.
+   */
+  private Readoption readopt(Mirror.State previous) {
+    List<Mirror.Service> alive = previous.services().stream().filter(s -> s.process().isPresent()).toList();
+    SessionId session = previous.stopped() ? null : previous.session();
+    long sent = 0;
+    String lost = null;
+    if (session != null && link != null) {
+      sent = clock.nanos();
+      try {
+        store.renew(session);
+        link.deadline(sent + config.timing().killAfter().toNanos());
+      } catch (RuntimeException e) {
+        lost = "session " + session + " of the previous run could not be renewed (" + e.getMessage() + ")";
+        session = null;
+      }
+    } else if (session != null) {
+      lost = "no guardian kept the previous run's services";
+      session = null;
+    }
+    List<Mirror.Service> adopted = new ArrayList<>();
+    List<String> killed = new ArrayList<>();
+    Snapshot snapshot = session == null ? null : store.snapshot();
+    for (Mirror.Service s : alive) {
+      Ownership ownership = snapshot == null ? null : snapshot.ownership(s.name());
+      if (ownership != null && session.equals(ownership.session()) && ownership.epoch() == s.epoch()
+          && config.services().containsKey(s.name())) {
+        adopted.add(s);
+      } else {
+        LOG.warn("[node={} service={} epoch={}] killing pid {} of the previous run: {}", config.node(), s.name(),
+            s.epoch(), s.pid(), session == null ? lost : "the store no longer gives this node that epoch");
+        Supervisor.signalGroup(s.pid(), "KILL");
+        s.process().ifPresent(ProcessHandle::destroyForcibly);
+        killed.add(s.name() + " (pid " + s.pid() + ", epoch " + s.epoch() + ")");
+      }
+    }
+    for (Mirror.Service s : alive) {
+      if (!adopted.contains(s)) {
+        s.process().ifPresent(h -> h.onExit().completeOnTimeout(h, 2, TimeUnit.SECONDS).join());
+      }
+    }
+    String detail = (session != null ? "re-adopted session " + session
+        + (adopted.isEmpty() ? "" : " and " + adopted.stream().map(s -> s.name() + " (pid " + s.pid() + ", epoch "
+            + s.epoch() + ")").toList())
+        : lost == null ? "no session to re-adopt" : lost + "; joining with a new session")
+        + (killed.isEmpty() ? "" : "; killed " + killed);
+    LOG.info("{} previous run: {}", tag, detail);
+    return new Readoption(session, sent, adopted, detail);
+  }
+
+  private void mirror() {
+    SessionKeeper k = keeper;
+    Supervisor s = supervisor;
+    if (s != null && state.get() != State.STOPPED) {
+      mirror.write(k == null ? null : k.session(), s.all(), false);
+    }
+  }
+
   private void shutdown(boolean graceful) {
     LOG.info("{} stopping", tag);
     closeQuietly(watch);
@@ -311,11 +441,14 @@ public final class Agent implements AutoCloseable {
         supervisor.awaitAllGone(Duration.ofSeconds(2));
       }
     }
-    if (keeper != null && graceful && keeper.session() != null && events != null) {
+    if (keeper != null && graceful && leaveGracefully && keeper.session() != null && events != null) {
       events.append(dev.baton.api.EventTypes.NODE_LEFT, null, null, "graceful stop: session " + keeper.session()
           + " closed, its services released");
     }
-    if (keeper != null) {
+    if (keeper != null && !leaveGracefully) {
+      keeper.close();
+      LOG.warn("{} leaving session {} to expire (the node is going down as if it crashed)", tag, keeper.session());
+    } else if (keeper != null) {
       try {
         keeper.closeSession();
       } catch (RuntimeException e) {
@@ -331,6 +464,13 @@ public final class Agent implements AutoCloseable {
     closeQuietly(supervisor);
     closeQuietly(store);
     state.set(State.STOPPED);
+    if (graceful) {
+      mirror.write(null, List.of(), true);
+      if (link != null) {
+        link.bye();
+      }
+    }
+    closeQuietly(link);
     stopped.countDown();
     LOG.info("{} stopped{}", tag, graceful ? "" : " (start failed)");
   }
@@ -355,6 +495,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public void sessionOpened(SessionId session) {
       events.append("node.joined", null, null, "session " + session + ", api " + apiAddress);
+      mirror();
       Reconciler r = reconciler;
       if (r != null) {
         r.request();
@@ -370,7 +511,29 @@ public final class Agent implements AutoCloseable {
     public void kill(SessionId session, String why) {
       supervisor.killAll("fenced: " + why);
       events.append("node.fenced", null, null, why);
+      mirror();
       reconciler.request();
+    }
+
+    @Override
+    public void renewed(SessionId session, long sentNanos) {
+      if (link != null) {
+        link.deadline(sentNanos + config.timing().killAfter().toNanos());
+      }
+    }
+  }
+
+  private final class LinkListener implements GuardianLink.Listener {
+    @Override
+    public void note(String type, ServiceName service, Long epoch, String detail) {
+      events.append(type, service, epoch, detail);
+    }
+
+    @Override
+    public void nodeGone(String why) {
+      LOG.error("{} {}: stopping without a handover, as a crashed node", tag, why);
+      leaveGracefully = false;
+      requestStop();
     }
   }
 }

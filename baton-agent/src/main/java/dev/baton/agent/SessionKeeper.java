@@ -49,6 +49,13 @@ final class SessionKeeper implements AutoCloseable {
 
     /** The session's rights are gone: kill every service now. */
     void kill(SessionId session, String why);
+
+    /**
+     * A renewal (or the opening) of {@code session} sent at {@code sentNanos} succeeded: the
+     * node's kill deadline is now {@code sentNanos + timing.killAfter()}. Called on the heartbeat
+     * thread right after the answer; must be quick.
+     */
+    default void renewed(SessionId session, long sentNanos) {}
   }
 
   enum Health { NONE, HELD, AT_RISK }
@@ -125,9 +132,25 @@ final class SessionKeeper implements AutoCloseable {
         terminated = false;
       }
       LOG.info("{} joined the group with session {}", tag, opened);
+      listener.renewed(opened, sent);
       listener.sessionOpened(opened);
       return;
     }
+  }
+
+  /**
+   * Carries on with {@code session}, opened by a previous run of this agent, instead of opening
+   * one: the caller has just renewed it successfully, having sent that renewal at
+   * {@code sentNanos}. Call before {@link #start()}, instead of {@link #open}.
+   */
+  void adopt(SessionId session, long sentNanos) {
+    synchronized (this) {
+      this.session = session;
+      lastSentNanos = sentNanos;
+      terminated = false;
+    }
+    LOG.info("{} carries on with session {} of its previous run", tag, session);
+    listener.renewed(session, sentNanos);
   }
 
   void start() {
@@ -204,15 +227,19 @@ final class SessionKeeper implements AutoCloseable {
         return true;
       }
       store.renew(s);
+      long deadlineFrom;
       synchronized (this) {
-        if (session == s) {
-          lastSentNanos = Math.max(lastSentNanos, sent);
-          if (terminated) {
-            terminated = false;
-            LOG.info("{} renewals succeed again; the node may take on services again", tag);
-          }
+        if (session != s) {
+          return true;
+        }
+        lastSentNanos = Math.max(lastSentNanos, sent);
+        deadlineFrom = lastSentNanos;
+        if (terminated) {
+          terminated = false;
+          LOG.info("{} renewals succeed again; the node may take on services again", tag);
         }
       }
+      listener.renewed(s, deadlineFrom);
       recovered();
       return true;
     } catch (SessionLostException e) {
@@ -254,6 +281,7 @@ final class SessionKeeper implements AutoCloseable {
       terminated = false;
     }
     LOG.info("{} joined the group again with session {}", tag, opened);
+    listener.renewed(opened, sent);
     recovered();
     listener.sessionOpened(opened);
   }

@@ -10,15 +10,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,35 +31,56 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every process is started as {@code setpriv --pdeathsig KILL -- setsid -- COMMAND...}: it runs
  * in a process group of its own (so a Ctrl-C meant for the agent does not reach it, and a stop
- * reaches its children), and the kernel kills it when its parent dies, so a service never outlives
- * an agent killed with SIGKILL. The parent-death signal fires when the <em>thread</em> that forked
- * the process ends, so every process is forked by one dedicated thread that lives as long as the
- * supervisor (tasks are submitted, never executed, so an exception cannot replace that thread).
+ * reaches its children), and the kernel kills it when its parent dies. Who the parent is depends on
+ * the {@link Spawner}: without a guardian, the agent itself (a service never outlives an agent
+ * killed with SIGKILL); with one, the guardian forks it on the agent's request, so it outlives the
+ * agent (a restarted agent re-adopts it, {@link #adopt}) but not the guardian. The parent-death
+ * signal fires when the <em>thread</em> that forked the process ends, so the agent's own spawner
+ * forks from one dedicated thread that lives as long as the supervisor (tasks are submitted, never
+ * executed, so an exception cannot replace that thread).
+ *
+ * <p>Processes are known by {@link ProcessHandle}, so those of a guardian or of a previous agent
+ * are signalled and watched like the agent's own children.
  *
  * <p>Thread-safe.
  */
 final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
+  /** An exit code that is not known (the process was not this agent's child and nobody told it). */
+  static final int UNKNOWN_EXIT = -1;
+
+  /** A started process: its handle and its exit code once it ended ({@link #UNKNOWN_EXIT} if unknown). */
+  record Spawned(ProcessHandle handle, CompletableFuture<Integer> exitCode) {}
+
+  /** Forks a service process; the command already starts with setpriv and setsid. */
+  interface Spawner {
+    /** @throws BatonException if it could not be started (the message says why) */
+    Spawned spawn(ServiceName service, long epoch, List<String> command, Map<String, String> env, Path workdir,
+        Path log);
+  }
+
   /** A running provider process. */
   static final class Running {
     final ServiceName service;
     final long epoch;
-    final Process process;
+    final ProcessHandle handle;
+    final CompletableFuture<Integer> exitCode;
     final Instant started;
     final Duration stopTimeout;
     volatile boolean stopping;
 
-    Running(ServiceName service, long epoch, Process process, Duration stopTimeout) {
+    Running(ServiceName service, long epoch, Spawned spawned, Duration stopTimeout) {
       this.service = service;
       this.epoch = epoch;
-      this.process = process;
+      this.handle = spawned.handle();
+      this.exitCode = spawned.exitCode();
       this.started = Instant.now();
       this.stopTimeout = stopTimeout;
     }
 
     long pid() {
-      return process.pid();
+      return handle.pid();
     }
   }
 
@@ -68,18 +92,31 @@ final class Supervisor implements AutoCloseable {
   private final String api;
   private final Path logDir;
   private final Consumer<Exit> onExit;
+  private final Runnable changed;
   private final Map<ServiceName, Running> running = new ConcurrentHashMap<>();
-  private final ExecutorService spawner;
+  private final ExecutorService forker;
+  private final Spawner spawner;
   private final ScheduledExecutorService killer;
 
-  Supervisor(String group, String node, String api, Path stateDir, Consumer<Exit> onExit) {
+  /**
+   * @param spawner forks the processes; null: this agent forks them itself
+   * @param changed called after every start, adoption and exit (to mirror the state)
+   */
+  Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, Consumer<Exit> onExit,
+      Runnable changed) {
     this.group = group;
     this.node = node;
     this.api = api;
     this.logDir = stateDir.resolve("logs");
     this.onExit = onExit;
-    this.spawner = Executors.newSingleThreadExecutor(Threads.named("baton-spawner-" + node));
+    this.changed = changed;
+    this.forker = Executors.newSingleThreadExecutor(Threads.named("baton-spawner-" + node));
+    this.spawner = spawner != null ? spawner : this::forkHere;
     this.killer = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-stopper-" + node));
+  }
+
+  Supervisor(String group, String node, String api, Path stateDir, Consumer<Exit> onExit) {
+    this(group, node, api, stateDir, null, onExit, () -> {});
   }
 
   /** The log file of a service's output. */
@@ -106,40 +143,66 @@ final class Supervisor implements AutoCloseable {
     }
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
     command.addAll(service.command());
-    ProcessBuilder pb = new ProcessBuilder(command);
-    Map<String, String> env = pb.environment();
-    env.putAll(service.env());
+    Map<String, String> env = new LinkedHashMap<>(service.env());
     env.put("BATON_GROUP", group);
     env.put("BATON_NODE", node);
     env.put("BATON_SERVICE", service.name().value());
     env.put("BATON_EPOCH", Long.toString(epoch));
     env.put("BATON_API", api);
-    if (service.workdir() != null) {
-      pb.directory(service.workdir().toFile());
-    }
     Path log = logFile(service.name());
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
+    }
+    Spawned spawned = spawner.spawn(service.name(), epoch, command, env, service.workdir(), log);
+    Running r = watch(new Running(service.name(), epoch, spawned, service.stopTimeout()));
+    LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
+        node, service.name(), epoch, r.pid(), service.command(), log);
+    return r;
+  }
+
+  /**
+   * Takes over a process started by a previous run of this agent, at {@code epoch}, without
+   * restarting it. The caller has renewed the session that holds that epoch.
+   */
+  Running adopt(ServiceConfig service, long epoch, Spawned process) {
+    if (running.containsKey(service.name())) {
+      throw new IllegalStateException(service.name() + " is already running");
+    }
+    Running r = watch(new Running(service.name(), epoch, process, service.stopTimeout()));
+    LOG.info("[node={} service={} epoch={}] re-adopted pid {} (started by the previous agent)",
+        node, service.name(), epoch, r.pid());
+    return r;
+  }
+
+  private Running watch(Running r) {
+    running.put(r.service, r);
+    changed.run();
+    r.exitCode.thenAccept(code -> exited(r, code));
+    return r;
+  }
+
+  private Spawned forkHere(ServiceName service, long epoch, List<String> command, Map<String, String> env,
+      Path workdir, Path log) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(env);
+    if (workdir != null) {
+      pb.directory(workdir.toFile());
+    }
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Process process;
     try {
-      Files.createDirectories(logDir);
-      process = spawner.submit(pb::start).get();
+      Process process = forker.submit(pb::start).get();
+      return new Spawned(process.toHandle(), process.onExit().thenApply(Process::exitValue));
     } catch (ExecutionException e) {
-      throw new BatonException("cannot start " + service.name() + " " + service.command() + ": "
+      throw new BatonException("cannot start " + service + " " + command.subList(6, command.size()) + ": "
           + e.getCause().getMessage(), e.getCause());
-    } catch (IOException e) {
-      throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new BatonException("interrupted while starting " + service.name(), e);
+      throw new BatonException("interrupted while starting " + service, e);
     }
-    Running r = new Running(service.name(), epoch, process, service.stopTimeout());
-    running.put(service.name(), r);
-    process.onExit().thenRun(() -> exited(r));
-    LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
-        node, service.name(), epoch, process.pid(), service.command(), log);
-    return r;
   }
 
   /** SIGTERM to the service's process group, SIGKILL after {@code timeout} if it is still there. */
@@ -151,9 +214,14 @@ final class Supervisor implements AutoCloseable {
     r.stopping = true;
     LOG.info("[node={} service={} epoch={}] stopping pid {} (SIGTERM, SIGKILL after {})", node, service, r.epoch, r.pid(), timeout);
     signal(List.of(r), "TERM");
+    killLater(r, timeout);
+  }
+
+  private void killLater(Running r, Duration timeout) {
     killer.schedule(() -> {
-      if (r.process.isAlive()) {
-        LOG.warn("[node={} service={} epoch={}] pid {} still alive {} after SIGTERM; SIGKILL", node, service, r.epoch, r.pid(), timeout);
+      if (r.handle.isAlive() && !r.exitCode.isDone()) {
+        LOG.warn("[node={} service={} epoch={}] pid {} still alive {} after SIGTERM; SIGKILL", node, r.service, r.epoch,
+            r.pid(), timeout);
         signal(List.of(r), "KILL");
       }
     }, timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -165,25 +233,13 @@ final class Supervisor implements AutoCloseable {
    */
   void stopAll(Duration maxTimeout) {
     List<Running> stopping = all().stream().filter(r -> !r.stopping).toList();
-    if (stopping.isEmpty()) {
-      return;
-    }
     for (Running r : stopping) {
       r.stopping = true;
       LOG.info("[node={} service={} epoch={}] stopping pid {} (SIGTERM, SIGKILL after {})", node, r.service, r.epoch,
           r.pid(), r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout);
     }
     signal(stopping, "TERM");
-    for (Running r : stopping) {
-      Duration timeout = r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout;
-      killer.schedule(() -> {
-        if (r.process.isAlive()) {
-          LOG.warn("[node={} service={} epoch={}] pid {} still alive {} after SIGTERM; SIGKILL", node, r.service, r.epoch,
-              r.pid(), timeout);
-          signal(List.of(r), "KILL");
-        }
-      }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
+    stopping.forEach(r -> killLater(r, r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout));
   }
 
   /**
@@ -194,7 +250,7 @@ final class Supervisor implements AutoCloseable {
     List<Running> all = all();
     for (Running r : all) {
       r.stopping = true;
-      r.process.destroyForcibly();
+      r.handle.destroyForcibly();
     }
     for (Running r : all) {
       LOG.warn("[node={} service={} epoch={}] SIGKILL pid {}: {}", node, r.service, r.epoch, r.pid(), why);
@@ -207,7 +263,7 @@ final class Supervisor implements AutoCloseable {
     Running r = running.get(service);
     if (r != null) {
       r.stopping = true;
-      r.process.destroyForcibly();
+      r.handle.destroyForcibly();
       LOG.error("[node={} service={} epoch={}] SIGKILL pid {}: {}", node, service, r.epoch, r.pid(), why);
       signal(List.of(r), "KILL");
     }
@@ -219,9 +275,14 @@ final class Supervisor implements AutoCloseable {
     for (Running r : all()) {
       long left = deadline - System.nanoTime();
       try {
-        if (left <= 0 || !r.process.waitFor(left, TimeUnit.NANOSECONDS)) {
+        if (left <= 0) {
           return false;
         }
+        r.exitCode.get(left, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        return false;
+      } catch (ExecutionException e) {
+        // ended all the same
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
@@ -230,13 +291,15 @@ final class Supervisor implements AutoCloseable {
     return true;
   }
 
-  private void exited(Running r) {
-    running.remove(r.service, r);
-    int code = r.process.exitValue();
+  private void exited(Running r, int code) {
+    if (!running.remove(r.service, r)) {
+      return;
+    }
+    changed.run();
     // Children that outlived the main process still belong to its group.
-    signalGroups(List.of(r.pid()), "KILL");
-    LOG.info("[node={} service={} epoch={}] pid {} exited with code {}{}", node, r.service, r.epoch, r.pid(), code,
-        r.stopping ? "" : " on its own");
+    signalGroup(r.pid(), "KILL");
+    LOG.info("[node={} service={} epoch={}] pid {} exited with {}{}", node, r.service, r.epoch, r.pid(),
+        code == UNKNOWN_EXIT ? "an unknown code" : "code " + code, r.stopping ? "" : " on its own");
     onExit.accept(new Exit(r.service, r.epoch, r.pid(), code, r.stopping));
   }
 
@@ -245,18 +308,25 @@ final class Supervisor implements AutoCloseable {
     if (services.isEmpty() || signalGroups(services.stream().map(Running::pid).toList(), signal)) {
       return;
     }
-    for (Running r : services) { // no kill(1): at least the processes this JVM knows
-      r.process.descendants().forEach(signal.equals("KILL") ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
+    for (Running r : services) { // no kill(1): at least the processes this JVM can see
+      r.handle.descendants().forEach(signal.equals("KILL") ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
       if (signal.equals("KILL")) {
-        r.process.destroyForcibly();
+        r.handle.destroyForcibly();
       } else {
-        r.process.destroy();
+        r.handle.destroy();
       }
     }
   }
 
-  /** One {@code kill -s SIGNAL -- -pgid...}; false when it could not run. Groups already gone are fine. */
-  private static boolean signalGroups(List<Long> pgids, String signal) {
+  static boolean signalGroup(long pgid, String signal) {
+    return signalGroups(List.of(pgid), signal);
+  }
+
+  /**
+   * One {@code kill -s SIGNAL -- -pgid...}; false when it could not run. With one group, also
+   * false when that group is gone; with several, groups already gone are fine.
+   */
+  static boolean signalGroups(List<Long> pgids, String signal) {
     List<String> command = new ArrayList<>(List.of("kill", "-s", signal, "--"));
     pgids.forEach(p -> command.add("-" + p));
     try {
@@ -264,7 +334,7 @@ final class Supervisor implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start();
-      return kill.waitFor(2, TimeUnit.SECONDS);
+      return kill.waitFor(2, TimeUnit.SECONDS) && (pgids.size() > 1 || kill.exitValue() == 0);
     } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
@@ -276,7 +346,7 @@ final class Supervisor implements AutoCloseable {
   @Override
   public void close() {
     killAll("supervisor closed");
-    spawner.shutdown();
+    forker.shutdown();
     killer.shutdown();
   }
 }

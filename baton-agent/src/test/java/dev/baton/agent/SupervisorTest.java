@@ -42,7 +42,7 @@ class SupervisorTest {
     Thread shortLived = new Thread(() -> started.set(s.start(service("svc", Duration.ofSeconds(1), "sleep", "60"), 3)));
     shortLived.start();
     shortLived.join();
-    Process p = started.get().process;
+    ProcessHandle p = started.get().handle;
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(p::isAlive);
   }
 
@@ -70,7 +70,7 @@ class SupervisorTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> exits.size() == 1);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
     assertThat(exits.get(0).requested()).isTrue();
-    assertThat(r.process.descendants().count()).isZero();
+    assertThat(r.handle.descendants().count()).isZero();
   }
 
   @Test

@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "agent", mixinStandardHelpOptions = true,
     description = {"Run this node's agent: join the group, heartbeat, and provide services.",
-        "SIGTERM, Ctrl-C or `baton stop` hand its services over gracefully and exit 0."})
+        "SIGTERM, Ctrl-C or `baton stop` hand its services over gracefully and exit 0.",
+        "With the guardian on (the default; `guardian: false` turns it off) this process starts a",
+        "guardian beside the agent: see docs/guardian.md."})
 final class AgentCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the node's YAML config")
   Path config;
@@ -21,7 +23,7 @@ final class AgentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     AgentConfig cfg;
     try {
       cfg = ConfigLoader.load(config);
@@ -29,7 +31,10 @@ final class AgentCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("baton: refusing to start with an invalid config:\n" + e.getMessage());
       return ExitCodes.BAD_INPUT;
     }
-    Agent agent = new Agent(cfg);
+    if (cfg.guardian() && System.getenv("BATON_GUARDIAN_SOCKET") == null) {
+      return new GuardedNode(cfg, spec.commandLine().getErr()).run();
+    }
+    Agent agent = Agent.underGuardian(cfg, System.getenv());
     Signals.onTerminate(agent::requestStop);
     agent.start();
     agent.awaitStopped();

@@ -201,7 +201,7 @@ final class DemoCommand implements Callable<Integer> {
       history.forEach(h -> s.append("  ").append(h).append('\n'));
     }
     s.append("\nTry: bin/baton status --api http://").append(group.nodes.get(0).api)
-        .append("    or kill -9 the owner's agent (pids: ");
+        .append("    or kill -9 the owner's node (pids: ");
     group.nodes.forEach(n -> s.append(n.name).append('=').append(n.alive() ? Long.toString(n.process.pid()) : "down").append(' '));
     return s.append(")\n").toString();
   }

@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.core.GroupName;
+import dev.baton.core.store.Event;
+import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreOptions;
+import dev.baton.core.store.Stores;
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -20,19 +26,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Baton group of real agent processes on one machine, for integration tests. Every agent is a
+ * A Baton group of real agent processes on one machine, for integration tests. Every node is a
  * child JVM running {@code baton agent -c FILE} on the test's classpath, killed by the kernel if
- * the test JVM dies. The group's one service is {@code svc}: a shell script that appends
- * {@code epoch node pid start-nanos now-nanos} to a shared epoch log every 50 ms, and exits with
- * code 1 when the test creates the file {@code exit-now} in the group's directory.
+ * the test JVM dies. With the guardian on (the default) that process is the launcher: it starts
+ * the node's guardian, which starts the agent (docs/guardian.md); {@link Node#agentPid()} and
+ * {@link Node#guardianPid()} find them. The group's one service is {@code svc}: a shell script that
+ * appends {@code epoch node pid start-nanos now-nanos} to a shared epoch log every 50 ms, and exits
+ * with code 1 when the test creates the file {@code exit-now} in the group's directory.
  */
 final class Group implements AutoCloseable {
   static final String SERVICE = "svc";
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final java.util.Random RANDOM = new java.util.Random();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   final Path dir;
@@ -107,18 +117,48 @@ final class Group implements AutoCloseable {
     return status().flatMap(s -> s.services().stream().filter(x -> x.name().equals(SERVICE)).findFirst());
   }
 
-  @Override
-  public void close() {
-    for (Node n : nodes.values()) {
-      n.kill();
+  /** The events of the group's store, oldest first. */
+  List<Event> events() {
+    try (Store s = Stores.open(new StoreOptions(store, GroupName.of("it"), heartbeat, lease, Duration.ofSeconds(2), null))) {
+      return s.events(0, 10_000);
     }
   }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /** Kills every node (launcher, guardian and agent); their services die with their guardians. */
+  @Override
+  public void close() {
+    for (Node n : nodes.values()) {
+      n.killNode();
+    }
+  }
+
+  /** Sends {@code signal} (e.g. STOP, CONT, KILL) to one process. */
+  static void signal(long pid, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(pid)).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      kill.waitFor(5, TimeUnit.SECONDS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * A free port below Linux's ephemeral range (32768 and up), so that no outgoing connection of
+   * this machine takes it between this check and the agent's bind; never one this group uses.
+   */
+  int freePort() {
+    while (true) {
+      int port = 20_000 + RANDOM.nextInt(12_000);
+      if (nodes.values().stream().noneMatch(n -> n.port == port)) {
+        try (ServerSocket s = new ServerSocket(port)) {
+          return s.getLocalPort();
+        } catch (IOException e) {
+          // taken: try another
+        }
+      }
     }
   }
 
@@ -186,16 +226,66 @@ final class Group implements AutoCloseable {
       }
     }
 
-    /** SIGKILL, and wait until the process is gone. */
-    void kill() {
+    /** The node's state dir: its mirror, fence deadline, guardian pid, service logs. */
+    Path stateDir() {
+      return dir.resolve(name);
+    }
+
+    /** The agent's pid as its mirror says (the agent of the moment: a restarted one has a new pid), or 0. */
+    long agentPid() {
+      Properties p = new Properties();
+      try {
+        p.load(new StringReader(Files.readString(stateDir().resolve("agent-state.properties"))));
+        return Long.parseLong(p.getProperty("agent.pid", "0"));
+      } catch (IOException | NumberFormatException e) {
+        return 0;
+      }
+    }
+
+    /** The pid of the node's guardian of the moment, or 0. */
+    long guardianPid() {
+      try {
+        return Long.parseLong(Files.readString(stateDir().resolve("guardian.pid")).trim());
+      } catch (IOException | NumberFormatException e) {
+        return 0;
+      }
+    }
+
+    /**
+     * Kills the whole node at once, as a crash of its machine would: stops the launcher, the
+     * guardian and the agent (so none of them reacts to another's death), then SIGKILLs them, and
+     * waits until they are gone. Their services die with the guardian (parent-death signal).
+     */
+    void killNode() {
+      List<Long> pids = new ArrayList<>();
+      for (long pid : new long[] {agentPid(), guardianPid(), process == null ? 0 : process.pid()}) {
+        if (pid > 0 && Processes.running(pid)) {
+          pids.add(pid);
+        }
+      }
+      pids.forEach(pid -> signal(pid, "STOP"));
+      pids.forEach(pid -> signal(pid, "KILL"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (pids.stream().anyMatch(Processes::running) && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       if (process != null) {
-        process.destroyForcibly();
         try {
           process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
       }
+    }
+
+    /** Kills the whole node ({@link #killNode()}). */
+    void kill() {
+      killNode();
     }
 
     /** SIGTERM; returns at once. */

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Three real agent processes on one SQLite file; the owner is killed, stopped, or its service dies. */
+/**
+ * Three real nodes (launcher, guardian and agent each) on one SQLite file; the owner node is
+ * killed or stopped, or its service dies.
+ */
 class SqliteFailoverIT {
   @TempDir Path dir;
   Group group;
@@ -40,11 +43,11 @@ class SqliteFailoverIT {
   }
 
   @Test
-  void sigkillOfTheOwnerAgentMovesTheServiceWithAHigherEpochWithinLeasePlusTwoSeconds() {
+  void sigkillOfTheOwnerNodeMovesTheServiceWithAHigherEpochWithinLeasePlusTwoSeconds() {
     EpochLog.Life before = group.epochLog().last();
     Group.Node owner = group.nodes.get(before.node());
     long killed = System.nanoTime();
-    owner.kill();
+    owner.killNode();
 
     await("the old service process gone").atMost(Duration.ofSeconds(2)).until(() -> !Processes.running(before.pid()));
     long gone = System.nanoTime();
@@ -54,7 +57,7 @@ class SqliteFailoverIT {
 
     assertThat(after.node()).isNotEqualTo(before.node());
     assertThat(after.epoch()).isGreaterThan(before.epoch());
-    assertThat(Duration.ofNanos(gone - killed)).as("service outlived its agent").isLessThan(group.lease.dividedBy(2));
+    assertThat(Duration.ofNanos(gone - killed)).as("service outlived its node").isLessThan(group.lease.dividedBy(2));
     assertThat(Duration.ofNanos(taken - killed)).isLessThanOrEqualTo(group.lease.plusSeconds(2));
     await().atMost(Duration.ofSeconds(5)).until(() -> group.service().map(s -> s.epoch() == after.epoch()
         && after.node().equals(s.owner())).orElse(false));

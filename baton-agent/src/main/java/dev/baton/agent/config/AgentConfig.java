@@ -27,12 +27,15 @@ import java.util.TreeMap;
  * @param stateDir where the agent keeps logs and its mirrored state (absolute)
  * @param services the services this node can provide, sorted by name, unmodifiable; may be empty
  *     (a node that only takes part in the group)
- * @param events event retention and webhooks
+ * @param events webhooks
  * @param rules detector rules, in the order of the file
+ * @param guardian whether {@code baton agent} runs a guardian process beside the agent
+ *     (docs/guardian.md)
  */
 public record AgentConfig(Path file, GroupName group, NodeName node, Location location,
     ApiListen api, String store, Path storePasswordFile, Timing timing,
-    Path stateDir, Map<ServiceName, ServiceConfig> services, EventsConfig events, List<RuleConfig> rules) {
+    Path stateDir, Map<ServiceName, ServiceConfig> services, EventsConfig events, List<RuleConfig> rules,
+    boolean guardian) {
 
   public AgentConfig {
     Objects.requireNonNull(group, "group");
@@ -52,10 +55,10 @@ public record AgentConfig(Path file, GroupName group, NodeName node, Location lo
     rules = List.copyOf(rules);
   }
 
-  /** A config without webhooks and rules. */
+  /** A config without webhooks and rules, with the guardian on (the default). */
   public AgentConfig(Path file, GroupName group, NodeName node, Location location, ApiListen api, String store,
       Path storePasswordFile, Timing timing, Path stateDir, Map<ServiceName, ServiceConfig> services) {
     this(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services, EventsConfig.NONE,
-        List.of());
+        List.of(), true);
   }
 }

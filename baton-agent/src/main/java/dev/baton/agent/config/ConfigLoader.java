@@ -48,7 +48,7 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_KEYS =
       List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
-          "events", "rules");
+          "events", "rules", "guardian");
   private static final List<String> NODE_KEYS = List.of("name", "location");
   private static final List<String> API_KEYS = List.of("listen");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
@@ -139,11 +139,13 @@ public final class ConfigLoader {
     EventsConfig events = events(top);
     List<RuleConfig> rules = rules(top, services);
 
+    boolean guardian = guardian(top);
+
     if (!problems.isEmpty()) {
       throw problems.exception();
     }
     return new AgentConfig(file, group, node, location, api, store, passwordFile, timing, stateDir, services,
-        events, rules);
+        events, rules, guardian);
   }
 
   // ---- sections
@@ -754,6 +756,24 @@ public final class ConfigLoader {
       return null;
     }
     return workdir;
+  }
+
+  // ---- the guardian (issue 6, part D)
+
+  /** {@code guardian: true|false}, default true: whether a guardian process runs beside the agent. */
+  private boolean guardian(Map<String, YamlNode> top) {
+    if (!top.containsKey("guardian")) {
+      return true;
+    }
+    String expected = "true or false (whether a guardian process runs beside the agent; default true)";
+    String text = scalar("guardian", top.get("guardian"), expected);
+    if ("true".equals(text) || "false".equals(text)) {
+      return Boolean.parseBoolean(text);
+    }
+    if (text != null) {
+      problems.add("guardian", "\"" + text + "\" is not a boolean; expected " + expected);
+    }
+    return true;
   }
 
   // ---- values

@@ -100,6 +100,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theGuardianIsOnByDefaultAndGuardianFalseTurnsItOff() {
+    assertThat(files.load("group: billing\n").guardian()).isTrue();
+    assertThat(files.load("group: billing\nguardian: true\n").guardian()).isTrue();
+    assertThat(files.load("group: billing\nguardian: false\n").guardian()).isFalse();
+  }
+
+  @Test
   void nodeNameDefaultsToTheHostNameLowercasedUpToTheFirstDot() {
     AgentConfig config = ConfigLoader.load(files.write("group: billing\n"), () -> "Web-01.Example.COM");
 

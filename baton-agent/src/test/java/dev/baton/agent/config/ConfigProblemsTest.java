@@ -33,6 +33,23 @@ class ConfigProblemsTest {
   }
 
   @Test
+  void aGuardianThatIsNotABooleanIsReportedWithTheKeyAndTheChoices() {
+    ConfigException e = files.reject("""
+        group: billing
+        guardian: yes
+        """);
+
+    assertThat(e).hasMessage(files.at("guardian") + "\"yes\" is not a boolean; expected true or false"
+        + " (whether a guardian process runs beside the agent; default true)");
+  }
+
+  @Test
+  void aGuardianWithoutAValueIsReported() {
+    assertThat(files.reject("group: billing\nguardian:\n")).hasMessage(files.at("guardian")
+        + "has no value; expected true or false (whether a guardian process runs beside the agent; default true)");
+  }
+
+  @Test
   void directoryInsteadOfAFileIsReported() throws IOException {
     Path file = Files.createDirectory(dir.resolve("conf.d"));
 
