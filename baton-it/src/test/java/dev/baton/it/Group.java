@@ -79,11 +79,6 @@ final class Group implements AutoCloseable {
     return new Group(dir, url, heartbeat, lease);
   }
 
-  /** A group on the store at {@code storeUrl} (any URL an agent accepts), with this timing. */
-  static Group on(Path dir, String storeUrl, Duration heartbeat, Duration lease) throws IOException {
-    return new Group(dir, storeUrl, heartbeat, lease);
-  }
-
   EpochLog epochLog() {
     return new EpochLog(dir.resolve("epochs.log"));
   }

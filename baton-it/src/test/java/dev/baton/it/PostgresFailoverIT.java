@@ -3,7 +3,6 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.baton.api.ServiceStatus;
 import dev.baton.store.postgresql.LocalPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,14 +12,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three real agent processes on a private PostgreSQL server of this class's own (the tests stop
@@ -31,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * default fence-margin is 666ms (SIGTERM to the services 1334ms after the last successful renewal
  * was sent, SIGKILL at 1667ms) and the store call timeout is 300ms.
  */
-class PostgresFailoverIT {
+class PostgresFailoverIT extends FailoverContract {
   static final Duration HEARTBEAT = Duration.ofMillis(300);
   static final Duration LEASE = Duration.ofSeconds(2);
   static final Duration FENCE_MARGIN = LEASE.dividedBy(3);
@@ -40,8 +35,6 @@ class PostgresFailoverIT {
   private static LocalPostgres postgres;
   private static Thread stopOnExit;
 
-  @TempDir Path dir;
-  Group group;
 
   @BeforeAll
   static void startPostgres() throws IOException {
@@ -70,63 +63,11 @@ class PostgresFailoverIT {
     }
   }
 
-  @BeforeEach
-  void startThreeAgents() throws Exception {
+  @Override
+  Group newGroup(Path dir) throws Exception {
     postgres.start(); // a no-op unless an earlier test failed while it was stopped
     String url = postgres.createDatabase("it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
-    group = Group.on(dir, url, HEARTBEAT, LEASE);
-    for (String n : new String[] {"node-a", "node-b", "node-c"}) {
-      group.start(n);
-    }
-    await("the service provided by one node").atMost(Duration.ofSeconds(60)).until(() -> {
-      EpochLog.Life last = group.epochLog().last();
-      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
-          && group.status().map(s -> s.nodes().size()).orElse(0) == 3;
-    });
-  }
-
-  @AfterEach
-  void stopAll() {
-    group.close();
-    assertThat(group.epochLog().lives()).allSatisfy(l ->
-        await("service pid " + l.pid() + " gone after its agents").atMost(Duration.ofSeconds(5))
-            .until(() -> !Processes.running(l.pid())));
-    assertThat(group.epochLog().violations()).isEmpty();
-  }
-
-  @Test
-  void sigkillOfTheOwnerAgentMovesTheServiceWithAHigherEpochWithinLeasePlusTwoSeconds() {
-    EpochLog.Life before = group.epochLog().last();
-    Group.Node owner = group.nodes.get(before.node());
-    long killed = System.nanoTime();
-    owner.kill();
-
-    await("the old service process gone").atMost(Duration.ofSeconds(2)).until(() -> !Processes.running(before.pid()));
-    await("a higher epoch running elsewhere").atMost(LEASE.plusSeconds(2)).pollInterval(Duration.ofMillis(20))
-        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
-    long taken = System.nanoTime();
-    EpochLog.Life after = group.epochLog().firstAbove(before.epoch());
-
-    assertThat(after.node()).isNotEqualTo(before.node());
-    assertThat(Duration.ofNanos(taken - killed)).isLessThanOrEqualTo(LEASE.plusSeconds(2));
-    await("the whiteboard shows the new owner").atMost(Duration.ofSeconds(5)).until(() -> group.service()
-        .map(s -> s.epoch() == after.epoch() && after.node().equals(s.owner())).orElse(false));
-  }
-
-  @Test
-  void sigtermOfTheOwnerHandsTheServiceOverWithinTwoSecondsAndExitsZero() throws Exception {
-    EpochLog.Life before = group.epochLog().last();
-    Group.Node owner = group.nodes.get(before.node());
-    owner.terminate();
-    await("a higher epoch running elsewhere").atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
-        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
-    assertThat(group.epochLog().firstAbove(before.epoch()).node()).isNotEqualTo(before.node());
-    assertThat(owner.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(owner.process.exitValue()).as(owner.logText()).isZero();
-    assertThat(group.status().orElseThrow().nodes()).anySatisfy(n -> {
-      assertThat(n.name()).isEqualTo(before.node());
-      assertThat(n.state()).isEqualTo("left");
-    });
+    return Group.onStore(dir, url, HEARTBEAT, LEASE);
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.baton.api.ServiceStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,10 +11,7 @@ import org.apache.curator.test.InstanceSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three real agent processes on an in-process three-server ZooKeeper ensemble (100ms tick): the
@@ -30,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a heartbeat before the loss; a leader loss was seen to take 1.3s to reconnect, and the owner
  * fenced. 5s leaves 3.3s.
  */
-class ZookeeperFailoverIT {
+class ZookeeperFailoverIT extends FailoverContract {
   private static final Duration HEARTBEAT = Duration.ofMillis(500);
   private static final Duration LEASE = Duration.ofSeconds(5);
   /** After the quorum returns: a new leader (well under a second at a 100ms tick), then at most the lease. */
@@ -39,9 +35,7 @@ class ZookeeperFailoverIT {
 
   private static Ensemble ensemble;
 
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
   private final String chroot = "it-" + UUID.randomUUID();
-  private Group group;
 
   @BeforeAll
   static void startEnsemble() throws Exception {
@@ -55,53 +49,16 @@ class ZookeeperFailoverIT {
     }
   }
 
-  @BeforeEach
-  void startThreeAgents() throws Exception {
-    group = Group.onStore(dir, ensemble.url(chroot), HEARTBEAT, LEASE);
-    for (String n : new String[] {"node-a", "node-b", "node-c"}) {
-      group.start(n);
-    }
-    await("the service provided by one node").atMost(WAIT).until(() -> {
-      EpochLog.Life last = group.epochLog().last();
-      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
-          && group.status().map(s -> s.nodes().stream().filter(n -> n.state().equals("alive")).count()).orElse(0L) == 3;
-    });
+  @Override
+  Group newGroup(Path dir) throws Exception {
+    return Group.onStore(dir, ensemble.url(chroot), HEARTBEAT, LEASE);
   }
 
+  /** Runs before the contract's checks: the agents stop gracefully with all servers back. */
   @AfterEach
-  void stopAllAndRestoreTheEnsemble() throws Exception {
-    try {
-      group.close();
-    } finally {
-      ensemble.restartKilled();
-      await("all three servers serve again").atMost(WAIT).until(ensemble::allServe);
-    }
-    assertThat(group.epochLog().lives()).allSatisfy(l ->
-        await("service pid " + l.pid() + " gone after its agents").atMost(Duration.ofSeconds(5))
-            .until(() -> !Processes.running(l.pid())));
-    assertThat(group.epochLog().violations()).isEmpty();
-  }
-
-  @Test
-  void sigkillOfTheOwnerAgentMovesTheServiceWithAHigherEpochWithinLeasePlusTwoSeconds() {
-    EpochLog.Life before = group.epochLog().last();
-    Group.Node owner = group.nodes.get(before.node());
-    long killed = System.nanoTime();
-    owner.kill();
-
-    await("the old service process gone").atMost(Duration.ofSeconds(2)).until(() -> !Processes.running(before.pid()));
-    long gone = System.nanoTime();
-    await("a higher epoch running elsewhere").atMost(group.lease.plusSeconds(2)).pollInterval(Duration.ofMillis(20))
-        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
-    long taken = System.nanoTime();
-    EpochLog.Life after = group.epochLog().firstAbove(before.epoch());
-
-    assertThat(after.node()).isNotEqualTo(before.node());
-    assertThat(after.epoch()).isGreaterThan(before.epoch());
-    assertThat(Duration.ofNanos(gone - killed)).as("service outlived its agent").isLessThan(group.lease.dividedBy(2));
-    assertThat(Duration.ofNanos(taken - killed)).isLessThanOrEqualTo(group.lease.plusSeconds(2));
-    await().atMost(Duration.ofSeconds(5)).until(() -> group.service().map(s -> s.epoch() == after.epoch()
-        && after.node().equals(s.owner())).orElse(false));
+  void restoreTheEnsemble() throws Exception {
+    ensemble.restartKilled();
+    await("all three servers serve again").atMost(WAIT).until(ensemble::allServe);
   }
 
   @Test
