@@ -8,7 +8,6 @@ import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.MonotonicClock;
-import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.Ownership;

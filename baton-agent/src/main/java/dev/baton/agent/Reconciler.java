@@ -4,6 +4,7 @@ import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.CheckConfig;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.core.BatonException;
+import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
@@ -35,6 +36,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -136,7 +138,7 @@ final class Reconciler implements AutoCloseable {
     if (!stopped && pending.compareAndSet(false, true)) {
       try {
         executor.execute(this::run);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         pending.set(false);
       }
     }
@@ -173,7 +175,7 @@ final class Reconciler implements AutoCloseable {
 
   private static String restartText(PendingRestart r) {
     return (r.of() > 0 ? "restart " + r.attempt() + "/" + r.of() : "restart") + " after "
-        + dev.baton.core.Durations.format(r.backoff()) + ": " + r.reason();
+        + Durations.format(r.backoff()) + ": " + r.reason();
   }
 
   /** Called by the supervisor when a process ended. */
@@ -248,8 +250,8 @@ final class Reconciler implements AutoCloseable {
         scheduleRestart(s, p);
       }
     } else if (step instanceof Recovery.Ban b) {
-      ban(s, epoch, "banned for " + dev.baton.core.Durations.format(b.duration()) + " after " + b.restarts()
-          + " restart(s) within " + dev.baton.core.Durations.format(sc.recovery().window()) + ": " + reason);
+      ban(s, epoch, "banned for " + Durations.format(b.duration()) + " after " + b.restarts()
+          + " restart(s) within " + Durations.format(sc.recovery().window()) + ": " + reason);
     }
   }
 
@@ -336,7 +338,7 @@ final class Reconciler implements AutoCloseable {
   private void execute(Runnable task) {
     try {
       executor.execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       // stopping
     }
   }

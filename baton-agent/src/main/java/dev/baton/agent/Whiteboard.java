@@ -7,6 +7,7 @@ import dev.baton.api.StatusResponse;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeRecord;
+import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +51,8 @@ final class Whiteboard {
         continue;
       }
       String nodeState = view.nodeStates().getOrDefault(name, "alive");
-      boolean running = p.state() == dev.baton.core.store.ProviderState.PROVIDING
-          || p.state() == dev.baton.core.store.ProviderState.STOPPING;
+      boolean running = p.state() == ProviderState.PROVIDING
+          || p.state() == ProviderState.STOPPING;
       if (nodeState.equals("lost") || nodeState.equals("left") || (nodeState.equals("drained") && !running)) {
         providers.add(new ProviderEntry(name.value(), "unavailable", "node " + nodeState));
       } else {
