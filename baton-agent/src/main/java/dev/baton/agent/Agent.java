@@ -428,6 +428,9 @@ public final class Agent implements AutoCloseable {
 
   private void shutdown(boolean graceful) {
     LOG.info("{} stopping", tag);
+    if (keeper != null && !leaveGracefully) {
+      keeper.close(); // going down as a crashed node: not one more renewal, so the lease starts to run now
+    }
     closeQuietly(watch);
     closeQuietly(reconciler);
     if (supervisor != null) {

@@ -151,11 +151,60 @@ final class LocalGroup implements AutoCloseable {
       process = AgentProcess.start(config, log);
     }
 
-    /** SIGKILL to the agent; its services die with it. */
+    /**
+     * SIGKILL to the whole node at once, as a crash of its machine would do it: the launcher, the
+     * guardian and the agent (stopped first, so that none reacts to another's death); the services
+     * die with their guardian.
+     */
     void kill() {
-      if (process != null) {
-        process.destroyForcibly();
-        awaitExit();
+      if (process == null) {
+        return;
+      }
+      List<String> pids = new ArrayList<>();
+      for (long pid : new long[] {agentPid(), guardianPid(), process.pid()}) {
+        if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          pids.add(Long.toString(pid));
+        }
+      }
+      signal("STOP", pids);
+      signal("KILL", pids);
+      process.destroyForcibly();
+      awaitExit();
+    }
+
+    /** The agent of the moment, from the state it mirrors into its state-dir (docs/guardian.md), or 0. */
+    private long agentPid() {
+      java.util.Properties p = new java.util.Properties();
+      try (var in = Files.newBufferedReader(log.getParent().resolve("agent-state.properties"))) {
+        p.load(in);
+        return Long.parseLong(p.getProperty("agent.pid", "0"));
+      } catch (IOException | NumberFormatException e) {
+        return 0;
+      }
+    }
+
+    /** The node's guardian of the moment, or 0. */
+    private long guardianPid() {
+      try {
+        return Long.parseLong(Files.readString(log.getParent().resolve("guardian.pid")).trim());
+      } catch (IOException | NumberFormatException e) {
+        return 0;
+      }
+    }
+
+    private static void signal(String signal, List<String> pids) {
+      if (pids.isEmpty()) {
+        return;
+      }
+      List<String> command = new ArrayList<>(List.of("kill", "-s", signal, "--"));
+      command.addAll(pids);
+      try {
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start().waitFor(5, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
