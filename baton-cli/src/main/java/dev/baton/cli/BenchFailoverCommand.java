@@ -19,10 +19,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "failover", mixinStandardHelpOptions = true,
-    description = {"Start a group of real agents, inject each fault --trials times on the current owner, and print",
-        "the distribution of the time from the fault to the new service process running (ms, and as a",
-        "ratio to the lease), and of the gap during which no process provided the service.",
-        "Faults: kill = SIGKILL of the owner's agent; term = SIGTERM of the owner's agent (graceful handover)."})
+    description = {"Measure failover with a group of real agents: each fault --trials times on the current owner.",
+        "Prints the distribution of the time from the fault to the new service process running (ms, and as a"
+            + " ratio to the lease), and of the gap during which no process provided the service. Faults: kill ="
+            + " SIGKILL of the owner's whole node (launcher, guardian, agent); term = SIGTERM of the owner's node"
+            + " (graceful handover)."})
 final class BenchFailoverCommand implements Callable<Integer> {
   static final String SERVICE = "bench";
 
