@@ -94,7 +94,8 @@ final class BenchFaultsCommand implements Callable<Integer> {
               theSeed, faults, nodes, heartbeat, lease, shared.description(), dir);
           out.flush();
           group.nodes.forEach(LocalGroup.Node::start);
-          if (!awaitSettled(group, checker)) {
+          Optional<FencingChecker.Life> settled = awaitSettled(group, checker);
+          if (settled.isEmpty()) {
             checker.violation("5-provided-again-within-bound", "the group did not settle within " + SETTLE.toSeconds() + "s after starting");
           }
           Random random = new Random(theSeed);
@@ -107,18 +108,19 @@ final class BenchFaultsCommand implements Callable<Integer> {
             String kind = bag.remove(0);
             boolean onOwner = random.nextInt(3) < 2;
             int otherIndex = random.nextInt(nodes - 1);
-            FencingChecker.Life provider = checker.provider(SERVICE, FRESH_NANOS).orElseThrow();
+            FencingChecker.Life provider = settled.orElseThrow();
             LocalGroup.Node target = kind.equals("service-crash") || onOwner ? group.node(provider.node).orElseThrow()
                 : group.nodes.stream().filter(n -> !n.name.equals(provider.node)).toList().get(otherIndex);
             String role = target.name.equals(provider.node) ? "owner" : "other";
             long faultAt = inject(kind, target, provider, group, checker, leaseD, role);
             byKind.merge(kind, 1, Integer::sum);
-            if (!awaitSettled(group, checker)) {
+            settled = awaitSettled(group, checker);
+            if (settled.isEmpty()) {
               checker.violation("5-provided-again-within-bound", "fault " + i + " (" + kind + " on " + target.name
                   + "): the group did not settle within " + SETTLE.toSeconds() + "s");
               break;
             }
-            FencingChecker.Life now = checker.provider(SERVICE, FRESH_NANOS).orElseThrow();
+            FencingChecker.Life now = settled.get();
             double ms = now.startNanos > faultAt ? (now.startNanos - faultAt) / 1e6 : 0;
             recovery.computeIfAbsent(kind, k -> new Stats()).add(ms);
             all.add(ms);
@@ -244,9 +246,10 @@ final class BenchFaultsCommand implements Callable<Integer> {
 
   /**
    * Waits until every node's launcher and agent run, the whiteboard shows every node alive, and
-   * exactly one process provides the service, the one the whiteboard names (owner and epoch).
+   * exactly one process provides the service, the one the whiteboard names (owner and epoch);
+   * returns that process, or nothing if the group did not settle within {@link #SETTLE}.
    */
-  private static boolean awaitSettled(LocalGroup group, FencingChecker checker) throws InterruptedException {
+  private static Optional<FencingChecker.Life> awaitSettled(LocalGroup group, FencingChecker checker) throws InterruptedException {
     long deadline = System.nanoTime() + SETTLE.toNanos();
     while (System.nanoTime() < deadline) {
       if (group.nodes.stream().allMatch(n -> n.alive() && running(agentPid(n)))) {
@@ -256,13 +259,13 @@ final class BenchFaultsCommand implements Callable<Integer> {
             && s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() == group.nodes.size()) {
           Optional<ServiceStatus> svc = s.get().services().stream().filter(x -> x.name().equals(SERVICE)).findFirst();
           if (svc.isPresent() && p.get().node.equals(svc.get().owner()) && svc.get().epoch() == p.get().epoch) {
-            return true;
+            return p;
           }
         }
       }
       Thread.sleep(100);
     }
-    return false;
+    return Optional.empty();
   }
 
   /** The service command: a script that runs {@link dev.baton.cli.faults.CheckedService} on this JVM's classpath. */
