@@ -58,6 +58,9 @@ final class BenchFaultsCommand implements Callable<Integer> {
   @Option(names = "--lease", defaultValue = "3s", description = "timing.lease (default: ${DEFAULT-VALUE})")
   String lease;
 
+  @Option(names = "--keep", description = "keep the run directory also when every check holds")
+  boolean keep;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -166,7 +169,12 @@ final class BenchFaultsCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.FAILED;
     }
-    LocalGroup.deleteTree(dir);
+    if (keep) {
+      out.printf("run directory kept: %s%n", dir);
+      out.flush();
+    } else {
+      LocalGroup.deleteTree(dir);
+    }
     return ExitCodes.OK;
   }
 
