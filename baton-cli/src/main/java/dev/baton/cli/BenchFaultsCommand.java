@@ -77,6 +77,8 @@ final class BenchFaultsCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("baton-faults-");
     Duration bound = leaseD.multipliedBy(2).plusSeconds(10);
+    Duration heartbeatD = Durations.parse(heartbeat);
+    Duration quiet = heartbeatD.multipliedBy(2).compareTo(Duration.ofSeconds(1)) > 0 ? heartbeatD.multipliedBy(2) : Duration.ofSeconds(1);
     Map<String, Integer> byKind = new TreeMap<>();
     Map<String, Stats> recovery = new TreeMap<>();
     Stats all = new Stats();
@@ -97,7 +99,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
               theSeed, faults, nodes, heartbeat, lease, shared.description(), dir);
           out.flush();
           group.nodes.forEach(LocalGroup.Node::start);
-          Optional<FencingChecker.Life> settled = awaitSettled(group, checker);
+          Optional<FencingChecker.Life> settled = awaitSettled(group, checker, quiet);
           if (settled.isEmpty()) {
             checker.violation("5-provided-again-within-bound", "the group did not settle within " + SETTLE.toSeconds() + "s after starting");
           }
@@ -117,7 +119,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
             String role = target.name.equals(provider.node) ? "owner" : "other";
             long faultAt = inject(kind, target, provider, group, checker, leaseD, role);
             byKind.merge(kind, 1, Integer::sum);
-            settled = awaitSettled(group, checker);
+            settled = awaitSettled(group, checker, quiet);
             if (settled.isEmpty()) {
               checker.violation("5-provided-again-within-bound", "fault " + i + " (" + kind + " on " + target.name
                   + "): the group did not settle within " + SETTLE.toSeconds() + "s");
@@ -254,24 +256,42 @@ final class BenchFaultsCommand implements Callable<Integer> {
 
   /**
    * Waits until every node's launcher and agent run, the whiteboard shows every node alive, and
-   * exactly one process provides the service, the one the whiteboard names (owner and epoch);
-   * returns that process, or nothing if the group did not settle within {@link #SETTLE}.
+   * exactly one process provides the service, the one the whiteboard names (owner and epoch), and
+   * all this has held with the same process for {@code quiet} (so that what a continued agent does
+   * just after SIGCONT counts for its fault, not the next one); returns that process, or nothing if
+   * the group did not settle within {@link #SETTLE}.
    */
-  private static Optional<FencingChecker.Life> awaitSettled(LocalGroup group, FencingChecker checker) throws InterruptedException {
+  private static Optional<FencingChecker.Life> awaitSettled(LocalGroup group, FencingChecker checker, Duration quiet)
+      throws InterruptedException {
     long deadline = System.nanoTime() + SETTLE.toNanos();
+    FencingChecker.Life candidate = null;
+    long since = 0;
     while (System.nanoTime() < deadline) {
-      if (group.nodes.stream().allMatch(n -> n.alive() && running(agentPid(n)))) {
-        Optional<StatusResponse> s = group.status();
-        Optional<FencingChecker.Life> p = checker.provider(SERVICE, FRESH_NANOS);
-        if (s.isPresent() && p.isPresent()
-            && s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() == group.nodes.size()) {
-          Optional<ServiceStatus> svc = s.get().services().stream().filter(x -> x.name().equals(SERVICE)).findFirst();
-          if (svc.isPresent() && p.get().node.equals(svc.get().owner()) && svc.get().epoch() == p.get().epoch) {
-            return p;
-          }
-        }
+      Optional<FencingChecker.Life> now = settledNow(group, checker);
+      if (now.isEmpty()) {
+        candidate = null;
+      } else if (now.get() != candidate) {
+        candidate = now.get();
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since >= quiet.toNanos()) {
+        return now;
       }
       Thread.sleep(100);
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<FencingChecker.Life> settledNow(LocalGroup group, FencingChecker checker) {
+    if (group.nodes.stream().allMatch(n -> n.alive() && running(agentPid(n)))) {
+      Optional<StatusResponse> s = group.status();
+      Optional<FencingChecker.Life> p = checker.provider(SERVICE, FRESH_NANOS);
+      if (s.isPresent() && p.isPresent()
+          && s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() == group.nodes.size()) {
+        Optional<ServiceStatus> svc = s.get().services().stream().filter(x -> x.name().equals(SERVICE)).findFirst();
+        if (svc.isPresent() && p.get().node.equals(svc.get().owner()) && svc.get().epoch() == p.get().epoch) {
+          return p;
+        }
+      }
     }
     return Optional.empty();
   }
