@@ -4,5 +4,5 @@ import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure Baton on this machine with real agent processes.",
-    subcommands = {BenchFailoverCommand.class, BenchLoadCommand.class, BenchLatchCommand.class})
+    subcommands = {BenchFailoverCommand.class, BenchFaultsCommand.class, BenchLoadCommand.class, BenchLatchCommand.class})
 final class BenchCommand {}

@@ -28,7 +28,11 @@ final class LocalGroup implements AutoCloseable {
   private static final String[] RACKS = {"local/rack-1", "local/rack-1", "local/rack-2"};
 
   /** What every node of the group provides: one service. */
-  record ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout) {}
+  record ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout, List<String> settings) {
+    ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout) {
+      this(name, command, env, stopTimeout, List.of());
+    }
+  }
 
   final Path dir;
   final List<Node> nodes = new ArrayList<>();
@@ -62,8 +66,9 @@ final class LocalGroup implements AutoCloseable {
           "    command: [" + String.join(", ", service.command()) + "]",
           "    env: {" + service.env().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
               .collect(Collectors.joining(", ")) + "}",
-          "    stop-timeout: " + service.stopTimeout().toMillis() + "ms",
-          ""));
+          "    stop-timeout: " + service.stopTimeout().toMillis() + "ms"));
+      service.settings().forEach(s -> lines.add("    " + s));
+      lines.add("");
       Path config = dir.resolve(name + ".yaml");
       Files.writeString(config, String.join("\n", lines));
       nodes.add(new Node(name, config, state.resolve("agent.log"), readListen(config)));

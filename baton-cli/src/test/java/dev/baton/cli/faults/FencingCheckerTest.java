@@ -1,0 +1,113 @@
+package dev.baton.cli.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fencing checker judging lives it receives on its real socket, from clients that play service processes. */
+class FencingCheckerTest {
+  @TempDir Path dir;
+  FencingChecker checker;
+
+  @BeforeEach
+  void startChecker() throws IOException {
+    checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"));
+  }
+
+  @AfterEach
+  void stopChecker() throws IOException {
+    checker.close();
+  }
+
+  @Test
+  void aRestartInPlaceAfterItsEpochEndedAndATakeoverAfterTheOwnerEndedAreNoViolation() throws IOException {
+    try (SocketChannel first = process("svc", 1, "node-a", 101)) {
+      send(first, "W");
+      send(first, "STOP");
+    }
+    awaitLives(1, 0);
+    try (SocketChannel restarted = process("svc", 1, "node-a", 102)) {
+      send(restarted, "W");
+    }
+    awaitLives(2, 0);
+    try (SocketChannel takeover = process("svc", 2, "node-b", 103)) {
+      send(takeover, "W");
+      await().atMost(Duration.ofSeconds(10)).until(() -> checker.writes() == 3);
+    }
+    awaitLives(3, 0);
+    assertThat(checker.violationCounts()).isEmpty();
+  }
+
+  @Test
+  void aSecondProcessOfOneEpochOnAnotherNodeIsTwoStartsOfTheEpochAndTwoLiveProcesses() throws IOException {
+    try (SocketChannel a = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      try (SocketChannel b = process("svc", 1, "node-b", 102)) {
+        awaitLives(2, 2);
+      }
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("1-one-process-per-epoch", "4-never-two-alive");
+  }
+
+  @Test
+  void aWriteFromAnOlderEpochAfterANewerStartIsRefusedInTheRecord() throws IOException {
+    try (SocketChannel old = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      try (SocketChannel newer = process("svc", 2, "node-b", 102)) {
+        awaitLives(2, 2);
+        send(old, "W");
+        await().atMost(Duration.ofSeconds(10)).until(() -> checker.writes() == 1);
+      }
+    }
+    assertThat(checker.violationCounts()).containsEntry("3-no-write-from-an-older-epoch", 1L)
+        .containsKey("4-never-two-alive");
+  }
+
+  @Test
+  void anEpochBelowTheNewestStartedIsAViolationEvenAfterTheNewerProcessEnded() throws IOException {
+    process("svc", 5, "node-a", 101).close();
+    awaitLives(1, 0);
+    process("svc", 4, "node-b", 102).close();
+    awaitLives(2, 0);
+    assertThat(checker.violationCounts()).containsOnlyKeys("2-epochs-never-decrease");
+  }
+
+  @Test
+  void servicesAreJudgedApart() throws IOException {
+    try (SocketChannel a = process("one", 3, "node-a", 101); SocketChannel b = process("two", 1, "node-b", 102)) {
+      awaitLives(2, 2);
+      send(b, "W");
+      await().atMost(Duration.ofSeconds(10)).until(() -> checker.writes() == 1);
+    }
+    assertThat(checker.violationCounts()).isEmpty();
+  }
+
+  private SocketChannel process(String service, long epoch, String node, long pid) throws IOException {
+    SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(checker.socket()));
+    send(c, "START " + service + " " + epoch + " " + node + " " + pid);
+    return c;
+  }
+
+  private void awaitLives(int started, int alive) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> checker.lives().size() == started
+        && checker.lives().stream().filter(l -> !l.ended()).count() == alive);
+  }
+
+  private static void send(SocketChannel c, String line) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+    while (b.hasRemaining()) {
+      c.write(b);
+    }
+  }
+}
