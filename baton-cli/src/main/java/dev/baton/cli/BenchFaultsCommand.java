@@ -1,6 +1,5 @@
 package dev.baton.cli;
 
-import dev.baton.agent.Agent;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.cli.faults.FencingChecker;
@@ -14,11 +13,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -144,7 +141,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
           }
         } finally {
           List<Long> nodePids = new ArrayList<>();
-          group.nodes.forEach(n -> nodePids.addAll(pids(n)));
+          group.nodes.forEach(n -> nodePids.addAll(n.pids()));
           group.close();
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
           while (System.nanoTime() < deadline && (!checker.alive(SERVICE).isEmpty() || anyRunning(nodePids))) {
@@ -220,17 +217,15 @@ final class BenchFaultsCommand implements Callable<Integer> {
     String who = "[node=" + target.name + " role=" + role + "]";
     switch (kind) {
       case "node-crash" -> {
-        List<Long> pids = pids(target);
+        List<Long> pids = target.pids();
         long at = checker.fault(kind, who + " SIGKILL of launcher, guardian and agent " + pids);
-        pids.forEach(pid -> signal(pid, "STOP"));
-        pids.forEach(pid -> signal(pid, "KILL"));
+        target.kill();
         awaitGone(pids);
-        target.awaitExit();
         target.start();
         return at;
       }
       case "agent-crash" -> {
-        long pid = agentPid(target);
+        long pid = target.agentPid();
         long at = checker.fault(kind, who + " SIGKILL of agent " + pid);
         signal(pid, "KILL");
         awaitGone(List.of(pid));
@@ -243,7 +238,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
       }
       default -> {
         Duration pause = kind.equals("agent-stop-short") ? lease.dividedBy(2) : lease.multipliedBy(2);
-        long pid = agentPid(target);
+        long pid = target.agentPid();
         long at = checker.fault(kind, who + " SIGSTOP of agent " + pid + " for " + pause.toMillis() + " ms");
         signal(pid, "STOP");
         Thread.sleep(pause.toMillis());
@@ -282,7 +277,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
   }
 
   private static Optional<FencingChecker.Life> settledNow(LocalGroup group, FencingChecker checker) {
-    if (group.nodes.stream().allMatch(n -> n.alive() && running(agentPid(n)))) {
+    if (group.nodes.stream().allMatch(n -> n.alive() && running(n.agentPid()))) {
       Optional<StatusResponse> s = group.status();
       Optional<FencingChecker.Life> p = checker.provider(SERVICE, FRESH_NANOS);
       if (s.isPresent() && p.isPresent()
@@ -317,29 +312,6 @@ final class BenchFaultsCommand implements Callable<Integer> {
     }
   }
 
-  private static List<Long> pids(LocalGroup.Node n) {
-    List<Long> pids = new ArrayList<>();
-    for (long pid : new long[] {agentPid(n), guardianPid(n), n.process == null ? 0 : n.process.pid()}) {
-      if (pid > 0 && running(pid)) {
-        pids.add(pid);
-      }
-    }
-    return pids;
-  }
-
-  private static long agentPid(LocalGroup.Node n) {
-    OptionalLong pid = Agent.mirroredPid(n.config.getParent().resolve(n.name));
-    return pid.orElse(0);
-  }
-
-  private static long guardianPid(LocalGroup.Node n) {
-    try {
-      return Long.parseLong(Files.readString(n.config.getParent().resolve(n.name).resolve("guardian.pid")).trim());
-    } catch (IOException | NumberFormatException e) {
-      return 0;
-    }
-  }
-
   static boolean running(long pid) {
     return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
@@ -349,14 +321,6 @@ final class BenchFaultsCommand implements Callable<Integer> {
   }
 
   private static void signal(long pid, String signal) {
-    try {
-      Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(pid)).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      kill.waitFor(5, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    LocalGroup.Node.signal(signal, List.of(pid));
   }
 }

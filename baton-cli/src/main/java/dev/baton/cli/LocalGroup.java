@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.agent.Agent;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
@@ -165,31 +166,31 @@ final class LocalGroup implements AutoCloseable {
       if (process == null) {
         return;
       }
-      List<String> pids = new ArrayList<>();
-      for (long pid : new long[] {agentPid(), guardianPid(), process.pid()}) {
-        if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-          pids.add(Long.toString(pid));
-        }
-      }
+      List<Long> pids = pids();
       signal("STOP", pids);
       signal("KILL", pids);
       process.destroyForcibly();
       awaitExit();
     }
 
-    /** The agent of the moment, from the state it mirrors into its state-dir (docs/guardian.md), or 0. */
-    private long agentPid() {
-      java.util.Properties p = new java.util.Properties();
-      try (var in = Files.newBufferedReader(log.getParent().resolve("agent-state.properties"))) {
-        p.load(in);
-        return Long.parseLong(p.getProperty("agent.pid", "0"));
-      } catch (IOException | NumberFormatException e) {
-        return 0;
+    /** The node's live processes: its agent, guardian and launcher, as far as they run. */
+    List<Long> pids() {
+      List<Long> pids = new ArrayList<>();
+      for (long pid : new long[] {agentPid(), guardianPid(), process == null ? 0 : process.pid()}) {
+        if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          pids.add(pid);
+        }
       }
+      return pids;
+    }
+
+    /** The agent of the moment, from the state it mirrors into its state-dir (docs/guardian.md), or 0. */
+    long agentPid() {
+      return Agent.mirroredPid(log.getParent()).orElse(0);
     }
 
     /** The node's guardian of the moment, or 0. */
-    private long guardianPid() {
+    long guardianPid() {
       try {
         return Long.parseLong(Files.readString(log.getParent().resolve("guardian.pid")).trim());
       } catch (IOException | NumberFormatException e) {
@@ -197,12 +198,13 @@ final class LocalGroup implements AutoCloseable {
       }
     }
 
-    private static void signal(String signal, List<String> pids) {
+    /** Sends {@code signal} to every pid with one {@code kill}. */
+    static void signal(String signal, List<Long> pids) {
       if (pids.isEmpty()) {
         return;
       }
       List<String> command = new ArrayList<>(List.of("kill", "-s", signal, "--"));
-      command.addAll(pids);
+      pids.forEach(p -> command.add(Long.toString(p)));
       try {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start().waitFor(5, TimeUnit.SECONDS);
