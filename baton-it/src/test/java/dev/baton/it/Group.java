@@ -175,6 +175,7 @@ final class Group implements AutoCloseable {
     final Path log;
     Netns.Host host;
     Map<String, String> env = Map.of();
+    boolean guardian = true;
     Process process;
 
     Node(String name, int port) {
@@ -196,6 +197,7 @@ final class Group implements AutoCloseable {
           "  heartbeat: " + heartbeat.toMillis() + "ms",
           "  lease: " + lease.toMillis() + "ms",
           "state-dir: " + dir.resolve(name),
+          "guardian: " + guardian,
           "services:",
           "  " + SERVICE + ":",
           "    command: [" + dir.resolve("epoch-writer.sh") + "]",

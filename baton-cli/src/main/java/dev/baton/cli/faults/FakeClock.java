@@ -16,7 +16,7 @@ import java.util.Optional;
 /**
  * A wall clock that a fault can move while the process runs (RELIABILITY.md, "agent clock jump"
  * and "store clock jump"): libfaketime preloaded into the process, reading its offset from a file
- * that {@link #jump} rewrites (read again at most once a second). The monotonic clock is not faked ({@code DONT_FAKE_MONOTONIC}), so
+ * that {@link #jump} rewrites (read again at most once a second). The monotonic clock is not faked ({@code FAKETIME_DONT_FAKE_MONOTONIC}), so
  * only what reads the wall clock sees the jump: that is the point, Baton must not.
  */
 public final class FakeClock {
@@ -51,7 +51,7 @@ public final class FakeClock {
         "LD_PRELOAD", library.toString(),
         "FAKETIME_TIMESTAMP_FILE", file.toString(),
         "FAKETIME_CACHE_DURATION", "1",
-        "DONT_FAKE_MONOTONIC", "1",
+        "FAKETIME_DONT_FAKE_MONOTONIC", "1",
         "NO_FAKE_STAT", "1");
   }
 
