@@ -67,11 +67,15 @@ class ClockJumpIT {
         FakeClock clock = new FakeClock(dir.resolve(n + ".clock"));
         clocks.put(n, clock);
         env = clock.environment();
-        // Only the agent (and its services) run on the fake clock: libfaketime slows a JVM's
-        // start severalfold (a lock around every monotonic read), three JVMs per node would crawl.
+        // Only the agent (and its services) run on the fake clock: libfaketime takes a lock around
+        // every clock read, which slows a JVM's start severalfold; three JVMs per node would crawl.
         group.nodes.computeIfAbsent(n, name -> group.new Node(name, group.freePort())).guardian = false;
       }
-      group.start(n, null, env);
+      Group.Node node = group.start(n, null, env);
+      if (fakeAgentClocks) {
+        // One slow start at a time, so that the first node joins (and provides) before the next starts.
+        await(n + " alive").atMost(Duration.ofSeconds(120)).until(() -> node.status().isPresent());
+      }
     }
     await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(120)).until(() -> {
       EpochLog.Life last = group.epochLog().last();
