@@ -65,7 +65,9 @@ final class Whiteboard {
         : owner != null ? "provided"
         : view.targets().containsKey(s) ? "placing"
         : "failed";
-    return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(),
-        view.snapshot().ownership(s).epoch(), providers);
+    long epoch = view.snapshot().ownership(s).epoch();
+    NodeName moving = view.snapshot().settings().service(s).moveTarget(epoch);
+    return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(), epoch, providers,
+        moving == null || moving.equals(owner) || state.equals("disabled") ? null : moving.value());
   }
 }
