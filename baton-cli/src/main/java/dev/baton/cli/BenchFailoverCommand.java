@@ -163,10 +163,10 @@ final class BenchFailoverCommand implements Callable<Integer> {
             if (pausedFor > 0) {
               Thread.sleep(pausedFor / 1_000_000);
             }
+            result.note("paused owner seen " + nodeState(group, owner) + " by its peers before SIGCONT");
           } finally {
             LocalGroup.Node.signal("CONT", List.of(agent));
           }
-          extra = stopped(group, epochs, owner, before, after, result);
         }
         case "service-crash" -> {
           LocalGroup.Node.signal("KILL", List.of(before.pid()));
@@ -198,6 +198,9 @@ final class BenchFailoverCommand implements Callable<Integer> {
       if (old.last() >= after.first()) {
         result.note("OVERLAP: old and new process both wrote");
       }
+      if (fault.equals("stop")) {
+        extra = stopped(group, epochs, owner, before, after, result);
+      }
       out.printf("%-13s trial %2d/%d: %s epoch %d -> %s epoch %d in %.0f ms (gap %.0f ms)%s%n", fault, t, trials,
           before.node(), before.epoch(), after.node(), after.epoch(), took, gap, extra);
       out.flush();
@@ -222,13 +225,8 @@ final class BenchFailoverCommand implements Callable<Integer> {
     result.note(killedFirst ? "old service gone before the new epoch started (guardian)"
         : "old service NOT gone before the new epoch started");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    boolean back = false;
-    while (!back && System.nanoTime() < deadline) {
-      back = group.status().map(s -> s.nodes().stream()
-          .anyMatch(n -> n.name().equals(owner.name) && n.state().equals("alive"))).orElse(false);
-      if (!back) {
-        Thread.sleep(20);
-      }
+    while (!nodeState(group, owner).equals("alive") && System.nanoTime() < deadline) {
+      Thread.sleep(10);
     }
     double rejoin = (Lives.wallNanos() - contAt) / 1e6;
     result.add("SIGCONT -> agent alive again", rejoin);
@@ -239,13 +237,21 @@ final class BenchFailoverCommand implements Callable<Integer> {
         ranAgain ? ", RAN IT AGAIN" : "");
   }
 
+  private static String nodeState(LocalGroup group, LocalGroup.Node node) {
+    return group.status().flatMap(s -> s.nodes().stream().filter(n -> n.name().equals(node.name))
+        .map(dev.baton.api.NodeStatus::state).findFirst()).orElse("unknown");
+  }
+
   private static void row(PrintWriter out, String fault, String what, Stats s, Duration lease) {
     double l = lease.toMillis();
     out.printf("%-14s %-31s %3d %6.0fms %6.0fms %6.0fms %6.0fms %9.2f %10.2f%n", fault, what, s.count(), s.percentile(50),
         s.percentile(90), s.percentile(99), s.max(), s.percentile(50) / l, s.percentile(99) / l);
   }
 
-  /** Waits until every agent is alive on the whiteboard and one process provides the service. */
+  /**
+   * Waits until every agent is alive on the whiteboard, no provider is unavailable (a ban of the
+   * recovery ladder has ended) and one process provides the service.
+   */
   private static Lives.Life awaitSteady(LocalGroup group, Path epochs) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (System.nanoTime() < deadline) {
@@ -254,7 +260,8 @@ final class BenchFailoverCommand implements Callable<Integer> {
       if (s.isPresent() && last != null
           && s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() == group.nodes.size()
           && s.get().services().stream().anyMatch(x -> x.name().equals(SERVICE) && last.node().equals(x.owner())
-              && x.epoch() == last.epoch())
+              && x.epoch() == last.epoch() && x.moving() == null
+              && x.providers().stream().noneMatch(p -> p.state().equals("unavailable")))
           && Lives.wallNanos() - last.last() < 200_000_000L) {
         return last;
       }
