@@ -113,7 +113,7 @@ final class HttpApi implements AutoCloseable {
   private static void operatorRoutes(Javalin app, Agent agent) {
     app.post("/v1/services/{name}/move", ctx -> {
       var answer = agent.verbs().move(ctx.pathParam("name"), ctx.body());
-      ctx.status(answer.changed() ? HttpStatus.ACCEPTED : HttpStatus.OK).json(answer);
+      ctx.status(answer.underWay() ? HttpStatus.ACCEPTED : HttpStatus.OK).json(answer.response());
     });
     app.post("/v1/services/{name}/disable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), true)));
     app.post("/v1/services/{name}/enable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), false)));

@@ -60,8 +60,11 @@ final class OperatorVerbs {
     this.json = json;
   }
 
+  /** The answer to a move, and whether a move is now under way (HTTP 202) rather than done or cancelled (200). */
+  record MoveAnswer(OperatorResponse response, boolean underWay) {}
+
   /** {@code POST /v1/services/{name}/move {"to": "node-b"}}. */
-  synchronized OperatorResponse move(String serviceText, String body) {
+  synchronized MoveAnswer move(String serviceText, String body) {
     ServiceName service = ServiceName.of(serviceText);
     JsonNode request = object(body, Set.of("to"), "{\"to\": \"node-b\"}");
     JsonNode toField = request.get("to");
@@ -99,9 +102,17 @@ final class OperatorVerbs {
       throw new ConflictException("cannot move " + service + " to " + to + ": its provider there is unavailable ("
           + provider.reason() + ")");
     }
-    if (to.equals(owner) && ownership.node() != null && ownership.node().equals(to)) {
-      return new OperatorResponse("move", service.value(), to.value(), false,
-          to + " already owns " + service + " (epoch " + ownership.epoch() + "); nothing to do");
+    if (to.equals(owner) && to.equals(ownership.node())) {
+      NodeName pending = settings.moveTarget(ownership.epoch());
+      if (pending == null) {
+        return new MoveAnswer(new OperatorResponse("move", service.value(), to.value(), false,
+            to + " already owns " + service + " (epoch " + ownership.epoch() + "); nothing to do"), false);
+      }
+      // Moving a service to its owner cancels the move to another node that has not happened yet.
+      write(() -> store.putServiceSettings(service, settings.withMove(null)));
+      record(EventTypes.OPERATOR_MOVE, service, ownership.epoch(), "move to " + pending + " cancelled: stays on " + to);
+      return new MoveAnswer(new OperatorResponse("move", service.value(), to.value(), true, "the move to " + pending
+          + " is cancelled; " + service + " stays on " + to + " unless " + to + " has stopped it already"), false);
     }
     ServiceSettings.Move move = new ServiceSettings.Move(to, ownership.epoch());
     write(() -> store.putServiceSettings(service, settings.withMove(move)));
@@ -111,7 +122,7 @@ final class OperatorVerbs {
         + " first (then run move again)";
     record(EventTypes.OPERATOR_MOVE, service, ownership.epoch(), "move to " + to + " asked at epoch "
         + ownership.epoch() + (owner == null ? "" : " (owner " + owner + ")"));
-    return new OperatorResponse("move", service.value(), to.value(), true, detail);
+    return new MoveAnswer(new OperatorResponse("move", service.value(), to.value(), true, detail), true);
   }
 
   /** {@code POST /v1/services/{name}/disable} and {@code .../enable}. */
