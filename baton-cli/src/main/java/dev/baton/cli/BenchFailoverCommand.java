@@ -144,6 +144,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
       LocalGroup.Node owner = group.node(before.node()).orElseThrow();
       long faultAt = Lives.wallNanos();
       String extra = "";
+      String measure = "fault -> new service running";
       Lives.Life after;
       switch (fault) {
         case "kill" -> {
@@ -173,6 +174,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
           after = awaitNewLife(epochs, before.pid(), faultAt, Duration.ofSeconds(60));
           boolean inPlace = after.node().equals(before.node()) && after.epoch() == before.epoch();
           extra = inPlace ? ", restarted in place" : ", failed over";
+          measure = inPlace ? "fault -> restarted in place" : "fault -> failed over";
           result.note(inPlace ? "restarted in place (same node, same epoch)" : "failed over (recovery ladder: ban)");
         }
         case "move" -> {
@@ -190,9 +192,6 @@ final class BenchFailoverCommand implements Callable<Integer> {
       Lives.Life old = Lives.read(epochs).stream().filter(l -> l.pid() == before.pid()).findFirst().orElse(before);
       double took = (after.first() - faultAt) / 1e6;
       double gap = Math.max(0, after.first() - old.last()) / 1e6;
-      String measure = fault.equals("service-crash")
-          ? (extra.contains("in place") ? "fault -> restarted in place" : "fault -> failed over")
-          : "fault -> new service running";
       result.add(measure, took);
       result.add("no process providing (gap)", gap);
       if (old.last() >= after.first()) {
