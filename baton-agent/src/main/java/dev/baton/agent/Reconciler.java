@@ -483,7 +483,7 @@ final class Reconciler implements AutoCloseable {
       } else if (!config.node().equals(target) && !running.get().stopping) {
         LOG.info("[node={} service={} epoch={}] handing over to {}", config.node(), s, o.epoch(),
             target == null ? "nobody (disabled, drained or no candidate)"
-                : target + (target.equals(snapMoveTarget(service.name(), o)) ? " (a planned move)" : ""));
+                : target + (target.equals(plannedMoveTarget(service.name(), o)) ? " (a planned move)" : ""));
         supervisor.stop(s, service.stopTimeout());
       }
       return;
@@ -524,7 +524,7 @@ final class Reconciler implements AutoCloseable {
     start(service, epoch, "claimed " + from);
   }
 
-  private NodeName snapMoveTarget(ServiceName s, Ownership o) {
+  private NodeName plannedMoveTarget(ServiceName s, Ownership o) {
     View v = view;
     return v == null ? null : v.snapshot().settings().service(s).moveTarget(o.epoch());
   }

@@ -66,8 +66,10 @@ final class Whiteboard {
         : view.targets().containsKey(s) ? "placing"
         : "failed";
     long epoch = view.snapshot().ownership(s).epoch();
+    // A planned move is under way while placement gives the service to its target, not yet the owner.
     NodeName moving = view.snapshot().settings().service(s).moveTarget(epoch);
+    boolean underWay = moving != null && moving.equals(view.targets().get(s)) && !moving.equals(owner);
     return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(), epoch, providers,
-        moving == null || moving.equals(owner) || state.equals("disabled") ? null : moving.value());
+        underWay ? moving.value() : null);
   }
 }
