@@ -73,6 +73,7 @@ public final class Agent implements AutoCloseable {
   private volatile EventFeed feed;
   private ActionRunner actions;
   private volatile Detectors detectors;
+  private volatile OperatorVerbs verbs;
   private GuardianLink link;
   /** False when the node is being taken down as if it crashed: the session is left to expire. */
   private volatile boolean leaveGracefully = true;
@@ -322,6 +323,7 @@ public final class Agent implements AutoCloseable {
     events.subscribe(new ServiceActions(config.services(), actions));
     detectors = new Detectors(config.node(), config.services(), config.rules(), store, events, actions, control,
         this::currentEpoch, json);
+    verbs = new OperatorVerbs(config.group(), config.node(), store, events, this::currentView, json);
   }
 
   private Long currentEpoch(ServiceName service) {
@@ -340,6 +342,11 @@ public final class Agent implements AutoCloseable {
 
   dev.baton.api.ReportResponse report(String body) {
     return ready(detectors).receive(body);
+  }
+
+  /** The operator verbs, answered for the whole group by any node. */
+  OperatorVerbs verbs() {
+    return ready(verbs);
   }
 
   private <T> T ready(T part) {

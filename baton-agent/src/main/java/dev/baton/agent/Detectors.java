@@ -164,7 +164,7 @@ final class Detectors {
         }
         case DISABLE -> {
           ServiceSettings current = store.snapshot().settings().service(target);
-          store.putServiceSettings(target, new ServiceSettings(current.ranking(), true));
+          store.putServiceSettings(target, current.withDisabled(true));
           done = "disabled " + target;
         }
         case DRAIN_NODE -> {

@@ -69,6 +69,7 @@ final class HttpApi implements AutoCloseable {
       agent.requestStop();
     });
     eventRoutes(app, agent);
+    operatorRoutes(app, agent);
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
     app.exception(NotFoundException.class, (e, ctx) -> error(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
     app.exception(ConflictException.class, (e, ctx) -> error(ctx, HttpStatus.CONFLICT, e.getMessage()));
@@ -83,7 +84,8 @@ final class HttpApi implements AutoCloseable {
         error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + ctx.path()
             + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
             + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
-            + " POST /v1/reports, POST /v1/stop");
+            + " POST /v1/services/{name}/move, /disable, /enable, PUT /v1/services/{name}/ranking,"
+            + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/stop");
       }
     });
     app.error(HttpStatus.METHOD_NOT_ALLOWED, ctx -> error(ctx, HttpStatus.METHOD_NOT_ALLOWED,
@@ -105,6 +107,19 @@ final class HttpApi implements AutoCloseable {
     app.before("/v1/events/stream", ctx -> ctx.attribute("query", EventFeed.streamQuery(ctx)));
     app.sse("/v1/events/stream", client -> agent.streamEvents(client, client.ctx().attribute("query")));
     app.post("/v1/reports", ctx -> ctx.status(HttpStatus.ACCEPTED).json(agent.report(ctx.body())));
+  }
+
+  /** The operator verbs: 200 with what happens next, or 202 when a move is under way. */
+  private static void operatorRoutes(Javalin app, Agent agent) {
+    app.post("/v1/services/{name}/move", ctx -> {
+      var answer = agent.verbs().move(ctx.pathParam("name"), ctx.body());
+      ctx.status(answer.underWay() ? HttpStatus.ACCEPTED : HttpStatus.OK).json(answer.response());
+    });
+    app.post("/v1/services/{name}/disable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), true)));
+    app.post("/v1/services/{name}/enable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), false)));
+    app.put("/v1/services/{name}/ranking", ctx -> ctx.json(agent.verbs().rank(ctx.pathParam("name"), ctx.body())));
+    app.post("/v1/nodes/{name}/drain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
+    app.post("/v1/nodes/{name}/undrain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), false)));
   }
 
   private static void error(Context ctx, HttpStatus status, String message) {

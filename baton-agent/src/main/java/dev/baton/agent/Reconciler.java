@@ -442,7 +442,8 @@ final class Reconciler implements AutoCloseable {
       if (owner != null) {
         validOwners.put(s, owner.info().name());
       }
-      serviceViews.add(new ServiceView(s, owner == null ? null : owner.info().name(), o.node(), snap.settings().service(s)));
+      serviceViews.add(new ServiceView(s, owner == null ? null : owner.info().name(), o.node(), snap.settings().service(s),
+          o.epoch()));
     }
     Map<ServiceName, NodeName> targets = Placement.place(nodeViews, serviceViews);
     view = new View(snap, nodeStates, validOwners, targets);
@@ -481,7 +482,8 @@ final class Reconciler implements AutoCloseable {
         }
       } else if (!config.node().equals(target) && !running.get().stopping) {
         LOG.info("[node={} service={} epoch={}] handing over to {}", config.node(), s, o.epoch(),
-            target == null ? "nobody (disabled, drained or no candidate)" : target);
+            target == null ? "nobody (disabled, drained or no candidate)"
+                : target + (target.equals(plannedMoveTarget(service.name(), o)) ? " (a planned move)" : ""));
         supervisor.stop(s, service.stopTimeout());
       }
       return;
@@ -520,6 +522,11 @@ final class Reconciler implements AutoCloseable {
       return;
     }
     start(service, epoch, "claimed " + from);
+  }
+
+  private NodeName plannedMoveTarget(ServiceName s, Ownership o) {
+    View v = view;
+    return v == null ? null : v.snapshot().settings().service(s).moveTarget(o.epoch());
   }
 
   /** Stage 3: this node banned itself and no eligible candidate is left. */

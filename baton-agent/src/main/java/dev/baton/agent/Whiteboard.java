@@ -65,7 +65,11 @@ final class Whiteboard {
         : owner != null ? "provided"
         : view.targets().containsKey(s) ? "placing"
         : "failed";
-    return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(),
-        view.snapshot().ownership(s).epoch(), providers);
+    long epoch = view.snapshot().ownership(s).epoch();
+    // A planned move is under way while placement gives the service to its target, not yet the owner.
+    NodeName moving = view.snapshot().settings().service(s).moveTarget(epoch);
+    boolean underWay = moving != null && moving.equals(view.targets().get(s)) && !moving.equals(owner);
+    return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(), epoch, providers,
+        underWay ? moving.value() : null);
   }
 }

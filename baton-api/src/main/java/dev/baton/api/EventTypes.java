@@ -26,12 +26,20 @@ public final class EventTypes {
   public static final String ACTION_RUN = "action.run";
   public static final String GUARDIAN_RESTARTED_AGENT = "guardian.restarted-agent";
   public static final String GUARDIAN_KILLED_SERVICES = "guardian.killed-services";
+  /** An operator asked for a planned move; its detail names the target and the epoch. */
+  public static final String OPERATOR_MOVE = "operator.move";
+  public static final String OPERATOR_DISABLE = "operator.disable";
+  public static final String OPERATOR_ENABLE = "operator.enable";
+  public static final String OPERATOR_RANK = "operator.rank";
+  public static final String OPERATOR_DRAIN = "operator.drain";
+  public static final String OPERATOR_UNDRAIN = "operator.undrain";
 
   /** Every type, in the order the docs list them. */
   public static final List<String> ALL = List.of(NODE_JOINED, NODE_LEFT, NODE_LOST, NODE_FENCED,
       SERVICE_CLAIMED, SERVICE_STARTED, SERVICE_STOPPED, SERVICE_RELEASED, SERVICE_FAILED, SERVICE_RESTARTED,
       SERVICE_BANNED, SERVICE_CLEARED, CHECK_PASSED, CHECK_FAILED, REPORT_RECEIVED, ACTION_RUN,
-      GUARDIAN_RESTARTED_AGENT, GUARDIAN_KILLED_SERVICES);
+      GUARDIAN_RESTARTED_AGENT, GUARDIAN_KILLED_SERVICES, OPERATOR_MOVE, OPERATOR_DISABLE, OPERATOR_ENABLE,
+      OPERATOR_RANK, OPERATOR_DRAIN, OPERATOR_UNDRAIN);
 
   /** The prefix of the events about one service's provider. */
   public static final String SERVICE_PREFIX = "service.";

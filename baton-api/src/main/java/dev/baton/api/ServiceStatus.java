@@ -9,5 +9,7 @@ import java.util.List;
  * @param state {@code provided} (a valid owner runs it), {@code placing} (no valid owner yet, a
  *     candidate is chosen), {@code failed} (no eligible candidate: every provider is banned,
  *     unavailable or on a lost or drained node) or {@code disabled}
+ * @param moving the target of a planned move under way ({@code baton move}), or null
  */
-public record ServiceStatus(String name, String state, String owner, long epoch, List<ProviderEntry> providers) {}
+public record ServiceStatus(String name, String state, String owner, long epoch, List<ProviderEntry> providers,
+    String moving) {}

@@ -64,9 +64,19 @@ final class BatonClient {
 
   /** {@code POST path} with a JSON body; the raw JSON answer. */
   String post(String path, Object body) {
+    return send("POST", path, body);
+  }
+
+  /** An operator verb: {@code method path} with {@code body} as JSON (none when null). */
+  dev.baton.api.OperatorResponse operator(String method, String path, Object body) {
+    return JSON.convertValue(readTree(send(method, path, body)), dev.baton.api.OperatorResponse.class);
+  }
+
+  private String send(String method, String path, Object body) {
     try {
       return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
+          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new BatonException("cannot write the request as JSON: " + e.getMessage(), e);
     }

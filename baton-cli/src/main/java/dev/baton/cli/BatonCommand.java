@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         "Keeps each service running on exactly one server of a group, and moves it when that server fails.",
         ""},
     subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class,
+        OperatorCommands.Move.class, OperatorCommands.Drain.class, OperatorCommands.Undrain.class,
+        OperatorCommands.Disable.class, OperatorCommands.Enable.class, OperatorCommands.Rank.class,
         HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class,
         DemoCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
     footer = {"",

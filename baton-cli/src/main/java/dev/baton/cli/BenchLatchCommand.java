@@ -63,7 +63,7 @@ final class BenchLatchCommand implements Callable<Integer> {
           List.of("heartbeat: " + heartbeat, "lease: " + lease), new LocalGroup.ServiceSpec(BenchFailoverCommand.SERVICE,
               List.of(script.toString()), Map.of("EPOCH_LOG", epochs.toString()), Duration.ofSeconds(2)))) {
         group.nodes.forEach(LocalGroup.Node::start);
-        baton = BenchFailoverCommand.trials(group, epochs, "kill", trials, out)[0];
+        baton = BenchFailoverCommand.trials(group, epochs, "kill", trials, leaseD, out).rows.get("fault -> new service running");
       }
       out.println("LeaderLatch: 3 contenders on " + LATCH + ", session timeout " + lease);
       out.flush();

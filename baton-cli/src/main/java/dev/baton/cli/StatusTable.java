@@ -24,7 +24,7 @@ final class StatusTable {
     List<String[]> services = new ArrayList<>();
     services.add(new String[] {"SERVICE", "STATE", "OWNER", "EPOCH", "PROVIDER", "PROVIDER STATE", "REASON"});
     for (ServiceStatus svc : s.services()) {
-      String owner = svc.owner() == null ? "-" : svc.owner();
+      String owner = (svc.owner() == null ? "-" : svc.owner()) + (svc.moving() == null ? "" : " -> " + svc.moving());
       if (svc.providers().isEmpty()) {
         services.add(new String[] {svc.name(), svc.state(), owner, Long.toString(svc.epoch()), "-", "-", ""});
       }
@@ -40,6 +40,16 @@ final class StatusTable {
       out.append("no services\n");
     } else {
       table(out, services);
+    }
+    List<String> drained = s.nodes().stream().filter(n -> n.state().equals("drained")).map(NodeStatus::name).toList();
+    List<String> disabled = s.services().stream().filter(x -> x.state().equals("disabled")).map(ServiceStatus::name)
+        .toList();
+    if (!drained.isEmpty()) {
+      out.append("\ndrained (no services until `baton undrain NODE`): ").append(String.join(", ", drained)).append('\n');
+    }
+    if (!disabled.isEmpty()) {
+      out.append(drained.isEmpty() ? "\n" : "").append("disabled (run nowhere until `baton enable SERVICE`): ")
+          .append(String.join(", ", disabled)).append('\n');
     }
     return out.toString();
   }

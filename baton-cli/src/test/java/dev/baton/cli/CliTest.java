@@ -168,7 +168,7 @@ class CliTest {
   void helpListsEveryCommandAndTheExitCodes() {
     Result r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("agent", "validate", "status", "stop", "events", "report", "demo", "bench", "Exit codes");
+    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "demo", "bench", "Exit codes");
   }
 
   @Test
@@ -190,6 +190,60 @@ class CliTest {
       assertThat(cleared.out()).contains("cleared svc on node-a");
     } finally {
       agent.stop();
+    }
+  }
+
+  @Test
+  void operatorVerbsSayWhatHappensNextAndRefuseWhatCannotBeDoneWithoutChangingAnything() throws Exception {
+    Agent a = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent b = new Agent(ConfigLoader.load(config("node-b", LocalGroup.freePort())));
+    a.start();
+    try {
+      String api = "http://" + a.apiAddress();
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--api", api).out().contains("providing"));
+      b.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--api", api).out().contains("waiting"));
+      String before = new BatonClient(api).get("/v1/status");
+
+      Result unknown = run("move", "svc", "node-z", "--api", api);
+      assertThat(unknown.code()).isEqualTo(1);
+      assertThat(unknown.err()).contains("answered 404").contains("no node \"node-z\"");
+      assertThat(run("disable", "nope", "--api", api).err()).contains("answered 404").contains("no service \"nope\"");
+      Result bad = run("drain", "Node!", "--api", api);
+      assertThat(bad.code()).isEqualTo(2);
+      assertThat(bad.err()).contains("invalid node name \"Node!\"");
+      assertThat(run("rank", "svc", "node-a", "node-a", "--api", api).code()).isEqualTo(2);
+
+      Result drained = run("drain", "node-b", "--api", api);
+      assertThat(drained.code()).isZero();
+      assertThat(drained.out()).contains("node-b stops its services");
+      Result refused = run("move", "svc", "node-b", "--api", api);
+      assertThat(refused.code()).isEqualTo(4);
+      assertThat(refused.err()).contains("answered 409").contains("the node is drained").contains("baton undrain node-b");
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--api", api).out()
+          .contains("drained (no services until `baton undrain NODE`): node-b"));
+      assertThat(run("undrain", "node-b", "--api", api).out()).contains("node-b is a candidate again");
+      assertThat(new ObjectMapper().readTree(new BatonClient(api).get("/v1/status")).path("services").get(0)
+          .path("owner").asText()).isEqualTo(new ObjectMapper().readTree(before).path("services").get(0)
+          .path("owner").asText());
+
+      assertThat(run("rank", "svc", "node-b", "node-a", "--api", api).out()).contains("ranking [node-b, node-a]");
+      Result moved = run("move", "svc", "node-b", "--api", api);
+      assertThat(moved.code()).as(moved.err()).isZero();
+      assertThat(moved.out()).contains("node-a stops svc and releases it, then node-b claims it with epoch 2");
+      await().atMost(Duration.ofSeconds(15)).until(() -> run("status", "--api", api).out()
+          .matches("(?s).*svc +provided +node-b +2 .*"));
+      assertThat(run("move", "svc", "node-b", "--api", api).out()).startsWith("unchanged: node-b already owns svc");
+
+      assertThat(run("disable", "svc", "--api", api).out()).contains("no node runs it until `baton enable svc`");
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--api", api).out()
+          .contains("disabled (run nowhere until `baton enable SERVICE`): svc"));
+      assertThat(run("enable", "svc", "--api", api).code()).isZero();
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--api", api).out()
+          .matches("(?s).*svc +provided +node-b +3 .*"));
+    } finally {
+      b.stop();
+      a.stop();
     }
   }
 }

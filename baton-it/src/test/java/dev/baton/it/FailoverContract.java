@@ -40,6 +40,11 @@ abstract class FailoverContract {
 
   @AfterEach
   final void stopAllAndCheckTheHistory() {
+    closeAndCheckTheHistory(group);
+  }
+
+  /** Kills every node, waits for their services to be gone, and checks the epoch log. */
+  static void closeAndCheckTheHistory(Group group) {
     group.close();
     assertThat(group.epochLog().lives()).allSatisfy(l ->
         await("service pid " + l.pid() + " gone after its nodes").atMost(Duration.ofSeconds(5))

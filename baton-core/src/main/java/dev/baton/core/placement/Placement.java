@@ -3,6 +3,7 @@ package dev.baton.core.placement;
 import dev.baton.core.Location;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.store.ServiceSettings;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,9 @@ import java.util.TreeMap;
  * <ol>
  *   <li>A disabled service has no owner.</li>
  *   <li>Candidates are alive, undrained nodes with a provider that is not unavailable.</li>
+ *   <li>A planned move ({@link ServiceSettings#moveTarget}) to a candidate wins while the epoch is
+ *       the one it was asked at, over a valid owner too: that owner stops and releases the
+ *       service, then the target claims it. A move to a node that is not a candidate is ignored.</li>
  *   <li>A valid owner that is still a candidate keeps the service (sticky failback).</li>
  *   <li>Otherwise the best candidate wins: explicit ranking first (ranked before unranked); then
  *       nearness in the location tree to the previous owner (longest common prefix); then fewest
@@ -37,15 +41,19 @@ public final class Placement {
 
     Map<ServiceName, NodeName> result = new TreeMap<>();
     Map<NodeName, Integer> load = new HashMap<>();
-    // Sticky owners first, so that the load the others are balanced against is what stays put.
+    // Planned moves and sticky owners first, so that the load the others are balanced against is
+    // what stays put.
     for (ServiceView s : sorted.values()) {
-      if (s.settings().disabled() || s.owner() == null) {
+      if (s.settings().disabled()) {
         continue;
       }
-      NodeView owner = byName.get(s.owner());
-      if (owner != null && owner.canRun(s.name())) {
-        result.put(s.name(), s.owner());
-        load.merge(s.owner(), 1, Integer::sum);
+      NodeName target = s.settings().moveTarget(s.epoch());
+      NodeName keeper = target != null && canRun(byName, target, s.name()) ? target
+          : s.owner() != null && canRun(byName, s.owner(), s.name()) ? s.owner()
+          : null;
+      if (keeper != null) {
+        result.put(s.name(), keeper);
+        load.merge(keeper, 1, Integer::sum);
       }
     }
     for (ServiceView s : sorted.values()) {
@@ -69,6 +77,11 @@ public final class Placement {
           });
     }
     return result;
+  }
+
+  private static boolean canRun(Map<NodeName, NodeView> byName, NodeName node, ServiceName service) {
+    NodeView view = byName.get(node);
+    return view != null && view.canRun(service);
   }
 
   private static int rank(List<NodeName> ranking, NodeName node) {

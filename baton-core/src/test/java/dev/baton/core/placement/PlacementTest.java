@@ -84,4 +84,46 @@ class PlacementTest {
     assertThat(Placement.place(List.of(drained, node("b", "")), List.of(service("a", "a"))))
         .containsEntry(SVC, NodeName.of("b"));
   }
+
+  static ServiceView moving(String owner, long epoch, String to, long movedAt) {
+    return new ServiceView(SVC, owner == null ? null : NodeName.of(owner), owner == null ? null : NodeName.of(owner),
+        ServiceSettings.DEFAULT.withMove(new ServiceSettings.Move(NodeName.of(to), movedAt)), epoch);
+  }
+
+  @Test
+  void aPlannedMoveTakesTheServiceFromALiveOwnerToItsTarget() {
+    assertThat(Placement.place(List.of(node("a", ""), node("b", "")), List.of(moving("a", 7, "b", 7))))
+        .containsEntry(SVC, NodeName.of("b"));
+  }
+
+  @Test
+  void aPlannedMoveEndsOnceTheEpochHasMovedOn() {
+    assertThat(Placement.place(List.of(node("a", ""), node("b", "")), List.of(moving("a", 8, "b", 7))))
+        .containsEntry(SVC, NodeName.of("a"));
+  }
+
+  @Test
+  void aPlannedMoveToANodeThatCannotRunTheServiceIsIgnored() {
+    var deadTarget = new NodeView(NodeName.of("b"), Location.ROOT, false, false, Map.of(SVC, ProviderState.WAITING));
+    var drainedTarget = new NodeView(NodeName.of("b"), Location.ROOT, true, true, Map.of(SVC, ProviderState.WAITING));
+    assertThat(Placement.place(List.of(node("a", ""), deadTarget), List.of(moving("a", 7, "b", 7))))
+        .containsEntry(SVC, NodeName.of("a"));
+    assertThat(Placement.place(List.of(node("a", ""), drainedTarget), List.of(moving("a", 7, "b", 7))))
+        .containsEntry(SVC, NodeName.of("a"));
+    assertThat(Placement.place(List.of(node("a", ""), node("c", "")), List.of(moving("a", 7, "b", 7))))
+        .containsEntry(SVC, NodeName.of("a"));
+  }
+
+  @Test
+  void aPlannedMoveOfAReleasedServiceStillGoesToItsTarget() {
+    assertThat(Placement.place(List.of(node("a", ""), node("b", "")), List.of(moving(null, 7, "b", 7))))
+        .containsEntry(SVC, NodeName.of("b"));
+  }
+
+  @Test
+  void aDisabledServiceIsNotMoved() {
+    var view = new ServiceView(SVC, NodeName.of("a"), NodeName.of("a"),
+        new ServiceSettings(List.of(), true, new ServiceSettings.Move(NodeName.of("b"), 7)), 7);
+    assertThat(Placement.place(List.of(node("a", ""), node("b", "")), List.of(view))).isEmpty();
+  }
 }

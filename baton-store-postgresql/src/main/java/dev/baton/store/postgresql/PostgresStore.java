@@ -511,7 +511,7 @@ final class PostgresStore implements Store {
   private GroupSettings settings(Connection c) throws SQLException {
     Map<ServiceName, ServiceSettings> services = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, ranking, disabled FROM service_settings WHERE group_name = ?")) {
+        "SELECT service, ranking, disabled, move_to, move_epoch FROM service_settings WHERE group_name = ?")) {
       ps.setString(1, group.value());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -519,9 +519,12 @@ final class PostgresStore implements Store {
           Array array = rs.getArray(2);
           String[] ranking = (String[]) array.getArray();
           boolean disabled = rs.getBoolean(3);
+          String moveTo = rs.getString(4);
+          long moveEpoch = rs.getLong(5);
           services.put(decode("service_settings row service=" + service, () -> ServiceName.of(service)),
               decode("service_settings row service=" + service,
-                  () -> new ServiceSettings(Arrays.stream(ranking).map(NodeName::of).toList(), disabled)));
+                  () -> new ServiceSettings(Arrays.stream(ranking).map(NodeName::of).toList(), disabled,
+                      moveTo == null ? null : new ServiceSettings.Move(NodeName.of(moveTo), moveEpoch))));
         }
       }
     }
@@ -695,12 +698,20 @@ final class PostgresStore implements Store {
   public void putServiceSettings(ServiceName service, ServiceSettings settings) {
     call("[service=" + service + "] put settings", c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO service_settings (group_name, service, ranking, disabled) VALUES (?, ?, ?, ?)"
-              + " ON CONFLICT (group_name, service) DO UPDATE SET ranking = excluded.ranking, disabled = excluded.disabled")) {
+          "INSERT INTO service_settings (group_name, service, ranking, disabled, move_to, move_epoch)"
+              + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_name, service) DO UPDATE SET ranking = excluded.ranking,"
+              + " disabled = excluded.disabled, move_to = excluded.move_to, move_epoch = excluded.move_epoch")) {
         ps.setString(1, group.value());
         ps.setString(2, service.value());
         ps.setArray(3, c.createArrayOf("text", settings.ranking().stream().map(NodeName::value).toArray()));
         ps.setBoolean(4, settings.disabled());
+        ServiceSettings.Move move = settings.move();
+        ps.setString(5, move == null ? null : move.to().value());
+        if (move == null) {
+          ps.setNull(6, java.sql.Types.BIGINT);
+        } else {
+          ps.setLong(6, move.epoch());
+        }
         ps.executeUpdate();
       }
       notifyChange(c, "settings");

@@ -92,7 +92,12 @@ final class SqliteSchema {
             epoch INTEGER,
             detail TEXT,
             PRIMARY KEY (grp, seq)
-          ) WITHOUT ROWID"""));
+          ) WITHOUT ROWID"""),
+      List.of(
+          // A planned move (`baton move`): the target and the epoch it was asked at; both null
+          // when none. Older rows read as no move.
+          "ALTER TABLE service_settings ADD COLUMN move_to TEXT",
+          "ALTER TABLE service_settings ADD COLUMN move_epoch INTEGER"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

@@ -424,13 +424,17 @@ final class SqliteStore implements Store {
     Objects.requireNonNull(settings, "settings");
     write("put settings of service " + service, c -> {
       try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO service_settings (grp, service, ranking, disabled) VALUES (?, ?, ?, ?)
+          INSERT INTO service_settings (grp, service, ranking, disabled, move_to, move_epoch)
+          VALUES (?, ?, ?, ?, ?, ?)
           ON CONFLICT (grp, service) DO UPDATE SET ranking = excluded.ranking,
-            disabled = excluded.disabled""")) {
+            disabled = excluded.disabled, move_to = excluded.move_to, move_epoch = excluded.move_epoch""")) {
         ps.setString(1, grp);
         ps.setString(2, service.value());
         ps.setString(3, String.join(",", settings.ranking().stream().map(NodeName::value).toList()));
         ps.setInt(4, settings.disabled() ? 1 : 0);
+        ServiceSettings.Move move = settings.move();
+        ps.setString(5, move == null ? null : move.to().value());
+        ps.setObject(6, move == null ? null : move.epoch());
         ps.executeUpdate();
       }
       bumpGeneration(c);
@@ -588,7 +592,7 @@ final class SqliteStore implements Store {
   private GroupSettings readSettings(Connection c) throws SQLException {
     Map<ServiceName, ServiceSettings> services = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, ranking, disabled FROM service_settings WHERE grp = ?")) {
+        "SELECT service, ranking, disabled, move_to, move_epoch FROM service_settings WHERE grp = ?")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -597,8 +601,10 @@ final class SqliteStore implements Store {
             String ranking = rs.getString(2);
             List<NodeName> nodes = ranking.isEmpty() ? List.of()
                 : List.of(ranking.split(",", -1)).stream().map(NodeName::of).toList();
-            services.put(ServiceName.of(name), new ServiceSettings(nodes, rs.getInt(3) != 0));
-          } catch (InvalidInputException | NullPointerException e) {
+            String moveTo = rs.getString(4);
+            ServiceSettings.Move move = moveTo == null ? null : new ServiceSettings.Move(NodeName.of(moveTo), rs.getLong(5));
+            services.put(ServiceName.of(name), new ServiceSettings(nodes, rs.getInt(3) != 0, move));
+          } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
             warnSkipped("service_settings", "service " + name, e);
           }
         }

@@ -118,6 +118,25 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aFileOfSchemaVersionOneIsMigratedAndItsSettingsReadAsWithoutAMove() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+        Statement st = c.createStatement()) {
+      for (String sql : SqliteSchema.MIGRATIONS.get(0)) {
+        st.execute(sql);
+      }
+      st.execute("PRAGMA user_version = 1");
+      st.execute("INSERT INTO service_settings (grp, service, ranking, disabled) VALUES ('billing', 'mailer', 'node-b', 1)");
+    }
+
+    var settings = open(db()).snapshot().settings().service(ServiceName.of("mailer"));
+
+    assertThat(settings.ranking()).containsExactly(NodeName.of("node-b"));
+    assertThat(settings.disabled()).isTrue();
+    assertThat(settings.move()).isNull();
+    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo(String.valueOf(SqliteSchema.VERSION));
+  }
+
+  @Test
   void aFileWrittenByANewerSchemaVersionIsRefused() throws Exception {
     open(db()).close();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
@@ -174,7 +193,7 @@ class SqliteStoreFileTest {
       st.execute("INSERT INTO nodes VALUES ('billing', 'node-c', '', 'x', 's-y', 0, 'ZOMBIE')");
       st.execute("INSERT INTO services VALUES ('billing', 'Mailer 2', 3, 'node-a', NULL)");
       st.execute("INSERT INTO providers VALUES ('billing', 'node-a', 'reporter', 'dancing', NULL)");
-      st.execute("INSERT INTO service_settings VALUES ('billing', 'reporter', 'node-a,NOT OK', 0)");
+      st.execute("INSERT INTO service_settings (grp, service, ranking, disabled) VALUES ('billing', 'reporter', 'node-a,NOT OK', 0)");
       st.execute("INSERT INTO node_settings VALUES ('billing', '-bad', 1)");
     }
 

@@ -759,6 +759,26 @@ public abstract class StoreTck {
   }
 
   @Test
+  void aPlannedMoveIsKeptWithTheSettingsAndClearedByTheNextWrite() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    ServiceSettings.Move move = new ServiceSettings.Move(nodeName("node-b"), 7);
+    ServiceSettings moving = new ServiceSettings(List.of(nodeName("node-a")), false, move);
+    a.putServiceSettings(svc("mailer"), moving);
+    a.putServiceSettings(svc("reporter"), moving);
+    a.putServiceSettings(svc("reporter"), moving.withMove(null));
+    close(a);
+
+    Store reopened = open(group);
+    Snapshot snapshot = reopened.snapshot();
+    assertThat(snapshot.settings().service(svc("mailer"))).isEqualTo(moving);
+    assertThat(snapshot.settings().service(svc("mailer")).moveTarget(7)).isEqualTo(nodeName("node-b"));
+    assertThat(snapshot.settings().service(svc("mailer")).moveTarget(8)).isNull();
+    assertThat(snapshot.settings().service(svc("reporter")).move()).isNull();
+    assertThat(snapshot.settings().service(svc("reporter")).ranking()).containsExactly(nodeName("node-a"));
+  }
+
+  @Test
   void eventsAreNumberedInAppendOrderAndSurviveReopeningTheStore() {
     GroupName group = freshGroup();
     Store a = open(group);

@@ -13,7 +13,7 @@ import java.util.List;
  * sessions/&lt;node&gt;            EPHEMERAL, owned by the node's ZooKeeper session: the session id;
  *                             its data version is the renewal counter
  * services/&lt;service&gt;         persistent, never deleted: epoch, owner node, owner session
- * settings/services/&lt;svc&gt;    persistent: ranking, disabled
+ * settings/services/&lt;svc&gt;    persistent: ranking, disabled, move-to and move-epoch (a planned move)
  * settings/nodes/&lt;node&gt;      persistent: drained
  * events/e-NNNNNNNNNN         persistent sequential: one event each, the newest kept
  * </pre>

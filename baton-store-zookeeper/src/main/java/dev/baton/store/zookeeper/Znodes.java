@@ -112,6 +112,8 @@ final class Znodes {
     return Fields.create(path)
         .put("ranking", settings.ranking().stream().map(NodeName::value).collect(Collectors.joining(",")))
         .put("disabled", settings.disabled())
+        .put("move-to", settings.move() == null ? null : settings.move().to().value())
+        .put("move-epoch", settings.move() == null ? null : settings.move().epoch())
         .bytes();
   }
 
@@ -124,7 +126,9 @@ final class Znodes {
         nodes.add(f.convert("ranking", name, NodeName::of));
       }
     }
-    return new ServiceSettings(nodes, f.flag("disabled"));
+    NodeName moveTo = f.optional("move-to", NodeName::of);
+    ServiceSettings.Move move = moveTo == null ? null : new ServiceSettings.Move(moveTo, f.number("move-epoch"));
+    return new ServiceSettings(nodes, f.flag("disabled"), move);
   }
 
   static byte[] nodeSettings(String path, NodeSettings settings) {

@@ -1,0 +1,133 @@
+package dev.baton.cli;
+
+import dev.baton.api.OperatorResponse;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * The operator verbs ({@code move}, {@code drain}, {@code undrain}, {@code disable},
+ * {@code enable}, {@code rank}): each one request to an agent, which answers for the whole group.
+ * They print what happens next; a refusal (unknown name, a move that cannot happen now) exits
+ * non-zero and changes nothing.
+ */
+final class OperatorCommands {
+  private OperatorCommands() {}
+
+  /** The parts every verb shares: the agent to ask and where to print. */
+  abstract static class Verb implements Callable<Integer> {
+    @Mixin ApiOption api;
+    @Spec CommandSpec spec;
+
+    int print(OperatorResponse answer) {
+      spec.commandLine().getOut().println((answer.changed() ? "" : "unchanged: ") + answer.detail());
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "move", mixinStandardHelpOptions = true,
+      description = {"Move SERVICE to NODE now, by a graceful handover: its owner stops it (SIGTERM, then SIGKILL"
+          + " after its stop-timeout) and releases it, then NODE claims it with the next epoch and starts it.",
+          "Refused (exit 4, nothing changed) when NODE is not alive, is drained, has no provider of SERVICE or"
+              + " its provider is unavailable, or SERVICE is disabled.",
+          "The move holds only for the epoch it was asked at: if the owner or NODE dies first, placement decides"
+              + " as usual and the move is dropped; run it again. `baton status` shows the owner as OWNER -> NODE while it moves."})
+  static final class Move extends Verb {
+    @Parameters(index = "0", paramLabel = "SERVICE", description = "the service to move")
+    String service;
+
+    @Parameters(index = "1", paramLabel = "NODE", description = "the node that should run it")
+    String node;
+
+    @Override
+    public Integer call() {
+      ServiceName.of(service);
+      NodeName.of(node);
+      return print(api.client().operator("POST", "/v1/services/" + service + "/move", Map.of("to", node)));
+    }
+  }
+
+  @Command(name = "drain", mixinStandardHelpOptions = true,
+      description = {"Drain NODE: it stops and releases every service it runs, the next candidates take them over,"
+          + " and it takes no service until `baton undrain NODE`. The drain is kept in the store: it survives"
+          + " restarts of the node."})
+  static final class Drain extends Verb {
+    @Parameters(paramLabel = "NODE", description = "the node to drain")
+    String node;
+
+    @Override
+    public Integer call() {
+      NodeName.of(node);
+      return print(api.client().operator("POST", "/v1/nodes/" + node + "/drain", null));
+    }
+  }
+
+  @Command(name = "undrain", mixinStandardHelpOptions = true,
+      description = {"Undrain NODE: it is a candidate again. Services stay where they run (placement is sticky);"
+          + " use `baton move` to bring one back."})
+  static final class Undrain extends Verb {
+    @Parameters(paramLabel = "NODE", description = "the node to undrain")
+    String node;
+
+    @Override
+    public Integer call() {
+      NodeName.of(node);
+      return print(api.client().operator("POST", "/v1/nodes/" + node + "/undrain", null));
+    }
+  }
+
+  @Command(name = "disable", mixinStandardHelpOptions = true,
+      description = {"Disable SERVICE: its owner stops it and releases it, and no node runs it until"
+          + " `baton enable SERVICE`. Kept in the store; a planned move of it is dropped."})
+  static final class Disable extends Verb {
+    @Parameters(paramLabel = "SERVICE", description = "the service to disable")
+    String service;
+
+    @Override
+    public Integer call() {
+      ServiceName.of(service);
+      return print(api.client().operator("POST", "/v1/services/" + service + "/disable", null));
+    }
+  }
+
+  @Command(name = "enable", mixinStandardHelpOptions = true,
+      description = {"Enable SERVICE again: the best candidate claims it with the next epoch and starts it."})
+  static final class Enable extends Verb {
+    @Parameters(paramLabel = "SERVICE", description = "the service to enable")
+    String service;
+
+    @Override
+    public Integer call() {
+      ServiceName.of(service);
+      return print(api.client().operator("POST", "/v1/services/" + service + "/enable", null));
+    }
+  }
+
+  @Command(name = "rank", mixinStandardHelpOptions = true,
+      description = {"Set the ranking of SERVICE: the nodes that should own it, best first; nodes not listed come"
+          + " after them. No NODE clears the ranking.",
+          "A ranking decides the next placement (after a failure, a drain, a disable); it does not take the service"
+              + " from a healthy owner. To move it now: `baton move SERVICE NODE`."})
+  static final class Rank extends Verb {
+    @Parameters(index = "0", paramLabel = "SERVICE", description = "the service")
+    String service;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "NODE", description = "the preferred nodes, best first")
+    List<String> nodes = List.of();
+
+    @Override
+    public Integer call() {
+      ServiceName.of(service);
+      nodes.forEach(NodeName::of);
+      return print(api.client().operator("PUT", "/v1/services/" + service + "/ranking", Map.of("ranking", nodes)));
+    }
+  }
+}
