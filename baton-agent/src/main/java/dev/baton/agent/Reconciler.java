@@ -363,7 +363,7 @@ final class Reconciler implements AutoCloseable {
         runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, checks, clock.nanos(), clock,
             checkEnv(s, epoch), this::checkChanged));
       }
-      events.append("service.started", s, epoch, "pid " + r.pid() + ", " + why);
+      events.append("service.started", s, epoch, r.describe() + ", " + why);
     } catch (BatonException e) {
       LOG.error("[node={} service={} epoch={}] {}", config.node(), s, epoch, e.getMessage());
       events.append("service.stopped", s, epoch, "cannot start: " + e.getMessage());
