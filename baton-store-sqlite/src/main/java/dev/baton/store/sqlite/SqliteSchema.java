@@ -92,7 +92,12 @@ final class SqliteSchema {
             epoch INTEGER,
             detail TEXT,
             PRIMARY KEY (grp, seq)
-          ) WITHOUT ROWID"""));
+          ) WITHOUT ROWID"""),
+      List.of(
+          // Counts the writes that change what a snapshot reads besides the node rows (providers,
+          // ownerships, settings): a snapshot reads those again only when it moved. Events and
+          // renewals do not count.
+          "ALTER TABLE groups ADD COLUMN changes INTEGER NOT NULL DEFAULT 0"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

@@ -40,7 +40,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -483,7 +482,7 @@ final class SqliteStore implements Store {
         ps.setLong(2, seq - EVENTS_KEPT);
         ps.executeUpdate();
       }
-      bumpGeneration(c);
+      bumpGeneration(c, false);
       return seq;
     });
   }
@@ -527,62 +526,106 @@ final class SqliteStore implements Store {
 
   // ---------------------------------------------------------------- snapshot
 
+  /**
+   * Everything a snapshot reads but the nodes, as of one value of {@code groups.changes}: the same
+   * value means the same rows, since every write to them counts a change in its transaction.
+   */
+  private record Shared(long changes, Map<String, Map<ServiceName, ProviderStatus>> providers,
+      Map<ServiceName, Ownership> ownerships, GroupSettings settings) {}
+
+  private volatile Shared shared;
+
+  /**
+   * Reads the group in one read transaction. The node rows (renewal counters) are read every
+   * time; provider states, ownerships and settings only when the group's change counter moved
+   * since this store last read them, so a snapshot of an unchanged group costs rows in proportion
+   * to its nodes, not to its services.
+   */
   @Override
   public Snapshot snapshot() {
     return read("snapshot", c -> {
-      Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT node, service, state, reason FROM providers WHERE grp = ?")) {
+      long changes;
+      try (PreparedStatement ps = c.prepareStatement("SELECT changes FROM groups WHERE grp = ?")) {
         ps.setString(1, grp);
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            String node = rs.getString(1);
-            String service = rs.getString(2);
-            try {
-              providers.computeIfAbsent(node, n -> new LinkedHashMap<>()).put(ServiceName.of(service),
-                  new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4)));
-            } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
-              warnSkipped("providers", "node " + node + " service " + service, e);
-            }
-          }
+          changes = rs.next() ? rs.getLong(1) : 0;
         }
       }
-      List<NodeRecord> nodes = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("""
-          SELECT name, location, api, session, renewals, state FROM nodes WHERE grp = ? ORDER BY name""")) {
-        ps.setString(1, grp);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            String name = rs.getString(1);
-            try {
-              NodeInfo info = new NodeInfo(NodeName.of(name), Location.parse(rs.getString(2)), rs.getString(3));
-              nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
-                  SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of())));
-            } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
-              warnSkipped("nodes", "node " + name, e);
-            }
-          }
-        }
+      Shared cached = shared;
+      if (cached == null || cached.changes() != changes) {
+        cached = new Shared(changes, readProviders(c), readOwnerships(c), readSettings(c));
+        shared = cached;
       }
-      Map<ServiceName, Ownership> ownerships = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ?")) {
-        ps.setString(1, grp);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            String name = rs.getString(1);
-            try {
-              ServiceRow row = new ServiceRow(rs.getLong(2), rs.getString(3), rs.getString(4));
-              ServiceName service = ServiceName.of(name);
-              ownerships.put(service, row.ownership(service));
-            } catch (InvalidInputException e) {
-              warnSkipped("services", "service " + name, e);
-            }
-          }
-        }
-      }
-      return new Snapshot(nodes, ownerships, readSettings(c));
+      Map<String, Map<ServiceName, ProviderStatus>> providers = cached.providers();
+      List<NodeRecord> nodes = readNodes(c, providers);
+      return new Snapshot(nodes, cached.ownerships(), cached.settings());
     });
+  }
+
+  private Map<String, Map<ServiceName, ProviderStatus>> readProviders(Connection c) throws SQLException {
+    Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, service, state, reason FROM providers WHERE grp = ?")) {
+      ps.setString(1, grp);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String node = rs.getString(1);
+          String service = rs.getString(2);
+          try {
+            providers.computeIfAbsent(node, n -> new HashMap<>()).put(ServiceName.of(service),
+                new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4)));
+          } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
+            warnSkipped("providers", "node " + node + " service " + service, e);
+          }
+        }
+      }
+    }
+    // Immutable, so that every snapshot of the same value shares them (NodeRecord copies no further).
+    providers.replaceAll((node, map) -> Map.copyOf(map));
+    return providers;
+  }
+
+  private List<NodeRecord> readNodes(Connection c, Map<String, Map<ServiceName, ProviderStatus>> providers)
+      throws SQLException {
+    List<NodeRecord> nodes = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("""
+        SELECT name, location, api, session, renewals, state FROM nodes WHERE grp = ? ORDER BY name""")) {
+      ps.setString(1, grp);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String name = rs.getString(1);
+          try {
+            NodeInfo info = new NodeInfo(NodeName.of(name), Location.parse(rs.getString(2)), rs.getString(3));
+            nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
+                SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of())));
+          } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
+            warnSkipped("nodes", "node " + name, e);
+          }
+        }
+      }
+    }
+    return nodes;
+  }
+
+  private Map<ServiceName, Ownership> readOwnerships(Connection c) throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ?")) {
+      ps.setString(1, grp);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String name = rs.getString(1);
+          try {
+            ServiceRow row = new ServiceRow(rs.getLong(2), rs.getString(3), rs.getString(4));
+            ServiceName service = ServiceName.of(name);
+            ownerships.put(service, row.ownership(service));
+          } catch (InvalidInputException e) {
+            warnSkipped("services", "service " + name, e);
+          }
+        }
+      }
+    }
+    return Map.copyOf(ownerships);
   }
 
   private GroupSettings readSettings(Connection c) throws SQLException {
@@ -947,9 +990,22 @@ final class SqliteStore implements Store {
     }
   }
 
-  /** Tells watchers, through the generation counter, that something other than a renewal changed. */
+  /**
+   * Tells watchers, through the generation counter, that something other than a renewal changed,
+   * and counts it in {@code changes} (what {@link #snapshot()} caches by).
+   */
   private void bumpGeneration(Connection c) throws SQLException {
-    bumpCounter(c, "generation");
+    bumpGeneration(c, true);
+  }
+
+  /** @param change false for a write a snapshot does not read (an event): only the watchers hear of it */
+  private void bumpGeneration(Connection c, boolean change) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO groups (grp, generation, changes) VALUES (?, 1, ?)"
+        + " ON CONFLICT (grp) DO UPDATE SET generation = generation + 1, changes = changes + excluded.changes")) {
+      ps.setString(1, grp);
+      ps.setInt(2, change ? 1 : 0);
+      ps.executeUpdate();
+    }
   }
 
   @Override
