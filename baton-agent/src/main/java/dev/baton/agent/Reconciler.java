@@ -87,6 +87,8 @@ final class Reconciler implements AutoCloseable {
   private final Map<ServiceName, HealthChecks> runChecks = new ConcurrentHashMap<>();
   private final Set<ServiceName> failedReported = new HashSet<>();
   private Map<ServiceName, ProviderStatus> published = Map.of();
+  private PlacementInput placedFrom;
+  private Placed placed;
   private SessionId publishedFor;
   private long lastErrorLogNanos;
 
@@ -398,9 +400,8 @@ final class Reconciler implements AutoCloseable {
     NodeName self = config.node();
 
     Map<NodeName, String> nodeStates = new TreeMap<>();
-    Map<SessionId, NodeRecord> liveSessions = new HashMap<>();
     Map<SessionId, NodeRecord> bySession = new HashMap<>();
-    List<NodeView> nodeViews = new ArrayList<>();
+    List<PlacedNode> placedNodes = new ArrayList<>();
     Map<ServiceName, ProviderStatus> local = localStates();
     java.util.Set<SessionId> lost = new java.util.HashSet<>();
     java.util.Set<NodeName> alive = new java.util.HashSet<>();
@@ -412,7 +413,6 @@ final class Reconciler implements AutoCloseable {
           : name.equals(self) ? Liveness.Verdict.LOST : liveness.judge(n);
       boolean drained = snap.settings().node(name).drained();
       if (verdict == Liveness.Verdict.ALIVE) {
-        liveSessions.put(n.session(), n);
         alive.add(name);
       } else if (verdict == Liveness.Verdict.LOST && !name.equals(self)) {
         lost.add(n.session());
@@ -422,30 +422,21 @@ final class Reconciler implements AutoCloseable {
         case LOST -> "lost";
         case ALIVE -> drained ? "drained" : "alive";
       });
-      Map<ServiceName, ProviderState> providers = new HashMap<>();
-      (isMe ? local : n.providers()).forEach((s, st) -> providers.put(s, st.state()));
-      nodeViews.add(new NodeView(name, n.info().location(), verdict == Liveness.Verdict.ALIVE, drained, providers));
+      placedNodes.add(new PlacedNode(name, n.info().location(), n.session(), verdict == Liveness.Verdict.ALIVE, drained,
+          isMe ? local : n.providers()));
     }
 
     if (me != null) {
       lostNodes.judged(snap.nodes(), lost, alive);
     }
 
-    TreeSet<ServiceName> services = new TreeSet<>(snap.ownerships().keySet());
-    snap.nodes().forEach(n -> services.addAll(n.providers().keySet()));
-    services.addAll(config.services().keySet());
-    Map<ServiceName, NodeName> validOwners = new TreeMap<>();
-    List<ServiceView> serviceViews = new ArrayList<>();
-    for (ServiceName s : services) {
-      Ownership o = snap.ownership(s);
-      NodeRecord owner = o.session() == null ? null : liveSessions.get(o.session());
-      if (owner != null) {
-        validOwners.put(s, owner.info().name());
-      }
-      serviceViews.add(new ServiceView(s, owner == null ? null : owner.info().name(), o.node(), snap.settings().service(s)));
+    PlacementInput input = new PlacementInput(placedNodes, snap.ownerships(), snap.settings());
+    if (!input.equals(placedFrom)) {
+      placed = input.place(config.services().keySet());
+      placedFrom = input;
     }
-    Map<ServiceName, NodeName> targets = Placement.place(nodeViews, serviceViews);
-    view = new View(snap, nodeStates, validOwners, targets);
+    Map<ServiceName, NodeName> targets = placed.targets();
+    view = new View(snap, nodeStates, placed.validOwners(), targets);
 
     if (me != null) {
       for (ServiceConfig service : config.services().values()) {
@@ -520,6 +511,50 @@ final class Reconciler implements AutoCloseable {
       return;
     }
     start(service, epoch, "claimed " + from);
+  }
+
+  /** A node as placement sees it: what of a snapshot and of this node's judgement the outcome depends on. */
+  private record PlacedNode(NodeName name, dev.baton.core.Location location, SessionId session, boolean alive,
+      boolean drained, Map<ServiceName, ProviderStatus> providers) {}
+
+  /** The valid owners and the placement of every service, as of one {@link PlacementInput}. */
+  private record Placed(Map<ServiceName, NodeName> validOwners, Map<ServiceName, NodeName> targets) {}
+
+  /**
+   * Everything placement depends on. Equal inputs give equal placements, so a pass whose input
+   * equals the last one's (the usual case: only renewal counters moved) reuses its outcome instead
+   * of placing every service of the group again. Cheap to compare: the stores hand out the same
+   * map instances while the group is unchanged.
+   */
+  private record PlacementInput(List<PlacedNode> nodes, Map<ServiceName, Ownership> ownerships,
+      dev.baton.core.store.GroupSettings settings) {
+
+    Placed place(Set<ServiceName> configured) {
+      Map<SessionId, NodeName> liveSessions = new HashMap<>();
+      List<NodeView> nodeViews = new ArrayList<>();
+      TreeSet<ServiceName> services = new TreeSet<>(ownerships.keySet());
+      services.addAll(configured);
+      for (PlacedNode n : nodes) {
+        if (n.alive()) {
+          liveSessions.put(n.session(), n.name());
+        }
+        Map<ServiceName, ProviderState> providers = new HashMap<>();
+        n.providers().forEach((s, st) -> providers.put(s, st.state()));
+        services.addAll(n.providers().keySet());
+        nodeViews.add(new NodeView(n.name(), n.location(), n.alive(), n.drained(), providers));
+      }
+      Map<ServiceName, NodeName> validOwners = new TreeMap<>();
+      List<ServiceView> serviceViews = new ArrayList<>();
+      for (ServiceName s : services) {
+        Ownership o = ownerships.getOrDefault(s, Ownership.unclaimed(s));
+        NodeName owner = o.session() == null ? null : liveSessions.get(o.session());
+        if (owner != null) {
+          validOwners.put(s, owner);
+        }
+        serviceViews.add(new ServiceView(s, owner, o.node(), settings.service(s)));
+      }
+      return new Placed(validOwners, Placement.place(nodeViews, serviceViews));
+    }
   }
 
   /** Stage 3: this node banned itself and no eligible candidate is left. */
