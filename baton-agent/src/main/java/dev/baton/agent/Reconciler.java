@@ -599,7 +599,11 @@ final class Reconciler implements AutoCloseable {
       wakeUp = null;
     }
     if (next != Long.MAX_VALUE && next < config.timing().heartbeat().toNanos()) {
-      wakeUp = executor.schedule(this::request, next + 1_000_000, TimeUnit.NANOSECONDS);
+      try {
+        wakeUp = executor.schedule(this::request, next + 1_000_000, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // closing: no more passes
+      }
     }
   }
 

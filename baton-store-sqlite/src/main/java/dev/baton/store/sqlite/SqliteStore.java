@@ -158,6 +158,11 @@ final class SqliteStore implements Store {
     } finally {
       lock.unlock();
     }
+    if (read("read schema version", SqliteStore::userVersion) == SqliteSchema.VERSION) {
+      // Up to date: no write lock taken, so that many agents opening one busy file do not queue for it.
+      log.debug("[group={}] opened SQLite store {}", group, path);
+      return;
+    }
     int from = write("migrate schema", c -> {
       int version = userVersion(c);
       if (version > SqliteSchema.VERSION) {
