@@ -117,6 +117,12 @@ final class CountingStore implements Store {
   }
 
   @Override
+  public List<Long> appendEvents(List<EventDraft> events) {
+    calls.count("appendEvents");
+    return store.appendEvents(events);
+  }
+
+  @Override
   public List<Event> events(long afterSeq, int limit) {
     calls.count("events");
     return store.events(afterSeq, limit);

@@ -2,6 +2,7 @@ package dev.baton.core.store;
 
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -90,6 +91,20 @@ public interface Store extends AutoCloseable {
 
   /** Appends an event and returns its sequence number, larger than any before it. */
   long appendEvent(EventDraft event);
+
+  /**
+   * Appends {@code events} in list order and returns their sequence numbers, each larger than any
+   * before it. A store may write them all in one transaction, to spare a burst of events (a node
+   * claiming and starting many services) a commit each; the default appends them one at a time.
+   * When it throws, some of them may have been appended.
+   */
+  default List<Long> appendEvents(List<EventDraft> events) {
+    List<Long> seqs = new ArrayList<>(events.size());
+    for (EventDraft e : events) {
+      seqs.add(appendEvent(e));
+    }
+    return seqs;
+  }
 
   /** Events with a sequence number above {@code afterSeq}, oldest first, at most {@code limit}. */
   List<Event> events(long afterSeq, int limit);

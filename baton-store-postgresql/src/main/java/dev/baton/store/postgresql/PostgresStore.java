@@ -727,42 +727,63 @@ final class PostgresStore implements Store {
   @Override
   public long appendEvent(EventDraft event) {
     return call("append event " + event.type(), c -> {
-      long seq;
-      // The counter row stays locked until commit, so events commit in the order of their numbers.
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO group_state (group_name, last_event_seq) VALUES (?, 1) ON CONFLICT (group_name)"
-              + " DO UPDATE SET last_event_seq = group_state.last_event_seq + 1 RETURNING last_event_seq")) {
-        ps.setString(1, group.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          seq = rs.getLong(1);
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO event_log (group_name, seq, time, time_nanos, type, node, service, epoch, detail)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        ps.setString(1, group.value());
-        ps.setLong(2, seq);
-        ps.setObject(3, OffsetDateTime.ofInstant(event.time().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
-        ps.setInt(4, event.time().getNano());
-        ps.setString(5, event.type());
-        ps.setString(6, event.node() == null ? null : event.node().value());
-        ps.setString(7, event.service() == null ? null : event.service().value());
-        ps.setObject(8, event.epoch(), Types.BIGINT);
-        ps.setString(9, event.detail());
-        ps.executeUpdate();
-      }
-      if (seq % EVENT_PRUNE_EVERY == 0) {
-        // Bounded retention: keep the newest EVENT_RETENTION events of the group.
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_log WHERE group_name = ? AND seq <= ?")) {
-          ps.setString(1, group.value());
-          ps.setLong(2, seq - EVENT_RETENTION);
-          ps.executeUpdate();
-        }
-      }
+      long seq = insertEvent(c, event);
       notifyChange(c, "event");
       return seq;
     });
+  }
+
+  /** Appends the events in one transaction, with one NOTIFY. */
+  @Override
+  public List<Long> appendEvents(List<EventDraft> events) {
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    return call("append " + events.size() + " events", c -> {
+      List<Long> seqs = new ArrayList<>(events.size());
+      for (EventDraft e : events) {
+        seqs.add(insertEvent(c, e));
+      }
+      notifyChange(c, "event");
+      return seqs;
+    });
+  }
+
+  private long insertEvent(Connection c, EventDraft event) throws SQLException {
+    long seq;
+    // The counter row stays locked until commit, so events commit in the order of their numbers.
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO group_state (group_name, last_event_seq) VALUES (?, 1) ON CONFLICT (group_name)"
+            + " DO UPDATE SET last_event_seq = group_state.last_event_seq + 1 RETURNING last_event_seq")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        seq = rs.getLong(1);
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO event_log (group_name, seq, time, time_nanos, type, node, service, epoch, detail)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, group.value());
+      ps.setLong(2, seq);
+      ps.setObject(3, OffsetDateTime.ofInstant(event.time().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+      ps.setInt(4, event.time().getNano());
+      ps.setString(5, event.type());
+      ps.setString(6, event.node() == null ? null : event.node().value());
+      ps.setString(7, event.service() == null ? null : event.service().value());
+      ps.setObject(8, event.epoch(), Types.BIGINT);
+      ps.setString(9, event.detail());
+      ps.executeUpdate();
+    }
+    if (seq % EVENT_PRUNE_EVERY == 0) {
+      // Bounded retention: keep the newest EVENT_RETENTION events of the group.
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_log WHERE group_name = ? AND seq <= ?")) {
+        ps.setString(1, group.value());
+        ps.setLong(2, seq - EVENT_RETENTION);
+        ps.executeUpdate();
+      }
+    }
+    return seq;
   }
 
   @Override

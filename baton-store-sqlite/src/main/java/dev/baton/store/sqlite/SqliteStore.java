@@ -464,32 +464,54 @@ final class SqliteStore implements Store {
   public long appendEvent(EventDraft event) {
     Objects.requireNonNull(event, "event");
     return write("append event " + event.type(), c -> {
-      long seq = bumpCounter(c, "last_event_seq");
-      try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO events (grp, seq, time, type, node, service, epoch, detail)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
-        ps.setString(1, grp);
-        ps.setLong(2, seq);
-        ps.setString(3, event.time().toString());
-        ps.setString(4, event.type());
-        ps.setString(5, event.node() == null ? null : event.node().value());
-        ps.setString(6, event.service() == null ? null : event.service().value());
-        if (event.epoch() == null) {
-          ps.setNull(7, Types.INTEGER);
-        } else {
-          ps.setLong(7, event.epoch());
-        }
-        ps.setString(8, event.detail());
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM events WHERE grp = ? AND seq <= ?")) {
-        ps.setString(1, grp);
-        ps.setLong(2, seq - EVENTS_KEPT);
-        ps.executeUpdate();
-      }
+      long seq = insertEvent(c, event);
       bumpGeneration(c, false);
       return seq;
     });
+  }
+
+  /** Appends the events in one transaction: one commit (and one fsync) for all of them. */
+  @Override
+  public List<Long> appendEvents(List<EventDraft> events) {
+    events.forEach(e -> Objects.requireNonNull(e, "event"));
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    return write("append " + events.size() + " events", c -> {
+      List<Long> seqs = new ArrayList<>(events.size());
+      for (EventDraft e : events) {
+        seqs.add(insertEvent(c, e));
+      }
+      bumpGeneration(c, false);
+      return seqs;
+    });
+  }
+
+  private long insertEvent(Connection c, EventDraft event) throws SQLException {
+    long seq = bumpCounter(c, "last_event_seq");
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO events (grp, seq, time, type, node, service, epoch, detail)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+      ps.setString(1, grp);
+      ps.setLong(2, seq);
+      ps.setString(3, event.time().toString());
+      ps.setString(4, event.type());
+      ps.setString(5, event.node() == null ? null : event.node().value());
+      ps.setString(6, event.service() == null ? null : event.service().value());
+      if (event.epoch() == null) {
+        ps.setNull(7, Types.INTEGER);
+      } else {
+        ps.setLong(7, event.epoch());
+      }
+      ps.setString(8, event.detail());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM events WHERE grp = ? AND seq <= ?")) {
+      ps.setString(1, grp);
+      ps.setLong(2, seq - EVENTS_KEPT);
+      ps.executeUpdate();
+    }
+    return seq;
   }
 
   @Override

@@ -783,6 +783,25 @@ public abstract class StoreTck {
   }
 
   @Test
+  void aBatchOfEventsIsNumberedInListOrderAfterEveryEventBeforeIt() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store b = open(group);
+    long before = b.appendEvent(event(0));
+    List<EventDraft> batch = List.of(event(1), event(2), event(3));
+
+    List<Long> seqs = a.appendEvents(batch);
+
+    assertThat(seqs).hasSize(3).isSorted().doesNotHaveDuplicates();
+    assertThat(seqs.get(0)).isGreaterThan(before);
+    assertThat(a.appendEvents(List.of())).isEmpty();
+    List<Event> events = b.events(before, 10);
+    assertThat(events).containsExactly(Event.numbered(seqs.get(0), batch.get(0)),
+        Event.numbered(seqs.get(1), batch.get(1)), Event.numbered(seqs.get(2), batch.get(2)));
+    assertThat(b.appendEvent(event(4))).isGreaterThan(seqs.get(2));
+  }
+
+  @Test
   void eventsPageByTheLastSequenceNumberSeen() {
     GroupName group = freshGroup();
     Store a = open(group);
