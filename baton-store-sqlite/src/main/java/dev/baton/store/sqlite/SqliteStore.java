@@ -295,8 +295,16 @@ final class SqliteStore implements Store {
     });
   }
 
+  /** Replaces a node's provider rows; the caller raises the change counter after it in the same transaction. */
   private void replaceProviders(Connection c, String node, Map<ServiceName, ProviderStatus> providers)
       throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE nodes SET providers_version ="
+        + " (SELECT changes + 1 FROM groups WHERE grp = ?) WHERE grp = ? AND name = ?")) {
+      ps.setString(1, grp);
+      ps.setString(2, grp);
+      ps.setString(3, node);
+      ps.executeUpdate();
+    }
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM providers WHERE grp = ? AND node = ?")) {
       ps.setString(1, grp);
       ps.setString(2, node);
@@ -565,8 +573,9 @@ final class SqliteStore implements Store {
   /**
    * Reads the group in one read transaction. The node rows (renewal counters) are read every
    * time; provider states, ownerships and settings only when the group's change counter moved
-   * since this store last read them, so a snapshot of an unchanged group costs rows in proportion
-   * to its nodes, not to its services.
+   * since this store last read them, and then only what was written since: the provider rows of
+   * the nodes that published since, the ownerships written since, and the settings (few). So a
+   * snapshot costs rows in proportion to the nodes and to what changed, not to the services.
    */
   @Override
   public Snapshot snapshot() {
@@ -579,8 +588,11 @@ final class SqliteStore implements Store {
         }
       }
       Shared cached = shared;
-      if (cached == null || cached.changes() != changes) {
+      if (cached == null || changes < cached.changes()) {
         cached = new Shared(changes, readProviders(c), readOwnerships(c), readSettings(c));
+        shared = cached;
+      } else if (cached.changes() != changes) {
+        cached = new Shared(changes, readProvidersSince(c, cached), readOwnershipsSince(c, cached), readSettings(c));
         shared = cached;
       }
       Map<String, Map<ServiceName, ProviderStatus>> providers = cached.providers();
@@ -612,6 +624,51 @@ final class SqliteStore implements Store {
     return providers;
   }
 
+  /** The cached provider states with those of every node that published since replaced. */
+  private Map<String, Map<ServiceName, ProviderStatus>> readProvidersSince(Connection c, Shared cached)
+      throws SQLException {
+    Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>(cached.providers());
+    List<String> published = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT name FROM nodes WHERE grp = ? AND providers_version > ?")) {
+      ps.setString(1, grp);
+      ps.setLong(2, cached.changes());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT service, state, reason FROM providers WHERE grp = ? AND node = ?")) {
+      for (String node : published) {
+        Map<ServiceName, ProviderStatus> states = new HashMap<>();
+        ps.setString(1, grp);
+        ps.setString(2, node);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String service = rs.getString(1);
+            try {
+              states.put(ServiceName.of(service), new ProviderStatus(ProviderState.fromWireName(rs.getString(2)),
+                  rs.getString(3)));
+            } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
+              warnSkipped("providers", "node " + node + " service " + service, e);
+            }
+          }
+        }
+        providers.put(node, Map.copyOf(states));
+      }
+    }
+    return providers;
+  }
+
+  /** The cached ownerships with those written since updated (service rows are never deleted). */
+  private Map<ServiceName, Ownership> readOwnershipsSince(Connection c, Shared cached) throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>(cached.ownerships());
+    readOwnershipRows(c, "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ? AND version > ?",
+        cached.changes(), ownerships);
+    return Map.copyOf(ownerships);
+  }
+
   private List<NodeRecord> readNodes(Connection c, Map<String, Map<ServiceName, ProviderStatus>> providers)
       throws SQLException {
     List<NodeRecord> nodes = new ArrayList<>();
@@ -636,23 +693,29 @@ final class SqliteStore implements Store {
 
   private Map<ServiceName, Ownership> readOwnerships(Connection c) throws SQLException {
     Map<ServiceName, Ownership> ownerships = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ?")) {
+    readOwnershipRows(c, "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ? AND version >= ?",
+        0, ownerships);
+    return Map.copyOf(ownerships);
+  }
+
+  private void readOwnershipRows(Connection c, String query, long since, Map<ServiceName, Ownership> into)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(query)) {
       ps.setString(1, grp);
+      ps.setLong(2, since);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String name = rs.getString(1);
           try {
             ServiceRow row = new ServiceRow(rs.getLong(2), rs.getString(3), rs.getString(4));
             ServiceName service = ServiceName.of(name);
-            ownerships.put(service, row.ownership(service));
+            into.put(service, row.ownership(service));
           } catch (InvalidInputException e) {
             warnSkipped("services", "service " + name, e);
           }
         }
       }
     }
-    return Map.copyOf(ownerships);
   }
 
   private GroupSettings readSettings(Connection c) throws SQLException {
