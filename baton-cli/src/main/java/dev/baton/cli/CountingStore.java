@@ -93,6 +93,12 @@ final class CountingStore implements Store {
   }
 
   @Override
+  public List<ClaimResult> claimAll(List<ClaimRequest> requests) {
+    calls.count("claimAll");
+    return store.claimAll(requests);
+  }
+
+  @Override
   public boolean release(ServiceName service, SessionId session, long epoch) {
     calls.count("release");
     return store.release(service, session, epoch);

@@ -78,6 +78,20 @@ public interface Store extends AutoCloseable {
   ClaimResult claim(ClaimRequest request);
 
   /**
+   * Claims several services, each exactly as {@link #claim} would, and returns the results in
+   * request order. Each claim stands or falls on its own. A store may decide them all in one
+   * transaction, to spare a node that takes over many services at once a commit each; the default
+   * claims one at a time. When it throws, some of them may have been granted.
+   */
+  default List<ClaimResult> claimAll(List<ClaimRequest> requests) {
+    List<ClaimResult> results = new ArrayList<>(requests.size());
+    for (ClaimRequest r : requests) {
+      results.add(claim(r));
+    }
+    return results;
+  }
+
+  /**
    * Releases {@code service} if it is owned by {@code session} at {@code epoch}; the epoch stays,
    * the last owner's name stays for placement. Returns false (and changes nothing) otherwise.
    */

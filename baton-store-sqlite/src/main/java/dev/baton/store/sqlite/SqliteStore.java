@@ -346,65 +346,92 @@ final class SqliteStore implements Store {
   @Override
   public ClaimResult claim(ClaimRequest request) {
     Objects.requireNonNull(request, "request");
-    ServiceName service = request.service();
-    return write("claim " + service, c -> {
-      ServiceRow row = serviceRow(c, service.value());
-      Ownership current = row.ownership(service);
-      if (row.epoch() != request.expectedEpoch()) {
-        return ClaimResult.rejected(current, "epoch is " + row.epoch() + ", not the expected "
-            + request.expectedEpoch());
+    return write("claim " + request.service(), c -> {
+      ClaimResult result = claimIn(c, request);
+      if (result.granted()) {
+        bumpGeneration(c);
       }
-      Optional<SessionRow> claimant = liveSession(c, request.claimant());
-      if (claimant.isEmpty()) {
-        return ClaimResult.rejected(current, "claimant session " + request.claimant()
-            + " is not open (closed, replaced, ended by a claim, or unknown)");
-      }
-      if (row.ownerSession() != null) {
-        Optional<SessionRow> owner = liveSession(c, new SessionId(row.ownerSession()));
-        if (owner.isPresent()) {
-          SessionRow o = owner.get();
-          Observed dead = request.deadOwner();
-          if (o.session().equals(request.claimant().value())) {
-            return ClaimResult.rejected(current, "already owned by the claimant's session");
-          }
-          if (dead == null) {
-            return ClaimResult.rejected(current, "owned by " + o.node() + " whose session " + o.session()
-                + " is open; name it with its renewal counter once it has been unrenewed for a lease");
-          }
-          if (!dead.session().value().equals(o.session())) {
-            return ClaimResult.rejected(current, "the named dead owner session " + dead.session()
-                + " is not the owner's session " + o.session() + " of " + o.node());
-          }
-          if (dead.renewals() != o.renewals()) {
-            return ClaimResult.rejected(current, "owner " + o.node() + " renewed its session since: "
-                + o.renewals() + " renewals, not the named " + dead.renewals());
-          }
-          setSessionState(c, new SessionId(o.session()), SessionState.EXPIRED);
-          log.warn("[group={} node={} session={}] session ended: {} claimed {} over it, unrenewed at {}"
-              + " renewals", grp, o.node(), o.session(), claimant.get().node(), service, o.renewals());
-        }
-      }
-      long epoch = row.epoch() + 1;
-      try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO services (grp, name, epoch, owner_node, owner_session) VALUES (?, ?, ?, ?, ?)
-          ON CONFLICT (grp, name) DO UPDATE SET epoch = excluded.epoch,
-            owner_node = excluded.owner_node, owner_session = excluded.owner_session
-          WHERE services.epoch = ?""")) {
-        ps.setString(1, grp);
-        ps.setString(2, service.value());
-        ps.setLong(3, epoch);
-        ps.setString(4, claimant.get().node());
-        ps.setString(5, request.claimant().value());
-        ps.setLong(6, row.epoch());
-        if (ps.executeUpdate() != 1) {
-          throw new IllegalStateException("compare-and-set on the epoch of " + service
-              + " changed no row inside an immediate transaction");
-        }
-      }
-      bumpGeneration(c);
-      return ClaimResult.granted(new Ownership(service, epoch, NodeName.of(claimant.get().node()),
-          request.claimant()));
+      return result;
     });
+  }
+
+  /** Decides every claim in one immediate transaction: one commit (and one fsync) for all of them. */
+  @Override
+  public List<ClaimResult> claimAll(List<ClaimRequest> requests) {
+    requests.forEach(r -> Objects.requireNonNull(r, "request"));
+    if (requests.isEmpty()) {
+      return List.of();
+    }
+    return write("claim " + requests.size() + " services", c -> {
+      List<ClaimResult> results = new ArrayList<>(requests.size());
+      for (ClaimRequest r : requests) {
+        results.add(claimIn(c, r));
+      }
+      if (results.stream().anyMatch(ClaimResult::granted)) {
+        bumpGeneration(c);
+      }
+      return results;
+    });
+  }
+
+  /** One claim inside a write transaction; the caller raises the change counter if it was granted. */
+  private ClaimResult claimIn(Connection c, ClaimRequest request) throws SQLException {
+    ServiceName service = request.service();
+    ServiceRow row = serviceRow(c, service.value());
+    Ownership current = row.ownership(service);
+    if (row.epoch() != request.expectedEpoch()) {
+      return ClaimResult.rejected(current, "epoch is " + row.epoch() + ", not the expected "
+          + request.expectedEpoch());
+    }
+    Optional<SessionRow> claimant = liveSession(c, request.claimant());
+    if (claimant.isEmpty()) {
+      return ClaimResult.rejected(current, "claimant session " + request.claimant()
+          + " is not open (closed, replaced, ended by a claim, or unknown)");
+    }
+    if (row.ownerSession() != null) {
+      Optional<SessionRow> owner = liveSession(c, new SessionId(row.ownerSession()));
+      if (owner.isPresent()) {
+        SessionRow o = owner.get();
+        Observed dead = request.deadOwner();
+        if (o.session().equals(request.claimant().value())) {
+          return ClaimResult.rejected(current, "already owned by the claimant's session");
+        }
+        if (dead == null) {
+          return ClaimResult.rejected(current, "owned by " + o.node() + " whose session " + o.session()
+              + " is open; name it with its renewal counter once it has been unrenewed for a lease");
+        }
+        if (!dead.session().value().equals(o.session())) {
+          return ClaimResult.rejected(current, "the named dead owner session " + dead.session()
+              + " is not the owner's session " + o.session() + " of " + o.node());
+        }
+        if (dead.renewals() != o.renewals()) {
+          return ClaimResult.rejected(current, "owner " + o.node() + " renewed its session since: "
+              + o.renewals() + " renewals, not the named " + dead.renewals());
+        }
+        setSessionState(c, new SessionId(o.session()), SessionState.EXPIRED);
+        log.warn("[group={} node={} session={}] session ended: {} claimed {} over it, unrenewed at {}"
+            + " renewals", grp, o.node(), o.session(), claimant.get().node(), service, o.renewals());
+      }
+    }
+    long epoch = row.epoch() + 1;
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO services (grp, name, epoch, owner_node, owner_session) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (grp, name) DO UPDATE SET epoch = excluded.epoch,
+          owner_node = excluded.owner_node, owner_session = excluded.owner_session
+        WHERE services.epoch = ?""")) {
+      ps.setString(1, grp);
+      ps.setString(2, service.value());
+      ps.setLong(3, epoch);
+      ps.setString(4, claimant.get().node());
+      ps.setString(5, request.claimant().value());
+      ps.setLong(6, row.epoch());
+      if (ps.executeUpdate() != 1) {
+        throw new IllegalStateException("compare-and-set on the epoch of " + service
+            + " changed no row inside an immediate transaction");
+      }
+    }
+    return ClaimResult.granted(new Ownership(service, epoch, NodeName.of(claimant.get().node()),
+        request.claimant()));
   }
 
   @Override

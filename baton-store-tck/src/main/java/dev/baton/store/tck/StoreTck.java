@@ -783,6 +783,26 @@ public abstract class StoreTck {
   }
 
   @Test
+  void claimAllDecidesEachClaimOnItsOwnInRequestOrder() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store b = open(group);
+    SessionId sa = openRenewedSession(a, "node-a", "mailer", "reporter", "archiver");
+
+    List<ClaimResult> results = a.claimAll(List.of(claimOf("mailer", 0, sa), claimOf("reporter", 5, sa),
+        claimOf("mailer", 0, sa), claimOf("archiver", 0, sa)));
+
+    assertThat(results).extracting(ClaimResult::granted).containsExactly(true, false, false, true);
+    assertThat(results.get(0).ownership().epoch()).isEqualTo(1);
+    assertThat(results.get(3).ownership().session()).isEqualTo(sa);
+    Snapshot seen = b.snapshot();
+    assertThat(seen.ownership(svc("mailer"))).isEqualTo(results.get(0).ownership());
+    assertThat(seen.ownership(svc("reporter")).epoch()).isZero();
+    assertThat(seen.ownership(svc("archiver"))).isEqualTo(results.get(3).ownership());
+    assertThat(a.claimAll(List.of())).isEmpty();
+  }
+
+  @Test
   void aBatchOfEventsIsNumberedInListOrderAfterEveryEventBeforeIt() {
     GroupName group = freshGroup();
     Store a = open(group);
