@@ -439,16 +439,26 @@ final class Reconciler implements AutoCloseable {
     view = new View(snap, nodeStates, placed.validOwners(), targets);
 
     if (me != null) {
+      List<PendingClaim> claims = new ArrayList<>();
       for (ServiceConfig service : config.services().values()) {
-        act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession);
+        act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession, claims);
         reportFailed(service.name(), snap, targets);
       }
+      claim(claims);
       publish(me);
     }
     scheduleWakeUp(snap);
   }
 
-  private void act(ServiceConfig service, Ownership o, NodeName target, SessionId me, Map<SessionId, NodeRecord> bySession) {
+  /** A claim this pass makes, and where the service comes from (for the log and the event). */
+  private record PendingClaim(ServiceConfig service, ClaimRequest request, String from) {}
+
+  /**
+   * Brings one service in line: kills, releases or hands over what this node should not run, and
+   * adds to {@code claims} what it should claim (claimed together after every service was seen).
+   */
+  private void act(ServiceConfig service, Ownership o, NodeName target, SessionId me, Map<SessionId, NodeRecord> bySession,
+      List<PendingClaim> claims) {
     ServiceName s = service.name();
     boolean mine = me.equals(o.session());
     Optional<Supervisor.Running> running = supervisor.running(s);
@@ -497,20 +507,37 @@ final class Reconciler implements AutoCloseable {
         from = "from " + o.node() + " (session replaced)";
       }
     }
-    ClaimResult result = store.claim(new ClaimRequest(s, o.epoch(), me, deadOwner));
-    if (!result.granted()) {
-      LOG.info("[node={} service={}] claim at epoch {} rejected: {}", config.node(), s, o.epoch() + 1, result.reason());
+    claims.add(new PendingClaim(service, new ClaimRequest(s, o.epoch(), me, deadOwner), from));
+  }
+
+  /**
+   * Sends this pass's claims to the store in one call (a store may decide them in one transaction)
+   * and starts each service whose claim was granted, if the session still allows it.
+   */
+  private void claim(List<PendingClaim> claims) {
+    if (claims.isEmpty()) {
       return;
     }
-    long epoch = result.ownership().epoch();
-    LOG.info("[node={} service={} epoch={}] claimed {}", config.node(), s, epoch, from);
-    events.append("service.claimed", s, epoch, from);
-    if (!keeper.mayClaim()) {
-      store.release(s, me, epoch);
-      LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);
-      return;
+    List<ClaimResult> results = store.claimAll(claims.stream().map(PendingClaim::request).toList());
+    for (int i = 0; i < claims.size(); i++) {
+      PendingClaim claim = claims.get(i);
+      ServiceName s = claim.service().name();
+      ClaimResult result = results.get(i);
+      if (!result.granted()) {
+        LOG.info("[node={} service={}] claim at epoch {} rejected: {}", config.node(), s,
+            claim.request().expectedEpoch() + 1, result.reason());
+        continue;
+      }
+      long epoch = result.ownership().epoch();
+      LOG.info("[node={} service={} epoch={}] claimed {}", config.node(), s, epoch, claim.from());
+      events.append("service.claimed", s, epoch, claim.from());
+      if (!keeper.mayClaim()) {
+        store.release(s, claim.request().claimant(), epoch);
+        LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);
+        continue;
+      }
+      start(claim.service(), epoch, "claimed " + claim.from());
     }
-    start(service, epoch, "claimed " + from);
   }
 
   /** A node as placement sees it: what of a snapshot and of this node's judgement the outcome depends on. */
