@@ -392,6 +392,12 @@ final class PostgresStore implements Store {
   }
 
   private void writeProviders(Connection c, String node, Map<ServiceName, ProviderStatus> providers) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO provider_publication (group_name, node, version)"
+        + " VALUES (?, ?, -1) ON CONFLICT (group_name, node) DO UPDATE SET version = -1")) {
+      ps.setString(1, group.value());
+      ps.setString(2, node);
+      ps.executeUpdate();
+    }
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM provider_state WHERE group_name = ? AND node = ?")) {
       ps.setString(1, group.value());
       ps.setString(2, node);
@@ -445,8 +451,11 @@ final class PostgresStore implements Store {
         }
       }
       Shared shared = this.shared;
-      if (shared == null || shared.changes() != changes) {
+      if (shared == null || changes < shared.changes()) {
         shared = new Shared(changes, providers(c), ownerships(c), settings(c));
+        this.shared = shared;
+      } else if (shared.changes() != changes) {
+        shared = new Shared(changes, providersSince(c, shared), ownershipsSince(c, shared), settings(c));
         this.shared = shared;
       }
       List<NodeRecord> nodes = new ArrayList<>();
@@ -477,20 +486,73 @@ final class PostgresStore implements Store {
         "SELECT node, service, state, reason FROM provider_state WHERE group_name = ?")) {
       ps.setString(1, group.value());
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          String node = rs.getString(1);
-          String service = rs.getString(2);
-          String state = rs.getString(3);
-          ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
-              () -> new ProviderStatus(ProviderState.fromWireName(state), null));
-          providers.computeIfAbsent(node, k -> new HashMap<>())
-              .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
-                  new ProviderStatus(status.state(), rs.getString(4)));
-        }
+        readProviderRows(rs, providers);
       }
     }
     providers.replaceAll((node, map) -> Map.copyOf(map));
     return providers;
+  }
+
+  /** Reads rows of (node, service, state, reason) into provider sets by node. */
+  private void readProviderRows(ResultSet rs, Map<String, Map<ServiceName, ProviderStatus>> into) throws SQLException {
+    while (rs.next()) {
+      String node = rs.getString(1);
+      String service = rs.getString(2);
+      String state = rs.getString(3);
+      ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
+          () -> new ProviderStatus(ProviderState.fromWireName(state), null));
+      into.computeIfAbsent(node, k -> new HashMap<>())
+          .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
+              new ProviderStatus(status.state(), rs.getString(4)));
+    }
+  }
+
+  /** The cached provider sets with those of every node that published since replaced. */
+  private Map<String, Map<ServiceName, ProviderStatus>> providersSince(Connection c, Shared cached) throws SQLException {
+    Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>(cached.providers());
+    List<String> published = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node FROM provider_publication WHERE group_name = ? AND version > ?")) {
+      ps.setString(1, group.value());
+      ps.setLong(2, cached.changes());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1));
+        }
+      }
+    }
+    if (published.isEmpty()) {
+      return cached.providers();
+    }
+    published.forEach(node -> providers.put(node, Map.of()));
+    Map<String, Map<ServiceName, ProviderStatus>> read = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, service, state, reason FROM provider_state WHERE group_name = ? AND node = ANY (?)")) {
+      ps.setString(1, group.value());
+      ps.setArray(2, c.createArrayOf("text", published.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        readProviderRows(rs, read);
+      }
+    }
+    read.forEach((node, map) -> providers.put(node, Map.copyOf(map)));
+    return providers;
+  }
+
+  /** The cached ownerships with those written since updated (service rows are never deleted). */
+  private Map<ServiceName, Ownership> ownershipsSince(Connection c, Shared cached) throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>(cached.ownerships());
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND version > ? AND epoch > 0")) {
+      ps.setString(1, group.value());
+      ps.setLong(2, cached.changes());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Ownership o = ownership(rs);
+          ownerships.put(o.service(), o);
+        }
+      }
+    }
+    return Map.copyOf(ownerships);
   }
 
   private Map<ServiceName, Ownership> ownerships(Connection c) throws SQLException {
@@ -884,11 +946,24 @@ final class PostgresStore implements Store {
    */
   private void notifyChange(Connection c, String kind) throws SQLException {
     if (!kind.equals("event")) {
+      long changes;
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO group_state (group_name, last_event_seq, changes) VALUES (?, 0, 1)"
-              + " ON CONFLICT (group_name) DO UPDATE SET changes = group_state.changes + 1")) {
+              + " ON CONFLICT (group_name) DO UPDATE SET changes = group_state.changes + 1 RETURNING changes")) {
         ps.setString(1, group.value());
-        ps.executeUpdate();
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          changes = rs.getLong(1);
+        }
+      }
+      // Stamp what this transaction wrote (marked -1) with the count, for snapshots that read changes since.
+      for (String table : List.of("service_status", "provider_publication")) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE " + table + " SET version = ? WHERE group_name = ? AND version = -1")) {
+          ps.setLong(1, changes);
+          ps.setString(2, group.value());
+          ps.executeUpdate();
+        }
       }
     }
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {

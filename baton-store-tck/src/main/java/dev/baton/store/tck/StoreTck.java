@@ -782,6 +782,53 @@ public abstract class StoreTck {
     assertThat(next).isGreaterThan(seqs.get(11));
   }
 
+  /**
+   * A store may keep what it read and read only what changed since: each kind of write made
+   * through another store must still show in its next snapshot, exactly as a fresh store reads it.
+   */
+  @Test
+  void aWarmSnapshotSeesEveryKindOfWriteMadeThroughAnotherStore() {
+    GroupName group = freshGroup();
+    Store reader = open(group);
+    Store w1 = open(group);
+    Store w2 = open(group);
+    SessionId n1 = openRenewedSession(w1, "node-1", "mailer", "reporter");
+    assertSameAsFresh(group, reader);
+    SessionId n2 = openRenewedSession(w2, "node-2", "mailer");
+    assertSameAsFresh(group, reader);
+
+    Ownership mailer = w1.claim(claimOf("mailer", 0, n1)).ownership();
+    w1.claim(claimOf("reporter", 0, n1));
+    assertThat(assertSameAsFresh(group, reader).ownership(svc("mailer")).session()).isEqualTo(n1);
+
+    w1.publishProviders(n1, Map.of(svc("mailer"), ProviderStatus.of(ProviderState.PROVIDING)));
+    assertThat(assertSameAsFresh(group, reader).node(nodeName("node-1")).map(NodeRecord::providers).orElseThrow())
+        .containsOnlyKeys(svc("mailer"));
+
+    assertThat(w1.release(svc("mailer"), n1, mailer.epoch())).isTrue();
+    assertThat(assertSameAsFresh(group, reader).ownership(svc("mailer")).session()).isNull();
+
+    w2.claim(claimOf("mailer", mailer.epoch(), n2));
+    w1.closeSession(n1);
+    Snapshot closed = assertSameAsFresh(group, reader);
+    assertThat(closed.ownership(svc("mailer")).session()).isEqualTo(n2);
+    assertThat(closed.ownership(svc("reporter")).session()).isNull();
+  }
+
+  /** The reader's snapshot, after it equals (but for renewal counters) the one a store opened now reads. */
+  private Snapshot assertSameAsFresh(GroupName group, Store reader) {
+    Snapshot warm = reader.snapshot();
+    Store fresh = open(group);
+    Snapshot cold = fresh.snapshot();
+    close(fresh);
+    assertThat(warm.ownerships()).isEqualTo(cold.ownerships());
+    assertThat(warm.settings()).isEqualTo(cold.settings());
+    assertThat(warm.nodes()).extracting(n -> n.info().name(), NodeRecord::session, NodeRecord::providers)
+        .containsExactlyElementsOf(cold.nodes().stream()
+            .map(n -> org.assertj.core.groups.Tuple.tuple(n.info().name(), n.session(), n.providers())).toList());
+    return warm;
+  }
+
   @Test
   void claimAllDecidesEachClaimOnItsOwnInRequestOrder() {
     GroupName group = freshGroup();
