@@ -81,12 +81,24 @@ public interface Store extends AutoCloseable {
    * Claims several services, each exactly as {@link #claim} would, and returns the results in
    * request order. Each claim stands or falls on its own. A store may decide them all in one
    * transaction, to spare a node that takes over many services at once a commit each; the default
-   * claims one at a time. When it throws, some of them may have been granted.
+   * claims one at a time, and when one of those fails, answers it and every later one as rejected
+   * (with the ownership shown as unclaimed; the failed one may in fact have been granted) rather
+   * than losing the grants before it. When it throws, some of them may have been granted.
    */
   default List<ClaimResult> claimAll(List<ClaimRequest> requests) {
     List<ClaimResult> results = new ArrayList<>(requests.size());
+    StoreException failed = null;
     for (ClaimRequest r : requests) {
-      results.add(claim(r));
+      if (failed == null) {
+        try {
+          results.add(claim(r));
+          continue;
+        } catch (StoreException e) {
+          failed = e;
+        }
+      }
+      results.add(ClaimResult.rejected(Ownership.unclaimed(r.service()),
+          "not decided, the store failed (" + failed.getMessage() + ")"));
     }
     return results;
   }

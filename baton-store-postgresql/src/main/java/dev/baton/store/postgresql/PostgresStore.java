@@ -945,30 +945,27 @@ final class PostgresStore implements Store {
    * row is the last lock it takes, so it cannot take part in a deadlock.
    */
   private void notifyChange(Connection c, String kind) throws SQLException {
-    if (!kind.equals("event")) {
-      long changes;
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO group_state (group_name, last_event_seq, changes) VALUES (?, 0, 1)"
-              + " ON CONFLICT (group_name) DO UPDATE SET changes = group_state.changes + 1 RETURNING changes")) {
-        ps.setString(1, group.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          changes = rs.getLong(1);
-        }
+    if (kind.equals("event")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+        ps.setString(1, channel);
+        ps.setString(2, kind);
+        ps.execute();
       }
-      // Stamp what this transaction wrote (marked -1) with the count, for snapshots that read changes since.
-      for (String table : List.of("service_status", "provider_publication")) {
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE " + table + " SET version = ? WHERE group_name = ? AND version = -1")) {
-          ps.setLong(1, changes);
-          ps.setString(2, group.value());
-          ps.executeUpdate();
-        }
-      }
+      return;
     }
-    try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-      ps.setString(1, channel);
-      ps.setString(2, kind);
+    // One round trip while the counter row is locked: count the change, stamp what this
+    // transaction wrote (marked -1) with the new count for snapshots that read changes since, notify.
+    try (PreparedStatement ps = c.prepareStatement(
+        "WITH c AS (INSERT INTO group_state (group_name, last_event_seq, changes) VALUES (?, 0, 1)"
+            + " ON CONFLICT (group_name) DO UPDATE SET changes = group_state.changes + 1 RETURNING changes),"
+            + " s AS (UPDATE service_status SET version = (SELECT changes FROM c) WHERE group_name = ? AND version = -1),"
+            + " p AS (UPDATE provider_publication SET version = (SELECT changes FROM c) WHERE group_name = ? AND version = -1)"
+            + " SELECT pg_notify(?, ?) FROM c")) {
+      ps.setString(1, group.value());
+      ps.setString(2, group.value());
+      ps.setString(3, group.value());
+      ps.setString(4, channel);
+      ps.setString(5, kind);
       ps.execute();
     }
   }
