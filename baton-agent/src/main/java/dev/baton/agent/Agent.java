@@ -461,6 +461,9 @@ public final class Agent implements AutoCloseable {
   }
 
   private void mirror() {
+    if (embedding.runner() != null) {
+      return; // services in this JVM die with it: there is nothing for a restarted agent to re-adopt
+    }
     SessionKeeper k = keeper;
     Supervisor s = supervisor;
     if (s != null && state.get() != State.STOPPED) {

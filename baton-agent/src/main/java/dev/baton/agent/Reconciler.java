@@ -33,7 +33,6 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -559,7 +558,7 @@ final class Reconciler implements AutoCloseable {
     Placed place(Set<ServiceName> configured) {
       Map<SessionId, NodeName> liveSessions = new HashMap<>();
       List<NodeView> nodeViews = new ArrayList<>();
-      TreeSet<ServiceName> services = new TreeSet<>(ownerships.keySet());
+      Set<ServiceName> services = new HashSet<>(ownerships.keySet());
       services.addAll(configured);
       for (PlacedNode n : nodes) {
         if (n.alive()) {
