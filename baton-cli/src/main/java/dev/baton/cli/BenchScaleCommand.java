@@ -55,7 +55,9 @@ import picocli.CommandLine.Spec;
             + " statements the server executes, by pg_stat_statements); the time until every service of a crashed"
             + " node (it stops renewing and leaves its session open) is owned and running again, as a distribution over"
             + " those services; and the heap per node.",
-        "Log lines of the agents are left out unless BATON_LOG_LEVEL is set. See docs/performance.md."})
+        "Log lines of the agents below WARN are left out unless BATON_LOG_LEVEL is set. For 100 nodes and more, give"
+            + " the JVM room and its optimising compiler: BATON_JAVA_OPTS='-Xss512k -Xmx8g -XX:+UseParallelGC'."
+            + " See docs/performance.md."})
 final class BenchScaleCommand implements Callable<Integer> {
   private static final Duration PLACEMENT_TIMEOUT = Duration.ofMinutes(15);
 
@@ -64,7 +66,7 @@ final class BenchScaleCommand implements Callable<Integer> {
           + " (an in-process ensemble), or a store URL (default: ${DEFAULT-VALUE})")
   String store;
 
-  @Option(names = "--nodes", defaultValue = "10", description = "logical nodes in the group, 1 to 500 (default: ${DEFAULT-VALUE})")
+  @Option(names = "--nodes", defaultValue = "10", description = "logical nodes in the group, 2 to 500 (default: ${DEFAULT-VALUE})")
   int nodes;
 
   @Option(names = "--services", defaultValue = "100", description = "services in the group, 1 to 100000 (default: ${DEFAULT-VALUE})")
@@ -88,17 +90,14 @@ final class BenchScaleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (nodes < 1 || nodes > 500) {
-      throw new InvalidInputException("--nodes " + nodes + ": expected 1 to 500");
+    if (nodes < 2 || nodes > 500) {
+      throw new InvalidInputException("--nodes " + nodes + ": expected 2 to 500 (the failover needs a second node)");
     }
     if (services < 1 || services > 100_000) {
       throw new InvalidInputException("--services " + services + ": expected 1 to 100000");
     }
     if (providers < 1 || providers > nodes) {
       throw new InvalidInputException("--providers " + providers + ": expected 1 to --nodes (" + nodes + ")");
-    }
-    if (nodes < 2) {
-      throw new InvalidInputException("--nodes " + nodes + ": the failover needs a second node; expected 2 to 500");
     }
     Duration heartbeatD = Durations.parse(heartbeat);
     Duration leaseD = Durations.parse(lease);
