@@ -801,12 +801,61 @@ final class PostgresStore implements Store {
     if (events.isEmpty()) {
       return List.of();
     }
-    return call("append " + events.size() + " events", c -> {
-      List<Long> seqs = new ArrayList<>(events.size());
-      for (EventDraft e : events) {
-        seqs.add(insertEvent(c, e));
+    int n = events.size();
+    return call("append " + n + " events", c -> {
+      long last;
+      // Numbers for all of them at once; the counter row stays locked until commit, so events
+      // commit in the order of their numbers. One INSERT for the rows keeps that lock short.
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO group_state (group_name, last_event_seq) VALUES (?, ?) ON CONFLICT (group_name)"
+              + " DO UPDATE SET last_event_seq = group_state.last_event_seq + ? RETURNING last_event_seq")) {
+        ps.setString(1, group.value());
+        ps.setLong(2, n);
+        ps.setLong(3, n);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          last = rs.getLong(1);
+        }
+      }
+      long first = last - n + 1;
+      String[] times = new String[n];
+      String[] nanos = new String[n];
+      String[] types = new String[n];
+      String[] nodes = new String[n];
+      String[] services = new String[n];
+      String[] epochs = new String[n];
+      String[] details = new String[n];
+      for (int i = 0; i < n; i++) {
+        EventDraft e = events.get(i);
+        times[i] = e.time().truncatedTo(ChronoUnit.MICROS).toString();
+        nanos[i] = Integer.toString(e.time().getNano());
+        types[i] = e.type();
+        nodes[i] = e.node() == null ? null : e.node().value();
+        services[i] = e.service() == null ? null : e.service().value();
+        epochs[i] = e.epoch() == null ? null : e.epoch().toString();
+        details[i] = e.detail();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO event_log (group_name, seq, time, time_nanos, type, node, service, epoch, detail)"
+              + " SELECT ?, ? + e.i - 1, e.t::timestamptz, e.tn::int, e.ty, e.no, e.sv, e.ep::bigint, e.de"
+              + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
+              + " WITH ORDINALITY AS e(t, tn, ty, no, sv, ep, de, i)")) {
+        ps.setString(1, group.value());
+        ps.setLong(2, first);
+        String[][] columns = {times, nanos, types, nodes, services, epochs, details};
+        for (int k = 0; k < columns.length; k++) {
+          ps.setArray(3 + k, c.createArrayOf("text", columns[k]));
+        }
+        ps.executeUpdate();
+      }
+      if (last / EVENT_PRUNE_EVERY != (first - 1) / EVENT_PRUNE_EVERY) {
+        pruneEvents(c, last);
       }
       notifyChange(c, "event");
+      List<Long> seqs = new ArrayList<>(n);
+      for (long seq = first; seq <= last; seq++) {
+        seqs.add(seq);
+      }
       return seqs;
     });
   }
@@ -838,14 +887,18 @@ final class PostgresStore implements Store {
       ps.executeUpdate();
     }
     if (seq % EVENT_PRUNE_EVERY == 0) {
-      // Bounded retention: keep the newest EVENT_RETENTION events of the group.
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_log WHERE group_name = ? AND seq <= ?")) {
-        ps.setString(1, group.value());
-        ps.setLong(2, seq - EVENT_RETENTION);
-        ps.executeUpdate();
-      }
+      pruneEvents(c, seq);
     }
     return seq;
+  }
+
+  /** Bounded retention: keeps the newest EVENT_RETENTION events of the group. */
+  private void pruneEvents(Connection c, long lastSeq) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_log WHERE group_name = ? AND seq <= ?")) {
+      ps.setString(1, group.value());
+      ps.setLong(2, lastSeq - EVENT_RETENTION);
+      ps.executeUpdate();
+    }
   }
 
   @Override
