@@ -452,10 +452,11 @@ final class PostgresStore implements Store {
       }
       Shared shared = this.shared;
       if (shared == null || changes < shared.changes()) {
-        shared = new Shared(changes, providers(c), ownerships(c), settings(c));
+        shared = new Shared(changes, providers(c), ownerships(c, Map.of(), Long.MIN_VALUE), settings(c));
         this.shared = shared;
       } else if (shared.changes() != changes) {
-        shared = new Shared(changes, providersSince(c, shared), ownershipsSince(c, shared), settings(c));
+        shared = new Shared(changes, providersSince(c, shared), ownerships(c, shared.ownerships(), shared.changes()),
+            settings(c));
         this.shared = shared;
       }
       List<NodeRecord> nodes = new ArrayList<>();
@@ -538,28 +539,17 @@ final class PostgresStore implements Store {
     return providers;
   }
 
-  /** The cached ownerships with those written since updated (service rows are never deleted). */
-  private Map<ServiceName, Ownership> ownershipsSince(Connection c, Shared cached) throws SQLException {
-    Map<ServiceName, Ownership> ownerships = new HashMap<>(cached.ownerships());
+  /**
+   * {@code base} with the ownerships written since change count {@code since} put over it (service
+   * rows are never deleted); every ownership with {@code Long.MIN_VALUE} and an empty base.
+   */
+  private Map<ServiceName, Ownership> ownerships(Connection c, Map<ServiceName, Ownership> base, long since)
+      throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>(base);
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND version > ? AND epoch > 0")) {
       ps.setString(1, group.value());
-      ps.setLong(2, cached.changes());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          Ownership o = ownership(rs);
-          ownerships.put(o.service(), o);
-        }
-      }
-    }
-    return Map.copyOf(ownerships);
-  }
-
-  private Map<ServiceName, Ownership> ownerships(Connection c) throws SQLException {
-    Map<ServiceName, Ownership> ownerships = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND epoch > 0")) {
-      ps.setString(1, group.value());
+      ps.setLong(2, since);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Ownership o = ownership(rs);
