@@ -25,11 +25,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,25 @@ public final class Agent implements AutoCloseable {
 
   public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED }
 
+  /**
+   * How an application that embeds a node wires it, where it differs from {@code baton agent}.
+   *
+   * @param storeOpener opens the group's store from the config ({@link Stores#open} by default); an
+   *     embedder may wrap the store it returns (to count calls, say)
+   * @param runner provides the services inside this JVM instead of forking their commands
+   *     ({@link ServiceRunner}); null: they run as processes
+   * @param httpApi whether the node serves its HTTP API; without it the node publishes an empty API
+   *     address, and operator commands and peers' {@code clear} cannot reach it
+   */
+  public record Embedding(Function<StoreOptions, Store> storeOpener, ServiceRunner runner, boolean httpApi) {
+    /** What {@code baton agent} does: the configured store, processes, the HTTP API. */
+    public static final Embedding DEFAULT = new Embedding(Stores::open, null, true);
+
+    public Embedding {
+      Objects.requireNonNull(storeOpener, "storeOpener");
+    }
+  }
+
   private final AgentConfig config;
   private final MonotonicClock clock;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -59,6 +80,7 @@ public final class Agent implements AutoCloseable {
   private final String tag;
   private final GuardianLink.Env guardianEnv;
   private final Mirror mirror;
+  private final Embedding embedding;
 
   private Store store;
   private HttpApi http;
@@ -83,11 +105,17 @@ public final class Agent implements AutoCloseable {
   }
 
   public Agent(AgentConfig config, MonotonicClock clock) {
-    this(config, clock, null);
+    this(config, clock, null, Embedding.DEFAULT);
   }
 
-  private Agent(AgentConfig config, MonotonicClock clock, GuardianLink.Env guardianEnv) {
+  /** An agent embedded in an application, wired as {@code embedding} says; never under a guardian. */
+  public Agent(AgentConfig config, Embedding embedding) {
+    this(config, MonotonicClock.SYSTEM, null, embedding);
+  }
+
+  private Agent(AgentConfig config, MonotonicClock clock, GuardianLink.Env guardianEnv, Embedding embedding) {
     this.config = config;
+    this.embedding = Objects.requireNonNull(embedding, "embedding");
     this.clock = clock;
     this.guardianEnv = guardianEnv;
     this.mirror = new Mirror(config.stateDir());
@@ -116,7 +144,7 @@ public final class Agent implements AutoCloseable {
    */
   public static Agent underGuardian(AgentConfig config, Map<String, String> environment) {
     Optional<GuardianLink.Env> env = config.guardian() ? GuardianLink.Env.from(environment) : Optional.empty();
-    return new Agent(config, MonotonicClock.SYSTEM, env.orElse(null));
+    return new Agent(config, MonotonicClock.SYSTEM, env.orElse(null), Embedding.DEFAULT);
   }
 
   /**
@@ -139,7 +167,7 @@ public final class Agent implements AutoCloseable {
     }
     try {
       Optional<Mirror.State> previous = mirror.read();
-      store = Stores.open(new StoreOptions(config.store(), config.group(), config.timing().heartbeat(),
+      store = embedding.storeOpener().apply(new StoreOptions(config.store(), config.group(), config.timing().heartbeat(),
           config.timing().lease(), config.timing().storeCallTimeout(), config.storePasswordFile()));
       ObjectMapper json = new ObjectMapper();
       events = new EventLog(store, config.node());
@@ -149,10 +177,14 @@ public final class Agent implements AutoCloseable {
         link.connect();
       }
       Readoption readoption = previous.map(this::readopt).orElse(Readoption.NONE);
-      http = HttpApi.start(config.api(), this, json);
-      apiAddress = config.api().host() + ":" + http.port();
+      if (embedding.httpApi()) {
+        http = HttpApi.start(config.api(), this, json);
+        apiAddress = config.api().host() + ":" + http.port();
+      } else {
+        apiAddress = "";
+      }
       supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
-          config.stateDir(), link, exit -> reconciler.exited(exit), this::mirror);
+          config.stateDir(), link, embedding.runner(), exit -> reconciler.exited(exit), this::mirror);
       keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
@@ -191,6 +223,16 @@ public final class Agent implements AutoCloseable {
     awaitStopped();
   }
 
+  /**
+   * Goes down as a crashed node looks to its peers, and waits until it is done: not one more
+   * renewal, the services stopped, and the session left open, so that peers take the services over
+   * only once its lease has passed. For tests and benchmarks of an embedded node. Idempotent.
+   */
+  public void crash() {
+    leaveGracefully = false;
+    stop();
+  }
+
   /** Starts a graceful stop on another thread and returns at once. */
   public void requestStop() {
     Thread t = new Thread(this::stop, "baton-stop-" + config.node());
@@ -220,7 +262,7 @@ public final class Agent implements AutoCloseable {
         .map(s -> OptionalLong.of(s.agentPid())).orElse(OptionalLong.empty());
   }
 
-  /** The address the API listens on, {@code host:port}; known once started. */
+  /** The address the API listens on, {@code host:port}; known once started; empty without an API. */
   public String apiAddress() {
     return apiAddress;
   }
@@ -426,6 +468,9 @@ public final class Agent implements AutoCloseable {
   }
 
   private void mirror() {
+    if (embedding.runner() != null) {
+      return; // services in this JVM die with it: there is nothing for a restarted agent to re-adopt
+    }
     SessionKeeper k = keeper;
     Supervisor s = supervisor;
     if (s != null && state.get() != State.STOPPED) {

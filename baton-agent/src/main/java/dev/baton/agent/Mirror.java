@@ -77,6 +77,9 @@ final class Mirror {
     p.setProperty("session", session == null ? "" : session.value());
     List<String> names = new ArrayList<>();
     for (Supervisor.Running r : running) {
+      if (r.handle == null) {
+        continue; // runs inside this JVM: it cannot outlive the agent, nothing to re-adopt
+      }
       String n = r.service.value();
       names.add(n);
       p.setProperty("service." + n + ".pid", Long.toString(r.pid()));

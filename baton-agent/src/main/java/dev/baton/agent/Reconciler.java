@@ -33,7 +33,6 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -87,6 +86,8 @@ final class Reconciler implements AutoCloseable {
   private final Map<ServiceName, HealthChecks> runChecks = new ConcurrentHashMap<>();
   private final Set<ServiceName> failedReported = new HashSet<>();
   private Map<ServiceName, ProviderStatus> published = Map.of();
+  private PlacementInput placedFrom;
+  private Placed placed;
   private SessionId publishedFor;
   private long lastErrorLogNanos;
 
@@ -363,7 +364,7 @@ final class Reconciler implements AutoCloseable {
         runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, checks, clock.nanos(), clock,
             checkEnv(s, epoch), this::checkChanged));
       }
-      events.append("service.started", s, epoch, "pid " + r.pid() + ", " + why);
+      events.append("service.started", s, epoch, r.describe() + ", " + why);
     } catch (BatonException e) {
       LOG.error("[node={} service={} epoch={}] {}", config.node(), s, epoch, e.getMessage());
       events.append("service.stopped", s, epoch, "cannot start: " + e.getMessage());
@@ -398,9 +399,8 @@ final class Reconciler implements AutoCloseable {
     NodeName self = config.node();
 
     Map<NodeName, String> nodeStates = new TreeMap<>();
-    Map<SessionId, NodeRecord> liveSessions = new HashMap<>();
     Map<SessionId, NodeRecord> bySession = new HashMap<>();
-    List<NodeView> nodeViews = new ArrayList<>();
+    List<PlacedNode> placedNodes = new ArrayList<>();
     Map<ServiceName, ProviderStatus> local = localStates();
     java.util.Set<SessionId> lost = new java.util.HashSet<>();
     java.util.Set<NodeName> alive = new java.util.HashSet<>();
@@ -412,7 +412,6 @@ final class Reconciler implements AutoCloseable {
           : name.equals(self) ? Liveness.Verdict.LOST : liveness.judge(n);
       boolean drained = snap.settings().node(name).drained();
       if (verdict == Liveness.Verdict.ALIVE) {
-        liveSessions.put(n.session(), n);
         alive.add(name);
       } else if (verdict == Liveness.Verdict.LOST && !name.equals(self)) {
         lost.add(n.session());
@@ -422,43 +421,43 @@ final class Reconciler implements AutoCloseable {
         case LOST -> "lost";
         case ALIVE -> drained ? "drained" : "alive";
       });
-      Map<ServiceName, ProviderState> providers = new HashMap<>();
-      (isMe ? local : n.providers()).forEach((s, st) -> providers.put(s, st.state()));
-      nodeViews.add(new NodeView(name, n.info().location(), verdict == Liveness.Verdict.ALIVE, drained, providers));
+      placedNodes.add(new PlacedNode(name, n.info().location(), n.session(), verdict == Liveness.Verdict.ALIVE, drained,
+          isMe ? local : n.providers()));
     }
 
     if (me != null) {
       lostNodes.judged(snap.nodes(), lost, alive);
     }
 
-    TreeSet<ServiceName> services = new TreeSet<>(snap.ownerships().keySet());
-    snap.nodes().forEach(n -> services.addAll(n.providers().keySet()));
-    services.addAll(config.services().keySet());
-    Map<ServiceName, NodeName> validOwners = new TreeMap<>();
-    List<ServiceView> serviceViews = new ArrayList<>();
-    for (ServiceName s : services) {
-      Ownership o = snap.ownership(s);
-      NodeRecord owner = o.session() == null ? null : liveSessions.get(o.session());
-      if (owner != null) {
-        validOwners.put(s, owner.info().name());
-      }
-      serviceViews.add(new ServiceView(s, owner == null ? null : owner.info().name(), o.node(), snap.settings().service(s),
-          o.epoch()));
+    PlacementInput input = new PlacementInput(placedNodes, snap.ownerships(), snap.settings());
+    if (!input.equals(placedFrom)) {
+      placed = input.place(config.services().keySet());
+      placedFrom = input;
     }
-    Map<ServiceName, NodeName> targets = Placement.place(nodeViews, serviceViews);
-    view = new View(snap, nodeStates, validOwners, targets);
+    Map<ServiceName, NodeName> targets = placed.targets();
+    view = new View(snap, nodeStates, placed.validOwners(), targets);
 
     if (me != null) {
+      List<PendingClaim> claims = new ArrayList<>();
       for (ServiceConfig service : config.services().values()) {
-        act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession);
+        act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession, claims);
         reportFailed(service.name(), snap, targets);
       }
+      claim(claims);
       publish(me);
     }
     scheduleWakeUp(snap);
   }
 
-  private void act(ServiceConfig service, Ownership o, NodeName target, SessionId me, Map<SessionId, NodeRecord> bySession) {
+  /** A claim this pass makes, and where the service comes from (for the log and the event). */
+  private record PendingClaim(ServiceConfig service, ClaimRequest request, String from) {}
+
+  /**
+   * Brings one service in line: kills, releases or hands over what this node should not run, and
+   * adds to {@code claims} what it should claim (claimed together after every service was seen).
+   */
+  private void act(ServiceConfig service, Ownership o, NodeName target, SessionId me, Map<SessionId, NodeRecord> bySession,
+      List<PendingClaim> claims) {
     ServiceName s = service.name();
     boolean mine = me.equals(o.session());
     Optional<Supervisor.Running> running = supervisor.running(s);
@@ -508,20 +507,81 @@ final class Reconciler implements AutoCloseable {
         from = "from " + o.node() + " (session replaced)";
       }
     }
-    ClaimResult result = store.claim(new ClaimRequest(s, o.epoch(), me, deadOwner));
-    if (!result.granted()) {
-      LOG.info("[node={} service={}] claim at epoch {} rejected: {}", config.node(), s, o.epoch() + 1, result.reason());
+    claims.add(new PendingClaim(service, new ClaimRequest(s, o.epoch(), me, deadOwner), from));
+  }
+
+  /**
+   * Sends this pass's claims to the store in one call (a store may decide them in one transaction)
+   * and starts each service whose claim was granted, if the session still allows it.
+   */
+  private void claim(List<PendingClaim> claims) {
+    if (claims.isEmpty()) {
       return;
     }
-    long epoch = result.ownership().epoch();
-    LOG.info("[node={} service={} epoch={}] claimed {}", config.node(), s, epoch, from);
-    events.append("service.claimed", s, epoch, from);
-    if (!keeper.mayClaim()) {
-      store.release(s, me, epoch);
-      LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);
-      return;
+    List<ClaimResult> results = store.claimAll(claims.stream().map(PendingClaim::request).toList());
+    for (int i = 0; i < claims.size(); i++) {
+      PendingClaim claim = claims.get(i);
+      ServiceName s = claim.service().name();
+      ClaimResult result = results.get(i);
+      if (!result.granted()) {
+        LOG.info("[node={} service={}] claim at epoch {} rejected: {}", config.node(), s,
+            claim.request().expectedEpoch() + 1, result.reason());
+        continue;
+      }
+      long epoch = result.ownership().epoch();
+      LOG.info("[node={} service={} epoch={}] claimed {}", config.node(), s, epoch, claim.from());
+      events.append("service.claimed", s, epoch, claim.from());
+      if (!keeper.mayClaim()) {
+        store.release(s, claim.request().claimant(), epoch);
+        LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);
+        continue;
+      }
+      start(claim.service(), epoch, "claimed " + claim.from());
     }
-    start(service, epoch, "claimed " + from);
+  }
+
+  /** A node as placement sees it: what of a snapshot and of this node's judgement the outcome depends on. */
+  private record PlacedNode(NodeName name, dev.baton.core.Location location, SessionId session, boolean alive,
+      boolean drained, Map<ServiceName, ProviderStatus> providers) {}
+
+  /** The valid owners and the placement of every service, as of one {@link PlacementInput}. */
+  private record Placed(Map<ServiceName, NodeName> validOwners, Map<ServiceName, NodeName> targets) {}
+
+  /**
+   * Everything placement depends on. Equal inputs give equal placements, so a pass whose input
+   * equals the last one's (the usual case: only renewal counters moved) reuses its outcome instead
+   * of placing every service of the group again. Cheap to compare: the stores hand out the same
+   * map instances while the group is unchanged.
+   */
+  private record PlacementInput(List<PlacedNode> nodes, Map<ServiceName, Ownership> ownerships,
+      dev.baton.core.store.GroupSettings settings) {
+
+    Placed place(Set<ServiceName> configured) {
+      Map<SessionId, NodeName> liveSessions = new HashMap<>();
+      List<NodeView> nodeViews = new ArrayList<>();
+      Set<ServiceName> services = new HashSet<>(ownerships.keySet());
+      services.addAll(configured);
+      for (PlacedNode n : nodes) {
+        if (n.alive()) {
+          liveSessions.put(n.session(), n.name());
+        }
+        Map<ServiceName, ProviderState> providers = new HashMap<>();
+        n.providers().forEach((s, st) -> providers.put(s, st.state()));
+        services.addAll(n.providers().keySet());
+        nodeViews.add(new NodeView(n.name(), n.location(), n.alive(), n.drained(), providers));
+      }
+      Map<ServiceName, NodeName> validOwners = new TreeMap<>();
+      List<ServiceView> serviceViews = new ArrayList<>();
+      for (ServiceName s : services) {
+        Ownership o = ownerships.getOrDefault(s, Ownership.unclaimed(s));
+        NodeName owner = o.session() == null ? null : liveSessions.get(o.session());
+        if (owner != null) {
+          validOwners.put(s, owner);
+        }
+        serviceViews.add(new ServiceView(s, owner, o.node(), settings.service(s), o.epoch()));
+      }
+      return new Placed(validOwners, Placement.place(nodeViews, serviceViews));
+    }
   }
 
   private NodeName plannedMoveTarget(ServiceName s, Ownership o) {
@@ -571,7 +631,11 @@ final class Reconciler implements AutoCloseable {
       wakeUp = null;
     }
     if (next != Long.MAX_VALUE && next < config.timing().heartbeat().toNanos()) {
-      wakeUp = executor.schedule(this::request, next + 1_000_000, TimeUnit.NANOSECONDS);
+      try {
+        wakeUp = executor.schedule(this::request, next + 1_000_000, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // closing: no more passes
+      }
     }
   }
 

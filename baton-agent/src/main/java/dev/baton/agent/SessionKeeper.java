@@ -63,6 +63,9 @@ final class SessionKeeper implements AutoCloseable {
   private final Store store;
   private final NodeInfo node;
   private final Timing timing;
+  // The fence's deadlines in nanoseconds, worked out once: the fence looks at them every 20 ms.
+  private final long terminateAfterNanos;
+  private final long killAfterNanos;
   private final MonotonicClock clock;
   private final Supplier<Map<ServiceName, ProviderStatus>> providers;
   private final Listener listener;
@@ -82,6 +85,8 @@ final class SessionKeeper implements AutoCloseable {
     this.store = store;
     this.node = node;
     this.timing = timing;
+    this.terminateAfterNanos = timing.terminateAfter().toNanos();
+    this.killAfterNanos = timing.killAfter().toNanos();
     this.clock = clock;
     this.providers = providers;
     this.listener = listener;
@@ -217,7 +222,7 @@ final class SessionKeeper implements AutoCloseable {
     long sent = clock.nanos();
     synchronized (this) {
       s = session;
-      if (s != null && sent - lastSentNanos >= timing.killAfter().toNanos()) {
+      if (s != null && sent - lastSentNanos >= killAfterNanos) {
         return true; // past the kill deadline: the fence thread abandons it; never renew it again
       }
     }
@@ -296,11 +301,11 @@ final class SessionKeeper implements AutoCloseable {
       }
       s = session;
       since = clock.nanos() - lastSentNanos;
-      kill = since >= timing.killAfter().toNanos();
+      kill = since >= killAfterNanos;
       if (kill) {
         session = null;
         abandoned = s;
-      } else if (since >= timing.terminateAfter().toNanos() && !terminated) {
+      } else if (since >= terminateAfterNanos && !terminated) {
         terminated = true;
       } else {
         return;
@@ -313,7 +318,7 @@ final class SessionKeeper implements AutoCloseable {
       listener.kill(s, why);
     } else {
       LOG.warn("{} fencing: {}; stopping every service (SIGKILL in {}ms)", tag, why,
-          (timing.killAfter().toNanos() - since) / 1_000_000);
+          (killAfterNanos - since) / 1_000_000);
       listener.terminate(s, why);
     }
   }

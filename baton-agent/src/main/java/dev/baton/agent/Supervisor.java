@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * executed, so an exception cannot replace that thread).
  *
  * <p>Processes are known by {@link ProcessHandle}, so those of a guardian or of a previous agent
- * are signalled and watched like the agent's own children.
+ * are signalled and watched like the agent's own children. An embedded node may provide its
+ * services inside the JVM instead ({@link ServiceRunner}): then nothing is forked, and stop and
+ * kill go to the runner.
  *
  * <p>Thread-safe.
  */
@@ -64,23 +66,42 @@ final class Supervisor implements AutoCloseable {
   static final class Running {
     final ServiceName service;
     final long epoch;
+    /** The process; null when the service runs inside this JVM ({@link #provided}). */
     final ProcessHandle handle;
+    /** The in-JVM run of a {@link ServiceRunner}; null for a process. */
+    final ServiceRunner.Provided provided;
     final CompletableFuture<Integer> exitCode;
     final Instant started;
     final Duration stopTimeout;
     volatile boolean stopping;
 
     Running(ServiceName service, long epoch, Spawned spawned, Duration stopTimeout) {
+      this(service, epoch, spawned.handle(), null, spawned.exitCode(), stopTimeout);
+    }
+
+    Running(ServiceName service, long epoch, ServiceRunner.Provided provided, Duration stopTimeout) {
+      this(service, epoch, null, provided, provided.exit(), stopTimeout);
+    }
+
+    private Running(ServiceName service, long epoch, ProcessHandle handle, ServiceRunner.Provided provided,
+        CompletableFuture<Integer> exitCode, Duration stopTimeout) {
       this.service = service;
       this.epoch = epoch;
-      this.handle = spawned.handle();
-      this.exitCode = spawned.exitCode();
+      this.handle = handle;
+      this.provided = provided;
+      this.exitCode = exitCode;
       this.started = Instant.now();
       this.stopTimeout = stopTimeout;
     }
 
+    /** The process id; -1 for a service that runs inside this JVM. */
     long pid() {
-      return handle.pid();
+      return handle == null ? -1 : handle.pid();
+    }
+
+    /** "pid N", or "in-process", for logs and events. */
+    String describe() {
+      return handle == null ? "in-process" : "pid " + handle.pid();
     }
   }
 
@@ -96,6 +117,7 @@ final class Supervisor implements AutoCloseable {
   private final Map<ServiceName, Running> running = new ConcurrentHashMap<>();
   private final ExecutorService forker;
   private final Spawner spawner;
+  private final ServiceRunner runner;
   private final ScheduledExecutorService killer;
 
   /**
@@ -104,6 +126,16 @@ final class Supervisor implements AutoCloseable {
    */
   Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, Consumer<Exit> onExit,
       Runnable changed) {
+    this(group, node, api, stateDir, spawner, null, onExit, changed);
+  }
+
+  /**
+   * @param runner provides the services inside this JVM; null: they are processes, forked by
+   *     {@code spawner}
+   */
+  Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, ServiceRunner runner,
+      Consumer<Exit> onExit, Runnable changed) {
+    this.runner = runner;
     this.group = group;
     this.node = node;
     this.api = api;
@@ -141,14 +173,19 @@ final class Supervisor implements AutoCloseable {
     if (running.containsKey(service.name())) {
       throw new IllegalStateException(service.name() + " is already running");
     }
-    List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
-    command.addAll(service.command());
     Map<String, String> env = new LinkedHashMap<>(service.env());
     env.put("BATON_GROUP", group);
     env.put("BATON_NODE", node);
     env.put("BATON_SERVICE", service.name().value());
     env.put("BATON_EPOCH", Long.toString(epoch));
     env.put("BATON_API", api);
+    if (runner != null) {
+      Running r = watch(new Running(service.name(), epoch, runner.start(service.name(), epoch, env), service.stopTimeout()));
+      LOG.debug("[node={} service={} epoch={}] started in-process", node, service.name(), epoch);
+      return r;
+    }
+    List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
+    command.addAll(service.command());
     Path log = logFile(service.name());
     try {
       Files.createDirectories(logDir);
@@ -212,16 +249,17 @@ final class Supervisor implements AutoCloseable {
       return;
     }
     r.stopping = true;
-    LOG.info("[node={} service={} epoch={}] stopping pid {} (SIGTERM, SIGKILL after {})", node, service, r.epoch, r.pid(), timeout);
+    LOG.info("[node={} service={} epoch={}] stopping {} (SIGTERM, SIGKILL after {})", node, service, r.epoch, r.describe(),
+        timeout);
     signal(List.of(r), "TERM");
     killLater(r, timeout);
   }
 
   private void killLater(Running r, Duration timeout) {
     killer.schedule(() -> {
-      if (r.handle.isAlive() && !r.exitCode.isDone()) {
-        LOG.warn("[node={} service={} epoch={}] pid {} still alive {} after SIGTERM; SIGKILL", node, r.service, r.epoch,
-            r.pid(), timeout);
+      if ((r.handle == null || r.handle.isAlive()) && !r.exitCode.isDone()) {
+        LOG.warn("[node={} service={} epoch={}] {} still alive {} after SIGTERM; SIGKILL", node, r.service, r.epoch,
+            r.describe(), timeout);
         signal(List.of(r), "KILL");
       }
     }, timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -235,8 +273,8 @@ final class Supervisor implements AutoCloseable {
     List<Running> stopping = all().stream().filter(r -> !r.stopping).toList();
     for (Running r : stopping) {
       r.stopping = true;
-      LOG.info("[node={} service={} epoch={}] stopping pid {} (SIGTERM, SIGKILL after {})", node, r.service, r.epoch,
-          r.pid(), r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout);
+      LOG.info("[node={} service={} epoch={}] stopping {} (SIGTERM, SIGKILL after {})", node, r.service, r.epoch,
+          r.describe(), r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout);
     }
     signal(stopping, "TERM");
     stopping.forEach(r -> killLater(r, r.stopTimeout.compareTo(maxTimeout) < 0 ? r.stopTimeout : maxTimeout));
@@ -250,10 +288,10 @@ final class Supervisor implements AutoCloseable {
     List<Running> all = all();
     for (Running r : all) {
       r.stopping = true;
-      r.handle.destroyForcibly();
+      destroyForcibly(r);
     }
     for (Running r : all) {
-      LOG.warn("[node={} service={} epoch={}] SIGKILL pid {}: {}", node, r.service, r.epoch, r.pid(), why);
+      LOG.warn("[node={} service={} epoch={}] SIGKILL {}: {}", node, r.service, r.epoch, r.describe(), why);
     }
     signal(all, "KILL");
   }
@@ -263,8 +301,8 @@ final class Supervisor implements AutoCloseable {
     Running r = running.get(service);
     if (r != null) {
       r.stopping = true;
-      r.handle.destroyForcibly();
-      LOG.error("[node={} service={} epoch={}] SIGKILL pid {}: {}", node, service, r.epoch, r.pid(), why);
+      destroyForcibly(r);
+      LOG.error("[node={} service={} epoch={}] SIGKILL {}: {}", node, service, r.epoch, r.describe(), why);
       signal(List.of(r), "KILL");
     }
   }
@@ -296,15 +334,27 @@ final class Supervisor implements AutoCloseable {
       return;
     }
     changed.run();
-    // Children that outlived the main process still belong to its group.
-    signalGroup(r.pid(), "KILL");
-    LOG.info("[node={} service={} epoch={}] pid {} exited with {}{}", node, r.service, r.epoch, r.pid(),
+    if (r.handle != null) {
+      // Children that outlived the main process still belong to its group.
+      signalGroup(r.pid(), "KILL");
+    }
+    LOG.info("[node={} service={} epoch={}] {} exited with {}{}", node, r.service, r.epoch, r.describe(),
         code == UNKNOWN_EXIT ? "an unknown code" : "code " + code, r.stopping ? "" : " on its own");
     onExit.accept(new Exit(r.service, r.epoch, r.pid(), code, r.stopping));
   }
 
   /** Signals whole process groups; a group's id is its service's pid (setsid). */
-  private void signal(List<Running> services, String signal) {
+  private void signal(List<Running> all, String signal) {
+    List<Running> services = new ArrayList<>();
+    for (Running r : all) {
+      if (r.provided == null) {
+        services.add(r);
+      } else if (signal.equals("KILL")) {
+        r.provided.kill();
+      } else {
+        r.provided.stop();
+      }
+    }
     if (services.isEmpty() || signalGroups(services.stream().map(Running::pid).toList(), signal)) {
       return;
     }
@@ -315,6 +365,14 @@ final class Supervisor implements AutoCloseable {
       } else {
         r.handle.destroy();
       }
+    }
+  }
+
+  private static void destroyForcibly(Running r) {
+    if (r.provided != null) {
+      r.provided.kill();
+    } else {
+      r.handle.destroyForcibly();
     }
   }
 

@@ -18,18 +18,13 @@ import dev.baton.store.postgresql.LocalPostgres;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,7 +39,6 @@ import picocli.CommandLine.Spec;
             + " executes over --duration (pg_stat_statements: every statement a client sends; each node connects as"
             + " a database role of its own, so the count splits by node)."})
 final class BenchLoadCommand implements Callable<Integer> {
-  private static final String DATABASE = "baton";
   private static final Duration PLACEMENT_TIMEOUT = Duration.ofMinutes(5);
 
   @Option(names = "--store", defaultValue = "postgresql",
@@ -87,15 +81,13 @@ final class BenchLoadCommand implements Callable<Integer> {
     List<Agent> agents = new ArrayList<>();
     try (LocalStore shared = LocalStore.create(store, dir)) {
       LocalPostgres pg = shared.postgres().orElseThrow();
-      Map<String, String> roleOfNode = new LinkedHashMap<>();
-      try (Connection admin = connect(pg); Statement st = admin.createStatement()) {
-        st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-        for (int i = 1; i <= nodes; i++) {
-          String node = nodeName(i);
-          String role = "bench_" + node.replace('-', '_');
-          st.execute("CREATE ROLE " + role + " LOGIN SUPERUSER PASSWORD '" + pg.password() + "'");
-          roleOfNode.put(node, role);
-        }
+      List<String> names = new ArrayList<>();
+      for (int i = 1; i <= nodes; i++) {
+        names.add(nodeName(i));
+      }
+      Map<String, String> urlOfNode;
+      try (PgStatements counter = new PgStatements(pg)) {
+        urlOfNode = counter.rolesFor(names);
       }
       Map<ServiceName, ServiceConfig> provided = new TreeMap<>();
       for (int s = 1; s <= services; s++) {
@@ -105,7 +97,7 @@ final class BenchLoadCommand implements Callable<Integer> {
       out.printf("starting %d agent(s) with %d service(s) each on %s%n", nodes, services, shared.description());
       out.flush();
       try {
-        run(out, pg, roleOfNode, provided, timing, dir, agents, measure);
+        run(out, pg, urlOfNode, provided, timing, dir, agents, measure);
       } finally {
         stopAll(agents); // before the server stops, so that every agent closes its session
       }
@@ -115,16 +107,16 @@ final class BenchLoadCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private void run(PrintWriter out, LocalPostgres pg, Map<String, String> roleOfNode, Map<ServiceName, ServiceConfig> provided,
+  private void run(PrintWriter out, LocalPostgres pg, Map<String, String> urlOfNode, Map<ServiceName, ServiceConfig> provided,
       Timing timing, Path dir, List<Agent> agents, Duration measure) throws Exception {
     // The first node places every service before the others join: with all of them present, each of
     // the M claims would make every node read the whole group again (see docs/performance.md).
     long placing = System.nanoTime();
-    for (Map.Entry<String, String> e : roleOfNode.entrySet()) {
+    for (Map.Entry<String, String> e : urlOfNode.entrySet()) {
       if (agents.size() == 1) {
         awaitPlaced(agents.get(0), services);
       }
-      String url = "postgresql://" + e.getValue() + ":" + pg.password() + "@127.0.0.1:" + pg.port() + "/" + DATABASE;
+      String url = e.getValue();
       Path state = dir.resolve(e.getKey());
       AgentConfig config = new AgentConfig(null, GroupName.of("load"), NodeName.of(e.getKey()),
           Location.parse("local/rack-" + (agents.size() % 2 + 1)), new ApiListen("127.0.0.1", 0), url, null, timing,
@@ -150,14 +142,14 @@ final class BenchLoadCommand implements Callable<Integer> {
     out.printf("all %d service(s) placed and running after %.1f s%n", services, (System.nanoTime() - placing) / 1e9);
     Thread.sleep(timing.heartbeat().multipliedBy(4).toMillis()); // let the last provider states be published
 
-    try (Connection admin = connect(pg); Statement st = admin.createStatement()) {
-      st.execute("SELECT pg_stat_statements_reset()");
-      long commitsBefore = commits(st);
+    try (PgStatements counter = new PgStatements(pg)) {
+      counter.reset();
+      long commitsBefore = counter.commits();
       long started = System.nanoTime();
       Thread.sleep(measure.toMillis()); // the measurement window
       double seconds = (System.nanoTime() - started) / 1e9;
-      long commits = commits(st) - commitsBefore;
-      report(out, st, roleOfNode, owned, seconds, commits);
+      long commits = counter.commits() - commitsBefore;
+      report(out, counter, urlOfNode.keySet(), owned, seconds, commits);
     }
     out.printf("%nstore postgresql, %d node(s), %d service(s), heartbeat %s, lease %s, measured over %s%n", nodes, services,
         heartbeat, lease, duration);
@@ -166,21 +158,6 @@ final class BenchLoadCommand implements Callable<Integer> {
 
   private static String nodeName(int i) {
     return String.format(Locale.ROOT, "node-%02d", i);
-  }
-
-  private static Connection connect(LocalPostgres pg) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    p.setProperty("password", pg.password());
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port() + "/" + DATABASE, p);
-  }
-
-  private static long commits(Statement st) throws SQLException {
-    st.execute("SELECT pg_stat_clear_snapshot()");
-    try (ResultSet rs = st.executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = '" + DATABASE + "'")) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   /** Waits until every service has an owner that provides it; returns the services owned per node. */
@@ -210,40 +187,24 @@ final class BenchLoadCommand implements Callable<Integer> {
     throw new BatonException("not every service was placed and running within " + PLACEMENT_TIMEOUT.toMinutes() + " minutes");
   }
 
-  private static void report(PrintWriter out, Statement st, Map<String, String> roleOfNode, Map<String, Integer> owned,
+  private static void report(PrintWriter out, PgStatements counter, Collection<String> nodes, Map<String, Integer> owned,
       double seconds, long commits) throws SQLException {
-    Map<String, long[]> byRole = new TreeMap<>();
-    try (ResultSet rs = st.executeQuery("SELECT r.rolname, sum(s.calls)::bigint, sum(s.rows)::bigint"
-        + " FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid"
-        + " WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY r.rolname")) {
-      while (rs.next()) {
-        byRole.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
-      }
-    }
+    Map<String, long[]> byRole = counter.byRole();
     out.printf("%nnode        owns   statements/s   rows/s%n");
     long calls = 0;
     long rows = 0;
-    for (Map.Entry<String, String> e : roleOfNode.entrySet()) {
-      long[] c = byRole.getOrDefault(e.getValue(), new long[2]);
+    for (String node : nodes) {
+      long[] c = byRole.getOrDefault(PgStatements.role(node), new long[2]);
       calls += c[0];
       rows += c[1];
-      out.printf("%-10s %5d %14.1f %8.0f%n", e.getKey(), owned.getOrDefault(e.getKey(), 0), c[0] / seconds, c[1] / seconds);
+      out.printf("%-10s %5d %14.1f %8.0f%n", node, owned.getOrDefault(node, 0), c[0] / seconds, c[1] / seconds);
     }
     out.printf("%-10s %5d %14.1f %8.0f%n", "all nodes", owned.values().stream().mapToInt(Integer::intValue).sum(),
         calls / seconds, rows / seconds);
     out.printf("transactions committed/s in the database (pg_stat_database, all clients): %.1f%n", commits / seconds);
 
     out.printf("%nstatements of all nodes, most frequent first (per second):%n");
-    String roles = String.join(",", roleOfNode.values().stream().map(r -> "'" + r + "'").toList());
-    try (ResultSet rs = st.executeQuery("SELECT regexp_replace(s.query, '\\s+', ' ', 'g'), sum(s.calls)::bigint, sum(s.rows)::bigint"
-        + " FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname IN (" + roles + ")"
-        + " GROUP BY 1 ORDER BY 2 DESC LIMIT 12")) {
-      while (rs.next()) {
-        String q = rs.getString(1);
-        out.printf("%8.1f  rows %8.0f  %s%n", rs.getLong(2) / seconds, rs.getLong(3) / seconds,
-            q.length() > 90 ? q.substring(0, 87) + "..." : q);
-      }
-    }
+    counter.printTop(out, nodes.stream().map(PgStatements::role).toList(), seconds, 12);
   }
 
   private static void stopAll(List<Agent> agents) throws InterruptedException {

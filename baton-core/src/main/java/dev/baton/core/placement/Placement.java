@@ -4,6 +4,7 @@ import dev.baton.core.Location;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.ServiceSettings;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +40,12 @@ public final class Placement {
     Map<ServiceName, ServiceView> sorted = new TreeMap<>();
     services.forEach(s -> sorted.put(s.name(), s));
 
+    // The nodes with a provider of each service, so that a service looks at its few providers,
+    // not at every node of the group.
+    Map<ServiceName, List<NodeView>> providersOf = new HashMap<>();
+    for (NodeView n : byName.values()) {
+      n.providers().keySet().forEach(s -> providersOf.computeIfAbsent(s, k -> new ArrayList<>()).add(n));
+    }
     Map<ServiceName, NodeName> result = new TreeMap<>();
     Map<NodeName, Integer> load = new HashMap<>();
     // Planned moves and sticky owners first, so that the load the others are balanced against is
@@ -68,7 +75,7 @@ public final class Placement {
           .thenComparingInt(n -> near == null ? 0 : -near.commonPrefixLength(n.location()))
           .thenComparingInt(n -> load.getOrDefault(n.name(), 0))
           .thenComparing(NodeView::name);
-      byName.values().stream()
+      providersOf.getOrDefault(s.name(), List.of()).stream()
           .filter(n -> n.canRun(s.name()))
           .min(order)
           .ifPresent(best -> {

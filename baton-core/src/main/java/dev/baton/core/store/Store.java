@@ -2,6 +2,7 @@ package dev.baton.core.store;
 
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -77,6 +78,32 @@ public interface Store extends AutoCloseable {
   ClaimResult claim(ClaimRequest request);
 
   /**
+   * Claims several services, each exactly as {@link #claim} would, and returns the results in
+   * request order. Each claim stands or falls on its own. A store may decide them all in one
+   * transaction, to spare a node that takes over many services at once a commit each; the default
+   * claims one at a time, and when one of those fails, answers it and every later one as rejected
+   * (with the ownership shown as unclaimed; the failed one may in fact have been granted) rather
+   * than losing the grants before it. When it throws, some of them may have been granted.
+   */
+  default List<ClaimResult> claimAll(List<ClaimRequest> requests) {
+    List<ClaimResult> results = new ArrayList<>(requests.size());
+    StoreException failed = null;
+    for (ClaimRequest r : requests) {
+      if (failed == null) {
+        try {
+          results.add(claim(r));
+          continue;
+        } catch (StoreException e) {
+          failed = e;
+        }
+      }
+      results.add(ClaimResult.rejected(Ownership.unclaimed(r.service()),
+          "not decided, the store failed (" + failed.getMessage() + ")"));
+    }
+    return results;
+  }
+
+  /**
    * Releases {@code service} if it is owned by {@code session} at {@code epoch}; the epoch stays,
    * the last owner's name stays for placement. Returns false (and changes nothing) otherwise.
    */
@@ -90,6 +117,20 @@ public interface Store extends AutoCloseable {
 
   /** Appends an event and returns its sequence number, larger than any before it. */
   long appendEvent(EventDraft event);
+
+  /**
+   * Appends {@code events} in list order and returns their sequence numbers, each larger than any
+   * before it. A store may write them all in one transaction, to spare a burst of events (a node
+   * claiming and starting many services) a commit each; the default appends them one at a time.
+   * When it throws, some of them may have been appended.
+   */
+  default List<Long> appendEvents(List<EventDraft> events) {
+    List<Long> seqs = new ArrayList<>(events.size());
+    for (EventDraft e : events) {
+      seqs.add(appendEvent(e));
+    }
+    return seqs;
+  }
 
   /** Events with a sequence number above {@code afterSeq}, oldest first, at most {@code limit}. */
   List<Event> events(long afterSeq, int limit);

@@ -193,7 +193,7 @@ public final class LocalPostgres implements AutoCloseable {
           "", "# written by baton LocalPostgres",
           "listen_addresses = '127.0.0.1'",
           "unix_socket_directories = '" + data + "'",
-          "max_connections = 300",
+          "max_connections = 600", // bench scale: 100 nodes in one JVM, each with a pool of up to 4 and a LISTEN connection
           "shared_buffers = 32MB",
           "fsync = off",
           "full_page_writes = off",

@@ -392,6 +392,12 @@ final class PostgresStore implements Store {
   }
 
   private void writeProviders(Connection c, String node, Map<ServiceName, ProviderStatus> providers) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO provider_publication (group_name, node, version)"
+        + " VALUES (?, ?, -1) ON CONFLICT (group_name, node) DO UPDATE SET version = -1")) {
+      ps.setString(1, group.value());
+      ps.setString(2, node);
+      ps.executeUpdate();
+    }
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM provider_state WHERE group_name = ? AND node = ?")) {
       ps.setString(1, group.value());
       ps.setString(2, node);
@@ -445,8 +451,12 @@ final class PostgresStore implements Store {
         }
       }
       Shared shared = this.shared;
-      if (shared == null || shared.changes() != changes) {
-        shared = new Shared(changes, providers(c), ownerships(c), settings(c));
+      if (shared == null || changes < shared.changes()) {
+        shared = new Shared(changes, providers(c), ownerships(c, Map.of(), Long.MIN_VALUE), settings(c));
+        this.shared = shared;
+      } else if (shared.changes() != changes) {
+        shared = new Shared(changes, providersSince(c, shared), ownerships(c, shared.ownerships(), shared.changes()),
+            settings(c));
         this.shared = shared;
       }
       List<NodeRecord> nodes = new ArrayList<>();
@@ -477,27 +487,69 @@ final class PostgresStore implements Store {
         "SELECT node, service, state, reason FROM provider_state WHERE group_name = ?")) {
       ps.setString(1, group.value());
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          String node = rs.getString(1);
-          String service = rs.getString(2);
-          String state = rs.getString(3);
-          ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
-              () -> new ProviderStatus(ProviderState.fromWireName(state), null));
-          providers.computeIfAbsent(node, k -> new HashMap<>())
-              .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
-                  new ProviderStatus(status.state(), rs.getString(4)));
-        }
+        readProviderRows(rs, providers);
       }
     }
     providers.replaceAll((node, map) -> Map.copyOf(map));
     return providers;
   }
 
-  private Map<ServiceName, Ownership> ownerships(Connection c) throws SQLException {
-    Map<ServiceName, Ownership> ownerships = new HashMap<>();
+  /** Reads rows of (node, service, state, reason) into provider sets by node. */
+  private void readProviderRows(ResultSet rs, Map<String, Map<ServiceName, ProviderStatus>> into) throws SQLException {
+    while (rs.next()) {
+      String node = rs.getString(1);
+      String service = rs.getString(2);
+      String state = rs.getString(3);
+      ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
+          () -> new ProviderStatus(ProviderState.fromWireName(state), null));
+      into.computeIfAbsent(node, k -> new HashMap<>())
+          .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
+              new ProviderStatus(status.state(), rs.getString(4)));
+    }
+  }
+
+  /** The cached provider sets with those of every node that published since replaced. */
+  private Map<String, Map<ServiceName, ProviderStatus>> providersSince(Connection c, Shared cached) throws SQLException {
+    Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>(cached.providers());
+    List<String> published = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND epoch > 0")) {
+        "SELECT node FROM provider_publication WHERE group_name = ? AND version > ?")) {
       ps.setString(1, group.value());
+      ps.setLong(2, cached.changes());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1));
+        }
+      }
+    }
+    if (published.isEmpty()) {
+      return cached.providers();
+    }
+    published.forEach(node -> providers.put(node, Map.of()));
+    Map<String, Map<ServiceName, ProviderStatus>> read = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, service, state, reason FROM provider_state WHERE group_name = ? AND node = ANY (?)")) {
+      ps.setString(1, group.value());
+      ps.setArray(2, c.createArrayOf("text", published.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        readProviderRows(rs, read);
+      }
+    }
+    read.forEach((node, map) -> providers.put(node, Map.copyOf(map)));
+    return providers;
+  }
+
+  /**
+   * {@code base} with the ownerships written since change count {@code since} put over it (service
+   * rows are never deleted); every ownership with {@code Long.MIN_VALUE} and an empty base.
+   */
+  private Map<ServiceName, Ownership> ownerships(Connection c, Map<ServiceName, Ownership> base, long since)
+      throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>(base);
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND version > ? AND epoch > 0")) {
+      ps.setString(1, group.value());
+      ps.setLong(2, since);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Ownership o = ownership(rs);
@@ -738,42 +790,116 @@ final class PostgresStore implements Store {
   @Override
   public long appendEvent(EventDraft event) {
     return call("append event " + event.type(), c -> {
-      long seq;
-      // The counter row stays locked until commit, so events commit in the order of their numbers.
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO group_state (group_name, last_event_seq) VALUES (?, 1) ON CONFLICT (group_name)"
-              + " DO UPDATE SET last_event_seq = group_state.last_event_seq + 1 RETURNING last_event_seq")) {
-        ps.setString(1, group.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          seq = rs.getLong(1);
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO event_log (group_name, seq, time, time_nanos, type, node, service, epoch, detail)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        ps.setString(1, group.value());
-        ps.setLong(2, seq);
-        ps.setObject(3, OffsetDateTime.ofInstant(event.time().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
-        ps.setInt(4, event.time().getNano());
-        ps.setString(5, event.type());
-        ps.setString(6, event.node() == null ? null : event.node().value());
-        ps.setString(7, event.service() == null ? null : event.service().value());
-        ps.setObject(8, event.epoch(), Types.BIGINT);
-        ps.setString(9, event.detail());
-        ps.executeUpdate();
-      }
-      if (seq % EVENT_PRUNE_EVERY == 0) {
-        // Bounded retention: keep the newest EVENT_RETENTION events of the group.
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_log WHERE group_name = ? AND seq <= ?")) {
-          ps.setString(1, group.value());
-          ps.setLong(2, seq - EVENT_RETENTION);
-          ps.executeUpdate();
-        }
-      }
+      long seq = insertEvent(c, event);
       notifyChange(c, "event");
       return seq;
     });
+  }
+
+  /** Appends the events in one transaction, with one NOTIFY. */
+  @Override
+  public List<Long> appendEvents(List<EventDraft> events) {
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    int n = events.size();
+    return call("append " + n + " events", c -> {
+      long last;
+      // Numbers for all of them at once; the counter row stays locked until commit, so events
+      // commit in the order of their numbers. One INSERT for the rows keeps that lock short.
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO group_state (group_name, last_event_seq) VALUES (?, ?) ON CONFLICT (group_name)"
+              + " DO UPDATE SET last_event_seq = group_state.last_event_seq + ? RETURNING last_event_seq")) {
+        ps.setString(1, group.value());
+        ps.setLong(2, n);
+        ps.setLong(3, n);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          last = rs.getLong(1);
+        }
+      }
+      long first = last - n + 1;
+      String[] times = new String[n];
+      String[] nanos = new String[n];
+      String[] types = new String[n];
+      String[] nodes = new String[n];
+      String[] services = new String[n];
+      String[] epochs = new String[n];
+      String[] details = new String[n];
+      for (int i = 0; i < n; i++) {
+        EventDraft e = events.get(i);
+        times[i] = e.time().truncatedTo(ChronoUnit.MICROS).toString();
+        nanos[i] = Integer.toString(e.time().getNano());
+        types[i] = e.type();
+        nodes[i] = e.node() == null ? null : e.node().value();
+        services[i] = e.service() == null ? null : e.service().value();
+        epochs[i] = e.epoch() == null ? null : e.epoch().toString();
+        details[i] = e.detail();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO event_log (group_name, seq, time, time_nanos, type, node, service, epoch, detail)"
+              + " SELECT ?, ? + e.i - 1, e.t::timestamptz, e.tn::int, e.ty, e.no, e.sv, e.ep::bigint, e.de"
+              + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
+              + " WITH ORDINALITY AS e(t, tn, ty, no, sv, ep, de, i)")) {
+        ps.setString(1, group.value());
+        ps.setLong(2, first);
+        String[][] columns = {times, nanos, types, nodes, services, epochs, details};
+        for (int k = 0; k < columns.length; k++) {
+          ps.setArray(3 + k, c.createArrayOf("text", columns[k]));
+        }
+        ps.executeUpdate();
+      }
+      if (last / EVENT_PRUNE_EVERY != (first - 1) / EVENT_PRUNE_EVERY) {
+        pruneEvents(c, last);
+      }
+      notifyChange(c, "event");
+      List<Long> seqs = new ArrayList<>(n);
+      for (long seq = first; seq <= last; seq++) {
+        seqs.add(seq);
+      }
+      return seqs;
+    });
+  }
+
+  private long insertEvent(Connection c, EventDraft event) throws SQLException {
+    long seq;
+    // The counter row stays locked until commit, so events commit in the order of their numbers.
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO group_state (group_name, last_event_seq) VALUES (?, 1) ON CONFLICT (group_name)"
+            + " DO UPDATE SET last_event_seq = group_state.last_event_seq + 1 RETURNING last_event_seq")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        seq = rs.getLong(1);
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO event_log (group_name, seq, time, time_nanos, type, node, service, epoch, detail)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, group.value());
+      ps.setLong(2, seq);
+      ps.setObject(3, OffsetDateTime.ofInstant(event.time().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+      ps.setInt(4, event.time().getNano());
+      ps.setString(5, event.type());
+      ps.setString(6, event.node() == null ? null : event.node().value());
+      ps.setString(7, event.service() == null ? null : event.service().value());
+      ps.setObject(8, event.epoch(), Types.BIGINT);
+      ps.setString(9, event.detail());
+      ps.executeUpdate();
+    }
+    if (seq % EVENT_PRUNE_EVERY == 0) {
+      pruneEvents(c, seq);
+    }
+    return seq;
+  }
+
+  /** Bounded retention: keeps the newest EVENT_RETENTION events of the group. */
+  private void pruneEvents(Connection c, long lastSeq) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM event_log WHERE group_name = ? AND seq <= ?")) {
+      ps.setString(1, group.value());
+      ps.setLong(2, lastSeq - EVENT_RETENTION);
+      ps.executeUpdate();
+    }
   }
 
   @Override
@@ -873,17 +999,27 @@ final class PostgresStore implements Store {
    * row is the last lock it takes, so it cannot take part in a deadlock.
    */
   private void notifyChange(Connection c, String kind) throws SQLException {
-    if (!kind.equals("event")) {
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO group_state (group_name, last_event_seq, changes) VALUES (?, 0, 1)"
-              + " ON CONFLICT (group_name) DO UPDATE SET changes = group_state.changes + 1")) {
-        ps.setString(1, group.value());
-        ps.executeUpdate();
+    if (kind.equals("event")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+        ps.setString(1, channel);
+        ps.setString(2, kind);
+        ps.execute();
       }
+      return;
     }
-    try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-      ps.setString(1, channel);
-      ps.setString(2, kind);
+    // One round trip while the counter row is locked: count the change, stamp what this
+    // transaction wrote (marked -1) with the new count for snapshots that read changes since, notify.
+    try (PreparedStatement ps = c.prepareStatement(
+        "WITH c AS (INSERT INTO group_state (group_name, last_event_seq, changes) VALUES (?, 0, 1)"
+            + " ON CONFLICT (group_name) DO UPDATE SET changes = group_state.changes + 1 RETURNING changes),"
+            + " s AS (UPDATE service_status SET version = (SELECT changes FROM c) WHERE group_name = ? AND version = -1),"
+            + " p AS (UPDATE provider_publication SET version = (SELECT changes FROM c) WHERE group_name = ? AND version = -1)"
+            + " SELECT pg_notify(?, ?) FROM c")) {
+      ps.setString(1, group.value());
+      ps.setString(2, group.value());
+      ps.setString(3, group.value());
+      ps.setString(4, channel);
+      ps.setString(5, kind);
       ps.execute();
     }
   }

@@ -97,7 +97,31 @@ final class SqliteSchema {
           // A planned move (`baton move`): the target and the epoch it was asked at; both null
           // when none. Older rows read as no move.
           "ALTER TABLE service_settings ADD COLUMN move_to TEXT",
-          "ALTER TABLE service_settings ADD COLUMN move_epoch INTEGER"));
+          "ALTER TABLE service_settings ADD COLUMN move_epoch INTEGER"),
+      List.of(
+          // Counts the writes that change what a snapshot reads besides the node rows (providers,
+          // ownerships, settings): a snapshot reads those again only when it moved, and then
+          // only the rows written since (the versions below). Events and renewals do not count.
+          "ALTER TABLE groups ADD COLUMN changes INTEGER NOT NULL DEFAULT 0",
+          // The value of changes that the write of a node's providers raised it to.
+          "ALTER TABLE nodes ADD COLUMN providers_version INTEGER NOT NULL DEFAULT 0",
+          // The value of changes that the last write of a service's ownership raised it to; set by
+          // triggers, so that no writer can forget it. Every write that changes a row here raises
+          // changes by one in its transaction, after the row.
+          "ALTER TABLE services ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+          "CREATE INDEX services_by_version ON services (grp, version)",
+          """
+          CREATE TRIGGER services_version_on_insert AFTER INSERT ON services
+          BEGIN
+            UPDATE services SET version = (SELECT changes + 1 FROM groups WHERE grp = NEW.grp)
+            WHERE grp = NEW.grp AND name = NEW.name;
+          END""",
+          """
+          CREATE TRIGGER services_version_on_update AFTER UPDATE OF epoch, owner_node, owner_session ON services
+          BEGIN
+            UPDATE services SET version = (SELECT changes + 1 FROM groups WHERE grp = NEW.grp)
+            WHERE grp = NEW.grp AND name = NEW.name;
+          END"""));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

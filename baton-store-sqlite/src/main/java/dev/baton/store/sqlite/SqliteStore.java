@@ -40,7 +40,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -158,6 +157,11 @@ final class SqliteStore implements Store {
       throw translate(group, path, callTimeout, "open", e);
     } finally {
       lock.unlock();
+    }
+    if (read("read schema version", SqliteStore::userVersion) == SqliteSchema.VERSION) {
+      // Up to date: no write lock taken, so that many agents opening one busy file do not queue for it.
+      log.debug("[group={}] opened SQLite store {}", group, path);
+      return;
     }
     int from = write("migrate schema", c -> {
       int version = userVersion(c);
@@ -291,8 +295,16 @@ final class SqliteStore implements Store {
     });
   }
 
+  /** Replaces a node's provider rows; the caller raises the change counter after it in the same transaction. */
   private void replaceProviders(Connection c, String node, Map<ServiceName, ProviderStatus> providers)
       throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE nodes SET providers_version ="
+        + " (SELECT changes + 1 FROM groups WHERE grp = ?) WHERE grp = ? AND name = ?")) {
+      ps.setString(1, grp);
+      ps.setString(2, grp);
+      ps.setString(3, node);
+      ps.executeUpdate();
+    }
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM providers WHERE grp = ? AND node = ?")) {
       ps.setString(1, grp);
       ps.setString(2, node);
@@ -334,65 +346,92 @@ final class SqliteStore implements Store {
   @Override
   public ClaimResult claim(ClaimRequest request) {
     Objects.requireNonNull(request, "request");
-    ServiceName service = request.service();
-    return write("claim " + service, c -> {
-      ServiceRow row = serviceRow(c, service.value());
-      Ownership current = row.ownership(service);
-      if (row.epoch() != request.expectedEpoch()) {
-        return ClaimResult.rejected(current, "epoch is " + row.epoch() + ", not the expected "
-            + request.expectedEpoch());
+    return write("claim " + request.service(), c -> {
+      ClaimResult result = claimIn(c, request);
+      if (result.granted()) {
+        bumpGeneration(c);
       }
-      Optional<SessionRow> claimant = liveSession(c, request.claimant());
-      if (claimant.isEmpty()) {
-        return ClaimResult.rejected(current, "claimant session " + request.claimant()
-            + " is not open (closed, replaced, ended by a claim, or unknown)");
-      }
-      if (row.ownerSession() != null) {
-        Optional<SessionRow> owner = liveSession(c, new SessionId(row.ownerSession()));
-        if (owner.isPresent()) {
-          SessionRow o = owner.get();
-          Observed dead = request.deadOwner();
-          if (o.session().equals(request.claimant().value())) {
-            return ClaimResult.rejected(current, "already owned by the claimant's session");
-          }
-          if (dead == null) {
-            return ClaimResult.rejected(current, "owned by " + o.node() + " whose session " + o.session()
-                + " is open; name it with its renewal counter once it has been unrenewed for a lease");
-          }
-          if (!dead.session().value().equals(o.session())) {
-            return ClaimResult.rejected(current, "the named dead owner session " + dead.session()
-                + " is not the owner's session " + o.session() + " of " + o.node());
-          }
-          if (dead.renewals() != o.renewals()) {
-            return ClaimResult.rejected(current, "owner " + o.node() + " renewed its session since: "
-                + o.renewals() + " renewals, not the named " + dead.renewals());
-          }
-          setSessionState(c, new SessionId(o.session()), SessionState.EXPIRED);
-          log.warn("[group={} node={} session={}] session ended: {} claimed {} over it, unrenewed at {}"
-              + " renewals", grp, o.node(), o.session(), claimant.get().node(), service, o.renewals());
-        }
-      }
-      long epoch = row.epoch() + 1;
-      try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO services (grp, name, epoch, owner_node, owner_session) VALUES (?, ?, ?, ?, ?)
-          ON CONFLICT (grp, name) DO UPDATE SET epoch = excluded.epoch,
-            owner_node = excluded.owner_node, owner_session = excluded.owner_session
-          WHERE services.epoch = ?""")) {
-        ps.setString(1, grp);
-        ps.setString(2, service.value());
-        ps.setLong(3, epoch);
-        ps.setString(4, claimant.get().node());
-        ps.setString(5, request.claimant().value());
-        ps.setLong(6, row.epoch());
-        if (ps.executeUpdate() != 1) {
-          throw new IllegalStateException("compare-and-set on the epoch of " + service
-              + " changed no row inside an immediate transaction");
-        }
-      }
-      bumpGeneration(c);
-      return ClaimResult.granted(new Ownership(service, epoch, NodeName.of(claimant.get().node()),
-          request.claimant()));
+      return result;
     });
+  }
+
+  /** Decides every claim in one immediate transaction: one commit (and one fsync) for all of them. */
+  @Override
+  public List<ClaimResult> claimAll(List<ClaimRequest> requests) {
+    requests.forEach(r -> Objects.requireNonNull(r, "request"));
+    if (requests.isEmpty()) {
+      return List.of();
+    }
+    return write("claim " + requests.size() + " services", c -> {
+      List<ClaimResult> results = new ArrayList<>(requests.size());
+      for (ClaimRequest r : requests) {
+        results.add(claimIn(c, r));
+      }
+      if (results.stream().anyMatch(ClaimResult::granted)) {
+        bumpGeneration(c);
+      }
+      return results;
+    });
+  }
+
+  /** One claim inside a write transaction; the caller raises the change counter if it was granted. */
+  private ClaimResult claimIn(Connection c, ClaimRequest request) throws SQLException {
+    ServiceName service = request.service();
+    ServiceRow row = serviceRow(c, service.value());
+    Ownership current = row.ownership(service);
+    if (row.epoch() != request.expectedEpoch()) {
+      return ClaimResult.rejected(current, "epoch is " + row.epoch() + ", not the expected "
+          + request.expectedEpoch());
+    }
+    Optional<SessionRow> claimant = liveSession(c, request.claimant());
+    if (claimant.isEmpty()) {
+      return ClaimResult.rejected(current, "claimant session " + request.claimant()
+          + " is not open (closed, replaced, ended by a claim, or unknown)");
+    }
+    if (row.ownerSession() != null) {
+      Optional<SessionRow> owner = liveSession(c, new SessionId(row.ownerSession()));
+      if (owner.isPresent()) {
+        SessionRow o = owner.get();
+        Observed dead = request.deadOwner();
+        if (o.session().equals(request.claimant().value())) {
+          return ClaimResult.rejected(current, "already owned by the claimant's session");
+        }
+        if (dead == null) {
+          return ClaimResult.rejected(current, "owned by " + o.node() + " whose session " + o.session()
+              + " is open; name it with its renewal counter once it has been unrenewed for a lease");
+        }
+        if (!dead.session().value().equals(o.session())) {
+          return ClaimResult.rejected(current, "the named dead owner session " + dead.session()
+              + " is not the owner's session " + o.session() + " of " + o.node());
+        }
+        if (dead.renewals() != o.renewals()) {
+          return ClaimResult.rejected(current, "owner " + o.node() + " renewed its session since: "
+              + o.renewals() + " renewals, not the named " + dead.renewals());
+        }
+        setSessionState(c, new SessionId(o.session()), SessionState.EXPIRED);
+        log.warn("[group={} node={} session={}] session ended: {} claimed {} over it, unrenewed at {}"
+            + " renewals", grp, o.node(), o.session(), claimant.get().node(), service, o.renewals());
+      }
+    }
+    long epoch = row.epoch() + 1;
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO services (grp, name, epoch, owner_node, owner_session) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (grp, name) DO UPDATE SET epoch = excluded.epoch,
+          owner_node = excluded.owner_node, owner_session = excluded.owner_session
+        WHERE services.epoch = ?""")) {
+      ps.setString(1, grp);
+      ps.setString(2, service.value());
+      ps.setLong(3, epoch);
+      ps.setString(4, claimant.get().node());
+      ps.setString(5, request.claimant().value());
+      ps.setLong(6, row.epoch());
+      if (ps.executeUpdate() != 1) {
+        throw new IllegalStateException("compare-and-set on the epoch of " + service
+            + " changed no row inside an immediate transaction");
+      }
+    }
+    return ClaimResult.granted(new Ownership(service, epoch, NodeName.of(claimant.get().node()),
+        request.claimant()));
   }
 
   @Override
@@ -464,32 +503,54 @@ final class SqliteStore implements Store {
   public long appendEvent(EventDraft event) {
     Objects.requireNonNull(event, "event");
     return write("append event " + event.type(), c -> {
-      long seq = bumpCounter(c, "last_event_seq");
-      try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO events (grp, seq, time, type, node, service, epoch, detail)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
-        ps.setString(1, grp);
-        ps.setLong(2, seq);
-        ps.setString(3, event.time().toString());
-        ps.setString(4, event.type());
-        ps.setString(5, event.node() == null ? null : event.node().value());
-        ps.setString(6, event.service() == null ? null : event.service().value());
-        if (event.epoch() == null) {
-          ps.setNull(7, Types.INTEGER);
-        } else {
-          ps.setLong(7, event.epoch());
-        }
-        ps.setString(8, event.detail());
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM events WHERE grp = ? AND seq <= ?")) {
-        ps.setString(1, grp);
-        ps.setLong(2, seq - EVENTS_KEPT);
-        ps.executeUpdate();
-      }
-      bumpGeneration(c);
+      long seq = insertEvent(c, event);
+      bumpGeneration(c, false);
       return seq;
     });
+  }
+
+  /** Appends the events in one transaction: one commit (and one fsync) for all of them. */
+  @Override
+  public List<Long> appendEvents(List<EventDraft> events) {
+    events.forEach(e -> Objects.requireNonNull(e, "event"));
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    return write("append " + events.size() + " events", c -> {
+      List<Long> seqs = new ArrayList<>(events.size());
+      for (EventDraft e : events) {
+        seqs.add(insertEvent(c, e));
+      }
+      bumpGeneration(c, false);
+      return seqs;
+    });
+  }
+
+  private long insertEvent(Connection c, EventDraft event) throws SQLException {
+    long seq = bumpCounter(c, "last_event_seq");
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO events (grp, seq, time, type, node, service, epoch, detail)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+      ps.setString(1, grp);
+      ps.setLong(2, seq);
+      ps.setString(3, event.time().toString());
+      ps.setString(4, event.type());
+      ps.setString(5, event.node() == null ? null : event.node().value());
+      ps.setString(6, event.service() == null ? null : event.service().value());
+      if (event.epoch() == null) {
+        ps.setNull(7, Types.INTEGER);
+      } else {
+        ps.setLong(7, event.epoch());
+      }
+      ps.setString(8, event.detail());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM events WHERE grp = ? AND seq <= ?")) {
+      ps.setString(1, grp);
+      ps.setLong(2, seq - EVENTS_KEPT);
+      ps.executeUpdate();
+    }
+    return seq;
   }
 
   @Override
@@ -531,62 +592,161 @@ final class SqliteStore implements Store {
 
   // ---------------------------------------------------------------- snapshot
 
+  /**
+   * Everything a snapshot reads but the nodes, as of one value of {@code groups.changes}: the same
+   * value means the same rows, since every write to them counts a change in its transaction.
+   */
+  private record Shared(long changes, Map<String, Map<ServiceName, ProviderStatus>> providers,
+      Map<ServiceName, Ownership> ownerships, GroupSettings settings) {}
+
+  private volatile Shared shared;
+
+  /**
+   * Reads the group in one read transaction. The node rows (renewal counters) are read every
+   * time; provider states, ownerships and settings only when the group's change counter moved
+   * since this store last read them, and then only what was written since: the provider rows of
+   * the nodes that published since, the ownerships written since, and the settings (few). So a
+   * snapshot costs rows in proportion to the nodes and to what changed, not to the services.
+   */
   @Override
   public Snapshot snapshot() {
     return read("snapshot", c -> {
-      Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT node, service, state, reason FROM providers WHERE grp = ?")) {
+      long changes;
+      try (PreparedStatement ps = c.prepareStatement("SELECT changes FROM groups WHERE grp = ?")) {
         ps.setString(1, grp);
         try (ResultSet rs = ps.executeQuery()) {
+          changes = rs.next() ? rs.getLong(1) : 0;
+        }
+      }
+      Shared cached = shared;
+      if (cached == null || changes < cached.changes()) {
+        cached = new Shared(changes, readProviders(c), readOwnerships(c), readSettings(c));
+        shared = cached;
+      } else if (cached.changes() != changes) {
+        cached = new Shared(changes, readProvidersSince(c, cached), readOwnershipsSince(c, cached), readSettings(c));
+        shared = cached;
+      }
+      Map<String, Map<ServiceName, ProviderStatus>> providers = cached.providers();
+      List<NodeRecord> nodes = readNodes(c, providers);
+      return new Snapshot(nodes, cached.ownerships(), cached.settings());
+    });
+  }
+
+  private Map<String, Map<ServiceName, ProviderStatus>> readProviders(Connection c) throws SQLException {
+    Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, service, state, reason FROM providers WHERE grp = ?")) {
+      ps.setString(1, grp);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String node = rs.getString(1);
+          String service = rs.getString(2);
+          try {
+            providers.computeIfAbsent(node, n -> new HashMap<>()).put(ServiceName.of(service),
+                new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4)));
+          } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
+            warnSkipped("providers", "node " + node + " service " + service, e);
+          }
+        }
+      }
+    }
+    // Immutable, so that every snapshot of the same value shares them (NodeRecord copies no further).
+    providers.replaceAll((node, map) -> Map.copyOf(map));
+    return providers;
+  }
+
+  /** The cached provider states with those of every node that published since replaced. */
+  private Map<String, Map<ServiceName, ProviderStatus>> readProvidersSince(Connection c, Shared cached)
+      throws SQLException {
+    Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>(cached.providers());
+    List<String> published = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT name FROM nodes WHERE grp = ? AND providers_version > ?")) {
+      ps.setString(1, grp);
+      ps.setLong(2, cached.changes());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT service, state, reason FROM providers WHERE grp = ? AND node = ?")) {
+      for (String node : published) {
+        Map<ServiceName, ProviderStatus> states = new HashMap<>();
+        ps.setString(1, grp);
+        ps.setString(2, node);
+        try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            String node = rs.getString(1);
-            String service = rs.getString(2);
+            String service = rs.getString(1);
             try {
-              providers.computeIfAbsent(node, n -> new LinkedHashMap<>()).put(ServiceName.of(service),
-                  new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4)));
+              states.put(ServiceName.of(service), new ProviderStatus(ProviderState.fromWireName(rs.getString(2)),
+                  rs.getString(3)));
             } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
               warnSkipped("providers", "node " + node + " service " + service, e);
             }
           }
         }
+        providers.put(node, Map.copyOf(states));
       }
-      List<NodeRecord> nodes = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("""
-          SELECT name, location, api, session, renewals, state FROM nodes WHERE grp = ? ORDER BY name""")) {
-        ps.setString(1, grp);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            String name = rs.getString(1);
-            try {
-              NodeInfo info = new NodeInfo(NodeName.of(name), Location.parse(rs.getString(2)), rs.getString(3));
-              nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
-                  SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of())));
-            } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
-              warnSkipped("nodes", "node " + name, e);
-            }
+    }
+    return providers;
+  }
+
+  /** The cached ownerships with those written since updated (service rows are never deleted). */
+  private Map<ServiceName, Ownership> readOwnershipsSince(Connection c, Shared cached) throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>(cached.ownerships());
+    readOwnershipRows(c, "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ? AND version > ?",
+        cached.changes(), ownerships);
+    return Map.copyOf(ownerships);
+  }
+
+  private List<NodeRecord> readNodes(Connection c, Map<String, Map<ServiceName, ProviderStatus>> providers)
+      throws SQLException {
+    List<NodeRecord> nodes = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("""
+        SELECT name, location, api, session, renewals, state FROM nodes WHERE grp = ? ORDER BY name""")) {
+      ps.setString(1, grp);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String name = rs.getString(1);
+          try {
+            NodeInfo info = new NodeInfo(NodeName.of(name), Location.parse(rs.getString(2)), rs.getString(3));
+            nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
+                SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of())));
+          } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
+            warnSkipped("nodes", "node " + name, e);
           }
         }
       }
-      Map<ServiceName, Ownership> ownerships = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ?")) {
-        ps.setString(1, grp);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            String name = rs.getString(1);
-            try {
-              ServiceRow row = new ServiceRow(rs.getLong(2), rs.getString(3), rs.getString(4));
-              ServiceName service = ServiceName.of(name);
-              ownerships.put(service, row.ownership(service));
-            } catch (InvalidInputException e) {
-              warnSkipped("services", "service " + name, e);
-            }
+    }
+    return nodes;
+  }
+
+  private Map<ServiceName, Ownership> readOwnerships(Connection c) throws SQLException {
+    Map<ServiceName, Ownership> ownerships = new HashMap<>();
+    readOwnershipRows(c, "SELECT name, epoch, owner_node, owner_session FROM services WHERE grp = ? AND version >= ?",
+        0, ownerships);
+    return Map.copyOf(ownerships);
+  }
+
+  private void readOwnershipRows(Connection c, String query, long since, Map<ServiceName, Ownership> into)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(query)) {
+      ps.setString(1, grp);
+      ps.setLong(2, since);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String name = rs.getString(1);
+          try {
+            ServiceRow row = new ServiceRow(rs.getLong(2), rs.getString(3), rs.getString(4));
+            ServiceName service = ServiceName.of(name);
+            into.put(service, row.ownership(service));
+          } catch (InvalidInputException e) {
+            warnSkipped("services", "service " + name, e);
           }
         }
       }
-      return new Snapshot(nodes, ownerships, readSettings(c));
-    });
+    }
   }
 
   private GroupSettings readSettings(Connection c) throws SQLException {
@@ -953,9 +1113,22 @@ final class SqliteStore implements Store {
     }
   }
 
-  /** Tells watchers, through the generation counter, that something other than a renewal changed. */
+  /**
+   * Tells watchers, through the generation counter, that something other than a renewal changed,
+   * and counts it in {@code changes} (what {@link #snapshot()} caches by).
+   */
   private void bumpGeneration(Connection c) throws SQLException {
-    bumpCounter(c, "generation");
+    bumpGeneration(c, true);
+  }
+
+  /** @param change false for a write a snapshot does not read (an event): only the watchers hear of it */
+  private void bumpGeneration(Connection c, boolean change) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO groups (grp, generation, changes) VALUES (?, 1, ?)"
+        + " ON CONFLICT (grp) DO UPDATE SET generation = generation + 1, changes = changes + excluded.changes")) {
+      ps.setString(1, grp);
+      ps.setInt(2, change ? 1 : 0);
+      ps.executeUpdate();
+    }
   }
 
   @Override

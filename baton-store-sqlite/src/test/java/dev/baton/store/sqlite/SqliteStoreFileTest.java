@@ -189,9 +189,9 @@ class SqliteStoreFileTest {
     store.claim(new ClaimRequest(ServiceName.of("mailer"), 0, session, null));
     Connection c = raw(db());
     try (Statement st = c.createStatement()) {
-      st.execute("INSERT INTO nodes VALUES ('billing', 'Node B!', '', 'x', 's-x', 0, 'LIVE')");
-      st.execute("INSERT INTO nodes VALUES ('billing', 'node-c', '', 'x', 's-y', 0, 'ZOMBIE')");
-      st.execute("INSERT INTO services VALUES ('billing', 'Mailer 2', 3, 'node-a', NULL)");
+      st.execute("INSERT INTO nodes (grp, name, location, api, session, renewals, state) VALUES ('billing', 'Node B!', '', 'x', 's-x', 0, 'LIVE')");
+      st.execute("INSERT INTO nodes (grp, name, location, api, session, renewals, state) VALUES ('billing', 'node-c', '', 'x', 's-y', 0, 'ZOMBIE')");
+      st.execute("INSERT INTO services (grp, name, epoch, owner_node, owner_session) VALUES ('billing', 'Mailer 2', 3, 'node-a', NULL)");
       st.execute("INSERT INTO providers VALUES ('billing', 'node-a', 'reporter', 'dancing', NULL)");
       st.execute("INSERT INTO service_settings (grp, service, ranking, disabled) VALUES ('billing', 'reporter', 'node-a,NOT OK', 0)");
       st.execute("INSERT INTO node_settings VALUES ('billing', '-bad', 1)");

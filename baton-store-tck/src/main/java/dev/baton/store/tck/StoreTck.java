@@ -802,6 +802,92 @@ public abstract class StoreTck {
     assertThat(next).isGreaterThan(seqs.get(11));
   }
 
+  /**
+   * A store may keep what it read and read only what changed since: each kind of write made
+   * through another store must still show in its next snapshot, exactly as a fresh store reads it.
+   */
+  @Test
+  void aWarmSnapshotSeesEveryKindOfWriteMadeThroughAnotherStore() {
+    GroupName group = freshGroup();
+    Store reader = open(group);
+    Store w1 = open(group);
+    Store w2 = open(group);
+    SessionId n1 = openRenewedSession(w1, "node-1", "mailer", "reporter");
+    assertSameAsFresh(group, reader);
+    SessionId n2 = openRenewedSession(w2, "node-2", "mailer");
+    assertSameAsFresh(group, reader);
+
+    Ownership mailer = w1.claim(claimOf("mailer", 0, n1)).ownership();
+    w1.claim(claimOf("reporter", 0, n1));
+    assertThat(assertSameAsFresh(group, reader).ownership(svc("mailer")).session()).isEqualTo(n1);
+
+    w1.publishProviders(n1, Map.of(svc("mailer"), ProviderStatus.of(ProviderState.PROVIDING)));
+    assertThat(assertSameAsFresh(group, reader).node(nodeName("node-1")).map(NodeRecord::providers).orElseThrow())
+        .containsOnlyKeys(svc("mailer"));
+
+    assertThat(w1.release(svc("mailer"), n1, mailer.epoch())).isTrue();
+    assertThat(assertSameAsFresh(group, reader).ownership(svc("mailer")).session()).isNull();
+
+    w2.claim(claimOf("mailer", mailer.epoch(), n2));
+    w1.closeSession(n1);
+    Snapshot closed = assertSameAsFresh(group, reader);
+    assertThat(closed.ownership(svc("mailer")).session()).isEqualTo(n2);
+    assertThat(closed.ownership(svc("reporter")).session()).isNull();
+  }
+
+  /** The reader's snapshot, after it equals (but for renewal counters) the one a store opened now reads. */
+  private Snapshot assertSameAsFresh(GroupName group, Store reader) {
+    Snapshot warm = reader.snapshot();
+    Store fresh = open(group);
+    Snapshot cold = fresh.snapshot();
+    close(fresh);
+    assertThat(warm.ownerships()).isEqualTo(cold.ownerships());
+    assertThat(warm.settings()).isEqualTo(cold.settings());
+    assertThat(warm.nodes()).extracting(n -> n.info().name(), NodeRecord::session, NodeRecord::providers)
+        .containsExactlyElementsOf(cold.nodes().stream()
+            .map(n -> org.assertj.core.groups.Tuple.tuple(n.info().name(), n.session(), n.providers())).toList());
+    return warm;
+  }
+
+  @Test
+  void claimAllDecidesEachClaimOnItsOwnInRequestOrder() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store b = open(group);
+    SessionId sa = openRenewedSession(a, "node-a", "mailer", "reporter", "archiver");
+
+    List<ClaimResult> results = a.claimAll(List.of(claimOf("mailer", 0, sa), claimOf("reporter", 5, sa),
+        claimOf("mailer", 0, sa), claimOf("archiver", 0, sa)));
+
+    assertThat(results).extracting(ClaimResult::granted).containsExactly(true, false, false, true);
+    assertThat(results.get(0).ownership().epoch()).isEqualTo(1);
+    assertThat(results.get(3).ownership().session()).isEqualTo(sa);
+    Snapshot seen = b.snapshot();
+    assertThat(seen.ownership(svc("mailer"))).isEqualTo(results.get(0).ownership());
+    assertThat(seen.ownership(svc("reporter")).epoch()).isZero();
+    assertThat(seen.ownership(svc("archiver"))).isEqualTo(results.get(3).ownership());
+    assertThat(a.claimAll(List.of())).isEmpty();
+  }
+
+  @Test
+  void aBatchOfEventsIsNumberedInListOrderAfterEveryEventBeforeIt() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store b = open(group);
+    long before = b.appendEvent(event(0));
+    List<EventDraft> batch = List.of(event(1), event(2), event(3));
+
+    List<Long> seqs = a.appendEvents(batch);
+
+    assertThat(seqs).hasSize(3).isSorted().doesNotHaveDuplicates();
+    assertThat(seqs.get(0)).isGreaterThan(before);
+    assertThat(a.appendEvents(List.of())).isEmpty();
+    List<Event> events = b.events(before, 10);
+    assertThat(events).containsExactly(Event.numbered(seqs.get(0), batch.get(0)),
+        Event.numbered(seqs.get(1), batch.get(1)), Event.numbered(seqs.get(2), batch.get(2)));
+    assertThat(b.appendEvent(event(4))).isGreaterThan(seqs.get(2));
+  }
+
   @Test
   void eventsPageByTheLastSequenceNumberSeen() {
     GroupName group = freshGroup();
