@@ -1,0 +1,103 @@
+package dev.baton.cli.faults;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.client.FourLetterWordMain;
+
+/**
+ * Servers of the in-process three-server ZooKeeper ensemble killed for 2 x lease, then restarted.
+ * One (a minority; the leader every other time, as the schedule's random source draws it): the
+ * ensemble keeps its quorum, so nothing need move if the lease outlasts a leader election. Two (the
+ * quorum lost): every owner fences by its own deadline, nobody can claim, and the services come
+ * back with higher epochs after the restart.
+ */
+final class ZooKeeperLoss implements Fault {
+  private final int servers;
+
+  ZooKeeperLoss(int servers) {
+    this.servers = servers;
+  }
+
+  @Override
+  public String kind() {
+    return servers == 1 ? "zk-minority-loss" : "zk-quorum-loss";
+  }
+
+  @Override
+  public String how() {
+    return servers == 1 ? "ZooKeeper: one of three servers killed (the leader every other time), restarted after 2 x lease"
+        : "ZooKeeper: two of three servers killed, restarted after 2 x lease";
+  }
+
+  @Override
+  public Optional<String> unavailable(FaultContext context) {
+    return context.unlessStore("zookeeper");
+  }
+
+  @Override
+  public Aim aim() {
+    return Aim.STORE;
+  }
+
+  @Override
+  public boolean storeDown() {
+    return servers > 1;
+  }
+
+  @Override
+  public Injected inject(FaultContext context, FaultTarget target) throws Exception {
+    TestingCluster cluster = context.zookeeper().orElseThrow();
+    List<InstanceSpec> all = new ArrayList<>(cluster.getInstances());
+    all.sort(Comparator.comparingInt(InstanceSpec::getPort));
+    List<InstanceSpec> victims = new ArrayList<>();
+    if (servers == 1) {
+      boolean leader = context.random().nextBoolean();
+      victims.add(all.stream().filter(s -> isLeader(s) == leader).findFirst().orElse(all.get(0)));
+    } else {
+      all.remove(context.random().nextInt(all.size()));
+      victims.addAll(all);
+    }
+    List<String> names = victims.stream().map(s -> s.getConnectString() + (isLeader(s) ? " (leader)" : "")).toList();
+    long at = context.checker().fault(kind(), "kill ZooKeeper server(s) " + names + " for 2 x lease");
+    List<InstanceSpec> killed = new ArrayList<>();
+    try {
+      for (InstanceSpec s : victims) {
+        if (cluster.killServer(s)) {
+          killed.add(s);
+        }
+      }
+      context.hold(2);
+    } finally {
+      for (InstanceSpec s : killed) {
+        cluster.restartServer(s);
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!cluster.getInstances().stream().allMatch(ZooKeeperLoss::serves) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    return new Injected(at, context.checker().note("ZooKeeper servers " + names + " restarted; the ensemble serves"));
+  }
+
+  private static boolean isLeader(InstanceSpec s) {
+    return srvr(s).contains("Mode: leader");
+  }
+
+  private static boolean serves(InstanceSpec s) {
+    String answer = srvr(s);
+    return answer.contains("Mode: leader") || answer.contains("Mode: follower");
+  }
+
+  private static String srvr(InstanceSpec s) {
+    try {
+      return FourLetterWordMain.send4LetterWord(s.getHostname(), s.getPort(), "srvr", false, 2000);
+    } catch (Exception e) {
+      return "";
+    }
+  }
+}
