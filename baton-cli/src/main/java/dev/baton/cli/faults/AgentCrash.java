@@ -1,28 +1,11 @@
 package dev.baton.cli.faults;
 
 import java.util.List;
-import java.util.Optional;
 
 /** SIGKILL of the agent alone: its guardian restarts it, and the new agent re-adopts the running services. */
-final class AgentCrash implements Fault {
-  @Override
-  public String kind() {
-    return "agent-crash";
-  }
-
-  @Override
-  public String how() {
-    return "SIGKILL of the agent alone";
-  }
-
-  @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return Optional.empty();
-  }
-
-  @Override
-  public Aim aim() {
-    return Aim.NODE;
+final class AgentCrash extends Fault {
+  AgentCrash() {
+    super("agent-crash", Aim.NODE, false, "SIGKILL of the agent alone");
   }
 
   @Override

@@ -3,40 +3,86 @@ package dev.baton.cli.faults;
 import java.util.Optional;
 
 /**
- * One kind of fault of the fault suite (docs/reliability.md): what it does, where it can run, and
- * how it is injected. Kinds are small classes listed in {@link Faults#all()}; a new kind is one more
- * class and one more line there.
+ * One kind of fault of the fault suite (docs/reliability.md): its name, how it is injected, where
+ * it can run, and what it aims at. Kinds are small subclasses listed in {@link Faults#all()}; a new
+ * kind is one more class and one more line there.
  *
  * <p>{@link #inject} returns once the fault is over (a paused process continued, a stopped store
  * started again); the bench then waits until the group has settled and judges the recovery.
  */
-public interface Fault {
-  /** The kind's name as the schedule and the tables print it, e.g. {@code node-crash}. */
-  String kind();
-
-  /** What it does, for {@code --help} and the docs. */
-  String how();
-
-  /** Why this kind cannot run in {@code context} (another store, a mode, a missing tool or root), or empty. */
-  Optional<String> unavailable(FaultContext context);
-
-  /** What it aims at: a node (the owner of a chosen service, or another node), the owner only, or the store. */
-  Aim aim();
+public abstract class Fault {
+  private final String kind;
+  private final Aim aim;
+  private final boolean storeDown;
+  private final String how;
 
   /**
-   * Whether the store is down from {@link Injected#at()} to {@link Injected#restoredAt()}: nobody
-   * may start a service in between (check 8), every owner fences, and every service comes back
-   * with a higher epoch.
+   * @param kind the name the schedule and the tables print, e.g. {@code node-crash}
+   * @param storeDown whether the store is down from {@link Injected#at()} to {@link Injected#restoredAt()}:
+   *     nobody may start a service in between, every owner fences, and every service comes back with
+   *     a higher epoch (check 8)
+   * @param how what it does, for the docs and the log
    */
-  default boolean storeDown() {
-    return false;
+  protected Fault(String kind, Aim aim, boolean storeDown, String how) {
+    this.kind = kind;
+    this.aim = aim;
+    this.storeDown = storeDown;
+    this.how = how;
+  }
+
+  public final String kind() {
+    return kind;
+  }
+
+  public final Aim aim() {
+    return aim;
+  }
+
+  public final boolean storeDown() {
+    return storeDown;
+  }
+
+  public final String how() {
+    return how;
+  }
+
+  /** Why this kind cannot run in {@code context} (another store, a mode, a missing tool or root), or empty. */
+  public Optional<String> unavailable(FaultContext context) {
+    return Optional.empty();
   }
 
   /** Injects the fault on {@code target} and returns once it is over. */
-  Injected inject(FaultContext context, FaultTarget target) throws Exception;
+  public abstract Injected inject(FaultContext context, FaultTarget target) throws Exception;
+
+  /**
+   * Records the fault ({@code detail} in the checker's log), breaks something, keeps it broken for
+   * {@code leases} x lease, then restores it, also when interrupted; returns when the fault began.
+   */
+  protected final long breakFor(FaultContext context, String detail, double leases, Step breakIt, Step restore)
+      throws Exception {
+    long at = context.checker().fault(kind, detail);
+    breakIt.run();
+    try {
+      context.hold(leases);
+    } finally {
+      restore.run();
+    }
+    return at;
+  }
+
+  /** One step of a fault, e.g. stopping a server. */
+  @FunctionalInterface
+  protected interface Step {
+    void run() throws Exception;
+  }
+
+  @Override
+  public String toString() {
+    return kind;
+  }
 
   /** Where a fault aims. */
-  enum Aim {
+  public enum Aim {
     /** The owner of a chosen service two times in three, another node otherwise. */
     NODE,
     /** Always the owner (the fault acts on its service process). */
@@ -51,7 +97,7 @@ public interface Fault {
    * @param at when the fault began
    * @param restoredAt when what it broke was given back (the store running again); {@code at} for a fault that is over at once
    */
-  record Injected(long at, long restoredAt) {
+  public record Injected(long at, long restoredAt) {
     public static Injected at(long at) {
       return new Injected(at, at);
     }

@@ -1,28 +1,12 @@
 package dev.baton.cli.faults;
 
 import java.util.List;
-import java.util.Optional;
 
 /** SIGKILL of a node's launcher, guardian and agent together (its services die with the guardian); the node starts again at once. */
-final class NodeCrash implements Fault {
-  @Override
-  public String kind() {
-    return "node-crash";
-  }
-
-  @Override
-  public String how() {
-    return "SIGSTOP then SIGKILL of launcher, guardian and agent together; the node is started again at once, same name";
-  }
-
-  @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return Optional.empty();
-  }
-
-  @Override
-  public Aim aim() {
-    return Aim.NODE;
+final class NodeCrash extends Fault {
+  NodeCrash() {
+    super("node-crash", Aim.NODE, false,
+        "SIGSTOP then SIGKILL of launcher, guardian and agent together; the node is started again at once, same name");
   }
 
   @Override

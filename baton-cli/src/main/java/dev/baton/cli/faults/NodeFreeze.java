@@ -8,15 +8,10 @@ import java.util.Optional;
  * takes over while the old service process still exists: only a downstream that honours epochs can
  * refuse what it does after the thaw. Hence enforcing mode only.
  */
-final class NodeFreeze implements Fault {
-  @Override
-  public String kind() {
-    return "node-freeze";
-  }
-
-  @Override
-  public String how() {
-    return "cgroup-v1 freezer FROZEN on the node's launcher, guardian, agent and services for 2 x lease, then THAWED";
+final class NodeFreeze extends Fault {
+  NodeFreeze() {
+    super("node-freeze", Aim.NODE, false,
+        "cgroup-v1 freezer FROZEN on the node's launcher, guardian, agent and services for 2 x lease, then THAWED");
   }
 
   @Override
@@ -33,23 +28,17 @@ final class NodeFreeze implements Fault {
   }
 
   @Override
-  public Aim aim() {
-    return Aim.NODE;
-  }
-
-  @Override
-  public Injected inject(FaultContext context, FaultTarget target) throws InterruptedException {
-    NodeCgroup cgroup = target.node().cgroup().orElseThrow(
-        () -> new IllegalStateException("node " + target.node().name() + " has no freezer cgroup"));
-    long at = context.checker().fault(kind(), target.who() + " FROZEN " + cgroup.path() + " for 2 x lease");
-    context.checker().frozen(target.node().name());
-    try {
-      cgroup.freeze();
-      context.hold(2);
-    } finally {
-      context.checker().thawed(target.node().name());
-      cgroup.thaw();
-    }
-    return Injected.at(at);
+  public Injected inject(FaultContext context, FaultTarget target) throws Exception {
+    String node = target.node().name();
+    NodeCgroup cgroup = target.node().cgroup().orElseThrow(() -> new IllegalStateException("node " + node + " has no freezer cgroup"));
+    return Injected.at(breakFor(context, target.who() + " FROZEN " + cgroup.path() + " for 2 x lease", 2,
+        () -> {
+          context.checker().frozen(node);
+          cgroup.freeze();
+        },
+        () -> {
+          context.checker().thawed(node);
+          cgroup.thaw();
+        }));
   }
 }

@@ -4,15 +4,9 @@ import dev.baton.store.postgresql.LocalPostgres;
 import java.util.Optional;
 
 /** The private PostgreSQL server stopped as by a crash ({@code pg_ctl stop -m immediate}), started again after 2 x lease. */
-final class PostgresCrash implements Fault {
-  @Override
-  public String kind() {
-    return "store-crash";
-  }
-
-  @Override
-  public String how() {
-    return "PostgreSQL: pg_ctl stop -m immediate, started again after 2 x lease";
+final class PostgresCrash extends Fault {
+  PostgresCrash() {
+    super("store-crash", Aim.STORE, true, "PostgreSQL: pg_ctl stop -m immediate, started again after 2 x lease");
   }
 
   @Override
@@ -21,25 +15,9 @@ final class PostgresCrash implements Fault {
   }
 
   @Override
-  public Aim aim() {
-    return Aim.STORE;
-  }
-
-  @Override
-  public boolean storeDown() {
-    return true;
-  }
-
-  @Override
-  public Injected inject(FaultContext context, FaultTarget target) throws InterruptedException {
+  public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     LocalPostgres pg = context.postgres().orElseThrow();
-    long at = context.checker().fault(kind(), "pg_ctl stop -m immediate of " + pg + " for 2 x lease");
-    pg.stopImmediate();
-    try {
-      context.hold(2);
-    } finally {
-      pg.start();
-    }
+    long at = breakFor(context, "pg_ctl stop -m immediate of " + pg + " for 2 x lease", 2, pg::stopImmediate, pg::start);
     return new Injected(at, context.checker().note("PostgreSQL accepts connections again"));
   }
 }

@@ -13,15 +13,9 @@ import java.util.Optional;
  * SIGCONT. Connections stay open and calls hang: the agents' fence deadlines must fire while their
  * JDBC calls hang.
  */
-final class PostgresHang implements Fault {
-  @Override
-  public String kind() {
-    return "store-hang";
-  }
-
-  @Override
-  public String how() {
-    return "PostgreSQL: postmaster and backends SIGSTOPped for 2 x lease, then SIGCONT";
+final class PostgresHang extends Fault {
+  PostgresHang() {
+    super("store-hang", Aim.STORE, true, "PostgreSQL: postmaster and backends SIGSTOPped for 2 x lease, then SIGCONT");
   }
 
   @Override
@@ -31,30 +25,17 @@ final class PostgresHang implements Fault {
   }
 
   @Override
-  public Aim aim() {
-    return Aim.STORE;
-  }
-
-  @Override
-  public boolean storeDown() {
-    return true;
-  }
-
-  @Override
-  public Injected inject(FaultContext context, FaultTarget target) throws InterruptedException {
-    LocalPostgres pg = context.postgres().orElseThrow();
-    long postmaster = postmasterPid(pg);
+  public Injected inject(FaultContext context, FaultTarget target) throws Exception {
+    long postmaster = postmasterPid(context.postgres().orElseThrow());
     List<Long> pids = new ArrayList<>(List.of(postmaster));
-    long at = context.checker().fault(kind(), "SIGSTOP of the PostgreSQL postmaster " + postmaster + " and its backends for 2 x lease");
-    Processes.signal("STOP", pids);
-    // The postmaster stopped first forks no new backend; its children are now a fixed set.
-    ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
-    Processes.signal("STOP", pids);
-    try {
-      context.hold(2);
-    } finally {
-      Processes.signal("CONT", pids);
-    }
+    long at = breakFor(context, "SIGSTOP of the PostgreSQL postmaster " + postmaster + " and its backends for 2 x lease", 2,
+        () -> {
+          Processes.signal("STOP", pids);
+          // The postmaster, stopped first, forks no new backend: its children are now a fixed set.
+          ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
+          Processes.signal("STOP", pids);
+        },
+        () -> Processes.signal("CONT", pids));
     return new Injected(at, context.checker().note("SIGCONT of the PostgreSQL postmaster and backends " + pids));
   }
 

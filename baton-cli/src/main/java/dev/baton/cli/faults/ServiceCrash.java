@@ -1,28 +1,11 @@
 package dev.baton.cli.faults;
 
 import java.util.List;
-import java.util.Optional;
 
 /** SIGKILL of the chosen service's process, its agent alive: the recovery ladder restarts it in place, then fails it over. */
-final class ServiceCrash implements Fault {
-  @Override
-  public String kind() {
-    return "service-crash";
-  }
-
-  @Override
-  public String how() {
-    return "SIGKILL of the service process";
-  }
-
-  @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return Optional.empty();
-  }
-
-  @Override
-  public Aim aim() {
-    return Aim.OWNER;
+final class ServiceCrash extends Fault {
+  ServiceCrash() {
+    super("service-crash", Aim.OWNER, false, "SIGKILL of the service process");
   }
 
   @Override

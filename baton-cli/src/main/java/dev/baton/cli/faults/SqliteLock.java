@@ -3,7 +3,6 @@ package dev.baton.cli.faults;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
 
@@ -11,15 +10,9 @@ import java.util.Optional;
  * The SQLite file locked by another process (the bench's JVM, not an agent's): {@code BEGIN
  * EXCLUSIVE} held for 2 x lease, then rolled back. No agent can renew or claim meanwhile.
  */
-final class SqliteLock implements Fault {
-  @Override
-  public String kind() {
-    return "sqlite-lock";
-  }
-
-  @Override
-  public String how() {
-    return "SQLite: another process holds BEGIN EXCLUSIVE on the file for 2 x lease, then rolls back";
+final class SqliteLock extends Fault {
+  SqliteLock() {
+    super("sqlite-lock", Aim.STORE, true, "SQLite: another process holds BEGIN EXCLUSIVE on the file for 2 x lease, then rolls back");
   }
 
   @Override
@@ -28,28 +21,13 @@ final class SqliteLock implements Fault {
   }
 
   @Override
-  public Aim aim() {
-    return Aim.STORE;
-  }
-
-  @Override
-  public boolean storeDown() {
-    return true;
-  }
-
-  @Override
-  public Injected inject(FaultContext context, FaultTarget target) throws SQLException, InterruptedException {
+  public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     Path file = context.sqliteFile().orElseThrow();
-    long at = context.checker().fault(kind(), "BEGIN EXCLUSIVE on " + file + " for 2 x lease");
+    long at;
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 10000");
-      s.execute("BEGIN EXCLUSIVE");
-      context.checker().note("the SQLite file is locked");
-      try {
-        context.hold(2);
-      } finally {
-        s.execute("ROLLBACK");
-      }
+      at = breakFor(context, "BEGIN EXCLUSIVE on " + file + " for 2 x lease", 2, () -> s.execute("BEGIN EXCLUSIVE"),
+          () -> s.execute("ROLLBACK"));
     }
     return new Injected(at, context.checker().note("the SQLite file is unlocked"));
   }

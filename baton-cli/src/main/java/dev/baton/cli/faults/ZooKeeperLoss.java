@@ -16,37 +16,19 @@ import org.apache.zookeeper.client.FourLetterWordMain;
  * quorum lost): every owner fences by its own deadline, nobody can claim, and the services come
  * back with higher epochs after the restart.
  */
-final class ZooKeeperLoss implements Fault {
+final class ZooKeeperLoss extends Fault {
   private final int servers;
 
   ZooKeeperLoss(int servers) {
+    super(servers == 1 ? "zk-minority-loss" : "zk-quorum-loss", Aim.STORE, servers > 1, servers == 1
+        ? "ZooKeeper: one of three servers killed (the leader every other time), restarted after 2 x lease"
+        : "ZooKeeper: two of three servers killed, restarted after 2 x lease");
     this.servers = servers;
-  }
-
-  @Override
-  public String kind() {
-    return servers == 1 ? "zk-minority-loss" : "zk-quorum-loss";
-  }
-
-  @Override
-  public String how() {
-    return servers == 1 ? "ZooKeeper: one of three servers killed (the leader every other time), restarted after 2 x lease"
-        : "ZooKeeper: two of three servers killed, restarted after 2 x lease";
   }
 
   @Override
   public Optional<String> unavailable(FaultContext context) {
     return context.unlessStore("zookeeper");
-  }
-
-  @Override
-  public Aim aim() {
-    return Aim.STORE;
-  }
-
-  @Override
-  public boolean storeDown() {
-    return servers > 1;
   }
 
   @Override
@@ -63,20 +45,20 @@ final class ZooKeeperLoss implements Fault {
       victims.addAll(all);
     }
     List<String> names = victims.stream().map(s -> s.getConnectString() + (isLeader(s) ? " (leader)" : "")).toList();
-    long at = context.checker().fault(kind(), "kill ZooKeeper server(s) " + names + " for 2 x lease");
     List<InstanceSpec> killed = new ArrayList<>();
-    try {
-      for (InstanceSpec s : victims) {
-        if (cluster.killServer(s)) {
-          killed.add(s);
-        }
-      }
-      context.hold(2);
-    } finally {
-      for (InstanceSpec s : killed) {
-        cluster.restartServer(s);
-      }
-    }
+    long at = breakFor(context, "kill ZooKeeper server(s) " + names + " for 2 x lease", 2,
+        () -> {
+          for (InstanceSpec s : victims) {
+            if (cluster.killServer(s)) {
+              killed.add(s);
+            }
+          }
+        },
+        () -> {
+          for (InstanceSpec s : killed) {
+            cluster.restartServer(s);
+          }
+        });
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!cluster.getInstances().stream().allMatch(ZooKeeperLoss::serves) && System.nanoTime() < deadline) {
       Thread.sleep(50);
