@@ -12,19 +12,27 @@ import java.util.Optional;
  */
 public abstract class Fault {
   private final String kind;
+  private final String store;
   private final Aim aim;
   private final boolean storeDown;
   private final String how;
 
+  /** A kind that runs with every store. */
+  protected Fault(String kind, Aim aim, boolean storeDown, String how) {
+    this(kind, null, aim, storeDown, how);
+  }
+
   /**
    * @param kind the name the schedule and the tables print, e.g. {@code node-crash}
+   * @param store the only store it runs with ({@code postgresql}), or null for every store
    * @param storeDown whether the store is down from {@link Injected#at()} to {@link Injected#restoredAt()}:
    *     nobody may start a service in between, every owner fences, and every service comes back with
    *     a higher epoch (check 8)
    * @param how what it does, for the docs and the log
    */
-  protected Fault(String kind, Aim aim, boolean storeDown, String how) {
+  protected Fault(String kind, String store, Aim aim, boolean storeDown, String how) {
     this.kind = kind;
+    this.store = store;
     this.aim = aim;
     this.storeDown = storeDown;
     this.how = how;
@@ -46,9 +54,12 @@ public abstract class Fault {
     return how;
   }
 
-  /** Why this kind cannot run in {@code context} (another store, a mode, a missing tool or root), or empty. */
+  /**
+   * Why this kind cannot run in {@code context} (another store, a mode, a missing tool or root), or
+   * empty. A subclass with conditions of its own adds them to {@code super.unavailable(context)}.
+   */
   public Optional<String> unavailable(FaultContext context) {
-    return Optional.empty();
+    return store == null || store.equals(context.store()) ? Optional.empty() : Optional.of("only with --store " + store);
   }
 
   /** Injects the fault on {@code target} and returns once it is over. */

@@ -24,9 +24,4 @@ public record FaultContext(FencingChecker checker, Duration heartbeat, Duration 
   public void hold(double factor) throws InterruptedException {
     Thread.sleep(Math.round(lease.toMillis() * factor));
   }
-
-  /** {@code Optional.of(why)} unless this context's store is {@code wanted}. */
-  public Optional<String> unlessStore(String wanted) {
-    return store.equals(wanted) ? Optional.empty() : Optional.of("only with --store " + wanted);
-  }
 }

@@ -1,17 +1,11 @@
 package dev.baton.cli.faults;
 
 import dev.baton.store.postgresql.LocalPostgres;
-import java.util.Optional;
 
 /** The private PostgreSQL server stopped as by a crash ({@code pg_ctl stop -m immediate}), started again after 2 x lease. */
 final class PostgresCrash extends Fault {
   PostgresCrash() {
-    super("store-crash", Aim.STORE, true, "PostgreSQL: pg_ctl stop -m immediate, started again after 2 x lease");
-  }
-
-  @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return context.unlessStore("postgresql");
+    super("store-crash", "postgresql", Aim.STORE, true, "PostgreSQL: pg_ctl stop -m immediate, started again after 2 x lease");
   }
 
   @Override

@@ -15,12 +15,12 @@ import java.util.Optional;
  */
 final class PostgresHang extends Fault {
   PostgresHang() {
-    super("store-hang", Aim.STORE, true, "PostgreSQL: postmaster and backends SIGSTOPped for 2 x lease, then SIGCONT");
+    super("store-hang", "postgresql", Aim.STORE, true, "PostgreSQL: postmaster and backends SIGSTOPped for 2 x lease, then SIGCONT");
   }
 
   @Override
   public Optional<String> unavailable(FaultContext context) {
-    return context.unlessStore("postgresql").or(() -> context.root() ? Optional.empty()
+    return super.unavailable(context).or(() -> context.root() ? Optional.empty()
         : Optional.of("needs root (the server runs as the postgres user)"));
   }
 

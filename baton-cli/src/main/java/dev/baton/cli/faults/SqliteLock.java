@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.Optional;
 
 /**
  * The SQLite file locked by another process (the bench's JVM, not an agent's): {@code BEGIN
@@ -12,12 +11,7 @@ import java.util.Optional;
  */
 final class SqliteLock extends Fault {
   SqliteLock() {
-    super("sqlite-lock", Aim.STORE, true, "SQLite: another process holds BEGIN EXCLUSIVE on the file for 2 x lease, then rolls back");
-  }
-
-  @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return context.unlessStore("sqlite");
+    super("sqlite-lock", "sqlite", Aim.STORE, true, "SQLite: another process holds BEGIN EXCLUSIVE on the file for 2 x lease, then rolls back");
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.baton.cli.faults;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
@@ -20,15 +19,10 @@ final class ZooKeeperLoss extends Fault {
   private final int servers;
 
   ZooKeeperLoss(int servers) {
-    super(servers == 1 ? "zk-minority-loss" : "zk-quorum-loss", Aim.STORE, servers > 1, servers == 1
+    super(servers == 1 ? "zk-minority-loss" : "zk-quorum-loss", "zookeeper", Aim.STORE, servers > 1, servers == 1
         ? "ZooKeeper: one of three servers killed (the leader every other time), restarted after 2 x lease"
         : "ZooKeeper: two of three servers killed, restarted after 2 x lease");
     this.servers = servers;
-  }
-
-  @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return context.unlessStore("zookeeper");
   }
 
   @Override

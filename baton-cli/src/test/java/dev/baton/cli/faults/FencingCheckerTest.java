@@ -123,37 +123,40 @@ class FencingCheckerTest {
   }
 
   @Test
-  void aFrozenNodesProcessMayOverlapTheNextEpochAndItsRefusedWriteAfterTheThawIsNoViolation() throws IOException {
+  void aFrozenNodesProcessMayOverlapTheNextEpochAndItsRefusedWriteAfterTheThawIsNoViolation() throws Exception {
     enforcing(Duration.ofSeconds(10));
-    try (SocketChannel frozen = process("svc", 1, "node-a", 101)) {
-      awaitLives(1, 1);
-      checker.frozen("node-a");
-      try (SocketChannel takeover = process("svc", 2, "node-b", 102)) {
-        awaitLives(2, 2);
-        checker.thawed("node-a");
-        send(frozen, "W");
-        assertThat(reply(frozen)).startsWith("REFUSED");
-        awaitLives(2, 1);
-      }
-    }
+    frozenThenTakenOver(frozen -> {
+      send(frozen, "W");
+      assertThat(reply(frozen)).startsWith("REFUSED");
+      awaitLives(2, 1);
+    });
     assertThat(checker.violationCounts()).isEmpty();
     assertThat(checker.thawToEndMillis()).hasSize(1);
   }
 
   @Test
-  void aFrozenNodesProcessThatOutlivesTheThawBoundIsTwoAlive() throws IOException, InterruptedException {
+  void aFrozenNodesProcessThatOutlivesTheThawBoundIsTwoAlive() throws Exception {
     enforcing(Duration.ofMillis(1));
+    frozenThenTakenOver(frozen -> Thread.sleep(50)); // outlive the 1 ms thaw bound
+    awaitLives(2, 0);
+    assertThat(checker.violationCounts()).containsOnlyKeys("4-never-two-alive");
+  }
+
+  /** A process of epoch 1 on node-a, node-a frozen, epoch 2 started on node-b, node-a thawed: then {@code afterThaw}. */
+  private void frozenThenTakenOver(ThawedStep afterThaw) throws Exception {
     try (SocketChannel frozen = process("svc", 1, "node-a", 101)) {
       awaitLives(1, 1);
       checker.frozen("node-a");
       try (SocketChannel takeover = process("svc", 2, "node-b", 102)) {
         awaitLives(2, 2);
         checker.thawed("node-a");
-        Thread.sleep(50); // outlive the 1 ms thaw bound
+        afterThaw.run(frozen);
       }
     }
-    awaitLives(2, 0);
-    assertThat(checker.violationCounts()).containsOnlyKeys("4-never-two-alive");
+  }
+
+  private interface ThawedStep {
+    void run(SocketChannel frozen) throws Exception;
   }
 
   @Test
