@@ -38,15 +38,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "faults", mixinStandardHelpOptions = true,
-    description = {"The fault suite (docs/reliability.md): start --nodes real agents (guardian on) on the --store this",
-        "command owns (a fresh SQLite file, a private PostgreSQL server, an in-process 3-server ZooKeeper ensemble),",
-        "providing --services services that report to a fencing checker; inject --faults random faults one at a time",
-        "from the schedule of --seed, each aimed at the owner of a random service, at another node or at the store;",
-        "wait after each until the group has settled, and print faults by kind, the 8 checks, violations and",
-        "recovery times. Exit code 1 on any violation; the run directory is then kept, with a store dump.",
-        "Faults: node-crash, agent-crash, service-crash, agent-stop-{0.5,0.9,1.1,2,3}L (SIGSTOP of the agent for that",
-        "many leases), node-freeze (cgroup freezer, 2 x lease; root and --mode enforcing), store-crash and store-hang",
-        "(postgresql), sqlite-lock (sqlite), zk-minority-loss and zk-quorum-loss (zookeeper)."})
+    description = {
+        "The fault suite (docs/reliability.md). Starts --nodes real agents (guardian",
+        "on) on a store it owns (a fresh SQLite file, a private PostgreSQL server or",
+        "an in-process 3-server ZooKeeper ensemble), providing --services services",
+        "that report to a fencing checker; injects --faults random faults one at a",
+        "time from the schedule of --seed, each aimed at the owner of a random",
+        "service, at another node or at the store; waits after each until the group",
+        "has settled; prints faults by kind, the 8 checks, violations and recovery",
+        "times. Exit code 1 on any violation: the run directory is then kept, with",
+        "the checker's log, the agents' logs and a store dump.",
+        "Faults: node-crash, agent-crash, service-crash, agent-stop-0.5L, -0.9L,",
+        "-1.1L, -2L and -3L (SIGSTOP of the agent for that many leases), node-freeze",
+        "(cgroup freezer for 2 leases; root and --mode enforcing), store-crash and",
+        "store-hang (postgresql), sqlite-lock (sqlite), zk-minority-loss and",
+        "zk-quorum-loss (zookeeper)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
@@ -129,13 +135,17 @@ final class BenchFaultsCommand implements Callable<Integer> {
         LocalGroup group = new LocalGroup(dir, "faults", nodes, shared.url(),
             List.of("heartbeat: " + heartbeat, "lease: " + lease), specs);
         List<NodeCgroup> cgroups = new ArrayList<>();
+        // A Ctrl-C during a freeze must not leave the node frozen (a frozen process cannot even die).
+        Thread removeCgroups = new Thread(() -> closeAll(cgroups), "baton-faults-cgroups-on-exit");
         if (chosen.stream().anyMatch(f -> f.kind().equals("node-freeze"))) {
           group.nodes.forEach(n -> {
             NodeCgroup cg = NodeCgroup.create(dir.getFileName() + "-" + n.name);
             cgroups.add(cg);
             n.startIn(cg);
           });
+          Runtime.getRuntime().addShutdownHook(removeCgroups);
         }
+        boolean completed = false;
         try {
           out.printf("fault suite: seed %d, %d faults, %d agents (heartbeat %s, lease %s), %d services, checker %s, on %s;"
                   + " run directory %s%n", theSeed, faults, nodes, heartbeat, lease, services, checkerMode, shared.description(), dir);
@@ -171,12 +181,18 @@ final class BenchFaultsCommand implements Callable<Integer> {
               checker.violation("6-one-writer-then-none", "at the end " + alive.size() + " processes provide " + name + ": " + alive);
             }
           }
+          completed = true;
         } finally {
           stopAll(group, checker, names);
-          for (NodeCgroup cg : cgroups) {
-            cg.close();
+          if (!cgroups.isEmpty()) {
+            closeAll(cgroups);
+            try {
+              Runtime.getRuntime().removeShutdownHook(removeCgroups);
+            } catch (IllegalStateException e) {
+              // the JVM is exiting: the hook finds the cgroups removed already
+            }
           }
-          if (!checker.violationCounts().isEmpty()) {
+          if (!completed || !checker.violationCounts().isEmpty()) {
             StoreDump.write(shared.url(), "faults", heartbeatD, leaseD, dir.resolve("store-dump.json"));
           }
         }
@@ -197,6 +213,17 @@ final class BenchFaultsCommand implements Callable<Integer> {
       LocalGroup.deleteTree(dir);
     }
     return ExitCodes.OK;
+  }
+
+  /** Thaws and removes the node cgroups (killing what still runs in them). */
+  private static void closeAll(List<NodeCgroup> cgroups) {
+    for (NodeCgroup cg : cgroups) {
+      try {
+        cg.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The kinds this run injects: those asked for (or all), less those that cannot run here, which it names. */
