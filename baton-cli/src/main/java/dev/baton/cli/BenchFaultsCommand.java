@@ -319,6 +319,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
       run.moved.merge(fault.kind(), 1, Integer::sum);
     }
     checker.note("settled after fault " + i + ": " + after.values());
+    checker.flush(); // a run killed from outside still leaves its log up to here
     out.printf("fault %3d/%d %-17s on %s (%s): %s%s%n", i, faults, fault.kind(), target.node().name(), target.role(),
         moves.isEmpty() ? "nothing moved" : String.join(", ", moves),
         ms > 0 ? String.format(", provided again in %.0f ms", ms) : "");

@@ -10,7 +10,7 @@ import org.apache.zookeeper.client.FourLetterWordMain;
 
 /**
  * Servers of the in-process three-server ZooKeeper ensemble killed for 2 x lease, then restarted.
- * One (a minority; the leader every other time, as the schedule's random source draws it): the
+ * One (a minority; the leader or a follower, as the schedule's random source draws it): the
  * ensemble keeps its quorum, so nothing need move if the lease outlasts a leader election. Two (the
  * quorum lost): every owner fences by its own deadline, nobody can claim, and the services come
  * back with higher epochs after the restart.
@@ -20,7 +20,7 @@ final class ZooKeeperLoss extends Fault {
 
   ZooKeeperLoss(int servers) {
     super(servers == 1 ? "zk-minority-loss" : "zk-quorum-loss", "zookeeper", Aim.STORE, servers > 1, servers == 1
-        ? "ZooKeeper: one of three servers killed (the leader every other time), restarted after 2 x lease"
+        ? "ZooKeeper: one of three servers killed (the leader half the time), restarted after 2 x lease"
         : "ZooKeeper: two of three servers killed, restarted after 2 x lease");
     this.servers = servers;
   }
