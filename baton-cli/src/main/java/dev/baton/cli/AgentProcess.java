@@ -16,8 +16,17 @@ final class AgentProcess {
   private AgentProcess() {}
 
   static Process start(Path config, Path log) {
+    return start(config, log, List.of());
+  }
+
+  /**
+   * @param prefix prepended to the command line, e.g. a shell that moves itself into a cgroup and
+   *     then execs the rest: it must exec, so the returned process is the launcher itself
+   */
+  static Process start(Path config, Path log, List<String> prefix) {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--", java,
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--", java,
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx256m",
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "agent", "-c", config.toString()));
     try {

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.cli.faults.Processes;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
 import java.io.IOException;
@@ -157,7 +158,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
         }
         case "stop" -> {
           long agent = owner.agentPid();
-          LocalGroup.Node.signal("STOP", List.of(agent));
+          Processes.signal("STOP", List.of(agent));
           try {
             after = awaitAbove(epochs, before.epoch(), Duration.ofSeconds(60));
             long pausedFor = lease.multipliedBy(2).toNanos() - (Lives.wallNanos() - faultAt);
@@ -166,11 +167,11 @@ final class BenchFailoverCommand implements Callable<Integer> {
             }
             result.note("paused owner seen " + nodeState(group, owner) + " by its peers before SIGCONT");
           } finally {
-            LocalGroup.Node.signal("CONT", List.of(agent));
+            Processes.signal("CONT", List.of(agent));
           }
         }
         case "service-crash" -> {
-          LocalGroup.Node.signal("KILL", List.of(before.pid()));
+          Processes.signal("KILL", List.of(before.pid()));
           after = awaitNewLife(epochs, before.pid(), faultAt, Duration.ofSeconds(60));
           boolean inPlace = after.node().equals(before.node()) && after.epoch() == before.epoch();
           extra = inPlace ? ", restarted in place" : ", failed over";

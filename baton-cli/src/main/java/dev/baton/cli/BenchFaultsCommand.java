@@ -2,9 +2,17 @@ package dev.baton.cli;
 
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.faults.Fault;
+import dev.baton.cli.faults.FaultContext;
+import dev.baton.cli.faults.FaultNode;
+import dev.baton.cli.faults.FaultTarget;
+import dev.baton.cli.faults.Faults;
 import dev.baton.cli.faults.FencingChecker;
+import dev.baton.cli.faults.NodeCgroup;
+import dev.baton.cli.faults.Processes;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
+import dev.baton.store.postgresql.LocalPostgres;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -12,7 +20,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,24 +30,39 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "faults", mixinStandardHelpOptions = true,
-    description = {"The fault suite (docs/reliability.md): start a group of real agents (guardian on) on a fresh SQLite",
-        "file whose service reports to a fencing checker, inject --faults random faults one at a time from the",
-        "schedule of --seed, wait after each until the group has settled, and print the checks, violations and",
-        "recovery times. Exit code 1 on any violation; the run directory is then kept.",
-        "Faults: node-crash, agent-crash, service-crash, agent-stop-short (0.5 x lease), agent-stop-long (2 x lease)."})
+    description = {
+        "The fault suite (docs/reliability.md). Starts --nodes real agents (guardian",
+        "on) on a store it owns (a fresh SQLite file, a private PostgreSQL server or",
+        "an in-process 3-server ZooKeeper ensemble), providing --services services",
+        "that report to a fencing checker; injects --faults random faults one at a",
+        "time from the schedule of --seed, each aimed at the owner of a random",
+        "service, at another node or at the store; waits after each until the group",
+        "has settled; prints faults by kind, the 8 checks, violations and recovery",
+        "times. Exit code 1 on any violation: the run directory is then kept, with",
+        "the checker's log, the agents' logs and a store dump.",
+        "Faults: node-crash, agent-crash, service-crash, agent-stop-0.5L, -0.9L,",
+        "-1.1L, -2L and -3L (SIGSTOP of the agent for that many leases), node-freeze",
+        "(cgroup freezer for 2 leases; root and --mode enforcing), store-crash and",
+        "store-hang (postgresql), sqlite-lock (sqlite), zk-minority-loss and",
+        "zk-quorum-loss (zookeeper)."})
 final class BenchFaultsCommand implements Callable<Integer> {
-  static final String SERVICE = "checked";
-  static final List<String> KINDS = List.of("node-crash", "agent-crash", "service-crash", "agent-stop-short", "agent-stop-long");
+  static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
   private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final String[] CHECKS = {
+      "1-one-process-per-epoch", "2-epochs-never-decrease", "3-no-write-from-an-older-epoch", "4-never-two-alive",
+      "5-provided-again-within-bound", "6-one-writer-then-none", "7-status-never-goes-back",
+      "8-store-down-no-start-new-epochs"};
 
-  @Option(names = "--store", defaultValue = "sqlite", description = "sqlite (the only store of this first slice)")
+  @Option(names = "--store", defaultValue = "sqlite", description = "sqlite, postgresql or zookeeper (default: ${DEFAULT-VALUE})")
   String store;
 
   @Option(names = "--faults", defaultValue = "60", description = "faults to inject (default: ${DEFAULT-VALUE})")
@@ -46,14 +71,24 @@ final class BenchFaultsCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "the schedule's seed (default: random, printed)")
   Long seed;
 
-  @Option(names = "--nodes", defaultValue = "3", description = "agents in the group (default: ${DEFAULT-VALUE})")
+  @Option(names = "--nodes", defaultValue = "3", description = "agents in the group, 2 to 5 (default: ${DEFAULT-VALUE})")
   int nodes;
+
+  @Option(names = "--services", defaultValue = "2", description = "checked services, 1 to 9 (default: ${DEFAULT-VALUE})")
+  int services;
 
   @Option(names = "--heartbeat", defaultValue = "500ms", description = "timing.heartbeat (default: ${DEFAULT-VALUE})")
   String heartbeat;
 
   @Option(names = "--lease", defaultValue = "3s", description = "timing.lease (default: ${DEFAULT-VALUE})")
   String lease;
+
+  @Option(names = "--mode", defaultValue = "audit",
+      description = "the checker: audit (record only) or enforcing (also refuse old epochs; allows node-freeze) (default: ${DEFAULT-VALUE})")
+  String mode;
+
+  @Option(names = "--kinds", split = ",", description = "only these fault kinds (default: every kind that can run here)")
+  List<String> kinds;
 
   @Option(names = "--keep", description = "keep the run directory also when every check holds")
   boolean keep;
@@ -62,111 +97,114 @@ final class BenchFaultsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!store.equals("sqlite")) {
-      throw new InvalidInputException("--store \"" + store + "\": only sqlite runs in this first slice of the fault suite");
+    if (!List.of("sqlite", "postgresql", "zookeeper").contains(store)) {
+      throw new InvalidInputException("--store \"" + store + "\": expected sqlite, postgresql or zookeeper (the suite owns its store)");
     }
-    if (faults < 0 || nodes < 2 || nodes > 9) {
-      throw new InvalidInputException("--faults must be 0 or more (got " + faults + ") and --nodes 2 to 9 (got " + nodes + ")");
+    if (faults < 0 || nodes < 2 || nodes > 5 || services < 1 || services > 9) {
+      throw new InvalidInputException("--faults must be 0 or more (got " + faults + "), --nodes 2 to 5 (got " + nodes
+          + ") and --services 1 to 9 (got " + services + ")");
+    }
+    FencingChecker.Mode checkerMode;
+    try {
+      checkerMode = FencingChecker.Mode.of(mode);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("--mode \"" + mode + "\": expected audit or enforcing");
     }
     Duration leaseD = Durations.parse(lease);
-    Durations.parse(heartbeat);
+    Duration heartbeatD = Durations.parse(heartbeat);
     long theSeed = seed != null ? seed : new Random().nextLong();
+    // The private PostgreSQL server's start and stop lines would interleave with the fault lines.
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LocalPostgres.class)).setLevel(ch.qos.logback.classic.Level.WARN);
     PrintWriter out = spec.commandLine().getOut();
+    List<String> names = IntStream.rangeClosed(1, services).mapToObj(i -> SERVICE_PREFIX + i).toList();
     Path dir = Files.createTempDirectory("baton-faults-");
     Duration bound = leaseD.multipliedBy(2).plusSeconds(10);
-    Duration heartbeatD = Durations.parse(heartbeat);
     Duration quiet = heartbeatD.multipliedBy(2).compareTo(Duration.ofSeconds(1)) > 0 ? heartbeatD.multipliedBy(2) : Duration.ofSeconds(1);
-    Map<String, Integer> byKind = new TreeMap<>();
-    Map<String, Stats> recovery = new TreeMap<>();
-    Stats all = new Stats();
+    Run run = new Run();
+    Random random = new Random(theSeed);
     long began = System.nanoTime();
-    Map<String, Long> violations;
-    String longestGap;
-    long writes;
-    int lives;
-    try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"))) {
+    try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"), checkerMode, leaseD)) {
       try (LocalStore shared = LocalStore.create(store, dir)) {
+        FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, isRoot(), shared.sqliteFile(),
+            shared.postgres(), shared.zookeeper(), random);
+        List<Fault> chosen = choose(context, out);
+        Path script = writeService(dir);
+        List<LocalGroup.ServiceSpec> specs = names.stream().map(n -> new LocalGroup.ServiceSpec(n, List.of(script.toString()),
+            Map.of("FAULTS_CHECKER_SOCKET", checker.socket().toString()), Duration.ofSeconds(2),
+            List.of("recovery: {restarts: 2, window: 1m, backoff: 500ms..2s, ban: 10s}"))).toList();
         LocalGroup group = new LocalGroup(dir, "faults", nodes, shared.url(),
-            List.of("heartbeat: " + heartbeat, "lease: " + lease),
-            new LocalGroup.ServiceSpec(SERVICE, List.of(writeService(dir).toString()),
-                Map.of("FAULTS_CHECKER_SOCKET", checker.socket().toString()), Duration.ofSeconds(2),
-                List.of("recovery: {restarts: 2, window: 1m, backoff: 500ms..2s, ban: 10s}")));
+            List.of("heartbeat: " + heartbeat, "lease: " + lease), specs);
+        List<NodeCgroup> cgroups = new ArrayList<>();
+        // A Ctrl-C during a freeze must not leave the node frozen (a frozen process cannot even die).
+        Thread removeCgroups = new Thread(() -> closeAll(cgroups), "baton-faults-cgroups-on-exit");
+        if (chosen.stream().anyMatch(f -> f.kind().equals("node-freeze"))) {
+          group.nodes.forEach(n -> {
+            NodeCgroup cg = NodeCgroup.create(dir.getFileName() + "-" + n.name);
+            cgroups.add(cg);
+            n.startIn(cg);
+          });
+          Runtime.getRuntime().addShutdownHook(removeCgroups);
+        }
+        boolean completed = false;
         try {
-          out.printf("fault suite: seed %d, %d faults, %d agents (heartbeat %s, lease %s) on %s; run directory %s%n",
-              theSeed, faults, nodes, heartbeat, lease, shared.description(), dir);
+          out.printf("fault suite: seed %d, %d faults, %d agents (heartbeat %s, lease %s), %d services, checker %s, on %s;"
+                  + " run directory %s%n", theSeed, faults, nodes, heartbeat, lease, services, checkerMode, shared.description(), dir);
+          out.println("kinds: " + chosen.stream().map(Fault::kind).collect(Collectors.joining(", ")));
           out.flush();
           group.nodes.forEach(LocalGroup.Node::start);
-          Optional<FencingChecker.Life> settled = awaitSettled(group, checker, quiet);
+          Optional<Map<String, FencingChecker.Life>> settled = awaitSettled(group, checker, names, quiet);
           if (settled.isEmpty()) {
             checker.violation("5-provided-again-within-bound", "the group did not settle within " + SETTLE.toSeconds() + "s after starting");
           }
-          Random random = new Random(theSeed);
-          List<String> bag = new ArrayList<>();
-          for (int i = 1; i <= faults && checker.violationCounts().isEmpty(); i++) {
+          List<Fault> bag = new ArrayList<>();
+          for (int i = 1; i <= faults && checker.violationCounts().isEmpty() && settled.isPresent(); i++) {
             if (bag.isEmpty()) {
-              bag.addAll(KINDS);
+              bag.addAll(chosen);
               Collections.shuffle(bag, random);
             }
-            String kind = bag.remove(0);
-            boolean onOwner = random.nextInt(3) < 2;
-            int otherIndex = random.nextInt(nodes - 1);
-            FencingChecker.Life provider = settled.orElseThrow();
-            LocalGroup.Node target = kind.equals("service-crash") || onOwner ? group.node(provider.node).orElseThrow()
-                : group.nodes.stream().filter(n -> !n.name.equals(provider.node)).toList().get(otherIndex);
-            String role = target.name.equals(provider.node) ? "owner" : "other";
-            long faultAt = inject(kind, target, provider, group, checker, leaseD, role);
-            byKind.merge(kind, 1, Integer::sum);
-            settled = awaitSettled(group, checker, quiet);
+            Fault fault = bag.remove(0);
+            Map<String, FencingChecker.Life> before = settled.get();
+            FaultTarget target = aim(fault, before, group, names, random);
+            Fault.Injected injected = fault.inject(context, target);
+            run.byKind.merge(fault.kind(), 1, Integer::sum);
+            settled = awaitSettled(group, checker, names, quiet);
             if (settled.isEmpty()) {
-              checker.violation("5-provided-again-within-bound", "fault " + i + " (" + kind + " on " + target.name
+              checker.violation("5-provided-again-within-bound", "fault " + i + " (" + fault.kind() + " on " + target.who()
                   + "): the group did not settle within " + SETTLE.toSeconds() + "s");
               break;
             }
-            FencingChecker.Life now = settled.get();
-            double ms = now.startNanos > faultAt ? (now.startNanos - faultAt) / 1e6 : 0;
-            recovery.computeIfAbsent(kind, k -> new Stats()).add(ms);
-            all.add(ms);
-            if (ms > bound.toMillis()) {
-              checker.violation("5-provided-again-within-bound", "fault " + i + " (" + kind + " on " + target.name
-                  + "): provided again after " + Math.round(ms) + " ms, bound " + bound.toMillis() + " ms");
+            judge(i, fault, target, injected, before, settled.get(), checker, bound, run, out);
+          }
+          for (String name : names) {
+            List<FencingChecker.Life> alive = checker.alive(name);
+            if (alive.size() != 1) {
+              checker.violation("6-one-writer-then-none", "at the end " + alive.size() + " processes provide " + name + ": " + alive);
             }
-            checker.note("settled after fault " + i + ": " + now);
-            out.printf("fault %3d/%d %-16s on %s (%s): %s epoch %d -> %s epoch %d%s%n", i, faults, kind, target.name, role,
-                provider.node, provider.epoch, now.node, now.epoch, ms > 0 ? String.format(", provided again in %.0f ms", ms) : ", no interruption");
-            out.flush();
           }
-          List<FencingChecker.Life> alive = checker.alive(SERVICE);
-          if (alive.size() != 1) {
-            checker.violation("6-one-writer-then-none", "at the end " + alive.size() + " processes provide " + SERVICE + ": " + alive);
-          }
+          completed = true;
         } finally {
-          List<Long> nodePids = new ArrayList<>();
-          group.nodes.forEach(n -> nodePids.addAll(n.pids()));
-          group.close();
-          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-          while (System.nanoTime() < deadline && (!checker.alive(SERVICE).isEmpty() || anyRunning(nodePids))) {
-            Thread.sleep(50);
+          stopAll(group, checker, names);
+          if (!cgroups.isEmpty()) {
+            closeAll(cgroups);
+            try {
+              Runtime.getRuntime().removeShutdownHook(removeCgroups);
+            } catch (IllegalStateException e) {
+              // the JVM is exiting: the hook finds the cgroups removed already
+            }
           }
-          checker.alive(SERVICE).forEach(l -> checker.violation("6-one-writer-then-none", l + " still connected 20s after the agents stopped"));
-          checker.lives().stream().filter(l -> running(l.pid)).forEach(l -> {
-            checker.violation("6-one-writer-then-none", l + " still running after the agents stopped");
-            ProcessHandle.of(l.pid).ifPresent(ProcessHandle::destroyForcibly);
-          });
-          nodePids.stream().filter(BenchFaultsCommand::running).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+          if (!completed || !checker.violationCounts().isEmpty()) {
+            StoreDump.write(shared.url(), "faults", heartbeatD, leaseD, dir.resolve("store-dump.json"));
+          }
         }
       }
       checker.flush();
-      violations = new TreeMap<>(checker.violationCounts());
-      longestGap = checker.longestGap();
-      writes = checker.writes();
-      lives = checker.lives().size();
-      report(out, theSeed, (System.nanoTime() - began) / 1e9, byKind, violations, checker.violations(), recovery, all, bound,
-          longestGap, writes, lives);
-    }
-    if (!violations.isEmpty()) {
-      out.printf("VIOLATIONS: run directory kept: %s (checker.log, node-*/agent.log, group.db)%n", dir);
-      out.flush();
-      return ExitCodes.FAILED;
+      report(out, theSeed, (System.nanoTime() - began) / 1e9, run, checker, bound);
+      if (!checker.violationCounts().isEmpty()) {
+        out.printf("VIOLATIONS: run directory kept: %s (checker.log, node-*/agent.log, store-dump.json%s)%n", dir,
+            store.equals("sqlite") ? ", group.db" : "");
+        out.flush();
+        return ExitCodes.FAILED;
+      }
     }
     if (keep) {
       out.printf("run directory kept: %s%n", dir);
@@ -177,95 +215,190 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private static final String[] CHECKS = {
-      "1-one-process-per-epoch", "2-epochs-never-decrease", "3-no-write-from-an-older-epoch", "4-never-two-alive",
-      "5-provided-again-within-bound", "6-one-writer-then-none"};
-
-  private static void report(PrintWriter out, long seed, double seconds, Map<String, Integer> byKind, Map<String, Long> counts,
-      Map<String, List<String>> examples, Map<String, Stats> recovery, Stats all, Duration bound, String longestGap,
-      long writes, int lives) {
-    out.printf("%nseed %d, %.0f s, %d faults, %d service processes, %d writes checked%n", seed, seconds,
-        byKind.values().stream().mapToInt(Integer::intValue).sum(), lives, writes);
-    out.println("faults by kind:");
-    byKind.forEach((k, n) -> out.printf("  %-18s %d%n", k, n));
-    out.println("checks:");
-    for (String c : CHECKS) {
-      out.printf("  %-32s %s%n", c, counts.containsKey(c) ? "FAIL (" + counts.get(c) + ")" : "ok");
+  /** Thaws and removes the node cgroups (killing what still runs in them). */
+  private static void closeAll(List<NodeCgroup> cgroups) {
+    for (NodeCgroup cg : cgroups) {
+      try {
+        cg.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
-    if (!examples.isEmpty()) {
-      out.println("violations:");
-      examples.forEach((c, list) -> list.forEach(v -> out.println("  " + c + ": " + v)));
-    }
-    out.printf("recovery (fault -> service provided again; 0 = never interrupted), bound %d ms:%n", bound.toMillis());
-    out.println("  kind                  n      p50      p90      p99      max");
-    recovery.forEach((k, s) -> row(out, k, s));
-    if (all.count() > 0) {
-      row(out, "all", all);
-    }
-    out.println("longest gap without a write: " + longestGap);
-    out.flush();
   }
 
-  private static void row(PrintWriter out, String kind, Stats s) {
-    out.printf("  %-18s %4d %6.0fms %6.0fms %6.0fms %6.0fms%n", kind, s.count(), s.percentile(50), s.percentile(90),
-        s.percentile(99), s.max());
-  }
-
-  /** Injects one fault; returns its time on the checker's clock. */
-  private static long inject(String kind, LocalGroup.Node target, FencingChecker.Life provider, LocalGroup group,
-      FencingChecker checker, Duration lease, String role) throws InterruptedException {
-    String who = "[node=" + target.name + " role=" + role + "]";
-    switch (kind) {
-      case "node-crash" -> {
-        List<Long> pids = target.pids();
-        long at = checker.fault(kind, who + " SIGKILL of launcher, guardian and agent " + pids);
-        target.kill();
-        awaitGone(pids);
-        target.start();
-        return at;
-      }
-      case "agent-crash" -> {
-        long pid = target.agentPid();
-        long at = checker.fault(kind, who + " SIGKILL of agent " + pid);
-        signal(pid, "KILL");
-        awaitGone(List.of(pid));
-        return at;
-      }
-      case "service-crash" -> {
-        long at = checker.fault(kind, "SIGKILL of " + provider);
-        signal(provider.pid, "KILL");
-        return at;
-      }
-      default -> {
-        Duration pause = kind.equals("agent-stop-short") ? lease.dividedBy(2) : lease.multipliedBy(2);
-        long pid = target.agentPid();
-        long at = checker.fault(kind, who + " SIGSTOP of agent " + pid + " for " + pause.toMillis() + " ms");
-        signal(pid, "STOP");
-        Thread.sleep(pause.toMillis());
-        signal(pid, "CONT");
-        checker.note("SIGCONT of agent " + pid + " on " + target.name);
-        return at;
+  /** The kinds this run injects: those asked for (or all), less those that cannot run here, which it names. */
+  private List<Fault> choose(FaultContext context, PrintWriter out) {
+    List<Fault> all = Faults.all();
+    if (kinds != null) {
+      List<String> known = all.stream().map(Fault::kind).toList();
+      List<String> unknown = kinds.stream().filter(k -> !known.contains(k)).toList();
+      if (!unknown.isEmpty()) {
+        throw new InvalidInputException("--kinds: unknown " + unknown + "; expected some of " + known);
       }
     }
+    List<Fault> chosen = new ArrayList<>();
+    for (Fault f : all) {
+      if (kinds != null && !kinds.contains(f.kind())) {
+        continue;
+      }
+      Optional<String> why = f.unavailable(context);
+      if (why.isPresent()) {
+        if (kinds != null || !why.get().startsWith("only with --store")) {
+          out.printf("not run: %s: %s%n", f.kind(), why.get());
+        }
+      } else {
+        chosen.add(f);
+      }
+    }
+    if (chosen.isEmpty() && faults > 0) {
+      throw new InvalidInputException("no fault kind can run with --store " + store + " --mode " + mode
+          + (kinds != null ? " --kinds " + String.join(",", kinds) : ""));
+    }
+    return chosen;
   }
 
   /**
-   * Waits until every node's launcher and agent run, the whiteboard shows every node alive, and
-   * exactly one process provides the service, the one the whiteboard names (owner and epoch), and
-   * all this has held with the same process for {@code quiet} (so that what a continued agent does
-   * just after SIGCONT counts for its fault, not the next one); returns that process, or nothing if
-   * the group did not settle within {@link #SETTLE}.
+   * Draws the fault's aim from the schedule: a service, whether to hit its owner (two times in three)
+   * or another node; the draws are made for every kind so that one seed gives one schedule.
    */
-  private static Optional<FencingChecker.Life> awaitSettled(LocalGroup group, FencingChecker checker, Duration quiet)
-      throws InterruptedException {
+  private static FaultTarget aim(Fault fault, Map<String, FencingChecker.Life> settled, LocalGroup group, List<String> names,
+      Random random) {
+    String service = names.get(random.nextInt(names.size()));
+    boolean onOwner = random.nextInt(3) < 2;
+    int otherIndex = random.nextInt(group.nodes.size() - 1);
+    FencingChecker.Life provider = settled.get(service);
+    FaultNode owner = group.node(provider.node).orElseThrow();
+    return switch (fault.aim()) {
+      case OWNER -> new FaultTarget(owner, "owner", provider);
+      case STORE -> new FaultTarget(owner, "store", provider);
+      case NODE -> onOwner ? new FaultTarget(owner, "owner", provider)
+          : new FaultTarget(group.nodes.stream().filter(n -> !n.name.equals(provider.node)).toList().get(otherIndex), "other", provider);
+    };
+  }
+
+  /** Per-run tallies for the report. */
+  private static final class Run {
+    final Map<String, Integer> byKind = new TreeMap<>();
+    final Map<String, Integer> moved = new TreeMap<>();
+    final Map<String, Stats> recovery = new TreeMap<>();
+    final Stats all = new Stats();
+  }
+
+  /** Judges one fault once the group has settled: checks 5 and 8, the recovery time, and the line it prints. */
+  private void judge(int i, Fault fault, FaultTarget target, Fault.Injected injected, Map<String, FencingChecker.Life> before,
+      Map<String, FencingChecker.Life> after, FencingChecker checker, Duration bound, Run run, PrintWriter out) {
+    String label = "fault " + i + " (" + fault.kind() + " on " + target.who() + ")";
+    double ms = 0;
+    List<String> moves = new ArrayList<>();
+    for (Map.Entry<String, FencingChecker.Life> e : after.entrySet()) {
+      FencingChecker.Life was = before.get(e.getKey());
+      FencingChecker.Life now = e.getValue();
+      if (now.startNanos > injected.at()) {
+        ms = Math.max(ms, (now.startNanos - injected.at()) / 1e6);
+      }
+      if (now.epoch != was.epoch) {
+        moves.add(e.getKey() + " " + was.node + "@" + was.epoch + " -> " + now.node + "@" + now.epoch);
+      }
+      if (fault.storeDown() && now.epoch <= was.epoch) {
+        checker.violation(CHECKS[7], label + ": " + e.getKey() + " still at epoch " + now.epoch + " after the store came back"
+            + " (every owner must have fenced itself, so every service needs a new claim)");
+      }
+    }
+    if (fault.storeDown()) {
+      checker.lives().stream().filter(l -> l.startNanos > injected.at() && l.startNanos < injected.restoredAt())
+          .forEach(l -> checker.violation(CHECKS[7], label + ": " + l + " started while the store was down"));
+    }
+    long outage = (injected.restoredAt() - injected.at()) / 1_000_000;
+    if (ms > bound.toMillis() + outage) {
+      checker.violation(CHECKS[4], label + ": provided again after " + Math.round(ms) + " ms, bound " + bound.toMillis()
+          + " ms" + (outage > 0 ? " + the " + outage + " ms the store was down" : ""));
+    }
+    run.recovery.computeIfAbsent(fault.kind(), k -> new Stats()).add(ms);
+    run.all.add(ms);
+    if (!moves.isEmpty()) {
+      run.moved.merge(fault.kind(), 1, Integer::sum);
+    }
+    checker.note("settled after fault " + i + ": " + after.values());
+    checker.flush(); // a run killed from outside still leaves its log up to here
+    out.printf("fault %3d/%d %-17s on %s (%s): %s%s%n", i, faults, fault.kind(), target.node().name(), target.role(),
+        moves.isEmpty() ? "nothing moved" : String.join(", ", moves),
+        ms > 0 ? String.format(", provided again in %.0f ms", ms) : "");
+    out.flush();
+  }
+
+  /** Stops the agents (SIGTERM to each launcher) and checks that no service, agent or guardian is left (check 6). */
+  private static void stopAll(LocalGroup group, FencingChecker checker, List<String> names) throws InterruptedException {
+    List<Long> nodePids = new ArrayList<>();
+    group.nodes.forEach(n -> nodePids.addAll(n.pids()));
+    group.close();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline
+        && (names.stream().anyMatch(n -> !checker.alive(n).isEmpty()) || nodePids.stream().anyMatch(Processes::running))) {
+      Thread.sleep(50);
+    }
+    names.forEach(n -> checker.alive(n).forEach(l -> checker.violation(CHECKS[5], l + " still connected 20s after the agents stopped")));
+    checker.lives().stream().filter(l -> Processes.running(l.pid)).forEach(l -> {
+      checker.violation(CHECKS[5], l + " still running after the agents stopped");
+      ProcessHandle.of(l.pid).ifPresent(ProcessHandle::destroyForcibly);
+    });
+    nodePids.stream().filter(Processes::running).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+  }
+
+  private static void report(PrintWriter out, long seed, double seconds, Run run, FencingChecker checker, Duration bound) {
+    Map<String, Long> counts = checker.violationCounts();
+    out.printf("%nseed %d, %.0f s, %d faults, %d service processes, %d writes checked, %d refused, %d status reads%n", seed,
+        seconds, run.byKind.values().stream().mapToInt(Integer::intValue).sum(), checker.lives().size(), checker.writes(),
+        checker.refusals(), checker.statusReads());
+    out.println("faults by kind:");
+    run.byKind.forEach((k, n) -> out.printf("  %-18s %d%n", k, n));
+    out.println("checks (checker " + checker.mode() + "):");
+    for (String c : CHECKS) {
+      out.printf("  %-34s %s%n", c, counts.containsKey(c) ? "FAIL (" + counts.get(c) + ")" : "ok");
+    }
+    Map<String, List<String>> examples = checker.violations();
+    if (!examples.isEmpty()) {
+      out.println("violations:");
+      Arrays.stream(CHECKS).filter(examples::containsKey).forEach(c -> examples.get(c).forEach(v -> out.println("  " + c + ": " + v)));
+    }
+    out.printf("recovery (fault -> every service provided again; 0 = never interrupted), bound %d ms (+ store outage):%n",
+        bound.toMillis());
+    out.println("  kind                  n  moved      p50      p90      p99      max");
+    run.recovery.forEach((k, s) -> row(out, k, run.moved.getOrDefault(k, 0), s));
+    if (run.all.count() > 0) {
+      row(out, "all", run.moved.values().stream().mapToInt(Integer::intValue).sum(), run.all);
+    }
+    List<Double> thaw = checker.thawToEndMillis();
+    if (!thaw.isEmpty()) {
+      Stats s = new Stats();
+      thaw.forEach(s::add);
+      out.printf("thawed old service -> its end: n %d, p50 %.0f ms, max %.0f ms%n", s.count(), s.percentile(50), s.max());
+    }
+    out.println("longest gap without a write: " + checker.longestGap());
+    out.flush();
+  }
+
+  private static void row(PrintWriter out, String kind, int moved, Stats s) {
+    out.printf("  %-18s %4d %6d %6.0fms %6.0fms %6.0fms %6.0fms%n", kind, s.count(), moved, s.percentile(50), s.percentile(90),
+        s.percentile(99), s.max());
+  }
+
+  /**
+   * Waits until every node's launcher and agent run, the whiteboard shows every node alive, and for
+   * every service exactly one process provides it, the one the whiteboard names (owner and epoch),
+   * and all this has held with the same processes for {@code quiet} (so that what a continued agent
+   * does just after SIGCONT counts for its fault, not the next one); returns those processes, or
+   * nothing if the group did not settle within {@link #SETTLE}.
+   */
+  private static Optional<Map<String, FencingChecker.Life>> awaitSettled(LocalGroup group, FencingChecker checker,
+      List<String> names, Duration quiet) throws InterruptedException {
     long deadline = System.nanoTime() + SETTLE.toNanos();
-    FencingChecker.Life candidate = null;
+    Map<String, FencingChecker.Life> candidate = null;
     long since = 0;
     while (System.nanoTime() < deadline) {
-      Optional<FencingChecker.Life> now = settledNow(group, checker);
+      Optional<Map<String, FencingChecker.Life>> now = settledNow(group, checker, names);
       if (now.isEmpty()) {
         candidate = null;
-      } else if (now.get() != candidate) {
+      } else if (!sameLives(now.get(), candidate)) {
         candidate = now.get();
         since = System.nanoTime();
       } else if (System.nanoTime() - since >= quiet.toNanos()) {
@@ -276,19 +409,33 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return Optional.empty();
   }
 
-  private static Optional<FencingChecker.Life> settledNow(LocalGroup group, FencingChecker checker) {
-    if (group.nodes.stream().allMatch(n -> n.alive() && running(n.agentPid()))) {
-      Optional<StatusResponse> s = group.status();
-      Optional<FencingChecker.Life> p = checker.provider(SERVICE, FRESH_NANOS);
-      if (s.isPresent() && p.isPresent()
-          && s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() == group.nodes.size()) {
-        Optional<ServiceStatus> svc = s.get().services().stream().filter(x -> x.name().equals(SERVICE)).findFirst();
-        if (svc.isPresent() && p.get().node.equals(svc.get().owner()) && svc.get().epoch() == p.get().epoch) {
-          return p;
-        }
-      }
+  private static boolean sameLives(Map<String, FencingChecker.Life> a, Map<String, FencingChecker.Life> b) {
+    return b != null && a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(k -> a.get(k) == b.get(k));
+  }
+
+  /** One look at the group; every status read also feeds check 7. */
+  private static Optional<Map<String, FencingChecker.Life>> settledNow(LocalGroup group, FencingChecker checker, List<String> names) {
+    if (!group.nodes.stream().allMatch(n -> n.alive() && Processes.running(n.agentPid()))) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    Optional<StatusResponse> s = group.status();
+    if (s.isEmpty()) {
+      return Optional.empty();
+    }
+    s.get().services().forEach(x -> checker.statusRead(s.get().node(), x.name(), x.epoch()));
+    if (s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() != group.nodes.size()) {
+      return Optional.empty();
+    }
+    Map<String, FencingChecker.Life> lives = new LinkedHashMap<>();
+    for (String name : names) {
+      Optional<FencingChecker.Life> p = checker.provider(name, FRESH_NANOS);
+      Optional<ServiceStatus> svc = s.get().services().stream().filter(x -> x.name().equals(name)).findFirst();
+      if (p.isEmpty() || svc.isEmpty() || !p.get().node.equals(svc.get().owner()) || svc.get().epoch() != p.get().epoch) {
+        return Optional.empty();
+      }
+      lives.put(name, p.get());
+    }
+    return Optional.of(lives);
   }
 
   /** The service command: a script that runs {@link dev.baton.cli.faults.CheckedService} on this JVM's classpath. */
@@ -304,23 +451,11 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return script;
   }
 
-  /** Waits up to 10 s until none of {@code pids} runs any more. */
-  private static void awaitGone(List<Long> pids) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (pids.stream().anyMatch(BenchFaultsCommand::running) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+  private static boolean isRoot() {
+    try {
+      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return "root".equals(System.getProperty("user.name"));
     }
-  }
-
-  static boolean running(long pid) {
-    return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-  }
-
-  private static boolean anyRunning(List<Long> pids) {
-    return pids.stream().anyMatch(BenchFaultsCommand::running);
-  }
-
-  private static void signal(long pid, String signal) {
-    LocalGroup.Node.signal(signal, List.of(pid));
   }
 }

@@ -3,6 +3,9 @@ package dev.baton.cli;
 import dev.baton.agent.Agent;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.faults.FaultNode;
+import dev.baton.cli.faults.NodeCgroup;
+import dev.baton.cli.faults.Processes;
 import dev.baton.core.BatonException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +31,7 @@ import java.util.stream.Stream;
 final class LocalGroup implements AutoCloseable {
   private static final String[] RACKS = {"local/rack-1", "local/rack-1", "local/rack-2"};
 
-  /** What every node of the group provides: one service. */
+  /** A service every node of the group provides. */
   record ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout, List<String> settings) {
     ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout) {
       this(name, command, env, stopTimeout, List.of());
@@ -42,6 +45,14 @@ final class LocalGroup implements AutoCloseable {
    * @param timing extra {@code timing:} lines (e.g. {@code heartbeat: 200ms}), or empty for the defaults
    */
   LocalGroup(Path dir, String group, int count, String store, List<String> timing, ServiceSpec service) throws IOException {
+    this(dir, group, count, store, timing, List.of(service));
+  }
+
+  /**
+   * @param timing extra {@code timing:} lines (e.g. {@code heartbeat: 200ms}), or empty for the defaults
+   * @param services what every node provides
+   */
+  LocalGroup(Path dir, String group, int count, String store, List<String> timing, List<ServiceSpec> services) throws IOException {
     this.dir = dir;
     for (int i = 0; i < count; i++) {
       String name = "node-" + (char) ('a' + i);
@@ -60,15 +71,16 @@ final class LocalGroup implements AutoCloseable {
         lines.add("timing:");
         timing.forEach(t -> lines.add("  " + t));
       }
-      lines.addAll(List.of(
-          "state-dir: " + state,
-          "services:",
-          "  " + service.name() + ":",
-          "    command: [" + String.join(", ", service.command()) + "]",
-          "    env: {" + service.env().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
-              .collect(Collectors.joining(", ")) + "}",
-          "    stop-timeout: " + service.stopTimeout().toMillis() + "ms"));
-      service.settings().forEach(s -> lines.add("    " + s));
+      lines.addAll(List.of("state-dir: " + state, "services:"));
+      for (ServiceSpec service : services) {
+        lines.addAll(List.of(
+            "  " + service.name() + ":",
+            "    command: [" + String.join(", ", service.command()) + "]",
+            "    env: {" + service.env().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+                .collect(Collectors.joining(", ")) + "}",
+            "    stop-timeout: " + service.stopTimeout().toMillis() + "ms"));
+        service.settings().forEach(s -> lines.add("    " + s));
+      }
       lines.add("");
       Path config = dir.resolve(name + ".yaml");
       Files.writeString(config, String.join("\n", lines));
@@ -131,12 +143,13 @@ final class LocalGroup implements AutoCloseable {
   }
 
   /** One agent process. */
-  static final class Node {
+  static final class Node implements FaultNode {
     final String name;
     final Path config;
     final Path log;
     final String api;
     Process process;
+    private NodeCgroup cgroup;
 
     Node(String name, Path config, Path log, String api) {
       this.name = name;
@@ -153,8 +166,24 @@ final class LocalGroup implements AutoCloseable {
       return process != null && process.isAlive();
     }
 
-    void start() {
-      process = AgentProcess.start(config, log);
+    @Override
+    public String name() {
+      return name;
+    }
+
+    /** Starts the node's launcher (and so everything it forks) inside {@code cgroup} from now on. */
+    void startIn(NodeCgroup cgroup) {
+      this.cgroup = cgroup;
+    }
+
+    @Override
+    public Optional<NodeCgroup> cgroup() {
+      return Optional.ofNullable(cgroup);
+    }
+
+    @Override
+    public void start() {
+      process = AgentProcess.start(config, log, cgroup == null ? List.of() : cgroup.launchPrefix());
     }
 
     /**
@@ -162,19 +191,21 @@ final class LocalGroup implements AutoCloseable {
      * guardian and the agent (stopped first, so that none reacts to another's death); the services
      * die with their guardian.
      */
-    void kill() {
+    @Override
+    public void kill() {
       if (process == null) {
         return;
       }
       List<Long> pids = pids();
-      signal("STOP", pids);
-      signal("KILL", pids);
+      Processes.signal("STOP", pids);
+      Processes.signal("KILL", pids);
       process.destroyForcibly();
       awaitExit();
     }
 
     /** The node's live processes: its agent, guardian and launcher, as far as they run. */
-    List<Long> pids() {
+    @Override
+    public List<Long> pids() {
       List<Long> pids = new ArrayList<>();
       for (long pid : new long[] {agentPid(), guardianPid(), process == null ? 0 : process.pid()}) {
         if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
@@ -185,7 +216,8 @@ final class LocalGroup implements AutoCloseable {
     }
 
     /** The agent of the moment, from the state it mirrors into its state-dir (docs/guardian.md), or 0. */
-    long agentPid() {
+    @Override
+    public long agentPid() {
       return Agent.mirroredPid(log.getParent()).orElse(0);
     }
 
@@ -195,23 +227,6 @@ final class LocalGroup implements AutoCloseable {
         return Long.parseLong(Files.readString(log.getParent().resolve("guardian.pid")).trim());
       } catch (IOException | NumberFormatException e) {
         return 0;
-      }
-    }
-
-    /** Sends {@code signal} to every pid with one {@code kill}. */
-    static void signal(String signal, List<Long> pids) {
-      if (pids.isEmpty()) {
-        return;
-      }
-      List<String> command = new ArrayList<>(List.of("kill", "-s", signal, "--"));
-      pids.forEach(p -> command.add(Long.toString(p)));
-      try {
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start().waitFor(5, TimeUnit.SECONDS);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
 

@@ -81,7 +81,7 @@ final class LocalStore implements AutoCloseable {
         List<InstanceSpec> specs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
           specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1,
-              Map.of("syncLimit", "20", "initLimit", "50", "maxSessionTimeout", "60000")));
+              Map.of("syncLimit", "20", "initLimit", "50", "maxSessionTimeout", "60000", "4lw.commands.whitelist", "srvr")));
         }
         TestingCluster cluster = new TestingCluster(specs);
         try {
@@ -112,6 +112,16 @@ final class LocalStore implements AutoCloseable {
   /** The private PostgreSQL server this store started, if it started one. */
   java.util.Optional<LocalPostgres> postgres() {
     return server instanceof LocalPostgres pg ? java.util.Optional.of(pg) : java.util.Optional.empty();
+  }
+
+  /** The in-process ensemble this store started, if it started one (the fault suite kills and restarts its servers). */
+  java.util.Optional<TestingCluster> zookeeper() {
+    return server instanceof TestingCluster cluster ? java.util.Optional.of(cluster) : java.util.Optional.empty();
+  }
+
+  /** The SQLite file, when this store is one. */
+  java.util.Optional<Path> sqliteFile() {
+    return url.startsWith("sqlite:") ? java.util.Optional.of(Path.of(url.substring("sqlite:".length()))) : java.util.Optional.empty();
   }
 
   /** The in-process ensemble's {@code host:port,...} list, or null when this store is not one. */

@@ -3,8 +3,11 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.cli.Main;
+import dev.baton.cli.faults.NodeCgroup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -12,31 +15,56 @@ import picocli.CommandLine;
 
 /**
  * The CI size of the fault suite (docs/reliability.md): {@code baton bench faults} in this JVM,
- * 15 faults from a fixed seed on a fresh SQLite file, three real nodes with their guardians, every
- * service process reporting to the fencing checker. Its schedule draws the five fault kinds in
- * shuffled rounds, so 15 faults hold each kind three times.
+ * {@value #FAULTS} faults from a fixed seed per store, three real nodes with their guardians and two
+ * checked services, every service process reporting to the fencing checker. The schedule draws the
+ * kinds that can run on the store in shuffled rounds, so {@value #FAULTS} faults hold each of them at
+ * least three times. CI uses a short lease (heartbeat 200 ms, lease 1 s) to keep the three runs
+ * within about seven minutes on a loaded 2-core machine; the long run keeps the defaults.
  */
 class FaultSuiteIT {
+  private static final int FAULTS = 40;
+  private static final List<String> EVERY_STORE = List.of("node-crash", "agent-crash", "service-crash", "agent-stop-0.5L",
+      "agent-stop-0.9L", "agent-stop-1.1L", "agent-stop-2L", "agent-stop-3L");
+
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
-  void fifteenSeededFaultsOfEveryKindLeaveNoFencingViolation() {
+  void seededFaultsOnSqliteWithAnEnforcingCheckerLeaveNoViolation() {
+    suite("sqlite", "enforcing", List.of("sqlite-lock"));
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void seededFaultsOnPostgresqlWithAnAuditingCheckerLeaveNoViolation() {
+    suite("postgresql", "audit", List.of("store-crash", "store-hang"));
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void seededFaultsOnZookeeperWithAnEnforcingCheckerLeaveNoViolation() {
+    suite("zookeeper", "enforcing", List.of("zk-minority-loss", "zk-quorum-loss"));
+  }
+
+  private static void suite(String store, String mode, List<String> storeKinds) {
+    List<String> expected = new ArrayList<>(EVERY_STORE);
+    expected.addAll(storeKinds);
+    if (mode.equals("enforcing") && NodeCgroup.unavailable("root".equals(System.getProperty("user.name"))) == null) {
+      expected.add("node-freeze");
+    }
     StringWriter out = new StringWriter();
     CommandLine cli = Main.commandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(out, true));
 
-    int code = cli.execute("bench", "faults", "--store", "sqlite", "--faults", "15", "--seed", "20261125", "--nodes", "3");
+    int code = cli.execute("bench", "faults", "--store", store, "--faults", String.valueOf(FAULTS), "--seed", "20261125", "--nodes", "3",
+        "--services", "2", "--heartbeat", "200ms", "--lease", "1s", "--mode", mode);
 
     System.out.println(out);
     assertThat(code).as("exit code of the fault suite; its output:%n%s", out).isZero();
-    assertThat(out.toString())
-        .contains("seed 20261125", "0 = never interrupted")
-        .containsPattern("node-crash +3\\n")
-        .containsPattern("agent-crash +3\\n")
-        .containsPattern("service-crash +3\\n")
-        .containsPattern("agent-stop-short +3\\n")
-        .containsPattern("agent-stop-long +3\\n")
+    assertThat(out.toString()).contains("seed 20261125", "0 = never interrupted", "checker " + mode)
         .doesNotContain("FAIL", "VIOLATION");
-    assertThat(out.toString().lines().filter(l -> l.matches("  [1-6]-[a-z-]+ +ok"))).hasSize(6);
+    for (String kind : expected) {
+      assertThat(out.toString()).as("kind %s injected", kind).containsPattern("\\n  " + kind.replace(".", "\\.") + " +[1-9][0-9]*\\n");
+    }
+    assertThat(out.toString().lines().filter(l -> l.matches("  [1-8]-[a-z-]+ +ok"))).hasSize(8);
   }
 }

@@ -1,8 +1,11 @@
 package dev.baton.cli.faults;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,7 +17,8 @@ import sun.misc.Signal;
  * {@link FencingChecker} at {@code $FAULTS_CHECKER_SOCKET}: {@code START service epoch node pid}
  * once, then a {@code W} line every 20-50 ms, then {@code STOP} on SIGTERM, and returns. When it is
  * killed the kernel closes its connection: the checker takes the end of the connection as the end
- * of its life. It also returns when the checker goes away.
+ * of its life. It also returns when the checker goes away, and when the checker (in enforcing mode,
+ * like a downstream that honours epochs) answers {@code REFUSED}: a refused service exits with 3.
  */
 public final class CheckedService {
   private CheckedService() {}
@@ -31,6 +35,7 @@ public final class CheckedService {
     }
     Thread main = Thread.currentThread();
     boolean[] stop = {false};
+    String[] refused = {null};
     Signal.handle(new Signal("TERM"), s -> {
       synchronized (stop) {
         stop[0] = true;
@@ -38,8 +43,17 @@ public final class CheckedService {
       main.interrupt();
     });
     try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(socket)))) {
+      Thread replies = new Thread(() -> readReplies(channel, refused, main), "checked-service-replies");
+      replies.setDaemon(true);
+      replies.start();
       send(channel, "START " + service + " " + epoch + " " + node + " " + ProcessHandle.current().pid());
       while (true) {
+        synchronized (refused) {
+          if (refused[0] != null) {
+            System.err.println("checked-service: " + refused[0] + "; exiting");
+            System.exit(3);
+          }
+        }
         synchronized (stop) {
           if (stop[0]) {
             send(channel, "STOP");
@@ -54,6 +68,22 @@ public final class CheckedService {
         }
       }
     }
+  }
+
+  /** Reads the checker's answers: a {@code REFUSED} line, or the end of the connection, ends the service. */
+  private static void readReplies(SocketChannel channel, String[] refused, Thread main) {
+    try {
+      BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+      String line = in.readLine();
+      synchronized (refused) {
+        refused[0] = line != null ? line : "the checker closed the connection";
+      }
+    } catch (IOException e) {
+      synchronized (refused) {
+        refused[0] = "the connection to the checker failed: " + e.getMessage();
+      }
+    }
+    main.interrupt();
   }
 
   private static void send(SocketChannel channel, String line) throws IOException {

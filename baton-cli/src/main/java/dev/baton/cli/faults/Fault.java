@@ -1,0 +1,116 @@
+package dev.baton.cli.faults;
+
+import java.util.Optional;
+
+/**
+ * One kind of fault of the fault suite (docs/reliability.md): its name, how it is injected, where
+ * it can run, and what it aims at. Kinds are small subclasses listed in {@link Faults#all()}; a new
+ * kind is one more class and one more line there.
+ *
+ * <p>{@link #inject} returns once the fault is over (a paused process continued, a stopped store
+ * started again); the bench then waits until the group has settled and judges the recovery.
+ */
+public abstract class Fault {
+  private final String kind;
+  private final String store;
+  private final Aim aim;
+  private final boolean storeDown;
+  private final String how;
+
+  /** A kind that runs with every store. */
+  protected Fault(String kind, Aim aim, boolean storeDown, String how) {
+    this(kind, null, aim, storeDown, how);
+  }
+
+  /**
+   * @param kind the name the schedule and the tables print, e.g. {@code node-crash}
+   * @param store the only store it runs with ({@code postgresql}), or null for every store
+   * @param storeDown whether the store is down from {@link Injected#at()} to {@link Injected#restoredAt()}:
+   *     nobody may start a service in between, every owner fences, and every service comes back with
+   *     a higher epoch (check 8)
+   * @param how what it does, for the docs and the log
+   */
+  protected Fault(String kind, String store, Aim aim, boolean storeDown, String how) {
+    this.kind = kind;
+    this.store = store;
+    this.aim = aim;
+    this.storeDown = storeDown;
+    this.how = how;
+  }
+
+  public final String kind() {
+    return kind;
+  }
+
+  public final Aim aim() {
+    return aim;
+  }
+
+  public final boolean storeDown() {
+    return storeDown;
+  }
+
+  public final String how() {
+    return how;
+  }
+
+  /**
+   * Why this kind cannot run in {@code context} (another store, a mode, a missing tool or root), or
+   * empty. A subclass with conditions of its own adds them to {@code super.unavailable(context)}.
+   */
+  public Optional<String> unavailable(FaultContext context) {
+    return store == null || store.equals(context.store()) ? Optional.empty() : Optional.of("only with --store " + store);
+  }
+
+  /** Injects the fault on {@code target} and returns once it is over. */
+  public abstract Injected inject(FaultContext context, FaultTarget target) throws Exception;
+
+  /**
+   * Records the fault ({@code detail} in the checker's log), breaks something, keeps it broken for
+   * {@code leases} x lease, then restores it, also when interrupted; returns when the fault began.
+   */
+  protected final long breakFor(FaultContext context, String detail, double leases, Step breakIt, Step restore)
+      throws Exception {
+    long at = context.checker().fault(kind, detail);
+    breakIt.run();
+    try {
+      context.hold(leases);
+    } finally {
+      restore.run();
+    }
+    return at;
+  }
+
+  /** One step of a fault, e.g. stopping a server. */
+  @FunctionalInterface
+  protected interface Step {
+    void run() throws Exception;
+  }
+
+  @Override
+  public String toString() {
+    return kind;
+  }
+
+  /** Where a fault aims. */
+  public enum Aim {
+    /** The owner of a chosen service two times in three, another node otherwise. */
+    NODE,
+    /** Always the owner (the fault acts on its service process). */
+    OWNER,
+    /** The store; the target node is only named in the log. */
+    STORE
+  }
+
+  /**
+   * When a fault began and when it was over, on the checker's clock ({@link FencingChecker#fault}).
+   *
+   * @param at when the fault began
+   * @param restoredAt when what it broke was given back (the store running again); {@code at} for a fault that is over at once
+   */
+  public record Injected(long at, long restoredAt) {
+    public static Injected at(long at) {
+      return new Injected(at, at);
+    }
+  }
+}

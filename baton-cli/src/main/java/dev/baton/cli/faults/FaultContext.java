@@ -1,0 +1,27 @@
+package dev.baton.cli.faults;
+
+import dev.baton.store.postgresql.LocalPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Random;
+import org.apache.curator.test.TestingCluster;
+
+/**
+ * What a fault may act on besides its target node: the checker that records it, the group's timing,
+ * the store the bench owns (its private PostgreSQL server, its in-process ZooKeeper ensemble, or
+ * its SQLite file), and the schedule's random source (a fault that chooses, e.g. which ZooKeeper
+ * server to kill, draws from it so the seed reproduces the choice).
+ *
+ * @param store {@code sqlite}, {@code postgresql} or {@code zookeeper}
+ * @param root whether this JVM runs as root (cgroups, other users' processes)
+ */
+public record FaultContext(FencingChecker checker, Duration heartbeat, Duration lease, String store,
+    FencingChecker.Mode mode, boolean root, Optional<Path> sqliteFile, Optional<LocalPostgres> postgres,
+    Optional<TestingCluster> zookeeper, Random random) {
+
+  /** Sleeps for {@code factor} x lease: the length of a pause or an outage. */
+  public void hold(double factor) throws InterruptedException {
+    Thread.sleep(Math.round(lease.toMillis() * factor));
+  }
+}

@@ -1,0 +1,24 @@
+package dev.baton.cli.faults;
+
+import java.util.List;
+import java.util.Optional;
+
+/** One node of the group under test, as the faults act on it: its processes, and its freezer cgroup if it has one. */
+public interface FaultNode {
+  String name();
+
+  /** The node's live processes: agent, guardian and launcher, as far as they run. */
+  List<Long> pids();
+
+  /** The agent of the moment, or 0. */
+  long agentPid();
+
+  /** SIGKILL of launcher, guardian and agent at once, as a crash of the machine; returns when they are gone. */
+  void kill();
+
+  /** Starts the node again (same name and config). */
+  void start();
+
+  /** The freezer cgroup that holds every process of the node, when the bench made one. */
+  Optional<NodeCgroup> cgroup();
+}

@@ -1,0 +1,12 @@
+package dev.baton.cli.faults;
+
+/**
+ * Where one fault aims: a node, its role ({@code owner} of the chosen service, or {@code other}),
+ * and the process that provided the chosen service when the group last settled.
+ */
+public record FaultTarget(FaultNode node, String role, FencingChecker.Life provider) {
+  /** {@code [node=node-a role=owner]}, for the checker log. */
+  public String who() {
+    return "[node=" + node.name() + " role=" + role + "]";
+  }
+}

@@ -1,0 +1,44 @@
+package dev.baton.cli.faults;
+
+import java.util.Optional;
+
+/**
+ * The whole node frozen (cgroup-v1 freezer: launcher, guardian, agent and services) for 2 x lease,
+ * then thawed. Nothing on the node can act while frozen, not even the guardian, so another node
+ * takes over while the old service process still exists: only a downstream that honours epochs can
+ * refuse what it does after the thaw. Hence enforcing mode only.
+ */
+final class NodeFreeze extends Fault {
+  NodeFreeze() {
+    super("node-freeze", Aim.NODE, false,
+        "cgroup-v1 freezer FROZEN on the node's launcher, guardian, agent and services for 2 x lease, then THAWED");
+  }
+
+  @Override
+  public Optional<String> unavailable(FaultContext context) {
+    String why = NodeCgroup.unavailable(context.root());
+    if (why != null) {
+      return Optional.of(why);
+    }
+    if (context.mode() != FencingChecker.Mode.ENFORCING) {
+      return Optional.of("needs --mode enforcing (a thawed node's old service can write before anything on it runs"
+          + " again; only a downstream that refuses old epochs stops that write)");
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Injected inject(FaultContext context, FaultTarget target) throws Exception {
+    String node = target.node().name();
+    NodeCgroup cgroup = target.node().cgroup().orElseThrow(() -> new IllegalStateException("node " + node + " has no freezer cgroup"));
+    return Injected.at(breakFor(context, target.who() + " FROZEN " + cgroup.path() + " for 2 x lease", 2,
+        () -> {
+          context.checker().frozen(node);
+          cgroup.freeze();
+        },
+        () -> {
+          context.checker().thawed(node);
+          cgroup.thaw();
+        }));
+  }
+}

@@ -1,0 +1,41 @@
+package dev.baton.cli.faults;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Signals and liveness of processes by pid, for the fault injector. */
+public final class Processes {
+  private Processes() {}
+
+  /** Sends {@code signal} (e.g. {@code STOP}) to every pid with one {@code kill}. */
+  public static void signal(String signal, List<Long> pids) {
+    if (pids.isEmpty()) {
+      return;
+    }
+    List<String> command = new ArrayList<>(List.of("kill", "-s", signal, "--"));
+    pids.forEach(p -> command.add(Long.toString(p)));
+    try {
+      new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start().waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public static boolean running(long pid) {
+    return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /** Waits up to 10 s until none of {@code pids} runs any more. */
+  public static void awaitGone(List<Long> pids) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (pids.stream().anyMatch(Processes::running) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+}
