@@ -8,6 +8,7 @@ import dev.baton.cli.faults.FaultNode;
 import dev.baton.cli.faults.FaultTarget;
 import dev.baton.cli.faults.Faults;
 import dev.baton.cli.faults.FencingChecker;
+import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
 import dev.baton.cli.faults.Processes;
 import dev.baton.core.Durations;
@@ -123,10 +124,19 @@ final class BenchFaultsCommand implements Callable<Integer> {
     Run run = new Run();
     Random random = new Random(theSeed);
     long began = System.nanoTime();
+    // Nodes run in network namespaces of their own only when a network fault may be injected.
+    Netns network = store.equals("postgresql") && Netns.unavailableReason() == null
+        && (kinds == null || kinds.stream().anyMatch(k -> k.startsWith("store-cut"))) ? Netns.create() : null;
+    Thread removeNetwork = new Thread(() -> {
+      if (network != null) {
+        network.close();
+      }
+    }, "baton-faults-network-on-exit");
+    Runtime.getRuntime().addShutdownHook(removeNetwork);
     try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"), checkerMode, leaseD)) {
-      try (LocalStore shared = LocalStore.create(store, dir)) {
+      try (LocalStore shared = LocalStore.create(store, dir, network)) {
         FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, isRoot(), shared.sqliteFile(),
-            shared.postgres(), shared.zookeeper(), random);
+            shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), random);
         List<Fault> chosen = choose(context, out);
         Path script = writeService(dir);
         List<LocalGroup.ServiceSpec> specs = names.stream().map(n -> new LocalGroup.ServiceSpec(n, List.of(script.toString()),
@@ -134,6 +144,9 @@ final class BenchFaultsCommand implements Callable<Integer> {
             List.of("recovery: {restarts: 2, window: 1m, backoff: 500ms..2s, ban: 10s}"))).toList();
         LocalGroup group = new LocalGroup(dir, "faults", nodes, shared.url(),
             List.of("heartbeat: " + heartbeat, "lease: " + lease), specs);
+        if (network != null) {
+          group.runIn(network);
+        }
         List<NodeCgroup> cgroups = new ArrayList<>();
         // A Ctrl-C during a freeze must not leave the node frozen (a frozen process cannot even die).
         Thread removeCgroups = new Thread(() -> closeAll(cgroups), "baton-faults-cgroups-on-exit");
@@ -204,6 +217,13 @@ final class BenchFaultsCommand implements Callable<Integer> {
             store.equals("sqlite") ? ", group.db" : "");
         out.flush();
         return ExitCodes.FAILED;
+      }
+    } finally {
+      removeNetwork.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(removeNetwork);
+      } catch (IllegalStateException e) {
+        // the JVM is exiting: the hook finds the network removed already
       }
     }
     if (keep) {

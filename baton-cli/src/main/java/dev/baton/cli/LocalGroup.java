@@ -4,6 +4,7 @@ import dev.baton.agent.Agent;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.cli.faults.FaultNode;
+import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
 import dev.baton.cli.faults.Processes;
 import dev.baton.core.BatonException;
@@ -88,6 +89,23 @@ final class LocalGroup implements AutoCloseable {
     }
   }
 
+  /**
+   * Puts every node in a network namespace of its own on {@code network} (its API then listens on
+   * the namespace's address): call before the nodes start, with a store URL at the network's store
+   * address.
+   */
+  void runIn(Netns network) throws IOException {
+    for (Node n : nodes) {
+      Netns.Host host = network.addHost();
+      String listen = host.address() + ":" + n.api.substring(n.api.lastIndexOf(':') + 1);
+      List<String> lines = Files.readAllLines(n.config).stream()
+          .map(l -> l.trim().startsWith("listen:") ? "  listen: " + listen : l).toList();
+      Files.writeString(n.config, String.join("\n", lines) + "\n");
+      n.host = host;
+      n.api = listen;
+    }
+  }
+
   Optional<Node> node(String name) {
     return nodes.stream().filter(n -> n.name.equals(name)).findFirst();
   }
@@ -147,9 +165,10 @@ final class LocalGroup implements AutoCloseable {
     final String name;
     final Path config;
     final Path log;
-    final String api;
+    String api;
     Process process;
     private NodeCgroup cgroup;
+    private Netns.Host host;
 
     Node(String name, Path config, Path log, String api) {
       this.name = name;
@@ -182,8 +201,18 @@ final class LocalGroup implements AutoCloseable {
     }
 
     @Override
+    public Optional<Netns.Host> netns() {
+      return Optional.ofNullable(host);
+    }
+
+    /** Starts the launcher: inside the node's cgroup and network namespace, when it has them. */
+    @Override
     public void start() {
-      process = AgentProcess.start(config, log, cgroup == null ? List.of() : cgroup.launchPrefix());
+      List<String> prefix = new ArrayList<>(cgroup == null ? List.of() : cgroup.launchPrefix());
+      if (host != null) {
+        prefix.addAll(host.exec()); // execs in place: the launcher keeps the shell's pid
+      }
+      process = AgentProcess.start(config, log, prefix);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.cli.faults.Netns;
 import dev.baton.core.BatonException;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.store.Stores;
@@ -49,6 +50,14 @@ final class LocalStore implements AutoCloseable {
    * @param dir the group's directory, where a file or a server's data goes
    */
   static LocalStore create(String choice, Path dir) {
+    return create(choice, dir, null);
+  }
+
+  /**
+   * @param network when given, a PostgreSQL server listens also on the network's store address and
+   *     is reached there (so that nodes in its namespaces can be cut off from it); null for loopback
+   */
+  static LocalStore create(String choice, Path dir, Netns network) {
     switch (choice) {
       case "sqlite" -> {
         Path file = dir.resolve("group.db");
@@ -63,10 +72,14 @@ final class LocalStore implements AutoCloseable {
         }
         LocalPostgres pg = LocalPostgres.init(dir.resolve("postgres"));
         try {
+          String address = network == null ? "127.0.0.1" : network.storeAddress();
+          if (network != null) {
+            pg.listenAlsoOn(address, network.clientSubnet());
+          }
           pg.start();
-          String url = pg.createDatabase("baton");
-          return new LocalStore(url, "a private PostgreSQL server on 127.0.0.1:" + pg.port() + " (data in "
-              + pg.directory() + ")", pg);
+          pg.createDatabase("baton");
+          return new LocalStore(pg.url(address, "baton"), "a private PostgreSQL server on " + address + ":" + pg.port()
+              + " (data in " + pg.directory() + ")", pg);
         } catch (RuntimeException e) {
           pg.close();
           throw e;

@@ -3,6 +3,7 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.cli.Main;
+import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -49,6 +50,9 @@ class FaultSuiteIT {
     expected.addAll(storeKinds);
     if (mode.equals("enforcing") && NodeCgroup.unavailable("root".equals(System.getProperty("user.name"))) == null) {
       expected.add("node-freeze");
+    }
+    if (store.equals("postgresql") && Netns.unavailableReason() == null) {
+      expected.addAll(List.of("store-cut", "store-cut-replies"));
     }
     StringWriter out = new StringWriter();
     CommandLine cli = Main.commandLine();

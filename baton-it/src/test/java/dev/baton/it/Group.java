@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.faults.Netns;
 import dev.baton.core.GroupName;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.Store;
@@ -84,7 +85,17 @@ final class Group implements AutoCloseable {
   }
 
   Node start(String name) throws IOException {
+    return start(name, null, Map.of());
+  }
+
+  /**
+   * Starts {@code name} with {@code env} added to its environment and, when {@code host} is given,
+   * inside that network namespace (its API then listens on the namespace's address).
+   */
+  Node start(String name, Netns.Host host, Map<String, String> env) throws IOException {
     Node node = nodes.computeIfAbsent(name, n -> new Node(n, freePort()));
+    node.host = host;
+    node.env = Map.copyOf(env);
     node.writeConfig();
     node.start();
     return node;
@@ -162,6 +173,9 @@ final class Group implements AutoCloseable {
     final int port;
     final Path config;
     final Path log;
+    Netns.Host host;
+    Map<String, String> env = Map.of();
+    boolean guardian = true;
     Process process;
 
     Node(String name, int port) {
@@ -177,12 +191,13 @@ final class Group implements AutoCloseable {
           "node:",
           "  name: " + name,
           "api:",
-          "  listen: 127.0.0.1:" + port,
+          "  listen: " + listenHost() + ":" + port,
           "store: " + store,
           "timing:",
           "  heartbeat: " + heartbeat.toMillis() + "ms",
           "  lease: " + lease.toMillis() + "ms",
           "state-dir: " + dir.resolve(name),
+          "guardian: " + guardian,
           "services:",
           "  " + SERVICE + ":",
           "    command: [" + dir.resolve("epoch-writer.sh") + "]",
@@ -193,11 +208,21 @@ final class Group implements AutoCloseable {
 
     void start() throws IOException {
       String java = ProcessHandle.current().info().command().orElse("java");
-      List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", java,
-          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+      // `ip netns exec` execs the command in place: the pid and the parent-death signal stay.
+      List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
+      if (host != null) {
+        cmd.addAll(host.exec());
+      }
+      cmd.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
           "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Main", "agent", "-c", config.toString()));
-      process = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().putAll(env);
+      process = builder.start();
+    }
+
+    private String listenHost() {
+      return host == null ? "127.0.0.1" : host.address();
     }
 
     boolean alive() {
@@ -205,7 +230,7 @@ final class Group implements AutoCloseable {
     }
 
     String api() {
-      return "http://127.0.0.1:" + port;
+      return "http://" + listenHost() + ":" + port;
     }
 
     Optional<StatusResponse> status() {

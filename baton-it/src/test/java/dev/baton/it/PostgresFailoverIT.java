@@ -129,7 +129,7 @@ class PostgresFailoverIT extends FailoverContract {
     return group.epochLog().lives().stream().noneMatch(l -> Processes.running(l.pid()));
   }
 
-  private static void deleteTree(Path root) throws IOException {
+  static void deleteTree(Path root) throws IOException {
     try (Stream<Path> paths = Files.walk(root)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {

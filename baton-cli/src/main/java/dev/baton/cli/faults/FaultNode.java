@@ -21,4 +21,9 @@ public interface FaultNode {
 
   /** The freezer cgroup that holds every process of the node, when the bench made one. */
   Optional<NodeCgroup> cgroup();
+
+  /** The network namespace the node runs in, when the bench put it in one. */
+  default Optional<Netns.Host> netns() {
+    return Optional.empty();
+  }
 }

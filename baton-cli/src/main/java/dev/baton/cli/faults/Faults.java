@@ -21,6 +21,8 @@ public final class Faults {
         new PostgresHang(),
         new SqliteLock(),
         new ZooKeeperLoss(1),
-        new ZooKeeperLoss(2));
+        new ZooKeeperLoss(2),
+        new StoreCut(Netns.Cut.BOTH_WAYS),
+        new StoreCut(Netns.Cut.REPLIES));
   }
 }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,8 @@ public final class LocalPostgres implements AutoCloseable {
   private final boolean asPostgresUser;
   private final String password;
   private int port;
+  private String listenAddresses = "127.0.0.1";
+  private Map<String, String> environment = Map.of();
   private boolean running;
   private boolean closed;
 
@@ -206,7 +209,7 @@ public final class LocalPostgres implements AutoCloseable {
 
   private void writePort() throws IOException {
     Path conf = data.resolve("baton-port.conf");
-    Files.writeString(conf, "port = " + port + "\n", StandardCharsets.UTF_8);
+    Files.writeString(conf, "port = " + port + "\nlisten_addresses = '" + listenAddresses + "'\n", StandardCharsets.UTF_8);
     if (asPostgresUser) {
       chownToPostgres(conf);
     }
@@ -232,6 +235,31 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /**
+   * Makes the server also listen on {@code address} and accept password logins from
+   * {@code clientCidr} (for clients in network namespaces of a fault run); takes effect at the
+   * next {@link #start()}.
+   */
+  public synchronized void listenAlsoOn(String address, String clientCidr) {
+    try {
+      listenAddresses = "127.0.0.1," + address;
+      writePort();
+      Path hba = data.resolve("pg_hba.conf");
+      Files.writeString(hba, "host all all " + clientCidr + " scram-sha-256\n", StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Variables added to the server's environment from the next {@link #start()} on (e.g. a
+   * preloaded fake clock for a fault run).
+   */
+  public synchronized void environment(Map<String, String> variables) {
+    environment = Map.copyOf(variables);
+  }
+
+  /**
    * Starts the server (on the same port as before after a {@link #stop()}) and waits until it
    * accepts connections. Does nothing when it runs.
    */
@@ -244,8 +272,14 @@ public final class LocalPostgres implements AutoCloseable {
     }
     for (int attempt = 1; ; attempt++) {
       try {
-        run("pg_ctl start", List.of(bin.resolve("pg_ctl").toString(), "start", "-D", data.toString(),
+        List<String> command = new ArrayList<>();
+        if (!environment.isEmpty()) {
+          command.add("env");
+          environment.forEach((k, v) -> command.add(k + "=" + v));
+        }
+        command.addAll(List.of(bin.resolve("pg_ctl").toString(), "start", "-D", data.toString(),
             "-l", dir.resolve("postgres.log").toString(), "-w", "-t", "60"));
+        run("pg_ctl start", command);
         break;
       } catch (BatonException e) {
         if (attempt < 3 && logTail().contains("could not bind")) {
@@ -325,7 +359,12 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** A store URL for {@code database} on this server, as the superuser, password included. */
   public synchronized String url(String database) {
-    return "postgresql://postgres:" + password + "@127.0.0.1:" + port + "/" + database;
+    return url("127.0.0.1", database);
+  }
+
+  /** A store URL for {@code database} on this server at {@code address} (see {@link #listenAlsoOn}). */
+  public synchronized String url(String address, String database) {
+    return "postgresql://postgres:" + password + "@" + address + ":" + port + "/" + database;
   }
 
   /**

@@ -1,0 +1,73 @@
+package dev.baton.cli.faults;
+
+import dev.baton.core.BatonException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A wall clock that a fault can move while the process runs (RELIABILITY.md, "agent clock jump"
+ * and "store clock jump"): libfaketime preloaded into the process, reading its offset from a file
+ * that {@link #jump} rewrites (read again at most once a second). The monotonic clock is not faked ({@code FAKETIME_DONT_FAKE_MONOTONIC}), so
+ * only what reads the wall clock sees the jump: that is the point, Baton must not.
+ */
+public final class FakeClock {
+  private static final List<Path> LIBRARIES = List.of(
+      Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"),
+      Path.of("/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1"),
+      Path.of("/usr/lib/faketime/libfaketimeMT.so.1"));
+
+  private final Path file;
+  private final Path library;
+
+  /** A clock at offset zero whose offset lives in {@code file} (made readable by every user). */
+  public FakeClock(Path file) {
+    this.library = library().orElseThrow(() -> new BatonException("cannot fake a clock: " + unavailableReason()));
+    this.file = file.toAbsolutePath();
+    write("+0");
+  }
+
+  /** The libfaketime library, if installed. */
+  public static Optional<Path> library() {
+    return LIBRARIES.stream().filter(Files::isReadable).findFirst();
+  }
+
+  /** Why clocks cannot be faked here, or null when they can. */
+  public static String unavailableReason() {
+    return library().isPresent() ? null : "libfaketime is not installed (Debian package faketime)";
+  }
+
+  /** The variables that make a process started with them read this clock. */
+  public Map<String, String> environment() {
+    return Map.of(
+        "LD_PRELOAD", library.toString(),
+        "FAKETIME_TIMESTAMP_FILE", file.toString(),
+        "FAKETIME_CACHE_DURATION", "1",
+        "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+        "NO_FAKE_STAT", "1");
+  }
+
+  /** Sets the wall clock of every process using this clock to the real time plus {@code offset}. */
+  public void jump(Duration offset) {
+    write((offset.isNegative() ? "-" : "+") + offset.abs().toSeconds());
+  }
+
+  private void write(String offset) {
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(tmp, offset + "\n", StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the fake clock's offset to " + file, e);
+    }
+  }
+}

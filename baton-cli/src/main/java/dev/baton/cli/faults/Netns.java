@@ -1,0 +1,211 @@
+package dev.baton.cli.faults;
+
+import dev.baton.core.BatonException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A private network for one fault run, so that an agent can be cut off from the store while the
+ * rest of the machine is untouched (RELIABILITY.md, "agent cut from store"). The store listens on
+ * an address of its own, {@link #storeAddress()}, added to the host's loopback interface; every
+ * node that may be cut runs in a network namespace of its own, joined to the host by a veth pair
+ * ({@link #addHost}). A cut is an nftables table inside that namespace that drops the store's
+ * traffic: both ways, or only the store's replies (the agent's requests still arrive and commit).
+ *
+ * <p>Everything is named after a random subnet index chosen at {@link #create()} (namespaces
+ * {@code baton-R-I}, veths {@code btRhI}/{@code btRnI}, addresses {@code 10.200.R.x} and
+ * {@code 10.201.R.1}) and removed by those recorded names at {@link #close()}. Needs root,
+ * iproute2 and nftables ({@link #unavailableReason()}).
+ */
+public final class Netns implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Netns.class);
+  private static final String TABLE = "baton_cut";
+
+  /** Which of the store's traffic a cut drops. */
+  public enum Cut {
+    /** Nothing reaches the store and nothing comes back. */
+    BOTH_WAYS,
+    /** Requests reach the store (and commit); its replies are dropped. */
+    REPLIES
+  }
+
+  /** One node's namespace: run its processes under {@link #exec()}; it is reached at {@link #address()}. */
+  public record Host(String namespace, String address, String hostSide) {
+    /** The command prefix that runs a program inside this namespace. */
+    public List<String> exec() {
+      return List.of("ip", "netns", "exec", namespace);
+    }
+  }
+
+  private final int index;
+  private final List<Host> hosts = new ArrayList<>();
+  private boolean storeAddressAdded;
+
+  private Netns(int index) {
+    this.index = index;
+  }
+
+  /** Why this machine cannot make namespaces and cuts, or null when it can. */
+  public static String unavailableReason() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return "network namespaces and nftables need root (running as " + System.getProperty("user.name") + ")";
+    }
+    for (String tool : List.of("ip", "nft")) {
+      if (!onPath(tool)) {
+        return "`" + tool + "` is not installed (Debian packages iproute2 and nftables)";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Chooses a subnet index that no interface of this machine uses yet and adds the store's
+   * address to the loopback interface.
+   */
+  public static Netns create() {
+    String reason = unavailableReason();
+    if (reason != null) {
+      throw new BatonException("cannot build a private network: " + reason);
+    }
+    String addresses = run(List.of("ip", "-o", "addr", "show"), null);
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int index = ThreadLocalRandom.current().nextInt(1, 255);
+      if (!addresses.contains(" 10.200." + index + ".") && !addresses.contains(" 10.201." + index + ".")) {
+        Netns net = new Netns(index);
+        run(List.of("ip", "addr", "add", net.storeAddress() + "/32", "dev", "lo"), null);
+        net.storeAddressAdded = true;
+        LOG.info("[netns {}] store address {} on lo", index, net.storeAddress());
+        return net;
+      }
+    }
+    throw new BatonException("cannot build a private network: no free 10.200.x.0/24 subnet");
+  }
+
+  /** The address the store listens on; nodes in namespaces reach it through their veth. */
+  public String storeAddress() {
+    return "10.201." + index + ".1";
+  }
+
+  /** The subnet of every namespace's address, for a server's allow list. */
+  public String clientSubnet() {
+    return "10.200." + index + ".0/24";
+  }
+
+  /** Creates the next namespace with its veth pair, loopback up and a default route to the host. */
+  public synchronized Host addHost() {
+    int i = hosts.size();
+    if (i >= 63) {
+      throw new BatonException("a private network holds at most 63 namespaces");
+    }
+    String ns = "baton-" + index + "-" + i;
+    String hostSide = "bt" + index + "h" + i;
+    String nsSide = "bt" + index + "n" + i;
+    String gateway = "10.200." + index + "." + (4 * i + 1);
+    Host host = new Host(ns, "10.200." + index + "." + (4 * i + 2), hostSide);
+    run(List.of("ip", "netns", "add", ns), null);
+    hosts.add(host);
+    run(List.of("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide, "netns", ns), null);
+    run(List.of("ip", "addr", "add", gateway + "/30", "dev", hostSide), null);
+    run(List.of("ip", "link", "set", hostSide, "up"), null);
+    run(List.of("ip", "-n", ns, "addr", "add", host.address() + "/30", "dev", nsSide), null);
+    run(List.of("ip", "-n", ns, "link", "set", nsSide, "up"), null);
+    run(List.of("ip", "-n", ns, "link", "set", "lo", "up"), null);
+    run(List.of("ip", "-n", ns, "route", "add", "default", "via", gateway), null);
+    LOG.info("[netns {}] namespace {} at {}", index, ns, host.address());
+    return host;
+  }
+
+  /** Drops the store's traffic in {@code host}'s namespace as {@code cut} says, until {@link #heal}. */
+  public void cut(Host host, Cut cut) {
+    String store = storeAddress();
+    StringBuilder rules = new StringBuilder("table inet " + TABLE + " {\n");
+    rules.append("  chain in {\n    type filter hook input priority 0;\n    ip saddr ").append(store).append(" drop\n  }\n");
+    if (cut == Cut.BOTH_WAYS) {
+      rules.append("  chain out {\n    type filter hook output priority 0;\n    ip daddr ").append(store).append(" drop\n  }\n");
+    }
+    rules.append("}\n");
+    List<String> command = new ArrayList<>(host.exec());
+    command.addAll(List.of("nft", "-f", "-"));
+    run(command, rules.toString());
+    LOG.info("[netns {}] cut {} from the store ({})", index, host.namespace(), cut);
+  }
+
+  /** Removes the cut of {@code host}, if any. */
+  public void heal(Host host) {
+    List<String> command = new ArrayList<>(host.exec());
+    command.addAll(List.of("nft", "delete", "table", "inet", TABLE));
+    try {
+      run(command, null);
+      LOG.info("[netns {}] healed {}", index, host.namespace());
+    } catch (BatonException e) {
+      if (!e.getMessage().contains("No such file or directory")) {
+        throw e;
+      }
+    }
+  }
+
+  /** Deletes every namespace, veth and address this network made, by their recorded names. */
+  @Override
+  public synchronized void close() {
+    for (Host host : hosts) {
+      quietly(List.of("ip", "link", "del", host.hostSide()));
+      quietly(List.of("ip", "netns", "del", host.namespace()));
+    }
+    hosts.clear();
+    if (storeAddressAdded) {
+      quietly(List.of("ip", "addr", "del", storeAddress() + "/32", "dev", "lo"));
+      storeAddressAdded = false;
+    }
+  }
+
+  private void quietly(List<String> command) {
+    try {
+      run(command, null);
+    } catch (BatonException e) {
+      LOG.debug("[netns {}] cleanup: {}", index, e.getMessage());
+    }
+  }
+
+  private static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+  }
+
+  /** Runs {@code command} (with {@code input} on stdin, if any) and returns its output; throws if it fails. */
+  private static String run(List<String> command, String input) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      try (var in = p.getOutputStream()) {
+        if (input != null) {
+          in.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new BatonException("`" + String.join(" ", command) + "` did not finish within 30s");
+      }
+      if (p.exitValue() != 0) {
+        throw new BatonException("`" + String.join(" ", command) + "` failed (exit " + p.exitValue() + "): " + output.strip());
+      }
+      return output;
+    } catch (IOException e) {
+      throw new BatonException("cannot run `" + String.join(" ", command) + "`: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BatonException("interrupted while running `" + String.join(" ", command) + "`", e);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.baton.cli.faults;
+
+import java.util.Optional;
+
+/**
+ * A node cut off from the store by the network for 2 x lease, then healed (RELIABILITY.md, "agent
+ * cut from store" and "one-way cut"): an nftables table in the node's own network namespace drops
+ * the store's traffic both ways, or only the store's replies, so that the agent's renewals still
+ * arrive and commit while it hears nothing back. Runs where the bench put every node in a namespace
+ * of its own: as root, with iproute2 and nftables, on the PostgreSQL store (a SQLite file cannot
+ * be cut off; the in-process ZooKeeper ensemble listens on loopback only, not yet on the private
+ * network: NetworkCutIT and docs/reliability.md say so).
+ */
+final class StoreCut extends Fault {
+  private final Netns.Cut cut;
+
+  StoreCut(Netns.Cut cut) {
+    super(cut == Netns.Cut.BOTH_WAYS ? "store-cut" : "store-cut-replies", Aim.NODE, false,
+        cut == Netns.Cut.BOTH_WAYS
+            ? "nftables in the node's network namespace drops all traffic to and from the store for 2 x lease"
+            : "nftables in the node's network namespace drops the store's replies for 2 x lease (requests still arrive)");
+    this.cut = cut;
+  }
+
+  @Override
+  public Optional<String> unavailable(FaultContext context) {
+    if (context.store().equals("sqlite")) {
+      return Optional.of("a SQLite file cannot be cut off by the network");
+    }
+    if (context.store().equals("zookeeper")) {
+      return Optional.of("not built yet for ZooKeeper: the in-process ensemble listens on loopback only");
+    }
+    if (context.network().isEmpty()) {
+      String why = Netns.unavailableReason();
+      return Optional.of(why != null ? why : "the nodes do not run in network namespaces");
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Injected inject(FaultContext context, FaultTarget target) throws Exception {
+    Netns net = context.network().orElseThrow();
+    Netns.Host host = target.node().netns()
+        .orElseThrow(() -> new IllegalStateException("node " + target.node().name() + " has no network namespace"));
+    return Injected.at(breakFor(context, target.who() + " " + kind() + " in " + host.namespace() + " for 2 x lease", 2,
+        () -> net.cut(host, cut), () -> net.heal(host)));
+  }
+}

@@ -1,0 +1,155 @@
+package dev.baton.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.baton.api.ServiceStatus;
+import dev.baton.cli.faults.FakeClock;
+import dev.baton.store.postgresql.LocalPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Wall clocks that jump while Baton runs (RELIABILITY.md, "agent clock jump" and "store clock
+ * jump"): libfaketime preloaded into the agents or into the PostgreSQL server, with the monotonic
+ * clock left alone. Leases use the monotonic clock and the store's own clock, so a jumping agent
+ * clock must change nothing, and a jumping database clock must never let a service run twice.
+ */
+class ClockJumpIT {
+  static final Duration HEARTBEAT = Duration.ofMillis(500);
+  static final Duration LEASE = Duration.ofSeconds(3);
+
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+  Group group;
+  LocalPostgres postgres;
+  final Map<String, FakeClock> clocks = new LinkedHashMap<>();
+
+  @BeforeEach
+  void needLibfaketime() {
+    String reason = FakeClock.unavailableReason();
+    assumeTrue(reason == null, reason);
+  }
+
+  @AfterEach
+  void stopAllAndCheckTheHistory() {
+    if (group != null) {
+      group.close();
+      assertThat(group.epochLog().lives()).allSatisfy(l ->
+          await("service pid " + l.pid() + " gone after its nodes").atMost(Duration.ofSeconds(5))
+              .until(() -> !Processes.running(l.pid())));
+      assertThat(group.epochLog().violations()).isEmpty();
+    }
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  private void startThreeNodes(boolean fakeAgentClocks) throws Exception {
+    for (String n : new String[] {"node-a", "node-b", "node-c"}) {
+      Map<String, String> env = Map.of();
+      if (fakeAgentClocks) {
+        FakeClock clock = new FakeClock(dir.resolve(n + ".clock"));
+        clocks.put(n, clock);
+        env = clock.environment();
+        // Only the agent (and its services) run on the fake clock: libfaketime takes a lock around
+        // every clock read, which slows a JVM's start severalfold; three JVMs per node would crawl.
+        group.nodes.computeIfAbsent(n, name -> group.new Node(name, group.freePort())).guardian = false;
+      }
+      Group.Node node = group.start(n, null, env);
+      if (fakeAgentClocks) {
+        // One slow start at a time, so that the first node joins (and provides) before the next starts.
+        await(n + " alive").atMost(Duration.ofSeconds(120)).until(() -> node.status().isPresent());
+      }
+    }
+    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(120)).until(() -> {
+      EpochLog.Life last = group.epochLog().last();
+      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
+          && group.status().map(s -> s.nodes().stream().filter(n -> n.state().equals("alive")).count()).orElse(0L) == 3;
+    });
+  }
+
+  @Test
+  void agentClocksJumpingAnHourBothWaysMoveNothing() throws Exception {
+    // A long lease: libfaketime takes a lock around every clock read, which slows the faked JVMs
+    // enough on 2 cores that a 3 s lease would flap before any clock jumps.
+    group = Group.onStore(dir, "sqlite:" + dir.resolve("group.db"), Duration.ofSeconds(1), Duration.ofSeconds(10));
+    startThreeNodes(true);
+    EpochLog.Life before = group.epochLog().last();
+    String other = clocks.keySet().stream().filter(n -> !n.equals(before.node())).findFirst().orElseThrow();
+
+    clocks.get(before.node()).jump(Duration.ofHours(1));
+    clocks.get(other).jump(Duration.ofHours(-1));
+    assertNothingMovesForTwoLeases(before);
+
+    clocks.get(before.node()).jump(Duration.ofHours(-1));
+    clocks.get(other).jump(Duration.ofHours(1));
+    assertNothingMovesForTwoLeases(before);
+  }
+
+  @Test
+  void databaseClockJumpingAnHourAheadNeverRunsTheServiceTwice() throws Exception {
+    Path serverDir = Files.createDirectories(dir.resolve("pg"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(serverDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    FakeClock dbClock = new FakeClock(serverDir.resolve("db.clock"));
+    postgres = LocalPostgres.init(serverDir.resolve("postgres"));
+    postgres.environment(dbClock.environment());
+    postgres.start();
+    String db = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    postgres.createDatabase(db);
+    group = Group.onStore(dir, postgres.url(db), HEARTBEAT, LEASE);
+    startThreeNodes(false);
+    EpochLog.Life before = group.epochLog().last();
+    Instant dbBefore = databaseNow(db);
+
+    dbClock.jump(Duration.ofHours(1));
+    await("the database clock an hour ahead").atMost(Duration.ofSeconds(10))
+        .until(() -> databaseNow(db).isAfter(dbBefore.plus(Duration.ofMinutes(59))));
+    // Leases judged by the database clock all look expired at once; whatever the agents do about
+    // it, the epoch log (checked after the test) must never show two runners, and the service
+    // must be provided again.
+    await("the service provided after the jump, the whiteboard agreeing").atMost(LEASE.multipliedBy(3).plusSeconds(20))
+        .during(LEASE)
+        .until(() -> {
+          EpochLog.Life last = group.epochLog().last();
+          return last.epoch() >= before.epoch() && Processes.running(last.pid())
+              && group.service().map(s -> s.owner() != null && s.owner().equals(last.node()) && s.epoch() == last.epoch())
+                  .orElse(false);
+        });
+  }
+
+  private void assertNothingMovesForTwoLeases(EpochLog.Life before) {
+    await("the same process providing, same epoch, every node alive").during(group.lease.multipliedBy(2))
+        .atMost(group.lease.multipliedBy(2).plusSeconds(10)).until(() -> {
+          EpochLog.Life last = group.epochLog().last();
+          return last.pid() == before.pid() && last.epoch() == before.epoch() && Processes.running(before.pid())
+              && group.status().map(s -> s.nodes().stream().allMatch(n -> n.state().equals("alive"))).orElse(false);
+        });
+  }
+
+  private Instant databaseNow(String db) throws Exception {
+    String url = "jdbc:postgresql://127.0.0.1:" + postgres.port() + "/" + db;
+    try (Connection c = DriverManager.getConnection(url, "postgres", postgres.password());
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("select clock_timestamp()")) {
+      r.next();
+      return r.getTimestamp(1).toInstant();
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.baton.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.baton.api.ServiceStatus;
+import dev.baton.cli.faults.Netns;
+import dev.baton.store.postgresql.LocalPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An agent cut off from the store by the network (RELIABILITY.md, "agent cut from store" and
+ * "one-way cut"): three real nodes, each in a network namespace of its own on a veth pair,
+ * sharing a private PostgreSQL server that listens on an address of the run's private network;
+ * a cut is an nftables table in one node's namespace. Needs root, iproute2 and nftables, as CI has.
+ */
+class NetworkCutIT {
+  static final Duration HEARTBEAT = Duration.ofMillis(500);
+  static final Duration LEASE = Duration.ofSeconds(3);
+
+  private static Netns net;
+  private static Path serverDir;
+  private static LocalPostgres postgres;
+  private static Thread cleanUpOnExit;
+
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+  Group group;
+
+  @BeforeAll
+  static void buildTheNetworkAndStartPostgres() throws IOException {
+    String reason = Netns.unavailableReason();
+    assumeTrue(reason == null, reason);
+    net = Netns.create();
+    serverDir = Files.createTempDirectory("baton-it-netpg-");
+    Files.setPosixFilePermissions(serverDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    postgres = LocalPostgres.init(serverDir.resolve("postgres"));
+    cleanUpOnExit = new Thread(() -> {
+      postgres.close();
+      net.close();
+    }, "baton-it-net-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanUpOnExit);
+    postgres.listenAlsoOn(net.storeAddress(), net.clientSubnet());
+    postgres.start();
+  }
+
+  @AfterAll
+  static void stopPostgresAndRemoveTheNetwork() throws IOException {
+    if (cleanUpOnExit == null) {
+      return;
+    }
+    try {
+      postgres.close();
+      net.close();
+    } finally {
+      Runtime.getRuntime().removeShutdownHook(cleanUpOnExit);
+      PostgresFailoverIT.deleteTree(serverDir);
+    }
+  }
+
+  @BeforeEach
+  void startThreeNodesInNamespaces() throws Exception {
+    String db = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    postgres.createDatabase(db);
+    group = Group.onStore(dir, postgres.url(net.storeAddress(), db), HEARTBEAT, LEASE);
+    for (String n : new String[] {"node-a", "node-b", "node-c"}) {
+      group.start(n, net.addHost(), Map.of());
+    }
+    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(60)).until(() -> {
+      EpochLog.Life last = group.epochLog().last();
+      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
+          && group.status().map(s -> s.nodes().stream().filter(n -> n.state().equals("alive")).count()).orElse(0L) == 3;
+    });
+  }
+
+  @AfterEach
+  void stopAllAndCheckTheHistory() {
+    group.nodes.values().forEach(n -> net.heal(n.host));
+    group.close();
+    assertThat(group.epochLog().lives()).allSatisfy(l ->
+        await("service pid " + l.pid() + " gone after its nodes").atMost(Duration.ofSeconds(5))
+            .until(() -> !Processes.running(l.pid())));
+    assertThat(group.epochLog().violations()).isEmpty();
+  }
+
+  @Test
+  void ownerCutBothWaysStopsItsServiceBeforeTheLeaseEndsAndAnotherNodeTakesOverWithAHigherEpoch() {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    net.cut(owner.host, Netns.Cut.BOTH_WAYS);
+    // Every renewal that reached the store was sent before the cut: the owner's lease ends by cut + lease.
+    long cut = System.nanoTime();
+
+    await("the cut owner's service stopped").atMost(LEASE.plusSeconds(5)).until(() -> !Processes.running(before.pid()));
+    long stopped = System.nanoTime();
+    assertThat(Duration.ofNanos(stopped - cut)).as("service stopped after the cut").isLessThan(LEASE);
+    await("a higher epoch on another node").atMost(LEASE.multipliedBy(2).plusSeconds(10))
+        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
+    EpochLog.Life next = group.epochLog().firstAbove(before.epoch());
+    assertThat(next.node()).isNotEqualTo(before.node());
+    assertThat(next.firstNanos()).as("the new epoch's first write after the old process stopped")
+        .isGreaterThan(before.lastNanos());
+
+    net.heal(owner.host);
+    Group.Node newOwner = group.nodes.get(next.node());
+    await("the healed node alive again, not providing").atMost(Duration.ofSeconds(30)).until(() ->
+        newOwner.status().map(s -> s.nodes().stream().anyMatch(n -> n.name().equals(owner.name) && n.state().equals("alive")))
+            .orElse(false));
+    assertThat(newOwner.status().flatMap(s -> s.services().stream().filter(x -> x.name().equals(Group.SERVICE)).findFirst())
+        .map(ServiceStatus::owner)).contains(next.node());
+  }
+
+  @Test
+  void ownerWhoseRepliesAreDroppedFencesItselfStopsRenewingAndIsTakenOver() {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    // Its renewals still reach the store and commit; only the answers are lost. The agent must
+    // stop renewing once it has fenced itself, or nobody could ever take the service over.
+    net.cut(owner.host, Netns.Cut.REPLIES);
+
+    await("the cut owner's service stopped").atMost(LEASE.plusSeconds(5)).until(() -> !Processes.running(before.pid()));
+    await("a higher epoch on another node").atMost(LEASE.multipliedBy(3).plusSeconds(10))
+        .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
+    EpochLog.Life next = group.epochLog().firstAbove(before.epoch());
+    assertThat(next.node()).isNotEqualTo(before.node());
+    assertThat(next.firstNanos()).isGreaterThan(before.lastNanos());
+  }
+
+  @Test
+  void nonOwnerCutFromTheStoreMovesNothing() {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node other = group.nodes.values().stream().filter(n -> !n.name.equals(before.node())).findFirst().orElseThrow();
+    net.cut(other.host, Netns.Cut.BOTH_WAYS);
+    Group.Node owner = group.nodes.get(before.node());
+    await("the cut node seen lost by the owner").atMost(LEASE.plusSeconds(10)).until(() ->
+        owner.status().map(s -> s.nodes().stream().anyMatch(n -> n.name().equals(other.name) && n.state().equals("lost")))
+            .orElse(false));
+    assertThat(group.epochLog().last()).as("the owner's process keeps running, same epoch")
+        .satisfies(l -> assertThat(l.epoch()).isEqualTo(before.epoch()))
+        .satisfies(l -> assertThat(l.pid()).isEqualTo(before.pid()));
+    assertThat(Processes.running(before.pid())).isTrue();
+  }
+}
