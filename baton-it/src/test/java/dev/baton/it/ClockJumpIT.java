@@ -1,10 +1,8 @@
 package dev.baton.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.baton.api.ServiceStatus;
 import dev.baton.cli.faults.FakeClock;
 import dev.baton.store.postgresql.LocalPostgres;
 import java.nio.file.Files;
@@ -49,11 +47,7 @@ class ClockJumpIT {
   @AfterEach
   void stopAllAndCheckTheHistory() {
     if (group != null) {
-      group.close();
-      assertThat(group.epochLog().lives()).allSatisfy(l ->
-          await("service pid " + l.pid() + " gone after its nodes").atMost(Duration.ofSeconds(5))
-              .until(() -> !Processes.running(l.pid())));
-      assertThat(group.epochLog().violations()).isEmpty();
+      FailoverContract.closeAndCheckTheHistory(group);
     }
     if (postgres != null) {
       postgres.close();
@@ -77,11 +71,8 @@ class ClockJumpIT {
         await(n + " alive").atMost(Duration.ofSeconds(120)).until(() -> node.status().isPresent());
       }
     }
-    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(120)).until(() -> {
-      EpochLog.Life last = group.epochLog().last();
-      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
-          && group.status().map(s -> s.nodes().stream().filter(n -> n.state().equals("alive")).count()).orElse(0L) == 3;
-    });
+    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(120))
+        .until(() -> group.providedWithNodesAlive(3));
   }
 
   @Test

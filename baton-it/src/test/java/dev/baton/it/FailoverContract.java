@@ -3,7 +3,6 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.baton.api.ServiceStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -31,11 +30,8 @@ abstract class FailoverContract {
     for (String n : new String[] {"node-a", "node-b", "node-c"}) {
       group.start(n);
     }
-    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(60)).until(() -> {
-      EpochLog.Life last = group.epochLog().last();
-      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
-          && group.status().map(s -> s.nodes().stream().filter(n -> n.state().equals("alive")).count()).orElse(0L) == 3;
-    });
+    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(60))
+        .until(() -> group.providedWithNodesAlive(3));
   }
 
   @AfterEach

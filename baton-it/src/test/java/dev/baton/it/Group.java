@@ -119,6 +119,16 @@ final class Group implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Whether the last process in the epoch log provides the service as the whiteboard says (same
+   * owner) and the whiteboard shows {@code alive} nodes alive.
+   */
+  boolean providedWithNodesAlive(int alive) {
+    EpochLog.Life last = epochLog().last();
+    return last != null && service().map(ServiceStatus::owner).orElse("").equals(last.node())
+        && status().map(s -> s.nodes().stream().filter(n -> n.state().equals("alive")).count()).orElse(0L) == alive;
+  }
+
   Optional<ServiceStatus> service() {
     return status().flatMap(s -> s.services().stream().filter(x -> x.name().equals(SERVICE)).findFirst());
   }

@@ -79,21 +79,14 @@ class NetworkCutIT {
     for (String n : new String[] {"node-a", "node-b", "node-c"}) {
       group.start(n, net.addHost(), Map.of());
     }
-    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(60)).until(() -> {
-      EpochLog.Life last = group.epochLog().last();
-      return last != null && group.service().map(ServiceStatus::owner).orElse("").equals(last.node())
-          && group.status().map(s -> s.nodes().stream().filter(n -> n.state().equals("alive")).count()).orElse(0L) == 3;
-    });
+    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(60))
+        .until(() -> group.providedWithNodesAlive(3));
   }
 
   @AfterEach
   void stopAllAndCheckTheHistory() {
     group.nodes.values().forEach(n -> net.heal(n.host));
-    group.close();
-    assertThat(group.epochLog().lives()).allSatisfy(l ->
-        await("service pid " + l.pid() + " gone after its nodes").atMost(Duration.ofSeconds(5))
-            .until(() -> !Processes.running(l.pid())));
-    assertThat(group.epochLog().violations()).isEmpty();
+    FailoverContract.closeAndCheckTheHistory(group);
   }
 
   @Test
