@@ -53,7 +53,10 @@ import picocli.CommandLine.Spec;
         "-1.1L, -2L and -3L (SIGSTOP of the agent for that many leases), node-freeze",
         "(cgroup freezer for 2 leases; root and --mode enforcing), store-crash and",
         "store-hang (postgresql), sqlite-lock (sqlite), zk-minority-loss and",
-        "zk-quorum-loss (zookeeper)."})
+        "zk-quorum-loss (zookeeper), store-cut and store-cut-replies (postgresql,",
+        "root, iproute2 and nftables: every node then runs in a network namespace",
+        "of its own, and nftables drops the store's traffic, or only its replies,",
+        "for 2 leases)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
