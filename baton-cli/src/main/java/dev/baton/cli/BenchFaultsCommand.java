@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.Fault;
 import dev.baton.cli.faults.FaultContext;
 import dev.baton.cli.faults.FaultNode;
@@ -56,7 +57,8 @@ import picocli.CommandLine.Spec;
         "zk-quorum-loss (zookeeper), store-cut and store-cut-replies (postgresql,",
         "root, iproute2 and nftables: every node then runs in a network namespace",
         "of its own, and nftables drops the store's traffic, or only its replies,",
-        "for 2 leases)."})
+        "for 2 leases), store-clock-jump (postgresql with libfaketime: the server's",
+        "clock an hour ahead for 2 leases)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
@@ -136,10 +138,13 @@ final class BenchFaultsCommand implements Callable<Integer> {
       }
     }, "baton-faults-network-on-exit");
     Runtime.getRuntime().addShutdownHook(removeNetwork);
+    // The server runs on a fake wall clock only when its clock may be jumped.
+    FakeClock storeClock = store.equals("postgresql") && FakeClock.unavailableReason() == null
+        && (kinds == null || kinds.contains("store-clock-jump")) ? new FakeClock(dir.resolve("postgres.clock")) : null;
     try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"), checkerMode, leaseD)) {
-      try (LocalStore shared = LocalStore.create(store, dir, network)) {
+      try (LocalStore shared = LocalStore.create(store, dir, network, storeClock)) {
         FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, isRoot(), shared.sqliteFile(),
-            shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), random);
+            shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), Optional.ofNullable(storeClock), random);
         List<Fault> chosen = choose(context, out);
         Path script = writeService(dir);
         List<LocalGroup.ServiceSpec> specs = names.stream().map(n -> new LocalGroup.ServiceSpec(n, List.of(script.toString()),

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.Netns;
 import dev.baton.core.BatonException;
 import dev.baton.core.InvalidInputException;
@@ -50,14 +51,15 @@ final class LocalStore implements AutoCloseable {
    * @param dir the group's directory, where a file or a server's data goes
    */
   static LocalStore create(String choice, Path dir) {
-    return create(choice, dir, null);
+    return create(choice, dir, null, null);
   }
 
   /**
    * @param network when given, a PostgreSQL server listens also on the network's store address and
    *     is reached there (so that nodes in its namespaces can be cut off from it); null for loopback
+   * @param serverClock when given, a PostgreSQL server runs on this fake wall clock; else null
    */
-  static LocalStore create(String choice, Path dir, Netns network) {
+  static LocalStore create(String choice, Path dir, Netns network, FakeClock serverClock) {
     switch (choice) {
       case "sqlite" -> {
         Path file = dir.resolve("group.db");
@@ -75,6 +77,9 @@ final class LocalStore implements AutoCloseable {
           String address = network == null ? "127.0.0.1" : network.storeAddress();
           if (network != null) {
             pg.listenAlsoOn(address, network.clientSubnet());
+          }
+          if (serverClock != null) {
+            pg.environment(serverClock.environment());
           }
           pg.start();
           pg.createDatabase("baton");

@@ -3,6 +3,7 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.cli.Main;
+import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
 import java.io.PrintWriter;
@@ -53,6 +54,9 @@ class FaultSuiteIT {
     }
     if (store.equals("postgresql") && Netns.unavailableReason() == null) {
       expected.addAll(List.of("store-cut", "store-cut-replies"));
+    }
+    if (store.equals("postgresql") && FakeClock.unavailableReason() == null) {
+      expected.add("store-clock-jump");
     }
     StringWriter out = new StringWriter();
     CommandLine cli = Main.commandLine();

@@ -16,10 +16,12 @@ import org.apache.curator.test.TestingCluster;
  * @param store {@code sqlite}, {@code postgresql} or {@code zookeeper}
  * @param root whether this JVM runs as root (cgroups, other users' processes)
  * @param network the run's private network, when every node runs in a namespace of its own
+ * @param storeClock the PostgreSQL server's fake wall clock, when it was started with one
  */
 public record FaultContext(FencingChecker checker, Duration heartbeat, Duration lease, String store,
     FencingChecker.Mode mode, boolean root, Optional<Path> sqliteFile, Optional<LocalPostgres> postgres,
-    Optional<TestingCluster> zookeeper, Optional<Netns> network, Random random) {
+    Optional<TestingCluster> zookeeper, Optional<Netns> network, Optional<FakeClock> storeClock,
+    Random random) {
 
   /** Sleeps for {@code factor} x lease: the length of a pause or an outage. */
   public void hold(double factor) throws InterruptedException {

@@ -23,6 +23,7 @@ public final class Faults {
         new ZooKeeperLoss(1),
         new ZooKeeperLoss(2),
         new StoreCut(Netns.Cut.BOTH_WAYS),
-        new StoreCut(Netns.Cut.REPLIES));
+        new StoreCut(Netns.Cut.REPLIES),
+        new StoreClockJump());
   }
 }
