@@ -143,7 +143,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
         && (kinds == null || kinds.contains("store-clock-jump")) ? new FakeClock(dir.resolve("postgres.clock")) : null;
     try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"), checkerMode, leaseD)) {
       try (LocalStore shared = LocalStore.create(store, dir, network, storeClock)) {
-        FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, isRoot(), shared.sqliteFile(),
+        FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, Processes.isRoot(), shared.sqliteFile(),
             shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), Optional.ofNullable(storeClock), random);
         List<Fault> chosen = choose(context, out);
         Path script = writeService(dir);
@@ -479,11 +479,5 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return script;
   }
 
-  private static boolean isRoot() {
-    try {
-      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return "root".equals(System.getProperty("user.name"));
-    }
-  }
+
 }

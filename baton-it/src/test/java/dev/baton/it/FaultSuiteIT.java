@@ -49,7 +49,7 @@ class FaultSuiteIT {
   private static void suite(String store, String mode, List<String> storeKinds) {
     List<String> expected = new ArrayList<>(EVERY_STORE);
     expected.addAll(storeKinds);
-    if (mode.equals("enforcing") && NodeCgroup.unavailable("root".equals(System.getProperty("user.name"))) == null) {
+    if (mode.equals("enforcing") && NodeCgroup.unavailable(dev.baton.cli.faults.Processes.isRoot()) == null) {
       expected.add("node-freeze");
     }
     if (store.equals("postgresql") && Netns.unavailableReason() == null) {

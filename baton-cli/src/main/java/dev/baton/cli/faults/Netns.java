@@ -55,7 +55,7 @@ public final class Netns implements AutoCloseable {
 
   /** Why this machine cannot make namespaces and cuts, or null when it can. */
   public static String unavailableReason() {
-    if (!"root".equals(System.getProperty("user.name"))) {
+    if (!Processes.isRoot()) {
       return "network namespaces and nftables need root (running as " + System.getProperty("user.name") + ")";
     }
     for (String tool : List.of("ip", "nft")) {

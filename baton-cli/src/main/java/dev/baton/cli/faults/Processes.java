@@ -2,11 +2,13 @@ package dev.baton.cli.faults;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Signals and liveness of processes by pid, for the fault injector. */
+/** Signals and liveness of processes by pid, and whether this JVM is root, for the fault injector. */
 public final class Processes {
   private Processes() {}
 
@@ -36,6 +38,15 @@ public final class Processes {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (pids.stream().anyMatch(Processes::running) && System.nanoTime() < deadline) {
       Thread.sleep(20);
+    }
+  }
+
+  /** Whether this JVM runs as root (uid 0). */
+  public static boolean isRoot() {
+    try {
+      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return "root".equals(System.getProperty("user.name"));
     }
   }
 }
