@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import dev.baton.cli.faults.FakeClock;
+import dev.baton.cli.faults.LocalZooKeeper;
 import dev.baton.cli.faults.Netns;
 import dev.baton.core.BatonException;
 import dev.baton.core.InvalidInputException;
@@ -10,15 +11,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingCluster;
 
 /**
  * The store of a demo or benchmark group on this machine: a fresh SQLite file, a private
- * PostgreSQL server started from the installed binaries, an in-process 3-server ZooKeeper
+ * PostgreSQL server started from the installed binaries, a local 3-server ZooKeeper
  * ensemble, or a store URL the user gives. Closing it stops what it started.
  */
 final class LocalStore implements AutoCloseable {
@@ -91,26 +88,18 @@ final class LocalStore implements AutoCloseable {
         }
       }
       case "zookeeper" -> {
-        // Quiet: the servers' own logs would drown the demo's screen.
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.zookeeper"))
-            .setLevel(ch.qos.logback.classic.Level.OFF);
-        // A 100 ms tick: ZooKeeper expires sessions in ticks, and grants no session shorter than
-        // two of them, so a short lease is honoured closely.
-        List<InstanceSpec> specs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-          specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1,
-              Map.of("syncLimit", "20", "initLimit", "50", "maxSessionTimeout", "60000", "4lw.commands.whitelist", "srvr")));
-        }
-        TestingCluster cluster = new TestingCluster(specs);
+        LocalZooKeeper ensemble;
         try {
-          cluster.start();
-        } catch (Exception e) {
-          closeQuietly(cluster);
-          throw new BatonException("cannot start an in-process ZooKeeper ensemble: " + e.getMessage(), e);
+          ensemble = LocalZooKeeper.start(Files.createDirectories(dir.resolve("zookeeper")));
+        } catch (IOException | RuntimeException e) {
+          throw new BatonException("cannot start a local ZooKeeper ensemble in " + dir.resolve("zookeeper") + ": "
+              + e.getMessage(), e);
         }
-        return new LocalStore("zookeeper://" + cluster.getConnectString() + "/baton",
-            "an in-process 3-server ZooKeeper ensemble (it runs in this process and stops with it), store "
-                + "zookeeper://" + cluster.getConnectString() + "/baton", cluster, cluster.getConnectString());
+        String host = network == null ? "127.0.0.1" : network.storeAddress();
+        String servers = ensemble.connectString(host);
+        return new LocalStore("zookeeper://" + servers + "/baton", "a local 3-server ZooKeeper ensemble (child "
+            + "processes, stopped with this one; data and logs in " + dir.resolve("zookeeper") + "), store zookeeper://"
+            + servers + "/baton", ensemble, servers);
       }
       default -> {
         List<String> problems = Stores.problems(choice);
@@ -132,9 +121,9 @@ final class LocalStore implements AutoCloseable {
     return server instanceof LocalPostgres pg ? java.util.Optional.of(pg) : java.util.Optional.empty();
   }
 
-  /** The in-process ensemble this store started, if it started one (the fault suite kills and restarts its servers). */
-  java.util.Optional<TestingCluster> zookeeper() {
-    return server instanceof TestingCluster cluster ? java.util.Optional.of(cluster) : java.util.Optional.empty();
+  /** The ensemble this store started, if it started one (the fault suite kills and restarts its servers). */
+  java.util.Optional<LocalZooKeeper> zookeeper() {
+    return server instanceof LocalZooKeeper ensemble ? java.util.Optional.of(ensemble) : java.util.Optional.empty();
   }
 
   /** The SQLite file, when this store is one. */
@@ -142,7 +131,7 @@ final class LocalStore implements AutoCloseable {
     return url.startsWith("sqlite:") ? java.util.Optional.of(Path.of(url.substring("sqlite:".length()))) : java.util.Optional.empty();
   }
 
-  /** The in-process ensemble's {@code host:port,...} list, or null when this store is not one. */
+  /** The local ensemble's {@code host:port,...} list, or null when this store is not one. */
   String zookeeperServers() {
     return zookeeperServers;
   }

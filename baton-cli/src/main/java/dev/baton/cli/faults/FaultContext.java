@@ -5,11 +5,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Random;
-import org.apache.curator.test.TestingCluster;
 
 /**
  * What a fault may act on besides its target node: the checker that records it, the group's timing,
- * the store the bench owns (its private PostgreSQL server, its in-process ZooKeeper ensemble, or
+ * the store the bench owns (its private PostgreSQL server, its local ZooKeeper ensemble, or
  * its SQLite file), and the schedule's random source (a fault that chooses, e.g. which ZooKeeper
  * server to kill, draws from it so the seed reproduces the choice).
  *
@@ -20,7 +19,7 @@ import org.apache.curator.test.TestingCluster;
  */
 public record FaultContext(FencingChecker checker, Duration heartbeat, Duration lease, String store,
     FencingChecker.Mode mode, boolean root, Optional<Path> sqliteFile, Optional<LocalPostgres> postgres,
-    Optional<TestingCluster> zookeeper, Optional<Netns> network, Optional<FakeClock> storeClock,
+    Optional<LocalZooKeeper> zookeeper, Optional<Netns> network, Optional<FakeClock> storeClock,
     Random random) {
 
   /** Sleeps for {@code factor} x lease: the length of a pause or an outage. */
