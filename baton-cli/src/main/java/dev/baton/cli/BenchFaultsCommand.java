@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
     description = {
         "The fault suite (docs/reliability.md). Starts --nodes real agents (guardian",
         "on) on a store it owns (a fresh SQLite file, a private PostgreSQL server or",
-        "an in-process 3-server ZooKeeper ensemble), providing --services services",
+        "a local 3-server ZooKeeper ensemble), providing --services services",
         "that report to a fencing checker; injects --faults random faults one at a",
         "time from the schedule of --seed, each aimed at the owner of a random",
         "service, at another node or at the store; waits after each until the group",
@@ -54,8 +54,9 @@ import picocli.CommandLine.Spec;
         "-1.1L, -2L and -3L (SIGSTOP of the agent for that many leases), node-freeze",
         "(cgroup freezer for 2 leases; root and --mode enforcing), store-crash and",
         "store-hang (postgresql), sqlite-lock (sqlite), zk-minority-loss and",
-        "zk-quorum-loss (zookeeper), store-cut and store-cut-replies (postgresql,",
-        "root, iproute2 and nftables: every node then runs in a network namespace",
+        "zk-quorum-loss (zookeeper: servers SIGKILLed), store-cut and",
+        "store-cut-replies (postgresql and zookeeper, root, iproute2 and nftables:",
+        "every node then runs in a network namespace",
         "of its own, and nftables drops the store's traffic, or only its replies,",
         "for 2 leases), store-clock-jump (postgresql with libfaketime: the server's",
         "clock an hour ahead for 2 leases)."})
@@ -130,7 +131,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
     Random random = new Random(theSeed);
     long began = System.nanoTime();
     // Nodes run in network namespaces of their own only when a network fault may be injected.
-    Netns network = store.equals("postgresql") && Netns.unavailableReason() == null
+    Netns network = !store.equals("sqlite") && Netns.unavailableReason() == null
         && (kinds == null || kinds.stream().anyMatch(k -> k.startsWith("store-cut"))) ? Netns.create() : null;
     Thread removeNetwork = new Thread(() -> {
       if (network != null) {

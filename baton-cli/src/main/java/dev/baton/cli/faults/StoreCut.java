@@ -7,9 +7,8 @@ import java.util.Optional;
  * cut from store" and "one-way cut"): an nftables table in the node's own network namespace drops
  * the store's traffic both ways, or only the store's replies, so that the agent's renewals still
  * arrive and commit while it hears nothing back. Runs where the bench put every node in a namespace
- * of its own: as root, with iproute2 and nftables, on the PostgreSQL store (a SQLite file cannot
- * be cut off; the in-process ZooKeeper ensemble listens on loopback only, not yet on the private
- * network: NetworkCutIT and docs/reliability.md say so).
+ * of its own: as root, with iproute2 and nftables, on the PostgreSQL and ZooKeeper stores (a SQLite
+ * file cannot be cut off by a network).
  */
 final class StoreCut extends Fault {
   private final Netns.Cut cut;
@@ -26,9 +25,6 @@ final class StoreCut extends Fault {
   public Optional<String> unavailable(FaultContext context) {
     if (context.store().equals("sqlite")) {
       return Optional.of("a SQLite file cannot be cut off by the network");
-    }
-    if (context.store().equals("zookeeper")) {
-      return Optional.of("not built yet for ZooKeeper: the in-process ensemble listens on loopback only");
     }
     if (context.network().isEmpty()) {
       String why = Netns.unavailableReason();

@@ -64,6 +64,7 @@ import org.apache.zookeeper.Watcher.Event.EventType;
 import org.apache.zookeeper.ZooDefs.Ids;
 import org.apache.zookeeper.ZooDefs.Perms;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.ZKClientConfig;
 import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,8 +137,14 @@ final class ZookeeperStore implements Store {
     this.clock = clock;
     this.eventsKept = eventsKept;
     int callMillis = millis(options.callTimeout());
+    // Without SASL: Baton does not authenticate to ZooKeeper, and a SASL-enabled client (ZooKeeper's
+    // default) looks up every server's host name in reverse DNS before each connection attempt; where
+    // DNS is slow or cut off with the rest of the network, that delays every reconnection by seconds.
+    ZKClientConfig clientConfig = new ZKClientConfig();
+    clientConfig.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
     this.client = CuratorFrameworkFactory.builder()
         .connectString(url.connectString())
+        .zkClientConfig(clientConfig)
         .sessionTimeoutMs(millis(options.lease()))
         .connectionTimeoutMs(callMillis)
         .maxCloseWaitMs(callMillis)

@@ -6,17 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.api.ServiceStatus;
 import dev.baton.cli.faults.Netns;
-import dev.baton.store.postgresql.LocalPostgres;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -24,58 +17,33 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An agent cut off from the store by the network (RELIABILITY.md, "agent cut from store" and
- * "one-way cut"): three real nodes, each in a network namespace of its own on a veth pair,
- * sharing a private PostgreSQL server that listens on an address of the run's private network;
- * a cut is an nftables table in one node's namespace. Needs root, iproute2 and nftables, as CI has.
+ * "one-way cut"): three real nodes, each in a network namespace of its own on a veth pair, sharing
+ * a store that listens on an address of the run's private network; a cut is an nftables table in
+ * one node's namespace. Needs root, iproute2 and nftables, as CI has. Each store's subclass starts
+ * its server on {@link #net} and gives every test a fresh store URL.
  */
-class NetworkCutIT {
+abstract class NetworkCutContract {
   static final Duration HEARTBEAT = Duration.ofMillis(500);
   static final Duration LEASE = Duration.ofSeconds(3);
 
-  private static Netns net;
-  private static Path serverDir;
-  private static LocalPostgres postgres;
-  private static Thread cleanUpOnExit;
+  static Netns net;
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
   Group group;
 
-  @BeforeAll
-  static void buildTheNetworkAndStartPostgres() throws IOException {
+  /** Builds the private network, or skips the class where it cannot be built. */
+  static void buildTheNetwork() {
     String reason = Netns.unavailableReason();
     assumeTrue(reason == null, reason);
     net = Netns.create();
-    serverDir = Files.createTempDirectory("baton-it-netpg-");
-    Files.setPosixFilePermissions(serverDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    postgres = LocalPostgres.init(serverDir.resolve("postgres"));
-    cleanUpOnExit = new Thread(() -> {
-      postgres.close();
-      net.close();
-    }, "baton-it-net-cleanup");
-    Runtime.getRuntime().addShutdownHook(cleanUpOnExit);
-    postgres.listenAlsoOn(net.storeAddress(), net.clientSubnet());
-    postgres.start();
   }
 
-  @AfterAll
-  static void stopPostgresAndRemoveTheNetwork() throws IOException {
-    if (cleanUpOnExit == null) {
-      return;
-    }
-    try {
-      postgres.close();
-      net.close();
-    } finally {
-      Runtime.getRuntime().removeShutdownHook(cleanUpOnExit);
-      PostgresFailoverIT.deleteTree(serverDir);
-    }
-  }
+  /** A store URL, on the network's store address, that no other test uses. */
+  abstract String freshStoreUrl() throws Exception;
 
   @BeforeEach
   void startThreeNodesInNamespaces() throws Exception {
-    String db = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    postgres.createDatabase(db);
-    group = Group.onStore(dir, postgres.url(net.storeAddress(), db), HEARTBEAT, LEASE);
+    group = Group.onStore(dir, freshStoreUrl(), HEARTBEAT, LEASE);
     for (String n : new String[] {"node-a", "node-b", "node-c"}) {
       group.start(n, net.addHost(), Map.of());
     }
