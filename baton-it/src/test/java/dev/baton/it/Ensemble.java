@@ -1,84 +1,62 @@
 package dev.baton.it;
 
-import java.time.Duration;
-import java.util.ArrayList;
+import dev.baton.cli.faults.LocalZooKeeper;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingCluster;
-import org.apache.zookeeper.client.FourLetterWordMain;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * An in-process three-server ZooKeeper ensemble for integration tests, with a 100 ms tick (so a
- * session timeout equal to a short lease is honoured closely), that remembers which servers it
- * killed so that {@link #restartKilled()} can bring them all back.
+ * A three-server ZooKeeper ensemble for integration tests, each server a process of its own
+ * ({@link LocalZooKeeper}: 100 ms tick, so a session timeout equal to a short lease is honoured
+ * closely), that remembers which servers it killed so that {@link #restartKilled()} can bring them
+ * all back. Processes, not curator-test's in-process servers: a kill is a real SIGKILL, and a
+ * server that fails on its way up cannot System.exit the test runner.
  */
 final class Ensemble implements AutoCloseable {
-  static final int TICK_MILLIS = 100;
+  private final Path dir;
+  private final LocalZooKeeper zookeeper;
+  private final List<LocalZooKeeper.Server> killed = new CopyOnWriteArrayList<>();
 
-  private final TestingCluster cluster;
-  private final List<InstanceSpec> killed = new CopyOnWriteArrayList<>();
-
-  private Ensemble(TestingCluster cluster) {
-    this.cluster = cluster;
+  private Ensemble(Path dir, LocalZooKeeper zookeeper) {
+    this.dir = dir;
+    this.zookeeper = zookeeper;
   }
 
-  /**
-   * Starts three servers with generous sync limits (a loaded machine must not drop followers),
-   * sessions of up to 60s, and the {@code srvr} and {@code cons} four-letter commands.
-   */
   static Ensemble start() throws Exception {
-    List<InstanceSpec> specs = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MILLIS, -1, Map.of(
-          "syncLimit", "20",
-          "initLimit", "50",
-          "maxSessionTimeout", "60000",
-          "4lw.commands.whitelist", "srvr,cons")));
-    }
-    TestingCluster cluster = new TestingCluster(specs);
-    try {
-      cluster.start();
-    } catch (Exception e) {
-      cluster.close();
-      throw e;
-    }
-    return new Ensemble(cluster);
+    Path dir = Files.createTempDirectory("baton-it-zk-");
+    return new Ensemble(dir, LocalZooKeeper.start(dir));
   }
 
   /** A store URL for a chroot of its own on this ensemble. */
   String url(String chroot) {
-    return "zookeeper://" + cluster.getConnectString() + "/" + chroot;
+    return "zookeeper://" + zookeeper.connectString("127.0.0.1") + "/" + chroot;
   }
 
-  List<InstanceSpec> servers() {
-    return cluster.getInstances().stream().sorted(java.util.Comparator.comparingInt(InstanceSpec::getPort)).toList();
+  List<LocalZooKeeper.Server> servers() {
+    return zookeeper.servers();
   }
 
-  InstanceSpec leader() {
-    for (InstanceSpec spec : cluster.getInstances()) {
-      if (fourLetters(spec, "srvr").contains("Mode: leader")) {
-        return spec;
-      }
-    }
-    throw new AssertionError("no server leads the ensemble");
+  LocalZooKeeper.Server leader() {
+    return zookeeper.servers().stream().filter(LocalZooKeeper.Server::isLeader).findFirst()
+        .orElseThrow(() -> new AssertionError("no server leads the ensemble"));
   }
 
   /**
    * The server that {@code node}'s agent is connected to: the one whose {@code cons} lists the
    * ZooKeeper session that owns the node's session ephemeral.
    */
-  InstanceSpec serverOf(String chroot, String group, String node) throws Exception {
+  LocalZooKeeper.Server serverOf(String chroot, String group, String node) throws Exception {
     long sid;
-    try (CuratorFramework client = CuratorFrameworkFactory.newClient(cluster.getConnectString(), new RetryOneTime(100))) {
+    String servers = zookeeper.connectString("127.0.0.1");
+    try (CuratorFramework client = CuratorFrameworkFactory.newClient(servers, new RetryOneTime(100))) {
       client.start();
       if (!client.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS)) {
-        throw new AssertionError("cannot connect to the ensemble " + cluster.getConnectString());
+        throw new AssertionError("cannot connect to the ensemble " + servers);
       }
       Stat stat = client.checkExists().forPath("/" + chroot + "/groups/" + group + "/sessions/" + node);
       if (stat == null) {
@@ -87,50 +65,30 @@ final class Ensemble implements AutoCloseable {
       sid = stat.getEphemeralOwner();
     }
     String mark = "sid=0x" + Long.toHexString(sid) + ",";
-    for (InstanceSpec spec : cluster.getInstances()) {
-      if (fourLetters(spec, "cons").contains(mark)) {
-        return spec;
-      }
-    }
-    throw new AssertionError("no server lists ZooKeeper session 0x" + Long.toHexString(sid) + " of node " + node);
+    return zookeeper.servers().stream().filter(s -> s.fourLetterWord("cons").contains(mark)).findFirst()
+        .orElseThrow(() -> new AssertionError("no server lists ZooKeeper session 0x" + Long.toHexString(sid)
+            + " of node " + node));
   }
 
-  void kill(InstanceSpec spec) throws Exception {
-    killed.add(spec);
-    if (!cluster.killServer(spec)) {
-      throw new AssertionError("could not kill server " + spec.getConnectString());
-    }
+  void kill(LocalZooKeeper.Server server) {
+    killed.add(server);
+    server.kill();
   }
 
-  /** Restarts every server killed so far, and returns once all three answer {@code srvr} with a mode. */
-  void restartKilled() throws Exception {
-    for (InstanceSpec spec : killed) {
-      if (!cluster.restartServer(spec)) {
-        throw new AssertionError("could not restart server " + spec.getConnectString());
-      }
-    }
+  /** Starts again every server killed so far. */
+  void restartKilled() {
+    killed.forEach(LocalZooKeeper.Server::start);
     killed.clear();
   }
 
   /** Whether every server answers and is part of a quorum (leader or follower). */
   boolean allServe() {
-    return cluster.getInstances().stream().allMatch(s -> {
-      String answer = fourLetters(s, "srvr");
-      return answer.contains("Mode: leader") || answer.contains("Mode: follower");
-    });
-  }
-
-  private static String fourLetters(InstanceSpec spec, String word) {
-    try {
-      return FourLetterWordMain.send4LetterWord(spec.getHostname(), spec.getPort(), word,
-          false, (int) Duration.ofSeconds(2).toMillis());
-    } catch (Exception e) {
-      return "";
-    }
+    return zookeeper.servers().stream().allMatch(LocalZooKeeper.Server::serves);
   }
 
   @Override
   public void close() throws Exception {
-    cluster.close();
+    zookeeper.close();
+    PostgresFailoverIT.deleteTree(dir);
   }
 }

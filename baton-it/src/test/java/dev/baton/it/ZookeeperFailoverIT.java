@@ -3,19 +3,19 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.cli.faults.LocalZooKeeper;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.apache.curator.test.InstanceSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three real agent processes on an in-process three-server ZooKeeper ensemble (100ms tick): the
- * owner's agent is killed, one server is killed (the owner's, and the leader), two servers are
+ * Three real agent processes on a three-server ZooKeeper ensemble of server processes (100ms tick):
+ * the owner's agent is killed, one server is SIGKILLed (the owner's, and the leader), two servers are
  * killed, and the quorum comes back. Each test runs its group under a chroot of its own and leaves
  * all three servers running.
  *
@@ -119,8 +119,8 @@ class ZookeeperFailoverIT extends FailoverContract {
 
   /** Kills the two servers that {@code owner}'s agent is not connected to; returns when the second kill began. */
   private long killAllButTheOwnersServer(String owner) throws Exception {
-    InstanceSpec kept = ensemble.serverOf(chroot, "it", owner);
-    List<InstanceSpec> others = ensemble.servers().stream().filter(s -> !s.equals(kept)).toList();
+    LocalZooKeeper.Server kept = ensemble.serverOf(chroot, "it", owner);
+    List<LocalZooKeeper.Server> others = ensemble.servers().stream().filter(s -> !s.equals(kept)).toList();
     ensemble.kill(others.get(0));
     long lostAt = System.nanoTime();
     ensemble.kill(others.get(1));

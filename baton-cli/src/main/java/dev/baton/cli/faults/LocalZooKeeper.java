@@ -135,7 +135,7 @@ public final class LocalZooKeeper implements AutoCloseable {
             + "dataDir=" + dir.resolve("data") + "\n"
             + "clientPort=" + clientPort + "\n"
             + "maxSessionTimeout=60000\n"
-            + "4lw.commands.whitelist=srvr\n"
+            + "4lw.commands.whitelist=srvr,cons\n"
             + "admin.enableServer=false\n"
             + peers);
       } catch (IOException e) {
@@ -192,18 +192,18 @@ public final class LocalZooKeeper implements AutoCloseable {
 
     /** Whether the server answers as the ensemble's leader or a follower. */
     public boolean serves() {
-      String answer = srvr();
+      String answer = fourLetterWord("srvr");
       return answer.contains("Mode: leader") || answer.contains("Mode: follower");
     }
 
     public boolean isLeader() {
-      return srvr().contains("Mode: leader");
+      return fourLetterWord("srvr").contains("Mode: leader");
     }
 
-    /** The server's answer to the {@code srvr} four-letter command, or "" if it gives none. */
-    private String srvr() {
+    /** The server's answer to a four-letter command ({@code srvr} or {@code cons}), or "" if it gives none. */
+    public String fourLetterWord(String word) {
       try {
-        return FourLetterWordMain.send4LetterWord("127.0.0.1", clientPort, "srvr", false, 2000);
+        return FourLetterWordMain.send4LetterWord("127.0.0.1", clientPort, word, false, 2000);
       } catch (Exception e) {
         return "";
       }
