@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.api.ServiceStatus;
 import dev.baton.cli.faults.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,15 +30,57 @@ abstract class NetworkCutContract {
   static final Duration LEASE = Duration.ofSeconds(3);
 
   static Netns net;
+  private static Path serverDir;
+  private static AutoCloseable server;
+  private static Thread cleanUpOnExit;
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
   Group group;
 
-  /** Builds the private network, or skips the class where it cannot be built. */
-  static void buildTheNetwork() {
+  /**
+   * Builds the private network, or skips the class where it cannot be built, and returns a fresh
+   * directory for the store's server; the server, once given to {@link #serverStarted}, is stopped
+   * and the network removed after the class, or when the JVM exits.
+   */
+  static Path buildTheNetwork(String serverDirPrefix) throws IOException {
     String reason = Netns.unavailableReason();
     assumeTrue(reason == null, reason);
     net = Netns.create();
+    serverDir = Files.createTempDirectory(serverDirPrefix);
+    cleanUpOnExit = new Thread(NetworkCutContract::stopTheServerAndRemoveTheNetwork, "baton-it-net-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanUpOnExit);
+    return serverDir;
+  }
+
+  static void serverStarted(AutoCloseable theServer) {
+    server = theServer;
+  }
+
+  @AfterAll
+  static void stopTheStoreAndRemoveTheNetwork() throws IOException {
+    if (cleanUpOnExit == null) {
+      return;
+    }
+    try {
+      stopTheServerAndRemoveTheNetwork();
+    } finally {
+      Runtime.getRuntime().removeShutdownHook(cleanUpOnExit);
+      cleanUpOnExit = null;
+      PostgresFailoverIT.deleteTree(serverDir);
+    }
+  }
+
+  private static void stopTheServerAndRemoveTheNetwork() {
+    try {
+      if (server != null) {
+        server.close();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot stop the store's server", e);
+    } finally {
+      server = null;
+      net.close();
+    }
   }
 
   /** A store URL, on the network's store address, that no other test uses. */

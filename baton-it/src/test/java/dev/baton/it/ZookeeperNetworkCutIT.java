@@ -2,10 +2,7 @@ package dev.baton.it;
 
 import dev.baton.cli.faults.LocalZooKeeper;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -15,38 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
  * namespaces reach no name server, and a lookup would hold every connection for seconds.
  */
 class ZookeeperNetworkCutIT extends NetworkCutContract {
-  private static Path serverDir;
   private static LocalZooKeeper ensemble;
-  private static Thread cleanUpOnExit;
 
   @BeforeAll
-  static void buildTheNetworkAndStartZooKeeper() throws IOException {
-    buildTheNetwork();
-    serverDir = Files.createTempDirectory("baton-it-netzk-");
-    cleanUpOnExit = new Thread(() -> {
-      if (ensemble != null) {
-        ensemble.close();
-      }
-      net.close();
-    }, "baton-it-net-cleanup");
-    Runtime.getRuntime().addShutdownHook(cleanUpOnExit);
-    ensemble = LocalZooKeeper.start(serverDir);
-  }
-
-  @AfterAll
-  static void stopZooKeeperAndRemoveTheNetwork() throws IOException {
-    if (cleanUpOnExit == null) {
-      return;
-    }
-    try {
-      if (ensemble != null) {
-        ensemble.close();
-      }
-      net.close();
-    } finally {
-      Runtime.getRuntime().removeShutdownHook(cleanUpOnExit);
-      PostgresFailoverIT.deleteTree(serverDir);
-    }
+  static void startZooKeeper() throws IOException {
+    ensemble = LocalZooKeeper.start(buildTheNetwork("baton-it-netzk-"));
+    serverStarted(ensemble);
   }
 
   @Override
