@@ -52,7 +52,10 @@ import picocli.CommandLine.Spec;
         "the checker's log, the agents' logs and a store dump.",
         "Faults: node-crash, agent-crash, service-crash, agent-stop-0.5L, -0.9L,",
         "-1.1L, -2L and -3L (SIGSTOP of the agent for that many leases), node-freeze",
-        "(cgroup freezer for 2 leases; root and --mode enforcing), store-crash and",
+        "(cgroup freezer for 2 leases; root and --mode enforcing), node-cpu-starved",
+        "(a CPU quota of 2% on the node's cgroup for 2 leases; root, cgroup-v1 cpu",
+        "and --mode enforcing), cpu-stress (stress-ng --cpu 4 on the whole machine",
+        "for 2 leases; stress-ng installed), store-crash and",
         "store-hang (postgresql), sqlite-lock (sqlite), zk-minority-loss and",
         "zk-quorum-loss (zookeeper: servers SIGKILLed), store-cut and",
         "store-cut-replies (postgresql and zookeeper, root, iproute2 and nftables:",
@@ -159,7 +162,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
         List<NodeCgroup> cgroups = new ArrayList<>();
         // A Ctrl-C during a freeze must not leave the node frozen (a frozen process cannot even die).
         Thread removeCgroups = new Thread(() -> closeAll(cgroups), "baton-faults-cgroups-on-exit");
-        if (chosen.stream().anyMatch(f -> f.kind().equals("node-freeze"))) {
+        if (chosen.stream().anyMatch(f -> f.kind().equals("node-freeze") || f.kind().equals("node-cpu-starved"))) {
           group.nodes.forEach(n -> {
             NodeCgroup cg = NodeCgroup.create(dir.getFileName() + "-" + n.name);
             cgroups.add(cg);
@@ -300,6 +303,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return switch (fault.aim()) {
       case OWNER -> new FaultTarget(owner, "owner", provider);
       case STORE -> new FaultTarget(owner, "store", provider);
+      case MACHINE -> new FaultTarget(owner, "machine", provider);
       case NODE -> onOwner ? new FaultTarget(owner, "owner", provider)
           : new FaultTarget(group.nodes.stream().filter(n -> !n.name.equals(provider.node)).toList().get(otherIndex), "other", provider);
     };

@@ -6,6 +6,7 @@ import dev.baton.cli.Main;
 import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
+import dev.baton.cli.faults.Processes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -49,8 +50,15 @@ class FaultSuiteIT {
   private static void suite(String store, String mode, List<String> storeKinds) {
     List<String> expected = new ArrayList<>(EVERY_STORE);
     expected.addAll(storeKinds);
-    if (mode.equals("enforcing") && NodeCgroup.unavailable(dev.baton.cli.faults.Processes.isRoot()) == null) {
+    boolean root = Processes.isRoot();
+    if (mode.equals("enforcing") && NodeCgroup.unavailable(root) == null) {
       expected.add("node-freeze");
+      if (NodeCgroup.cpuUnavailable(root) == null) {
+        expected.add("node-cpu-starved");
+      }
+    }
+    if (Processes.onPath("stress-ng")) {
+      expected.add("cpu-stress");
     }
     if (!store.equals("sqlite") && Netns.unavailableReason() == null) {
       expected.addAll(List.of("store-cut", "store-cut-replies"));

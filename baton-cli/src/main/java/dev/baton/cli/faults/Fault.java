@@ -99,7 +99,9 @@ public abstract class Fault {
     /** Always the owner (the fault acts on its service process). */
     OWNER,
     /** The store; the target node is only named in the log. */
-    STORE
+    STORE,
+    /** The whole machine; the target node is only named in the log. */
+    MACHINE
   }
 
   /**

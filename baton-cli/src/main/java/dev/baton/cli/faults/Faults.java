@@ -17,6 +17,8 @@ public final class Faults {
         new AgentStop(2, "2"),
         new AgentStop(3, "3"),
         new NodeFreeze(),
+        new NodeCpuStarved(),
+        new CpuStress(),
         new PostgresCrash(),
         new PostgresHang(),
         new SqliteLock(),

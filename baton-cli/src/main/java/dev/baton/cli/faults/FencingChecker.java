@@ -317,8 +317,10 @@ public final class FencingChecker implements AutoCloseable {
   }
 
   /**
-   * Records that every process of {@code node} is about to be frozen: from now until {@link #thawed},
-   * a newer epoch may start while its service process is alive (check 4).
+   * Records that every process of {@code node} is about to be frozen, or starved of CPU so that
+   * neither its agent nor its guardian can act in time: from now until {@link #thawed}, a newer
+   * epoch may start while its service process is alive (check 4), and that process's later writes
+   * are refused without a violation (check 3).
    */
   public synchronized void frozen(String node) {
     frozenNodes.add(node);

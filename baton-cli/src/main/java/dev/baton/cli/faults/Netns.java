@@ -3,8 +3,6 @@ package dev.baton.cli.faults;
 import dev.baton.core.BatonException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -59,7 +57,7 @@ public final class Netns implements AutoCloseable {
       return "network namespaces and nftables need root (running as " + System.getProperty("user.name") + ")";
     }
     for (String tool : List.of("ip", "nft")) {
-      if (!onPath(tool)) {
+      if (!Processes.onPath(tool)) {
         return "`" + tool + "` is not installed (Debian packages iproute2 and nftables)";
       }
     }
@@ -172,15 +170,6 @@ public final class Netns implements AutoCloseable {
     } catch (BatonException e) {
       LOG.debug("[netns {}] cleanup: {}", index, e.getMessage());
     }
-  }
-
-  private static boolean onPath(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-      if (Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
   }
 
   /** Runs {@code command} (with {@code input} on stdin, if any) and returns its output; throws if it fails. */

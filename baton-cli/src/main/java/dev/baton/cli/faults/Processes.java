@@ -49,4 +49,14 @@ public final class Processes {
       return "root".equals(System.getProperty("user.name"));
     }
   }
+
+  /** Whether {@code tool} is an executable on the PATH (or in /usr/sbin or /sbin, where root's tools live). */
+  public static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+  }
 }
