@@ -36,7 +36,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
   static final String RECOVERY = "recovery: {restarts: 1, window: 10m, backoff: 1s..1s, ban: 5s}";
 
   @Option(names = "--store", defaultValue = "sqlite",
-      description = "sqlite (default), postgresql (a private server), zookeeper (an in-process ensemble), or a store URL")
+      description = "sqlite (default), postgresql (a private server), zookeeper (a local 3-server ensemble), or a store URL")
   String store;
 
   @Option(names = "--trials", defaultValue = "20", description = "trials per fault (default: ${DEFAULT-VALUE})")

@@ -20,11 +20,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "latch", mixinStandardHelpOptions = true,
-    description = {"Compare Baton on ZooKeeper with Apache Curator's LeaderLatch recipe, on one in-process 3-server",
-        "ensemble and with the same ZooKeeper session timeout (the lease). First 3 Baton agents (--store zookeeper),",
-        "then 3 LeaderLatch contenders (child JVMs that run the same service while they lead): --trials times each,",
-        "SIGKILL the process that runs the service (the owner's agent, the leading contender) and measure the time",
-        "to the new service process's first line. Prints p50/p90/p99/max for both, and their ratio."})
+    description = {"Compare Baton on ZooKeeper with Apache Curator's LeaderLatch recipe, on one",
+        "local 3-server ensemble and with the same ZooKeeper session timeout (the",
+        "lease). First 3 Baton agents (--store zookeeper), then 3 LeaderLatch",
+        "contenders (child JVMs that run the same service while they lead): --trials",
+        "times each, SIGKILL the process that runs the service (the owner's agent, the",
+        "leading contender) and measure the time to the new service process's first",
+        "line. Prints p50/p90/p99/max for both, and their ratio."})
 final class BenchLatchCommand implements Callable<Integer> {
   private static final int CONTENDERS = 3;
   private static final String LATCH = "/bench-latch/leader";
@@ -72,7 +74,7 @@ final class BenchLatchCommand implements Callable<Integer> {
     } finally {
       LocalGroup.deleteTree(dir);
     }
-    out.printf("%nSIGKILL of the process running the service -> new service process running; in-process 3-server%n"
+    out.printf("%nSIGKILL of the process running the service -> new service process running; local 3-server%n"
         + "ensemble (100ms tick), ZooKeeper session timeout %s, %d trials each%n", lease, trials);
     out.println("contestant                                 p50      p90      p99      max   p50/lease  p99/lease");
     row(out, "Baton (heartbeat " + heartbeat + ", lease " + lease + ")", baton, leaseD);

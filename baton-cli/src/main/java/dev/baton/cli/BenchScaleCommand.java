@@ -63,7 +63,7 @@ final class BenchScaleCommand implements Callable<Integer> {
 
   @Option(names = "--store", defaultValue = "sqlite",
       description = "sqlite (a fresh file in a temp directory), postgresql (a private server), zookeeper"
-          + " (an in-process ensemble), or a store URL (default: ${DEFAULT-VALUE})")
+          + " (a local 3-server ensemble), or a store URL (default: ${DEFAULT-VALUE})")
   String store;
 
   @Option(names = "--nodes", defaultValue = "10", description = "logical nodes in the group, 2 to 500 (default: ${DEFAULT-VALUE})")

@@ -50,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--store", defaultValue = "sqlite", paramLabel = "STORE",
       description = "sqlite (default: a fresh file), postgresql (a private server started from the installed"
-          + " PostgreSQL binaries), zookeeper (an in-process 3-server ensemble), or a store URL")
+          + " PostgreSQL binaries), zookeeper (a local 3-server ensemble of server processes), or a store URL")
   String store;
 
   @Option(names = "--keep", description = "keep the demo's files (configs, database, logs) after it stops")
