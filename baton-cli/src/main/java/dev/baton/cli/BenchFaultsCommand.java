@@ -42,27 +42,26 @@ import picocli.CommandLine.Spec;
 @Command(name = "faults", mixinStandardHelpOptions = true,
     description = {
         "The fault suite (docs/reliability.md). Starts --nodes real agents (guardian",
-        "on) on a store it owns (a fresh SQLite file, a private PostgreSQL server or",
-        "a local 3-server ZooKeeper ensemble), providing --services services",
-        "that report to a fencing checker; injects --faults random faults one at a",
-        "time from the schedule of --seed, each aimed at the owner of a random",
-        "service, at another node or at the store; waits after each until the group",
-        "has settled; prints faults by kind, the 8 checks, violations and recovery",
-        "times. Exit code 1 on any violation: the run directory is then kept, with",
-        "the checker's log, the agents' logs and a store dump.",
-        "Faults: node-crash, agent-crash, service-crash, agent-stop-0.5L, -0.9L,",
-        "-1.1L, -2L and -3L (SIGSTOP of the agent for that many leases), node-freeze",
-        "(cgroup freezer for 2 leases; root and --mode enforcing), node-cpu-starved",
-        "(a CPU quota of 2% on the node's cgroup for 2 leases; root, cgroup-v1 cpu",
-        "and --mode enforcing), cpu-stress (stress-ng --cpu 4 on the whole machine",
-        "for 2 leases; stress-ng installed), store-crash and",
-        "store-hang (postgresql), sqlite-lock (sqlite), zk-minority-loss and",
-        "zk-quorum-loss (zookeeper: servers SIGKILLed), store-cut and",
-        "store-cut-replies (postgresql and zookeeper, root, iproute2 and nftables:",
-        "every node then runs in a network namespace",
-        "of its own, and nftables drops the store's traffic, or only its replies,",
-        "for 2 leases), store-clock-jump (postgresql with libfaketime: the server's",
-        "clock an hour ahead for 2 leases)."})
+        "on) on a store it owns (a fresh SQLite file, a private PostgreSQL server or a",
+        "local 3-server ZooKeeper ensemble), providing --services services that report",
+        "to a fencing checker; injects --faults random faults one at a time from the",
+        "schedule of --seed, each aimed at the owner of a random service, at another",
+        "node or at the store; waits after each until the group has settled; prints",
+        "faults by kind, the 8 checks, violations and recovery times. Exit code 1 on",
+        "any violation: the run directory is then kept, with the checker's log, the",
+        "agents' logs and a store dump.",
+        "Faults: node-crash, agent-crash, guardian-crash, service-crash, agent-",
+        "stop-0.5L, -0.9L, -1.1L, -2L and -3L (SIGSTOP of the agent for that many",
+        "leases), node-freeze (cgroup freezer for 2 leases; root and --mode enforcing),",
+        "node-cpu-starved (a CPU quota of 2% on the node's cgroup for 2 leases; root,",
+        "cgroup-v1 cpu and --mode enforcing), cpu-stress (stress-ng --cpu 4 on the",
+        "whole machine for 2 leases; stress-ng installed), store-crash and store-hang",
+        "(postgresql), sqlite-lock (sqlite), zk-minority-loss and zk-quorum-loss",
+        "(zookeeper: servers SIGKILLed), store-cut and store-cut-replies (postgresql",
+        "and zookeeper, root, iproute2 and nftables: every node then runs in a network",
+        "namespace of its own, and nftables drops the store's traffic, or only its",
+        "replies, for 2 leases), store-clock-jump (postgresql with libfaketime: the",
+        "server's clock an hour ahead for 2 leases)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
@@ -416,7 +415,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
   }
 
   /**
-   * Waits until every node's launcher and agent run, the whiteboard shows every node alive, and for
+   * Waits until every node's launcher, guardian and agent run, the whiteboard shows every node alive, and for
    * every service exactly one process provides it, the one the whiteboard names (owner and epoch),
    * and all this has held with the same processes for {@code quiet} (so that what a continued agent
    * does just after SIGCONT counts for its fault, not the next one); returns those processes, or
@@ -448,7 +447,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
 
   /** One look at the group; every status read also feeds check 7. */
   private static Optional<Map<String, FencingChecker.Life>> settledNow(LocalGroup group, FencingChecker checker, List<String> names) {
-    if (!group.nodes.stream().allMatch(n -> n.alive() && Processes.running(n.agentPid()))) {
+    if (!group.nodes.stream().allMatch(n -> n.alive() && Processes.running(n.agentPid()) && Processes.running(n.guardianPid()))) {
       return Optional.empty();
     }
     Optional<StatusResponse> s = group.status();

@@ -251,7 +251,8 @@ final class LocalGroup implements AutoCloseable {
     }
 
     /** The node's guardian of the moment, or 0. */
-    long guardianPid() {
+    @Override
+    public long guardianPid() {
       try {
         return Long.parseLong(Files.readString(log.getParent().resolve("guardian.pid")).trim());
       } catch (IOException | NumberFormatException e) {

@@ -26,7 +26,7 @@ import picocli.CommandLine;
  */
 class FaultSuiteIT {
   private static final int FAULTS = 40;
-  private static final List<String> EVERY_STORE = List.of("node-crash", "agent-crash", "service-crash", "agent-stop-0.5L",
+  private static final List<String> EVERY_STORE = List.of("node-crash", "agent-crash", "guardian-crash", "service-crash", "agent-stop-0.5L",
       "agent-stop-0.9L", "agent-stop-1.1L", "agent-stop-2L", "agent-stop-3L");
 
   @Test

@@ -13,6 +13,9 @@ public interface FaultNode {
   /** The agent of the moment, or 0. */
   long agentPid();
 
+  /** The guardian of the moment, or 0. */
+  long guardianPid();
+
   /** SIGKILL of launcher, guardian and agent at once, as a crash of the machine; returns when they are gone. */
   void kill();
 

@@ -10,6 +10,7 @@ public final class Faults {
     return List.of(
         new NodeCrash(),
         new AgentCrash(),
+        new GuardianCrash(),
         new ServiceCrash(),
         new AgentStop(0.5, "0.5"),
         new AgentStop(0.9, "0.9"),
