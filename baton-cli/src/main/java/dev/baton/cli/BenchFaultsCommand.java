@@ -50,18 +50,19 @@ import picocli.CommandLine.Spec;
         "faults by kind, the 8 checks, violations and recovery times. Exit code 1 on",
         "any violation: the run directory is then kept, with the checker's log, the",
         "agents' logs and a store dump.",
-        "Faults: node-crash, agent-crash, guardian-crash, service-crash, agent-",
-        "stop-0.5L, -0.9L, -1.1L, -2L and -3L (SIGSTOP of the agent for that many",
+        "Faults: node-crash, agent-crash, guardian-crash, service-crash,",
+        "agent-stop-0.5L, -0.9L, -1.1L, -2L and -3L (SIGSTOP of the agent for that many",
         "leases), node-freeze (cgroup freezer for 2 leases; root and --mode enforcing),",
-        "node-cpu-starved (a CPU quota of 2% on the node's cgroup for 2 leases; root,",
-        "cgroup-v1 cpu and --mode enforcing), cpu-stress (stress-ng --cpu 4 on the",
-        "whole machine for 2 leases; stress-ng installed), store-crash and store-hang",
-        "(postgresql), sqlite-lock (sqlite), zk-minority-loss and zk-quorum-loss",
-        "(zookeeper: servers SIGKILLed), store-cut and store-cut-replies (postgresql",
-        "and zookeeper, root, iproute2 and nftables: every node then runs in a network",
-        "namespace of its own, and nftables drops the store's traffic, or only its",
-        "replies, for 2 leases), store-clock-jump (postgresql with libfaketime: the",
-        "server's clock an hour ahead for 2 leases)."})
+        "move-frozen-owner (a freeze of the owner's node while `move` is asked",
+        "elsewhere; same conditions), node-cpu-starved (a CPU quota of 2%% on the",
+        "node's cgroup for 2 leases; root, cgroup-v1 cpu and --mode enforcing),",
+        "cpu-stress (stress-ng --cpu 4 on the whole machine for 2 leases; stress-ng",
+        "installed), store-crash and store-hang (postgresql), sqlite-lock (sqlite),",
+        "zk-minority-loss and zk-quorum-loss (zookeeper: servers SIGKILLed), store-cut",
+        "and store-cut-replies (postgresql and zookeeper, root, iproute2 and nftables:",
+        "every node then runs in a network namespace of its own, and nftables drops the",
+        "store's traffic, or only its replies, for 2 leases), store-clock-jump",
+        "(postgresql with libfaketime: the server's clock an hour ahead for 2 leases)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
@@ -161,7 +162,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
         List<NodeCgroup> cgroups = new ArrayList<>();
         // A Ctrl-C during a freeze must not leave the node frozen (a frozen process cannot even die).
         Thread removeCgroups = new Thread(() -> closeAll(cgroups), "baton-faults-cgroups-on-exit");
-        if (chosen.stream().anyMatch(f -> f.kind().equals("node-freeze") || f.kind().equals("node-cpu-starved"))) {
+        if (chosen.stream().anyMatch(f -> List.of("node-freeze", "node-cpu-starved", "move-frozen-owner").contains(f.kind()))) {
           group.nodes.forEach(n -> {
             NodeCgroup cg = NodeCgroup.create(dir.getFileName() + "-" + n.name);
             cgroups.add(cg);
@@ -299,12 +300,12 @@ final class BenchFaultsCommand implements Callable<Integer> {
     int otherIndex = random.nextInt(group.nodes.size() - 1);
     FencingChecker.Life provider = settled.get(service);
     FaultNode owner = group.node(provider.node).orElseThrow();
+    FaultNode other = group.nodes.stream().filter(n -> !n.name.equals(provider.node)).toList().get(otherIndex);
     return switch (fault.aim()) {
-      case OWNER -> new FaultTarget(owner, "owner", provider);
-      case STORE -> new FaultTarget(owner, "store", provider);
-      case MACHINE -> new FaultTarget(owner, "machine", provider);
-      case NODE -> onOwner ? new FaultTarget(owner, "owner", provider)
-          : new FaultTarget(group.nodes.stream().filter(n -> !n.name.equals(provider.node)).toList().get(otherIndex), "other", provider);
+      case OWNER -> new FaultTarget(owner, "owner", provider, other);
+      case STORE -> new FaultTarget(owner, "store", provider, other);
+      case MACHINE -> new FaultTarget(owner, "machine", provider, other);
+      case NODE -> onOwner ? new FaultTarget(owner, "owner", provider, other) : new FaultTarget(other, "other", provider, owner);
     };
   }
 

@@ -181,6 +181,16 @@ final class LocalGroup implements AutoCloseable {
       return new BatonClient(api);
     }
 
+    @Override
+    public String operator(String method, String path, Object body) {
+      try {
+        dev.baton.api.OperatorResponse answer = client().operator(method, path, body);
+        return "accepted: " + answer.detail() + (answer.changed() ? "" : " (nothing changed)");
+      } catch (BatonException e) {
+        return "refused: " + e.getMessage();
+      }
+    }
+
     boolean alive() {
       return process != null && process.isAlive();
     }

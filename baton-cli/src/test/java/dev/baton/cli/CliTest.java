@@ -171,6 +171,28 @@ class CliTest {
     assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "demo", "bench", "Exit codes");
   }
 
+  /** A stray {@code %} in a description makes picocli warn on stderr and print the raw text. */
+  @Test
+  void everyCommandsHelpRendersWithoutAPicocliWarning() {
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.util.List<String> rendered = new java.util.ArrayList<>();
+    System.setErr(new java.io.PrintStream(captured, true));
+    try {
+      java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Main.commandLine()));
+      while (!todo.isEmpty()) {
+        CommandLine c = todo.pop();
+        c.getUsageMessage();
+        rendered.add(c.getCommandSpec().qualifiedName());
+        todo.addAll(c.getSubcommands().values());
+      }
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(rendered).contains("baton bench faults", "baton bench failover", "baton demo");
+    assertThat(captured.toString()).doesNotContain("picocli WARN");
+  }
+
   @Test
   void heartbeatAndClearTalkToTheAgentAndSayWhatHappened() throws Exception {
     Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));

@@ -52,7 +52,7 @@ class FaultSuiteIT {
     expected.addAll(storeKinds);
     boolean root = Processes.isRoot();
     if (mode.equals("enforcing") && NodeCgroup.unavailable(root) == null) {
-      expected.add("node-freeze");
+      expected.addAll(List.of("node-freeze", "move-frozen-owner"));
       if (NodeCgroup.cpuUnavailable(root) == null) {
         expected.add("node-cpu-starved");
       }

@@ -16,6 +16,12 @@ public interface FaultNode {
   /** The guardian of the moment, or 0. */
   long guardianPid();
 
+  /**
+   * An operator verb through this node's HTTP API, e.g. {@code POST /v1/services/S/move}; returns
+   * the answer in a line ({@code 200 ...}, or the error the API or the connection gave).
+   */
+  String operator(String method, String path, Object body);
+
   /** SIGKILL of launcher, guardian and agent at once, as a crash of the machine; returns when they are gone. */
   void kill();
 

@@ -19,6 +19,7 @@ public final class Faults {
         new AgentStop(3, "3"),
         new NodeFreeze(),
         new NodeCpuStarved(),
+        new MoveFrozenOwner(),
         new CpuStress(),
         new PostgresCrash(),
         new PostgresHang(),

@@ -16,6 +16,11 @@ final class NodeFreeze extends Fault {
 
   @Override
   public Optional<String> unavailable(FaultContext context) {
+    return whyNot(context);
+  }
+
+  /** Why no node can be frozen in {@code context} (no root or freezer, or audit mode), or empty. */
+  static Optional<String> whyNot(FaultContext context) {
     String why = NodeCgroup.unavailable(context.root());
     if (why != null) {
       return Optional.of(why);
