@@ -18,20 +18,11 @@ final class NodeCpuStarved extends Fault {
         "cgroup-v1 CPU quota of 2 ms per 100 ms on the node's launcher, guardian, agent and services for 2 x lease, then lifted");
   }
 
+  /** Where a node can be frozen (root, the freezer, enforcing mode) and also given a CPU quota. */
   @Override
   public Optional<String> unavailable(FaultContext context) {
-    String why = NodeCgroup.unavailable(context.root());
-    if (why == null) {
-      why = NodeCgroup.cpuUnavailable(context.root());
-    }
-    if (why != null) {
-      return Optional.of(why);
-    }
-    if (context.mode() != FencingChecker.Mode.ENFORCING) {
-      return Optional.of("needs --mode enforcing (a starved node's old service can write after another node took over,"
-          + " before its guardian gets the CPU to kill it; only a downstream that refuses old epochs stops that write)");
-    }
-    return Optional.empty();
+    String why = NodeCgroup.cpuUnavailable(context.root());
+    return why != null ? Optional.of(why) : NodeFreeze.whyNot(context);
   }
 
   @Override
