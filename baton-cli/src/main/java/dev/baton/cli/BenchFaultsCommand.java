@@ -12,6 +12,7 @@ import dev.baton.cli.faults.FencingChecker;
 import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
 import dev.baton.cli.faults.Processes;
+import dev.baton.cli.faults.SmallDisk;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
 import dev.baton.store.postgresql.LocalPostgres;
@@ -57,12 +58,14 @@ import picocli.CommandLine.Spec;
         "elsewhere; same conditions), node-cpu-starved (a CPU quota of 2%% on the",
         "node's cgroup for 2 leases; root, cgroup-v1 cpu and --mode enforcing),",
         "cpu-stress (stress-ng --cpu 4 on the whole machine for 2 leases; stress-ng",
-        "installed), store-crash and store-hang (postgresql), sqlite-lock (sqlite),",
-        "zk-minority-loss and zk-quorum-loss (zookeeper: servers SIGKILLed), store-cut",
-        "and store-cut-replies (postgresql and zookeeper, root, iproute2 and nftables:",
-        "every node then runs in a network namespace of its own, and nftables drops the",
-        "store's traffic, or only its replies, for 2 leases), store-clock-jump",
-        "(postgresql with libfaketime: the server's clock an hour ahead for 2 leases)."})
+        "installed), store-crash and store-hang (postgresql), sqlite-lock and",
+        "sqlite-disk-full (sqlite; the latter as root: the file on a small tmpfs the",
+        "fault fills), zk-minority-loss and zk-quorum-loss (zookeeper: servers",
+        "SIGKILLed), store-cut and store-cut-replies (postgresql and zookeeper, root,",
+        "iproute2 and nftables: every node then runs in a network namespace of its own,",
+        "and nftables drops the store's traffic, or only its replies, for 2 leases),",
+        "store-clock-jump (postgresql with libfaketime: the server's clock an hour",
+        "ahead for 2 leases)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
@@ -136,18 +139,25 @@ final class BenchFaultsCommand implements Callable<Integer> {
     // Nodes run in network namespaces of their own only when a network fault may be injected.
     Netns network = !store.equals("sqlite") && Netns.unavailableReason() == null
         && (kinds == null || kinds.stream().anyMatch(k -> k.startsWith("store-cut"))) ? Netns.create() : null;
-    Thread removeNetwork = new Thread(() -> {
+    // The SQLite file lives on a small tmpfs of its own only when that filesystem may be filled.
+    SmallDisk sqliteDisk = store.equals("sqlite") && SmallDisk.unavailable(Processes.isRoot()) == null
+        && (kinds == null || kinds.contains("sqlite-disk-full")) ? SmallDisk.mount(dir.resolve("sqlite-disk"), 256, dir) : null;
+    Thread cleanUp = new Thread(() -> {
       if (network != null) {
         network.close();
       }
-    }, "baton-faults-network-on-exit");
-    Runtime.getRuntime().addShutdownHook(removeNetwork);
+      if (sqliteDisk != null) {
+        sqliteDisk.close();
+      }
+    }, "baton-faults-cleanup-on-exit");
+    Runtime.getRuntime().addShutdownHook(cleanUp);
     // The server runs on a fake wall clock only when its clock may be jumped.
     FakeClock storeClock = store.equals("postgresql") && FakeClock.unavailableReason() == null
         && (kinds == null || kinds.contains("store-clock-jump")) ? new FakeClock(dir.resolve("postgres.clock")) : null;
     try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"), checkerMode, leaseD)) {
-      try (LocalStore shared = LocalStore.create(store, dir, network, storeClock)) {
+      try (LocalStore shared = LocalStore.create(store, sqliteDisk != null ? sqliteDisk.path() : dir, network, storeClock)) {
         FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, Processes.isRoot(), shared.sqliteFile(),
+            Optional.ofNullable(sqliteDisk),
             shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), Optional.ofNullable(storeClock), random);
         List<Fault> chosen = choose(context, out);
         Path script = writeService(dir);
@@ -231,11 +241,11 @@ final class BenchFaultsCommand implements Callable<Integer> {
         return ExitCodes.FAILED;
       }
     } finally {
-      removeNetwork.run();
+      cleanUp.run();
       try {
-        Runtime.getRuntime().removeShutdownHook(removeNetwork);
+        Runtime.getRuntime().removeShutdownHook(cleanUp);
       } catch (IllegalStateException e) {
-        // the JVM is exiting: the hook finds the network removed already
+        // the JVM is exiting: the hook finds the network removed and the disk unmounted already
       }
     }
     if (keep) {

@@ -7,6 +7,7 @@ import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
 import dev.baton.cli.faults.Processes;
+import dev.baton.cli.faults.SmallDisk;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -56,6 +57,9 @@ class FaultSuiteIT {
       if (NodeCgroup.cpuUnavailable(root) == null) {
         expected.add("node-cpu-starved");
       }
+    }
+    if (store.equals("sqlite") && SmallDisk.unavailable(root) == null) {
+      expected.add("sqlite-disk-full");
     }
     if (Processes.onPath("stress-ng")) {
       expected.add("cpu-stress");

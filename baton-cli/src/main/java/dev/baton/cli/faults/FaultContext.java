@@ -14,11 +14,13 @@ import java.util.Random;
  *
  * @param store {@code sqlite}, {@code postgresql} or {@code zookeeper}
  * @param root whether this JVM runs as root (cgroups, other users' processes)
+ * @param sqliteDisk the small tmpfs the SQLite file lives on, when the run may fill it
  * @param network the run's private network, when every node runs in a namespace of its own
  * @param storeClock the PostgreSQL server's fake wall clock, when it was started with one
  */
 public record FaultContext(FencingChecker checker, Duration heartbeat, Duration lease, String store,
-    FencingChecker.Mode mode, boolean root, Optional<Path> sqliteFile, Optional<LocalPostgres> postgres,
+    FencingChecker.Mode mode, boolean root, Optional<Path> sqliteFile, Optional<SmallDisk> sqliteDisk,
+    Optional<LocalPostgres> postgres,
     Optional<LocalZooKeeper> zookeeper, Optional<Netns> network, Optional<FakeClock> storeClock,
     Random random) {
 

@@ -24,6 +24,7 @@ public final class Faults {
         new PostgresCrash(),
         new PostgresHang(),
         new SqliteLock(),
+        new SqliteDiskFull(),
         new ZooKeeperLoss(1),
         new ZooKeeperLoss(2),
         new StoreCut(Netns.Cut.BOTH_WAYS),

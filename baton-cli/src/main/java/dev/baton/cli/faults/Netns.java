@@ -1,12 +1,9 @@
 package dev.baton.cli.faults;
 
 import dev.baton.core.BatonException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,12 +70,12 @@ public final class Netns implements AutoCloseable {
     if (reason != null) {
       throw new BatonException("cannot build a private network: " + reason);
     }
-    String addresses = run(List.of("ip", "-o", "addr", "show"), null);
+    String addresses = Processes.run(List.of("ip", "-o", "addr", "show"), null);
     for (int attempt = 0; attempt < 50; attempt++) {
       int index = ThreadLocalRandom.current().nextInt(1, 255);
       if (!addresses.contains(" 10.200." + index + ".") && !addresses.contains(" 10.201." + index + ".")) {
         Netns net = new Netns(index);
-        run(List.of("ip", "addr", "add", net.storeAddress() + "/32", "dev", "lo"), null);
+        Processes.run(List.of("ip", "addr", "add", net.storeAddress() + "/32", "dev", "lo"), null);
         net.storeAddressAdded = true;
         LOG.info("[netns {}] store address {} on lo", index, net.storeAddress());
         return net;
@@ -108,15 +105,15 @@ public final class Netns implements AutoCloseable {
     String nsSide = "bt" + index + "n" + i;
     String gateway = "10.200." + index + "." + (4 * i + 1);
     Host host = new Host(ns, "10.200." + index + "." + (4 * i + 2), hostSide);
-    run(List.of("ip", "netns", "add", ns), null);
+    Processes.run(List.of("ip", "netns", "add", ns), null);
     hosts.add(host);
-    run(List.of("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide, "netns", ns), null);
-    run(List.of("ip", "addr", "add", gateway + "/30", "dev", hostSide), null);
-    run(List.of("ip", "link", "set", hostSide, "up"), null);
-    run(List.of("ip", "-n", ns, "addr", "add", host.address() + "/30", "dev", nsSide), null);
-    run(List.of("ip", "-n", ns, "link", "set", nsSide, "up"), null);
-    run(List.of("ip", "-n", ns, "link", "set", "lo", "up"), null);
-    run(List.of("ip", "-n", ns, "route", "add", "default", "via", gateway), null);
+    Processes.run(List.of("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide, "netns", ns), null);
+    Processes.run(List.of("ip", "addr", "add", gateway + "/30", "dev", hostSide), null);
+    Processes.run(List.of("ip", "link", "set", hostSide, "up"), null);
+    Processes.run(List.of("ip", "-n", ns, "addr", "add", host.address() + "/30", "dev", nsSide), null);
+    Processes.run(List.of("ip", "-n", ns, "link", "set", nsSide, "up"), null);
+    Processes.run(List.of("ip", "-n", ns, "link", "set", "lo", "up"), null);
+    Processes.run(List.of("ip", "-n", ns, "route", "add", "default", "via", gateway), null);
     LOG.info("[netns {}] namespace {} at {}", index, ns, host.address());
     return host;
   }
@@ -132,7 +129,7 @@ public final class Netns implements AutoCloseable {
     rules.append("}\n");
     List<String> command = new ArrayList<>(host.exec());
     command.addAll(List.of("nft", "-f", "-"));
-    run(command, rules.toString());
+    Processes.run(command, rules.toString());
     LOG.info("[netns {}] cut {} from the store ({})", index, host.namespace(), cut);
   }
 
@@ -141,7 +138,7 @@ public final class Netns implements AutoCloseable {
     List<String> command = new ArrayList<>(host.exec());
     command.addAll(List.of("nft", "delete", "table", "inet", TABLE));
     try {
-      run(command, null);
+      Processes.run(command, null);
       LOG.info("[netns {}] healed {}", index, host.namespace());
     } catch (BatonException e) {
       if (!e.getMessage().contains("No such file or directory")) {
@@ -166,35 +163,9 @@ public final class Netns implements AutoCloseable {
 
   private void quietly(List<String> command) {
     try {
-      run(command, null);
+      Processes.run(command, null);
     } catch (BatonException e) {
       LOG.debug("[netns {}] cleanup: {}", index, e.getMessage());
-    }
-  }
-
-  /** Runs {@code command} (with {@code input} on stdin, if any) and returns its output; throws if it fails. */
-  private static String run(List<String> command, String input) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      try (var in = p.getOutputStream()) {
-        if (input != null) {
-          in.write(input.getBytes(StandardCharsets.UTF_8));
-        }
-      }
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new BatonException("`" + String.join(" ", command) + "` did not finish within 30s");
-      }
-      if (p.exitValue() != 0) {
-        throw new BatonException("`" + String.join(" ", command) + "` failed (exit " + p.exitValue() + "): " + output.strip());
-      }
-      return output;
-    } catch (IOException e) {
-      throw new BatonException("cannot run `" + String.join(" ", command) + "`: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BatonException("interrupted while running `" + String.join(" ", command) + "`", e);
     }
   }
 }

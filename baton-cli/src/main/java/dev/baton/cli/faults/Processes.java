@@ -1,14 +1,16 @@
 package dev.baton.cli.faults;
 
+import dev.baton.core.BatonException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Signals and liveness of processes by pid, and whether this JVM is root, for the fault injector. */
+/** Signals and liveness of processes by pid, tools on the PATH and whether this JVM is root, for the fault injector. */
 public final class Processes {
   private Processes() {}
 
@@ -58,5 +60,31 @@ public final class Processes {
       }
     }
     return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+  }
+
+  /** Runs {@code command} (with {@code input} on stdin, if any) and returns its output; throws if it fails. */
+  public static String run(List<String> command, String input) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      try (var in = p.getOutputStream()) {
+        if (input != null) {
+          in.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new BatonException("`" + String.join(" ", command) + "` did not finish within 30s");
+      }
+      if (p.exitValue() != 0) {
+        throw new BatonException("`" + String.join(" ", command) + "` failed (exit " + p.exitValue() + "): " + output.strip());
+      }
+      return output;
+    } catch (IOException e) {
+      throw new BatonException("cannot run `" + String.join(" ", command) + "`: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BatonException("interrupted while running `" + String.join(" ", command) + "`", e);
+    }
   }
 }
