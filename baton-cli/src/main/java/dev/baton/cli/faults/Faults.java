@@ -29,6 +29,7 @@ public final class Faults {
         new ZooKeeperLoss(2),
         new StoreCut(Netns.Cut.BOTH_WAYS),
         new StoreCut(Netns.Cut.REPLIES),
+        new StoreCut(Netns.Cut.LOSSY),
         new StoreClockJump());
   }
 }

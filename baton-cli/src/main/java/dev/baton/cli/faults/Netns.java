@@ -29,8 +29,13 @@ public final class Netns implements AutoCloseable {
     /** Nothing reaches the store and nothing comes back. */
     BOTH_WAYS,
     /** Requests reach the store (and commit); its replies are dropped. */
-    REPLIES
+    REPLIES,
+    /** A lossy link: {@value #LOSS_PERCENT}% of the packets each way, drawn at random, are dropped. */
+    LOSSY
   }
+
+  /** The share of packets a {@link Cut#LOSSY} link drops, each way. */
+  public static final int LOSS_PERCENT = 30;
 
   /** One node's namespace: run its processes under {@link #exec()}; it is reached at {@link #address()}. */
   public record Host(String namespace, String address, String hostSide) {
@@ -121,10 +126,11 @@ public final class Netns implements AutoCloseable {
   /** Drops the store's traffic in {@code host}'s namespace as {@code cut} says, until {@link #heal}. */
   public void cut(Host host, Cut cut) {
     String store = storeAddress();
+    String drop = cut == Cut.LOSSY ? " numgen random mod 100 < " + LOSS_PERCENT + " drop\n" : " drop\n";
     StringBuilder rules = new StringBuilder("table inet " + TABLE + " {\n");
-    rules.append("  chain in {\n    type filter hook input priority 0;\n    ip saddr ").append(store).append(" drop\n  }\n");
-    if (cut == Cut.BOTH_WAYS) {
-      rules.append("  chain out {\n    type filter hook output priority 0;\n    ip daddr ").append(store).append(" drop\n  }\n");
+    rules.append("  chain in {\n    type filter hook input priority 0;\n    ip saddr ").append(store).append(drop).append("  }\n");
+    if (cut != Cut.REPLIES) {
+      rules.append("  chain out {\n    type filter hook output priority 0;\n    ip daddr ").append(store).append(drop).append("  }\n");
     }
     rules.append("}\n");
     List<String> command = new ArrayList<>(host.exec());
