@@ -65,7 +65,7 @@ class FaultSuiteIT {
       expected.add("cpu-stress");
     }
     if (!store.equals("sqlite") && Netns.unavailableReason() == null) {
-      expected.addAll(List.of("store-cut", "store-cut-replies", "store-lossy"));
+      expected.addAll(List.of("store-cut", "store-cut-replies", "store-lossy", "disable-cut-owner"));
     }
     if (store.equals("postgresql") && FakeClock.unavailableReason() == null) {
       expected.add("store-clock-jump");
