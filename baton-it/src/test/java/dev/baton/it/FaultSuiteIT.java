@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * {@value #FAULTS} faults from a fixed seed per store, three real nodes with their guardians and two
  * checked services, every service process reporting to the fencing checker. The schedule draws the
  * kinds that can run on the store in shuffled rounds, so {@value #FAULTS} faults hold each of them at
- * least three times. CI uses a short lease (heartbeat 200 ms, lease 1 s) to keep the three runs
+ * least twice (15 to 19 kinds, as root with every tool .ci/run installs). CI uses a short lease (heartbeat 200 ms, lease 1 s) to keep the three runs
  * within about seven minutes on a loaded 2-core machine; the long run keeps the defaults.
  */
 class FaultSuiteIT {
