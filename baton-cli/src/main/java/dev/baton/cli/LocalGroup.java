@@ -246,28 +246,40 @@ final class LocalGroup implements AutoCloseable {
     @Override
     public List<Long> pids() {
       List<Long> pids = new ArrayList<>();
-      for (long pid : new long[] {agentPid(), guardianPid(), process == null ? 0 : process.pid()}) {
-        if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      for (long pid : new long[] {agentPid(), guardianPid()}) {
+        if (pid > 0) {
           pids.add(pid);
         }
+      }
+      if (alive()) {
+        pids.add(process.pid());
       }
       return pids;
     }
 
-    /** The agent of the moment, from the state it mirrors into its state-dir (docs/guardian.md), or 0. */
+    /**
+     * The agent of the moment, from the state it mirrors into its state-dir (docs/guardian.md), or 0
+     * when none runs. Like every pid read from a file, it counts only while the process's command
+     * line names this node's config: a stale pid may be another process's by now (pid_max is 32768
+     * here, and a fault run starts thousands of processes).
+     */
     @Override
     public long agentPid() {
-      return Agent.mirroredPid(log.getParent()).orElse(0);
+      return ours(Agent.mirroredPid(log.getParent()).orElse(0));
     }
 
-    /** The node's guardian of the moment, or 0. */
+    /** The node's guardian of the moment, or 0 when none runs. */
     @Override
     public long guardianPid() {
       try {
-        return Long.parseLong(Files.readString(log.getParent().resolve("guardian.pid")).trim());
+        return ours(Long.parseLong(Files.readString(log.getParent().resolve("guardian.pid")).trim()));
       } catch (IOException | NumberFormatException e) {
         return 0;
       }
+    }
+
+    private long ours(long pid) {
+      return Processes.runningWith(pid, config.toString()) ? pid : 0;
     }
 
     /** SIGTERM: a graceful handover. Returns at once. */

@@ -148,8 +148,11 @@ final class Group implements AutoCloseable {
     }
   }
 
-  /** Sends {@code signal} (e.g. STOP, CONT, KILL) to one process. */
+  /** Sends {@code signal} (e.g. STOP, CONT, KILL) to one process; never to 0 or less (kill's own group, or all). */
   static void signal(long pid, String signal) {
+    if (pid <= 0) {
+      throw new IllegalArgumentException("refusing to send SIG" + signal + " to pid " + pid);
+    }
     try {
       Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(pid)).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -261,24 +264,32 @@ final class Group implements AutoCloseable {
       return dir.resolve(name);
     }
 
-    /** The agent's pid as its mirror says (the agent of the moment: a restarted one has a new pid), or 0. */
+    /**
+     * The agent's pid as its mirror says (the agent of the moment: a restarted one has a new pid), or
+     * 0 when none runs. Pids read from files count only while the process's command line names this
+     * node's config: a stale one may be an unrelated process's by now (pid_max is 32768 here).
+     */
     long agentPid() {
       Properties p = new Properties();
       try {
         p.load(new StringReader(Files.readString(stateDir().resolve("agent-state.properties"))));
-        return Long.parseLong(p.getProperty("agent.pid", "0"));
+        return ours(Long.parseLong(p.getProperty("agent.pid", "0")));
       } catch (IOException | NumberFormatException e) {
         return 0;
       }
     }
 
-    /** The pid of the node's guardian of the moment, or 0. */
+    /** The pid of the node's guardian of the moment, or 0 when none runs. */
     long guardianPid() {
       try {
-        return Long.parseLong(Files.readString(stateDir().resolve("guardian.pid")).trim());
+        return ours(Long.parseLong(Files.readString(stateDir().resolve("guardian.pid")).trim()));
       } catch (IOException | NumberFormatException e) {
         return 0;
       }
+    }
+
+    private long ours(long pid) {
+      return Processes.commandLineContains(pid, config.toString()) ? pid : 0;
     }
 
     /**

@@ -10,10 +10,10 @@ public interface FaultNode {
   /** The node's live processes: agent, guardian and launcher, as far as they run. */
   List<Long> pids();
 
-  /** The agent of the moment, or 0. */
+  /** The agent of the moment, or 0 when none runs. */
   long agentPid();
 
-  /** The guardian of the moment, or 0. */
+  /** The guardian of the moment, or 0 when none runs. */
   long guardianPid();
 
   /**

@@ -14,8 +14,15 @@ import java.util.concurrent.TimeUnit;
 public final class Processes {
   private Processes() {}
 
-  /** Sends {@code signal} (e.g. {@code STOP}) to every pid with one {@code kill}. */
+  /**
+   * Sends {@code signal} (e.g. {@code STOP}) to every pid with one {@code kill}. Pids of 0 or less
+   * are refused: to {@code kill} they mean this process's own group, or every process.
+   */
   public static void signal(String signal, List<Long> pids) {
+    if (pids.stream().anyMatch(p -> p <= 0)) {
+      throw new IllegalArgumentException("refusing to send SIG" + signal + " to " + pids
+          + ": kill takes 0 for its own process group and -1 for every process");
+    }
     if (pids.isEmpty()) {
       return;
     }
@@ -33,6 +40,25 @@ public final class Processes {
 
   public static boolean running(long pid) {
     return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /**
+   * Whether {@code pid} runs and its command line contains {@code mark} (a node's config file or
+   * state directory). For pids read from files: by the time one is read, its process may have
+   * exited and, with pid_max at 32768 on a busy machine, the pid may be another process's.
+   */
+  public static boolean runningWith(long pid, String mark) {
+    if (!running(pid)) {
+      return false;
+    }
+    // /proc itself, whole: ProcessHandle.Info keeps only the first 4096 bytes of a command line,
+    // and a JVM's classpath alone is longer than that.
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+          .contains(mark);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Waits up to 10 s until none of {@code pids} runs any more. */
