@@ -64,7 +64,8 @@ import picocli.CommandLine.Spec;
         "SIGKILLed), store-cut, store-cut-replies and store-lossy (postgresql and",
         "zookeeper, root, iproute2 and nftables: every node then runs in a network",
         "namespace of its own, and nftables drops the store's traffic, only its",
-        "replies, or 30%% of its packets, for 2 leases), disable-cut-owner (the owner",
+        "replies, or 30%% of its packets, for 2 leases), slow-link (tc tbf: the node's",
+        "link at 8 kbit/s for 2 leases; same conditions), disable-cut-owner (the owner",
         "cut while its service is disabled through another node, enabled after the",
         "heal; same conditions), store-clock-jump (postgresql with libfaketime: the",
         "server's clock an hour ahead for 2 leases)."})
@@ -140,7 +141,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
     long began = System.nanoTime();
     // Nodes run in network namespaces of their own only when a network fault may be injected.
     Netns network = !store.equals("sqlite") && Netns.unavailableReason() == null
-        && (kinds == null || kinds.stream().anyMatch(k -> k.startsWith("store-cut") || k.equals("store-lossy") || k.equals("disable-cut-owner"))) ? Netns.create() : null;
+        && (kinds == null || kinds.stream().anyMatch(k -> k.startsWith("store-cut") || List.of("store-lossy", "slow-link", "disable-cut-owner").contains(k))) ? Netns.create() : null;
     // The SQLite file lives on a small tmpfs of its own only when that filesystem may be filled.
     SmallDisk sqliteDisk = store.equals("sqlite") && SmallDisk.unavailable(Processes.isRoot()) == null
         && (kinds == null || kinds.contains("sqlite-disk-full")) ? SmallDisk.mount(dir.resolve("sqlite-disk"), 256, dir) : null;

@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * {@value #FAULTS} faults from a fixed seed per store, three real nodes with their guardians and two
  * checked services, every service process reporting to the fencing checker. The schedule draws the
  * kinds that can run on the store in shuffled rounds, so {@value #FAULTS} faults hold each of them at
- * least twice (15 to 19 kinds, as root with every tool .ci/run installs). CI uses a short lease (heartbeat 200 ms, lease 1 s) to keep the three runs
+ * least twice (15 to 20 kinds, as root with every tool .ci/run installs). CI uses a short lease (heartbeat 200 ms, lease 1 s) to keep the three runs
  * within about seven minutes on a loaded 2-core machine; the long run keeps the defaults.
  */
 class FaultSuiteIT {
@@ -65,7 +65,7 @@ class FaultSuiteIT {
       expected.add("cpu-stress");
     }
     if (!store.equals("sqlite") && Netns.unavailableReason() == null) {
-      expected.addAll(List.of("store-cut", "store-cut-replies", "store-lossy", "disable-cut-owner"));
+      expected.addAll(List.of("store-cut", "store-cut-replies", "store-lossy", "slow-link", "disable-cut-owner"));
     }
     if (store.equals("postgresql") && FakeClock.unavailableReason() == null) {
       expected.add("store-clock-jump");

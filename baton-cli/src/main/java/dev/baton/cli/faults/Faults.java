@@ -30,6 +30,7 @@ public final class Faults {
         new StoreCut(Netns.Cut.BOTH_WAYS),
         new StoreCut(Netns.Cut.REPLIES),
         new StoreCut(Netns.Cut.LOSSY),
+        new SlowLink(),
         new DisableCutOwner(),
         new StoreClockJump());
   }

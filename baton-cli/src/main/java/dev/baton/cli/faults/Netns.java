@@ -38,7 +38,7 @@ public final class Netns implements AutoCloseable {
   public static final int LOSS_PERCENT = 30;
 
   /** One node's namespace: run its processes under {@link #exec()}; it is reached at {@link #address()}. */
-  public record Host(String namespace, String address, String hostSide) {
+  public record Host(String namespace, String address, String hostSide, String nsSide) {
     /** The command prefix that runs a program inside this namespace. */
     public List<String> exec() {
       return List.of("ip", "netns", "exec", namespace);
@@ -109,7 +109,7 @@ public final class Netns implements AutoCloseable {
     String hostSide = "bt" + index + "h" + i;
     String nsSide = "bt" + index + "n" + i;
     String gateway = "10.200." + index + "." + (4 * i + 1);
-    Host host = new Host(ns, "10.200." + index + "." + (4 * i + 2), hostSide);
+    Host host = new Host(ns, "10.200." + index + "." + (4 * i + 2), hostSide, nsSide);
     Processes.run(List.of("ip", "netns", "add", ns), null);
     hosts.add(host);
     Processes.run(List.of("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide, "netns", ns), null);
@@ -137,6 +137,39 @@ public final class Netns implements AutoCloseable {
     command.addAll(List.of("nft", "-f", "-"));
     Processes.run(command, rules.toString());
     LOG.info("[netns {}] cut {} from the store ({})", index, host.namespace(), cut);
+  }
+
+  /**
+   * Limits {@code host}'s link both ways to {@code rate} (a {@code tc} rate such as {@code 64kbit}) with
+   * a token bucket ({@code tc qdisc ... tbf}; the kernel has no netem here), queueing at most 200 ms
+   * of it and dropping the rest, until {@link #unthrottle}.
+   */
+  public void throttle(Host host, String rate) {
+    List<String> tbf = List.of("root", "tbf", "rate", rate, "burst", "1600", "latency", "200ms");
+    List<String> inside = new ArrayList<>(host.exec());
+    inside.addAll(List.of("tc", "qdisc", "add", "dev", host.nsSide()));
+    inside.addAll(tbf);
+    Processes.run(inside, null);
+    List<String> outside = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", host.hostSide()));
+    outside.addAll(tbf);
+    Processes.run(outside, null);
+    LOG.info("[netns {}] {} throttled to {}", index, host.namespace(), rate);
+  }
+
+  /** Removes the throttle of {@code host}, if any. */
+  public void unthrottle(Host host) {
+    List<String> inside = new ArrayList<>(host.exec());
+    inside.addAll(List.of("tc", "qdisc", "del", "dev", host.nsSide(), "root"));
+    for (List<String> command : List.of(inside, List.of("tc", "qdisc", "del", "dev", host.hostSide(), "root"))) {
+      try {
+        Processes.run(command, null);
+      } catch (BatonException e) {
+        if (!e.getMessage().contains("No such file or directory") && !e.getMessage().contains("Cannot delete qdisc with handle of zero")) {
+          throw e;
+        }
+      }
+    }
+    LOG.info("[netns {}] {} unthrottled", index, host.namespace());
   }
 
   /** Removes the cut of {@code host}, if any. */
