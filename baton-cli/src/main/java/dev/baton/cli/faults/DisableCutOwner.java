@@ -28,8 +28,7 @@ final class DisableCutOwner extends Fault {
   @Override
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     Netns net = context.network().orElseThrow();
-    Netns.Host host = target.node().netns()
-        .orElseThrow(() -> new IllegalStateException("node " + target.node().name() + " has no network namespace"));
+    Netns.Host host = target.node().requireNetns();
     String service = target.provider().service;
     FaultNode operator = target.bystander();
     String[] answers = new String[2];

@@ -35,4 +35,14 @@ public interface FaultNode {
   default Optional<Netns.Host> netns() {
     return Optional.empty();
   }
+
+  /** The node's network namespace, for a fault that needs one. */
+  default Netns.Host requireNetns() {
+    return netns().orElseThrow(() -> new IllegalStateException("node " + name() + " has no network namespace"));
+  }
+
+  /** The node's cgroups, for a fault that needs them. */
+  default NodeCgroup requireCgroup() {
+    return cgroup().orElseThrow(() -> new IllegalStateException("node " + name() + " has no cgroup"));
+  }
 }

@@ -27,7 +27,7 @@ final class MoveFrozenOwner extends Fault {
     String node = target.node().name();
     String service = target.provider().service;
     FaultNode to = target.bystander();
-    NodeCgroup cgroup = target.node().cgroup().orElseThrow(() -> new IllegalStateException("node " + node + " has no cgroup"));
+    NodeCgroup cgroup = target.node().requireCgroup();
     String[] answer = new String[1];
     long at = breakFor(context, target.who() + " FROZEN for 2 x lease; move " + service + " to " + to.name()
             + " through its API", 2,

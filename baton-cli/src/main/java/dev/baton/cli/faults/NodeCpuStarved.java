@@ -28,7 +28,7 @@ final class NodeCpuStarved extends Fault {
   @Override
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     String node = target.node().name();
-    NodeCgroup cgroup = target.node().cgroup().orElseThrow(() -> new IllegalStateException("node " + node + " has no cgroup"));
+    NodeCgroup cgroup = target.node().requireCgroup();
     return Injected.at(breakFor(context, target.who() + " CPU quota " + CPUS + " on " + node + " for 2 x lease", 2,
         () -> {
           // For the checker a starved node is a frozen one: the overlap is allowed while it lasts.

@@ -35,7 +35,7 @@ final class NodeFreeze extends Fault {
   @Override
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     String node = target.node().name();
-    NodeCgroup cgroup = target.node().cgroup().orElseThrow(() -> new IllegalStateException("node " + node + " has no freezer cgroup"));
+    NodeCgroup cgroup = target.node().requireCgroup();
     return Injected.at(breakFor(context, target.who() + " FROZEN " + cgroup.path() + " for 2 x lease", 2,
         () -> {
           context.checker().frozen(node);

@@ -28,8 +28,7 @@ final class SlowLink extends Fault {
   @Override
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     Netns net = context.network().orElseThrow();
-    Netns.Host host = target.node().netns()
-        .orElseThrow(() -> new IllegalStateException("node " + target.node().name() + " has no network namespace"));
+    Netns.Host host = target.node().requireNetns();
     return Injected.at(breakFor(context, target.who() + " link of " + host.namespace() + " throttled to " + RATE
         + " for 2 x lease", 2, () -> net.throttle(host, RATE), () -> net.unthrottle(host)));
   }

@@ -43,8 +43,7 @@ final class StoreCut extends Fault {
   @Override
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     Netns net = context.network().orElseThrow();
-    Netns.Host host = target.node().netns()
-        .orElseThrow(() -> new IllegalStateException("node " + target.node().name() + " has no network namespace"));
+    Netns.Host host = target.node().requireNetns();
     return Injected.at(breakFor(context, target.who() + " " + kind() + " in " + host.namespace() + " for 2 x lease", 2,
         () -> net.cut(host, cut), () -> net.heal(host)));
   }
