@@ -128,6 +128,8 @@ final class ZookeeperStore implements Store {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
   private volatile Children lastChildren = Children.NONE;
+  /** Since when the client has had no connection (watchLease's clock), or -1 while it has one. */
+  private long disconnectedSince = -1;
 
   ZookeeperStore(StoreOptions options, ZookeeperUrl url, MonotonicClock clock, int eventsKept) {
     this.options = options;
@@ -826,6 +828,7 @@ final class ZookeeperStore implements Store {
    * the client library pings, even when the agent above it is stuck.
    */
   private void watchLease() {
+    restartIfStuck();
     LocalSession s = current.get();
     if (s == null) {
       return;
@@ -837,6 +840,41 @@ final class ZookeeperStore implements Store {
     if (s.ephemeralMayRemain()) {
       deleteOwnEphemeral(s);
     }
+  }
+
+  /**
+   * Gives the Curator client a new ZooKeeper handle when it has had no connection for
+   * {@link #stuckAfter()}. Curator declares a session lost by itself once it has been SUSPENDED for
+   * a session timeout, by expiring its current handle; after a pause longer than the lease (a
+   * frozen node) that can coincide with the ensemble's own expiry and the new handle's connection,
+   * and leave the client with a closed handle that never connects again (seen in the fault suite:
+   * two minutes without a connection after a thaw). By then any session is long expired, so a new
+   * handle loses nothing; where the ensemble really is unreachable it simply keeps trying.
+   */
+  private void restartIfStuck() {
+    if (client.getZookeeperClient().isConnected()) {
+      disconnectedSince = -1;
+      return;
+    }
+    long now = clock.nanos();
+    if (disconnectedSince < 0) {
+      disconnectedSince = now;
+    } else if (now - disconnectedSince > stuckAfter().toNanos()) {
+      log.warn("{} no connection to ZooKeeper for {}; starting a new ZooKeeper handle", who,
+          Durations.format(Duration.ofNanos(now - disconnectedSince)));
+      disconnectedSince = now;
+      try {
+        client.getZookeeperClient().reset();
+      } catch (Exception e) {
+        log.warn("{} cannot start a new ZooKeeper handle: {}", who, e.getMessage());
+      }
+    }
+  }
+
+  /** Three leases, or three seconds if that is longer: well past any session of this store. */
+  private Duration stuckAfter() {
+    Duration three = options.lease().multipliedBy(3);
+    return three.compareTo(Duration.ofSeconds(3)) > 0 ? three : Duration.ofSeconds(3);
   }
 
   private void deleteOwnEphemeral(LocalSession s) {

@@ -256,6 +256,31 @@ class ZookeeperEnsembleTest {
         .hasMessageContaining("maxSessionTimeout");
   }
 
+  /**
+   * A Curator client left holding a closed ZooKeeper handle never connects again by itself (seen
+   * after a frozen node's thaw, when Curator's own simulated expiry met the ensemble's). Closing the
+   * handle under Curator plays that state; the store starts a new handle after three leases without
+   * a connection, and a new session opens and claims.
+   */
+  @Test
+  void aClientLeftWithAClosedHandleGetsANewOneAndTheNodeJoinsAgain() throws Exception {
+    GroupName group = freshGroup();
+    ZookeeperStore store = (ZookeeperStore) open(group);
+    SessionId first = openSession(store, "owner");
+    assertThat(store.claim(new ClaimRequest(MAILER, 0, first, null)).granted()).isTrue();
+
+    store.client().getZookeeperClient().getZooKeeper().close();
+
+    await("a new ZooKeeper handle connected").atMost(LEASE.multipliedBy(3).plusSeconds(30))
+        .until(() -> store.client().getZookeeperClient().isConnected());
+    SessionId second = openSession(store, "owner");
+    assertThat(second).isNotEqualTo(first);
+    await("the first session's ownership lapsed; the new session claims epoch 2").atMost(LEASE.plusSeconds(30))
+        .ignoreExceptionsInstanceOf(StoreException.class)
+        .until(() -> store.claim(new ClaimRequest(MAILER, 1, second, null)).granted());
+    assertThat(store.snapshot().ownership(MAILER).epoch()).isEqualTo(2);
+  }
+
   @Test
   void serviceZnodesCannotBeDeletedSoEpochsNeverGoBack() throws Exception {
     GroupName group = freshGroup();
