@@ -71,14 +71,26 @@ public abstract class Fault {
    */
   protected final long breakFor(FaultContext context, String detail, double leases, Step breakIt, Step restore)
       throws Exception {
+    return outage(context, detail, leases, breakIt, restore).at();
+  }
+
+  /**
+   * As {@link #breakFor}, for a fault that takes the store down: the outage it returns ends when
+   * the restoring begins (noted in the checker's log), since a restarted server or a released lock
+   * may serve the agents before the bench can tell.
+   */
+  protected final Injected outage(FaultContext context, String detail, double leases, Step breakIt, Step restore)
+      throws Exception {
     long at = context.checker().fault(kind, detail);
     breakIt.run();
+    long restoring;
     try {
       context.hold(leases);
     } finally {
+      restoring = context.checker().note("restoring after " + kind);
       restore.run();
     }
-    return at;
+    return new Injected(at, restoring);
   }
 
   /** One step of a fault, e.g. stopping a server. */
@@ -108,7 +120,9 @@ public abstract class Fault {
    * When a fault began and when it was over, on the checker's clock ({@link FencingChecker#fault}).
    *
    * @param at when the fault began
-   * @param restoredAt when what it broke was given back (the store running again); {@code at} for a fault that is over at once
+   * @param restoredAt when what it broke began to be given back (the store restarting): the end of a store
+   *     outage as check 8 judges it, since the agents may reach the store before the bench can tell;
+   *     {@code at} for a fault that is over at once
    */
   public record Injected(long at, long restoredAt) {
     public static Injected at(long at) {

@@ -11,7 +11,8 @@ final class PostgresCrash extends Fault {
   @Override
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     LocalPostgres pg = context.postgres().orElseThrow();
-    long at = breakFor(context, "pg_ctl stop -m immediate of " + pg + " for 2 x lease", 2, pg::stopImmediate, pg::start);
-    return new Injected(at, context.checker().note("PostgreSQL accepts connections again"));
+    Injected outage = outage(context, "pg_ctl stop -m immediate of " + pg + " for 2 x lease", 2, pg::stopImmediate, pg::start);
+    context.checker().note("PostgreSQL accepts connections again");
+    return outage;
   }
 }

@@ -28,7 +28,7 @@ final class PostgresHang extends Fault {
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     long postmaster = postmasterPid(context.postgres().orElseThrow());
     List<Long> pids = new ArrayList<>(List.of(postmaster));
-    long at = breakFor(context, "SIGSTOP of the PostgreSQL postmaster " + postmaster + " and its backends for 2 x lease", 2,
+    Injected outage = outage(context, "SIGSTOP of the PostgreSQL postmaster " + postmaster + " and its backends for 2 x lease", 2,
         () -> {
           Processes.signal("STOP", pids);
           // The postmaster, stopped first, forks no new backend: its children are now a fixed set.
@@ -36,7 +36,8 @@ final class PostgresHang extends Fault {
           Processes.signal("STOP", pids);
         },
         () -> Processes.signal("CONT", pids));
-    return new Injected(at, context.checker().note("SIGCONT of the PostgreSQL postmaster and backends " + pids));
+    context.checker().note("SIGCONT of the PostgreSQL postmaster and backends " + pids);
+    return outage;
   }
 
   private static long postmasterPid(LocalPostgres pg) {

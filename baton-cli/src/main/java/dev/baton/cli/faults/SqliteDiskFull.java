@@ -5,13 +5,14 @@ import java.util.Optional;
 /**
  * The filesystem under the SQLite file full for 2 x lease (RELIABILITY.md, "SQLite trouble: disk
  * full"): the run's file lives on a small tmpfs of its own, which a filler file fills to the last
- * byte, then deleted. Reads still work; no renewal or claim can commit (SQLITE_FULL), so every
- * owner fences as when the file is locked, and the services come back with higher epochs once
- * there is room again.
+ * byte, then deleted. Not a store outage: SQLite keeps committing as long as its write-ahead log
+ * has room (after a checkpoint it reuses the log from its start); a write that needs a file to
+ * grow fails (SQLITE_FULL, "the disk is full"), and an owner whose renewals fail fences itself.
+ * So services may or may not move; every safety check holds either way.
  */
 final class SqliteDiskFull extends Fault {
   SqliteDiskFull() {
-    super("sqlite-disk-full", "sqlite", Aim.STORE, true,
+    super("sqlite-disk-full", "sqlite", Aim.STORE, false,
         "SQLite: the tmpfs under the file filled up by another process for 2 x lease, then the filler deleted");
   }
 
@@ -31,7 +32,7 @@ final class SqliteDiskFull extends Fault {
     long[] filled = new long[1];
     long at = breakFor(context, "fill the tmpfs " + disk.path() + " under the SQLite file for 2 x lease", 2,
         () -> filled[0] = disk.fill(), disk::drain);
-    return new Injected(at, context.checker().note("the filesystem of the SQLite file has room again (the filler took "
-        + filled[0] / (1 << 20) + " MB)"));
+    context.checker().note("the filesystem of the SQLite file has room again (the filler took " + filled[0] / (1 << 20) + " MB)");
+    return Injected.at(at);
   }
 }

@@ -17,12 +17,13 @@ final class SqliteLock extends Fault {
   @Override
   public Injected inject(FaultContext context, FaultTarget target) throws Exception {
     Path file = context.sqliteFile().orElseThrow();
-    long at;
+    Injected outage;
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 10000");
-      at = breakFor(context, "BEGIN EXCLUSIVE on " + file + " for 2 x lease", 2, () -> s.execute("BEGIN EXCLUSIVE"),
+      outage = outage(context, "BEGIN EXCLUSIVE on " + file + " for 2 x lease", 2, () -> s.execute("BEGIN EXCLUSIVE"),
           () -> s.execute("ROLLBACK"));
     }
-    return new Injected(at, context.checker().note("the SQLite file is unlocked"));
+    context.checker().note("the SQLite file is unlocked");
+    return outage;
   }
 }

@@ -34,10 +34,11 @@ final class ZooKeeperLoss extends Fault {
       victims.addAll(all);
     }
     List<String> names = victims.stream().map(s -> s + (s.isLeader() ? " (leader)" : "")).toList();
-    long at = breakFor(context, "kill ZooKeeper server(s) " + names + " for 2 x lease", 2,
+    Injected outage = outage(context, "kill ZooKeeper server(s) " + names + " for 2 x lease", 2,
         () -> victims.forEach(LocalZooKeeper.Server::kill),
         () -> victims.forEach(LocalZooKeeper.Server::start));
     ensemble.awaitServing(Duration.ofSeconds(60));
-    return new Injected(at, context.checker().note("ZooKeeper servers " + names + " restarted; the ensemble serves"));
+    context.checker().note("ZooKeeper servers " + names + " restarted; the ensemble serves");
+    return outage;
   }
 }
