@@ -289,7 +289,7 @@ final class Group implements AutoCloseable {
     }
 
     private long ours(long pid) {
-      return Processes.commandLineContains(pid, config.toString()) ? pid : 0;
+      return dev.baton.cli.faults.Processes.runningWith(pid, config.toString()) ? pid : 0;
     }
 
     /**

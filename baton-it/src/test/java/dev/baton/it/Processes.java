@@ -18,19 +18,4 @@ final class Processes {
     }
   }
 
-  /**
-   * Whether {@code pid} runs and its command line, read whole from /proc (ProcessHandle.Info keeps
-   * only its first 4096 bytes), contains {@code mark}.
-   */
-  static boolean commandLineContains(long pid, String mark) {
-    if (pid <= 0 || !running(pid)) {
-      return false;
-    }
-    try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), java.nio.charset.StandardCharsets.UTF_8)
-          .contains(mark);
-    } catch (IOException e) {
-      return false;
-    }
-  }
 }
