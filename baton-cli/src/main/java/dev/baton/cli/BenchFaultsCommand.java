@@ -25,11 +25,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -126,6 +128,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException("--mode \"" + mode + "\": expected audit or enforcing");
     }
+    Set<Fault.Setup> setUp = setUp(asked(), store, Processes.isRoot());
     Duration leaseD = Durations.parse(lease);
     Duration heartbeatD = Durations.parse(heartbeat);
     long theSeed = seed != null ? seed : new Random().nextLong();
@@ -139,12 +142,8 @@ final class BenchFaultsCommand implements Callable<Integer> {
     Run run = new Run();
     Random random = new Random(theSeed);
     long began = System.nanoTime();
-    // Nodes run in network namespaces of their own only when a network fault may be injected.
-    Netns network = !store.equals("sqlite") && Netns.unavailableReason() == null
-        && (kinds == null || kinds.stream().anyMatch(k -> k.startsWith("store-cut") || List.of("store-lossy", "slow-link", "disable-cut-owner").contains(k))) ? Netns.create() : null;
-    // The SQLite file lives on a small tmpfs of its own only when that filesystem may be filled.
-    SmallDisk sqliteDisk = store.equals("sqlite") && SmallDisk.unavailable(Processes.isRoot()) == null
-        && (kinds == null || kinds.contains("sqlite-disk-full")) ? SmallDisk.mount(dir.resolve("sqlite-disk"), 256, dir) : null;
+    Netns network = setUp.contains(Fault.Setup.NETWORK) ? Netns.create() : null;
+    SmallDisk sqliteDisk = setUp.contains(Fault.Setup.SMALL_DISK) ? SmallDisk.mount(dir.resolve("sqlite-disk"), 256, dir) : null;
     Thread cleanUp = new Thread(() -> {
       if (network != null) {
         network.close();
@@ -154,12 +153,11 @@ final class BenchFaultsCommand implements Callable<Integer> {
       }
     }, "baton-faults-cleanup-on-exit");
     Runtime.getRuntime().addShutdownHook(cleanUp);
-    // The server runs on a fake wall clock only when its clock may be jumped.
-    FakeClock storeClock = store.equals("postgresql") && FakeClock.unavailableReason() == null
-        && (kinds == null || kinds.contains("store-clock-jump")) ? new FakeClock(dir.resolve("postgres.clock")) : null;
+    FakeClock storeClock = setUp.contains(Fault.Setup.STORE_CLOCK) ? new FakeClock(dir.resolve("postgres.clock")) : null;
+    boolean refused = false;
     try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"), checkerMode, leaseD)) {
       try (LocalStore shared = LocalStore.create(store, sqliteDisk != null ? sqliteDisk.path() : dir, network, storeClock)) {
-        FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, Processes.isRoot(), shared.sqliteFile(),
+        FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, Processes.isRoot(), setUp, shared.sqliteFile(),
             Optional.ofNullable(sqliteDisk),
             shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), Optional.ofNullable(storeClock), random);
         List<Fault> chosen = choose(context, out);
@@ -175,7 +173,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
         List<NodeCgroup> cgroups = new ArrayList<>();
         // A Ctrl-C during a freeze must not leave the node frozen (a frozen process cannot even die).
         Thread removeCgroups = new Thread(() -> closeAll(cgroups), "baton-faults-cgroups-on-exit");
-        if (chosen.stream().anyMatch(f -> List.of("node-freeze", "node-cpu-starved", "move-frozen-owner").contains(f.kind()))) {
+        if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.NODE_CGROUPS))) {
           group.nodes.forEach(n -> {
             NodeCgroup cg = NodeCgroup.create(dir.getFileName() + "-" + n.name);
             cgroups.add(cg);
@@ -243,12 +241,18 @@ final class BenchFaultsCommand implements Callable<Integer> {
         out.flush();
         return ExitCodes.FAILED;
       }
+    } catch (InvalidInputException e) {
+      refused = true;
+      throw e;
     } finally {
       cleanUp.run();
       try {
         Runtime.getRuntime().removeShutdownHook(cleanUp);
       } catch (IllegalStateException e) {
         // the JVM is exiting: the hook finds the network removed and the disk unmounted already
+      }
+      if (refused) {
+        LocalGroup.deleteTree(dir); // no kind can run: the input was wrong, nothing ran, nothing is left behind
       }
     }
     if (keep) {
@@ -271,24 +275,38 @@ final class BenchFaultsCommand implements Callable<Integer> {
     }
   }
 
+  /** The kinds asked for with --kinds (checked against the known ones), or every kind. */
+  private List<Fault> asked() {
+    List<Fault> all = Faults.all();
+    if (kinds == null) {
+      return all;
+    }
+    List<String> known = all.stream().map(Fault::kind).toList();
+    List<String> unknown = kinds.stream().filter(k -> !known.contains(k)).toList();
+    if (!unknown.isEmpty()) {
+      throw new InvalidInputException("--kinds: unknown " + unknown + "; expected some of " + known);
+    }
+    return all.stream().filter(f -> kinds.contains(f.kind())).toList();
+  }
+
+  /**
+   * What to set up for a run: what the asked kinds that run with {@code store} need ({@link Fault#needs()}),
+   * less what cannot be set up here (those kinds then say why in {@link #choose}).
+   */
+  static Set<Fault.Setup> setUp(List<Fault> asked, String store, boolean root) {
+    Set<Fault.Setup> setUp = EnumSet.noneOf(Fault.Setup.class);
+    asked.stream().filter(f -> f.runsWith(store)).forEach(f -> setUp.addAll(f.needs()));
+    setUp.removeIf(s -> s.unavailable(store, root).isPresent());
+    return setUp;
+  }
+
   /** The kinds this run injects: those asked for (or all), less those that cannot run here, which it names. */
   private List<Fault> choose(FaultContext context, PrintWriter out) {
-    List<Fault> all = Faults.all();
-    if (kinds != null) {
-      List<String> known = all.stream().map(Fault::kind).toList();
-      List<String> unknown = kinds.stream().filter(k -> !known.contains(k)).toList();
-      if (!unknown.isEmpty()) {
-        throw new InvalidInputException("--kinds: unknown " + unknown + "; expected some of " + known);
-      }
-    }
     List<Fault> chosen = new ArrayList<>();
-    for (Fault f : all) {
-      if (kinds != null && !kinds.contains(f.kind())) {
-        continue;
-      }
+    for (Fault f : asked()) {
       Optional<String> why = f.unavailable(context);
       if (why.isPresent()) {
-        if (kinds != null || !why.get().startsWith("only with --store")) {
+        if (kinds != null || f.runsWith(store)) {
           out.printf("not run: %s: %s%n", f.kind(), why.get());
         }
       } else {
@@ -397,7 +415,6 @@ final class BenchFaultsCommand implements Callable<Integer> {
     nodeProcesses.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
-
   private static void report(PrintWriter out, long seed, double seconds, Run run, FencingChecker checker, Duration bound) {
     Map<String, Long> counts = checker.violationCounts();
     out.printf("%nseed %d, %.0f s, %d faults, %d service processes, %d writes checked, %d refused, %d status reads%n", seed,
@@ -504,6 +521,4 @@ final class BenchFaultsCommand implements Callable<Integer> {
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;
   }
-
-
 }

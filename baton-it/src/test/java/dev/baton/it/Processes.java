@@ -17,5 +17,4 @@ final class Processes {
       return false;
     }
   }
-
 }

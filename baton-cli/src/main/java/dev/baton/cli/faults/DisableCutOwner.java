@@ -1,6 +1,6 @@
 package dev.baton.cli.faults;
 
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * An operator verb during a network fault (RELIABILITY.md, "operator verbs during faults: disable
@@ -12,8 +12,6 @@ import java.util.Optional;
  * The API's answers go to the checker log.
  */
 final class DisableCutOwner extends Fault {
-  private final StoreCut cut = new StoreCut(Netns.Cut.BOTH_WAYS);
-
   DisableCutOwner() {
     super("disable-cut-owner", Aim.OWNER, false,
         "the owner cut off from the store for 2 x lease while its service is disabled through another node's API;"
@@ -21,8 +19,8 @@ final class DisableCutOwner extends Fault {
   }
 
   @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return cut.unavailable(context);
+  public Set<Setup> needs() {
+    return Set.of(Setup.NETWORK);
   }
 
   @Override

@@ -1,11 +1,16 @@
 package dev.baton.cli.faults;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One kind of fault of the fault suite (docs/reliability.md): its name, how it is injected, where
  * it can run, and what it aims at. Kinds are small subclasses listed in {@link Faults#all()}; a new
  * kind is one more class and one more line there.
+ *
+ * <p>A kind that needs something set up before the group starts (a network namespace per node, a
+ * small disk under the SQLite file) says so in {@link #needs()}; the bench sets up what the kinds
+ * of a run need, and a kind whose needs were not met does not run.
  *
  * <p>{@link #inject} returns once the fault is over (a paused process continued, a stopped store
  * started again); the bench then waits until the group has settled and judges the recovery.
@@ -54,12 +59,31 @@ public abstract class Fault {
     return how;
   }
 
+  /** Whether this kind runs with {@code store} at all ({@code sqlite}, {@code postgresql} or {@code zookeeper}). */
+  public final boolean runsWith(String store) {
+    return this.store == null || this.store.equals(store);
+  }
+
+  /** What the bench must set up before the group starts for this kind to run; none by default. */
+  public Set<Setup> needs() {
+    return Set.of();
+  }
+
   /**
-   * Why this kind cannot run in {@code context} (another store, a mode, a missing tool or root), or
-   * empty. A subclass with conditions of its own adds them to {@code super.unavailable(context)}.
+   * Why this kind cannot run in {@code context} (another store, a setup it needs that was not made, a
+   * mode, a missing tool), or empty. A subclass with conditions of its own adds them to
+   * {@code super.unavailable(context)}.
    */
   public Optional<String> unavailable(FaultContext context) {
-    return store == null || store.equals(context.store()) ? Optional.empty() : Optional.of("only with --store " + store);
+    if (!runsWith(context.store())) {
+      return Optional.of("only with --store " + store);
+    }
+    for (Setup s : needs()) {
+      if (!context.setUp().contains(s)) {
+        return Optional.of(s.unavailable(context.store(), context.root()).orElse("the bench did not set up " + s.what));
+      }
+    }
+    return Optional.empty();
   }
 
   /** Injects the fault on {@code target} and returns once it is over. */
@@ -102,6 +126,34 @@ public abstract class Fault {
   @Override
   public String toString() {
     return kind;
+  }
+
+  /** What the bench sets up before the group starts, only when a kind of the run needs it. */
+  public enum Setup {
+    /** Every node in a network namespace of its own on a veth pair ({@link Netns}). */
+    NETWORK("a network namespace per node"),
+    /** Every node's processes in freezer and cpu cgroups of their own ({@link NodeCgroup}). */
+    NODE_CGROUPS("a cgroup per node"),
+    /** The SQLite file on a small tmpfs of its own ({@link SmallDisk}). */
+    SMALL_DISK("a small disk under the SQLite file"),
+    /** The PostgreSQL server on a fake wall clock ({@link FakeClock}). */
+    STORE_CLOCK("a fake clock for the PostgreSQL server");
+
+    private final String what;
+
+    Setup(String what) {
+      this.what = what;
+    }
+
+    /** Why this cannot be set up with {@code store} on this machine (a store it does not apply to, no root, a missing tool), or empty. */
+    public Optional<String> unavailable(String store, boolean root) {
+      return Optional.ofNullable(switch (this) {
+        case NETWORK -> store.equals("sqlite") ? "a SQLite file cannot be cut off by the network" : Netns.unavailableReason();
+        case NODE_CGROUPS -> NodeCgroup.unavailable(root);
+        case SMALL_DISK -> store.equals("sqlite") ? SmallDisk.unavailable(root) : "only a SQLite file lives on a small disk";
+        case STORE_CLOCK -> store.equals("postgresql") ? FakeClock.unavailableReason() : "only the PostgreSQL server runs on a fake clock";
+      });
+    }
   }
 
   /** Where a fault aims. */

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * What a fault may act on besides its target node: the checker that records it, the group's timing,
@@ -14,12 +15,14 @@ import java.util.Random;
  *
  * @param store {@code sqlite}, {@code postgresql} or {@code zookeeper}
  * @param root whether this JVM runs as root (cgroups, other users' processes)
+ * @param setUp what the bench set up for the run's kinds ({@link Fault#needs()}); the node cgroups are
+ *     made once the group exists, the rest before the store starts
  * @param sqliteDisk the small tmpfs the SQLite file lives on, when the run may fill it
  * @param network the run's private network, when every node runs in a namespace of its own
  * @param storeClock the PostgreSQL server's fake wall clock, when it was started with one
  */
 public record FaultContext(FencingChecker checker, Duration heartbeat, Duration lease, String store,
-    FencingChecker.Mode mode, boolean root, Optional<Path> sqliteFile, Optional<SmallDisk> sqliteDisk,
+    FencingChecker.Mode mode, boolean root, Set<Fault.Setup> setUp, Optional<Path> sqliteFile, Optional<SmallDisk> sqliteDisk,
     Optional<LocalPostgres> postgres,
     Optional<LocalZooKeeper> zookeeper, Optional<Netns> network, Optional<FakeClock> storeClock,
     Random random) {

@@ -2,6 +2,7 @@ package dev.baton.cli.faults;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An operator verb during a fault (RELIABILITY.md, "operator verbs during faults: move while the
@@ -18,8 +19,13 @@ final class MoveFrozenOwner extends Fault {
   }
 
   @Override
+  public Set<Setup> needs() {
+    return Set.of(Setup.NODE_CGROUPS);
+  }
+
+  @Override
   public Optional<String> unavailable(FaultContext context) {
-    return NodeFreeze.whyNot(context);
+    return super.unavailable(context).or(() -> NodeFreeze.enforcingOnly(context));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.baton.cli.faults;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The whole node starved of CPU (RELIABILITY.md, "CPU starvation: a CPU quota on the agent's
@@ -18,11 +19,17 @@ final class NodeCpuStarved extends Fault {
         "cgroup-v1 CPU quota of 2 ms per 100 ms on the node's launcher, guardian, agent and services for 2 x lease, then lifted");
   }
 
-  /** Where a node can be frozen (root, the freezer, enforcing mode) and also given a CPU quota. */
+  @Override
+  public Set<Setup> needs() {
+    return Set.of(Setup.NODE_CGROUPS);
+  }
+
+  /** Where a node can be frozen (its cgroups, enforcing mode) and also given a CPU quota. */
   @Override
   public Optional<String> unavailable(FaultContext context) {
-    String why = NodeCgroup.cpuUnavailable(context.root());
-    return why != null ? Optional.of(why) : NodeFreeze.whyNot(context);
+    return super.unavailable(context)
+        .or(() -> Optional.ofNullable(NodeCgroup.cpuUnavailable(context.root())))
+        .or(() -> NodeFreeze.enforcingOnly(context));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.baton.cli.faults;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The whole node frozen (cgroup-v1 freezer: launcher, guardian, agent and services) for 2 x lease,
@@ -15,21 +16,23 @@ final class NodeFreeze extends Fault {
   }
 
   @Override
-  public Optional<String> unavailable(FaultContext context) {
-    return whyNot(context);
+  public Set<Setup> needs() {
+    return Set.of(Setup.NODE_CGROUPS);
   }
 
-  /** Why no node can be frozen in {@code context} (no root or freezer, or audit mode), or empty. */
-  static Optional<String> whyNot(FaultContext context) {
-    String why = NodeCgroup.unavailable(context.root());
-    if (why != null) {
-      return Optional.of(why);
-    }
-    if (context.mode() != FencingChecker.Mode.ENFORCING) {
-      return Optional.of("needs --mode enforcing (a thawed node's old service can write before anything on it runs"
-          + " again; only a downstream that refuses old epochs stops that write)");
-    }
-    return Optional.empty();
+  @Override
+  public Optional<String> unavailable(FaultContext context) {
+    return super.unavailable(context).or(() -> enforcingOnly(context));
+  }
+
+  /**
+   * Why a node cannot be frozen in {@code context}'s checker mode (audit), or empty: the kinds that
+   * freeze or starve a whole node run only where old epochs are refused.
+   */
+  static Optional<String> enforcingOnly(FaultContext context) {
+    return context.mode() == FencingChecker.Mode.ENFORCING ? Optional.empty()
+        : Optional.of("needs --mode enforcing (a thawed node's old service can write before anything on it runs"
+            + " again; only a downstream that refuses old epochs stops that write)");
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.baton.cli.faults;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A node's link to everything, the store included, slowed to {@value #RATE} both ways for 2 x lease
@@ -17,12 +18,14 @@ final class SlowLink extends Fault {
   }
 
   @Override
+  public Set<Setup> needs() {
+    return Set.of(Setup.NETWORK);
+  }
+
+  @Override
   public Optional<String> unavailable(FaultContext context) {
-    Optional<String> why = new StoreCut(Netns.Cut.BOTH_WAYS).unavailable(context);
-    if (why.isPresent()) {
-      return why;
-    }
-    return Processes.onPath("tc") ? Optional.empty() : Optional.of("`tc` is not installed (Debian package iproute2)");
+    return super.unavailable(context).or(() -> Processes.onPath("tc") ? Optional.empty()
+        : Optional.of("`tc` is not installed (Debian package iproute2)"));
   }
 
   @Override

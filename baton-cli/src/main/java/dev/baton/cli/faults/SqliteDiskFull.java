@@ -1,6 +1,6 @@
 package dev.baton.cli.faults;
 
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * The filesystem under the SQLite file full for 2 x lease (RELIABILITY.md, "SQLite trouble: disk
@@ -17,13 +17,8 @@ final class SqliteDiskFull extends Fault {
   }
 
   @Override
-  public Optional<String> unavailable(FaultContext context) {
-    Optional<String> why = super.unavailable(context);
-    if (why.isPresent()) {
-      return why;
-    }
-    String reason = SmallDisk.unavailable(context.root());
-    return reason != null ? Optional.of(reason) : Optional.empty();
+  public Set<Setup> needs() {
+    return Set.of(Setup.SMALL_DISK);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package dev.baton.cli.faults;
 
 import java.time.Duration;
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * The PostgreSQL server's wall clock an hour ahead for 2 x lease, then back (RELIABILITY.md, "store
@@ -17,13 +17,8 @@ final class StoreClockJump extends Fault {
   }
 
   @Override
-  public Optional<String> unavailable(FaultContext context) {
-    Optional<String> why = super.unavailable(context);
-    if (why.isPresent()) {
-      return why;
-    }
-    return context.storeClock().isPresent() ? Optional.empty()
-        : Optional.of(FakeClock.unavailableReason() != null ? FakeClock.unavailableReason() : "the server was started without a fake clock");
+  public Set<Setup> needs() {
+    return Set.of(Setup.STORE_CLOCK);
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.baton.cli.faults;
 
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * A node cut off from the store by the network for 2 x lease, then healed (RELIABILITY.md, "agent
@@ -29,15 +29,8 @@ final class StoreCut extends Fault {
   }
 
   @Override
-  public Optional<String> unavailable(FaultContext context) {
-    if (context.store().equals("sqlite")) {
-      return Optional.of("a SQLite file cannot be cut off by the network");
-    }
-    if (context.network().isEmpty()) {
-      String why = Netns.unavailableReason();
-      return Optional.of(why != null ? why : "the nodes do not run in network namespaces");
-    }
-    return Optional.empty();
+  public Set<Setup> needs() {
+    return Set.of(Setup.NETWORK);
   }
 
   @Override
