@@ -16,8 +16,15 @@ import java.util.Optional;
 /**
  * A wall clock that a fault can move while the process runs (RELIABILITY.md, "agent clock jump"
  * and "store clock jump"): libfaketime preloaded into the process, reading its offset from a file
- * that {@link #jump} rewrites (read again at most once a second). The monotonic clock is not faked ({@code FAKETIME_DONT_FAKE_MONOTONIC}), so
- * only what reads the wall clock sees the jump: that is the point, Baton must not.
+ * that {@link #jump} rewrites (read again at most once a second). The monotonic clock is not
+ * faked ({@code FAKETIME_DONT_FAKE_MONOTONIC}), so only what reads the wall clock sees the jump:
+ * that is the point, Baton must not.
+ *
+ * <p>{@code FAKETIME_FORCE_MONOTONIC_FIX=0} goes with it. Without it, libfaketime 0.9.10 (Debian
+ * 12's) rewrites the deadline of every timed wait on the monotonic clock as if that clock were faked
+ * ({@code pthread_cond_timedwait}; fixed upstream in libfaketime pull request 503), so the wait
+ * returns at once: in a JVM, {@code LockSupport.parkNanos} and {@code Object.wait(ms)} return after
+ * 0 ms, every waiting thread spins, and the JVM crawls. FakeClockTest measures both.
  */
 public final class FakeClock {
   private static final List<Path> LIBRARIES = List.of(
@@ -52,6 +59,7 @@ public final class FakeClock {
         "FAKETIME_TIMESTAMP_FILE", file.toString(),
         "FAKETIME_CACHE_DURATION", "1",
         "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+        "FAKETIME_FORCE_MONOTONIC_FIX", "0",
         "NO_FAKE_STAT", "1");
   }
 
