@@ -69,8 +69,10 @@ import picocli.CommandLine.Spec;
         "replies, or 30%% of its packets, for 2 leases), slow-link (tc tbf: the node's",
         "link at 8 kbit/s for 2 leases; same conditions), disable-cut-owner (the owner",
         "cut while its service is disabled through another node, enabled after the",
-        "heal; same conditions), store-clock-jump (postgresql with libfaketime: the",
-        "server's clock an hour ahead for 2 leases)."})
+        "heal; same conditions), agent-clock-jump (libfaketime: every node runs on a",
+        "fake wall clock of its own, and the node's jumps an hour ahead or back for 2",
+        "leases), store-clock-jump (postgresql with libfaketime: the server's clock an",
+        "hour ahead for 2 leases)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
@@ -180,6 +182,9 @@ final class BenchFaultsCommand implements Callable<Integer> {
             n.startIn(cg);
           });
           Runtime.getRuntime().addShutdownHook(removeCgroups);
+        }
+        if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.NODE_CLOCKS))) {
+          group.nodes.forEach(n -> n.startOn(new FakeClock(dir.resolve(n.name + ".clock"))));
         }
         boolean completed = false;
         try {

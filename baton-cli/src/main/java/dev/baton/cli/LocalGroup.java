@@ -3,6 +3,7 @@ package dev.baton.cli;
 import dev.baton.agent.Agent;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.FaultNode;
 import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
@@ -169,6 +170,7 @@ final class LocalGroup implements AutoCloseable {
     Process process;
     private NodeCgroup cgroup;
     private Netns.Host host;
+    private FakeClock clock;
 
     Node(String name, Path config, Path log, String api) {
       this.name = name;
@@ -215,12 +217,26 @@ final class LocalGroup implements AutoCloseable {
       return Optional.ofNullable(host);
     }
 
-    /** Starts the launcher: inside the node's cgroup and network namespace, when it has them. */
+    /** Starts the node's launcher (and so everything it forks) on {@code clock} from now on. */
+    void startOn(FakeClock clock) {
+      this.clock = clock;
+    }
+
+    @Override
+    public Optional<FakeClock> clock() {
+      return Optional.ofNullable(clock);
+    }
+
+    /** Starts the launcher: inside the node's cgroup and network namespace, and on its fake clock, when it has them. */
     @Override
     public void start() {
       List<String> prefix = new ArrayList<>(cgroup == null ? List.of() : cgroup.launchPrefix());
       if (host != null) {
         prefix.addAll(host.exec()); // execs in place: the launcher keeps the shell's pid
+      }
+      if (clock != null) {
+        prefix.add("env"); // execs in place too; what runs before it (ip netns exec) reads the true clock
+        clock.environment().forEach((k, v) -> prefix.add(k + "=" + v));
       }
       process = AgentProcess.start(config, log, prefix);
     }

@@ -137,7 +137,9 @@ public abstract class Fault {
     /** The SQLite file on a small tmpfs of its own ({@link SmallDisk}). */
     SMALL_DISK("a small disk under the SQLite file"),
     /** The PostgreSQL server on a fake wall clock ({@link FakeClock}). */
-    STORE_CLOCK("a fake clock for the PostgreSQL server");
+    STORE_CLOCK("a fake clock for the PostgreSQL server"),
+    /** Every node's processes on a fake wall clock of the node's own ({@link FakeClock}). */
+    NODE_CLOCKS("a fake clock per node");
 
     private final String what;
 
@@ -152,6 +154,7 @@ public abstract class Fault {
         case NODE_CGROUPS -> NodeCgroup.unavailable(root);
         case SMALL_DISK -> store.equals("sqlite") ? SmallDisk.unavailable(root) : "only a SQLite file lives on a small disk";
         case STORE_CLOCK -> store.equals("postgresql") ? FakeClock.unavailableReason() : "only the PostgreSQL server runs on a fake clock";
+        case NODE_CLOCKS -> FakeClock.unavailableReason();
       });
     }
   }

@@ -41,6 +41,16 @@ public interface FaultNode {
     return netns().orElseThrow(() -> new IllegalStateException("node " + name() + " has no network namespace"));
   }
 
+  /** The fake wall clock every process of the node reads, when the bench gave it one. */
+  default Optional<FakeClock> clock() {
+    return Optional.empty();
+  }
+
+  /** The node's fake clock, for a fault that needs one. */
+  default FakeClock requireClock() {
+    return clock().orElseThrow(() -> new IllegalStateException("node " + name() + " has no fake clock"));
+  }
+
   /** The node's cgroups, for a fault that needs them. */
   default NodeCgroup requireCgroup() {
     return cgroup().orElseThrow(() -> new IllegalStateException("node " + name() + " has no cgroup"));

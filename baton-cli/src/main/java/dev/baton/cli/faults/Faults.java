@@ -32,6 +32,7 @@ public final class Faults {
         new StoreCut(Netns.Cut.LOSSY),
         new SlowLink(),
         new DisableCutOwner(),
+        new AgentClockJump(),
         new StoreClockJump());
   }
 }
