@@ -113,6 +113,11 @@ final class BenchFaultsCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "keep the run directory also when every check holds")
   boolean keep;
 
+  @Option(names = "--clock-rate", defaultValue = "1",
+      description = {"the last node's clocks, wall and monotonic, run at this many times real time, 0.5 to 2",
+          "(libfaketime; docs/reliability.md, \"Clock rate skew\"; agent-clock-jump does not run then) (default: ${DEFAULT-VALUE})"})
+  double clockRate;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -130,7 +135,16 @@ final class BenchFaultsCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException("--mode \"" + mode + "\": expected audit or enforcing");
     }
+    if (clockRate < 0.5 || clockRate > 2) {
+      throw new InvalidInputException("--clock-rate must be 0.5 to 2 (got " + clockRate + ")");
+    }
+    if (clockRate != 1 && FakeClock.unavailableReason() != null) {
+      throw new InvalidInputException("--clock-rate: " + FakeClock.unavailableReason());
+    }
     Set<Fault.Setup> setUp = setUp(asked(), store, Processes.isRoot());
+    if (clockRate != 1) {
+      setUp.remove(Fault.Setup.NODE_CLOCKS); // the skewed node's clock cannot also jump by a file
+    }
     Duration leaseD = Durations.parse(lease);
     Duration heartbeatD = Durations.parse(heartbeat);
     long theSeed = seed != null ? seed : new Random().nextLong();
@@ -186,10 +200,17 @@ final class BenchFaultsCommand implements Callable<Integer> {
         if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.NODE_CLOCKS))) {
           group.nodes.forEach(n -> n.startOn(new FakeClock(dir.resolve(n.name + ".clock"))));
         }
+        LocalGroup.Node skewed = group.nodes.get(group.nodes.size() - 1);
+        if (clockRate != 1) {
+          skewed.startAtClockRate(clockRate);
+        }
         boolean completed = false;
         try {
           out.printf("fault suite: seed %d, %d faults, %d agents (heartbeat %s, lease %s), %d services, checker %s, on %s;"
                   + " run directory %s%n", theSeed, faults, nodes, heartbeat, lease, services, checkerMode, shared.description(), dir);
+          if (clockRate != 1) {
+            out.printf("the clocks of %s run at %s x real time%n", skewed.name, clockRate);
+          }
           out.println("kinds: " + chosen.stream().map(Fault::kind).collect(Collectors.joining(", ")));
           out.flush();
           group.nodes.forEach(LocalGroup.Node::start);

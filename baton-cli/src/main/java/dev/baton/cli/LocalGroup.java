@@ -171,6 +171,7 @@ final class LocalGroup implements AutoCloseable {
     private NodeCgroup cgroup;
     private Netns.Host host;
     private FakeClock clock;
+    private Map<String, String> environment = Map.of();
 
     Node(String name, Path config, Path log, String api) {
       this.name = name;
@@ -220,6 +221,12 @@ final class LocalGroup implements AutoCloseable {
     /** Starts the node's launcher (and so everything it forks) on {@code clock} from now on. */
     void startOn(FakeClock clock) {
       this.clock = clock;
+      this.environment = clock.environment();
+    }
+
+    /** Starts the node's launcher (and so everything it forks) with clocks that run at {@code rate} from now on. */
+    void startAtClockRate(double rate) {
+      this.environment = FakeClock.rateEnvironment(rate);
     }
 
     @Override
@@ -234,9 +241,9 @@ final class LocalGroup implements AutoCloseable {
       if (host != null) {
         prefix.addAll(host.exec()); // execs in place: the launcher keeps the shell's pid
       }
-      if (clock != null) {
+      if (!environment.isEmpty()) {
         prefix.add("env"); // execs in place too; what runs before it (ip netns exec) reads the true clock
-        clock.environment().forEach((k, v) -> prefix.add(k + "=" + v));
+        environment.forEach((k, v) -> prefix.add(k + "=" + v));
       }
       process = AgentProcess.start(config, log, prefix);
     }
@@ -315,6 +322,9 @@ final class LocalGroup implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+      if (!environment.isEmpty()) {
+        FakeClock.forget(process.pid());
       }
     }
   }

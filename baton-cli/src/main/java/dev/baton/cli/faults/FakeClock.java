@@ -63,6 +63,34 @@ public final class FakeClock {
         "NO_FAKE_STAT", "1");
   }
 
+  /**
+   * The variables that make a process started with them, and every process it starts, run both
+   * clocks, wall and monotonic, at {@code rate} times real time from the moment it starts: a machine
+   * whose clock runs fast or slow (RELIABILITY.md, "clock rate skew"). libfaketime keeps the start
+   * in shared memory that the first process creates and names to its children
+   * ({@code FAKETIME_SHARED}), so an agent and the guardian it starts later read one clock and
+   * agree on the fence deadline they pass as a monotonic time. Both files stay in /dev/shm after
+   * that first process ends, named by its pid; {@link #forget} removes them.
+   */
+  public static Map<String, String> rateEnvironment(double rate) {
+    Path library = library().orElseThrow(() -> new BatonException("cannot fake a clock: " + unavailableReason()));
+    return Map.of(
+        "LD_PRELOAD", library.toString(),
+        "FAKETIME", "+0 x" + rate,
+        "NO_FAKE_STAT", "1");
+  }
+
+  /** Removes the shared memory libfaketime left behind for the processes process {@code pid} started. */
+  public static void forget(long pid) {
+    for (String name : new String[] {"faketime_shm_" + pid, "sem.faketime_sem_" + pid}) {
+      try {
+        Files.deleteIfExists(Path.of("/dev/shm", name));
+      } catch (IOException e) {
+        // not ours to remove (another user's), or already gone
+      }
+    }
+  }
+
   /** Sets the wall clock of every process using this clock to the real time plus {@code offset}. */
   public void jump(Duration offset) {
     write((offset.isNegative() ? "-" : "+") + offset.abs().toSeconds());

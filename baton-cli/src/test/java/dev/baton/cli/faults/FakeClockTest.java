@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -55,5 +56,39 @@ class FakeClockTest {
         .isBetween(0L, TimeUnit.SECONDS.toNanos(60));
     assertThat(Long.parseLong(f[2])).as("parkNanos(300 ms) lasted, ms").isGreaterThanOrEqualTo(290);
     assertThat(Long.parseLong(f[3])).as("Object.wait(300) lasted, ms").isGreaterThanOrEqualTo(290);
+  }
+
+  /** Prints its monotonic clock and the machine's uptime (read from /proc, which libfaketime leaves alone), in ms. */
+  private static final String TICK = String.join("\n",
+      "public class Tick {",
+      "  public static void main(String[] a) throws Exception {",
+      "    String up = java.nio.file.Files.readString(java.nio.file.Path.of(\"/proc/uptime\")).split(\" \")[0];",
+      "    System.out.println(System.nanoTime() / 1_000_000 + \" \" + Math.round(Double.parseDouble(up) * 1000));",
+      "  }",
+      "}",
+      "");
+
+  @Test
+  void processesStartedAtDifferentTimesUnderOneRateClockShareItAndItRunsAtThatRate() throws Exception {
+    String reason = FakeClock.unavailableReason();
+    assumeTrue(reason == null, reason);
+    Path tick = Files.writeString(dir.resolve("Tick.java"), TICK);
+    String java = ProcessHandle.current().info().command().orElse("java");
+    // One shell on the clock starts a JVM, waits 2 s of real time, starts another: as a launcher starts
+    // its guardian, which starts the agent later.
+    String run = "'" + java + "' -Xshare:auto '" + tick + "'";
+    ProcessBuilder pb = new ProcessBuilder(List.of("sh", "-c", run + "; env -u LD_PRELOAD sleep 2; " + run)).redirectErrorStream(true);
+    pb.environment().putAll(FakeClock.rateEnvironment(2.0));
+    Process p = pb.start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the shell ended").isTrue();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertThat(p.exitValue()).as(out).isZero();
+    List<long[]> ticks = out.lines().map(l -> Arrays.stream(l.split(" ")).mapToLong(Long::parseLong).toArray()).toList();
+    assertThat(ticks).as(out).hasSize(2);
+
+    double fake = ticks.get(1)[0] - ticks.get(0)[0];
+    double real = ticks.get(1)[1] - ticks.get(0)[1];
+    // Each JVM on a clock of its own, started when it starts, would show about 1 here.
+    assertThat(fake / real).as("fake ms per real ms between the two JVMs' readings (%s)", out).isBetween(1.9, 2.1);
   }
 }
