@@ -21,7 +21,7 @@ import picocli.CommandLine;
  * that takes over, it waits a lease on its fast clock, 13% short of a real one, and the paused
  * owner's guardian must still have killed the old service first (checks 3 and 4 of the audit).
  * The default timing (heartbeat 500 ms, lease 3 s) leaves room to tell: the same run with the
- * clock at 1.5 times, beyond the tolerated ratio, fails check 4 at its second fault, while at the CI
+ * clock at 1.5 times, beyond the tolerated ratio, fails check 4 at node-b's first takeover, while at the CI
  * lease of 1 s the new service's start-up hides the difference.
  */
 class ClockSkewIT {
