@@ -67,7 +67,10 @@ import picocli.CommandLine.Spec;
         "zookeeper, root, iproute2 and nftables: every node then runs in a network",
         "namespace of its own, and nftables drops the store's traffic, only its",
         "replies, or 30%% of its packets, for 2 leases), slow-link (tc tbf: the node's",
-        "link at 8 kbit/s for 2 leases; same conditions), disable-cut-owner (the owner",
+        "link at 8 kbit/s for 2 leases; same conditions), store-delay and store-resets",
+        "(postgresql and zookeeper: the agents reach the store through a proxy that",
+        "holds every byte back L/10 each way for 2 leases, or resets every connection",
+        "4 times half a lease apart), disable-cut-owner (the owner",
         "cut while its service is disabled through another node, enabled after the",
         "heal; same conditions), agent-clock-jump (libfaketime: every node runs on a",
         "fake wall clock of its own, and the node's jumps an hour ahead or back for 2",
@@ -172,10 +175,11 @@ final class BenchFaultsCommand implements Callable<Integer> {
     FakeClock storeClock = setUp.contains(Fault.Setup.STORE_CLOCK) ? new FakeClock(dir.resolve("postgres.clock")) : null;
     boolean refused = false;
     try (FencingChecker checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"), checkerMode, leaseD)) {
-      try (LocalStore shared = LocalStore.create(store, sqliteDisk != null ? sqliteDisk.path() : dir, network, storeClock)) {
+      try (LocalStore shared = LocalStore.create(store, sqliteDisk != null ? sqliteDisk.path() : dir, network, storeClock,
+          setUp.contains(Fault.Setup.STORE_PROXY))) {
         FaultContext context = new FaultContext(checker, heartbeatD, leaseD, store, checkerMode, Processes.isRoot(), setUp, shared.sqliteFile(),
             Optional.ofNullable(sqliteDisk),
-            shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), Optional.ofNullable(storeClock), random);
+            shared.postgres(), shared.zookeeper(), Optional.ofNullable(network), Optional.ofNullable(storeClock), shared.proxy(), random);
         List<Fault> chosen = choose(context, out);
         Path script = writeService(dir);
         List<LocalGroup.ServiceSpec> specs = names.stream().map(n -> new LocalGroup.ServiceSpec(n, List.of(script.toString()),

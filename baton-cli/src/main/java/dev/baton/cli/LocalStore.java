@@ -3,6 +3,7 @@ package dev.baton.cli;
 import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.LocalZooKeeper;
 import dev.baton.cli.faults.Netns;
+import dev.baton.cli.faults.StoreProxy;
 import dev.baton.core.BatonException;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.store.Stores;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The store of a demo or benchmark group on this machine: a fresh SQLite file, a private
@@ -25,18 +27,20 @@ final class LocalStore implements AutoCloseable {
   private final String description;
   private final AutoCloseable server;
   private final String zookeeperServers;
+  private final StoreProxy proxy;
 
   private final Thread onExit = new Thread(this::stopServer, "baton-store-on-exit");
 
   private LocalStore(String url, String description, AutoCloseable server) {
-    this(url, description, server, null);
+    this(url, description, server, null, null);
   }
 
-  private LocalStore(String url, String description, AutoCloseable server, String zookeeperServers) {
+  private LocalStore(String url, String description, AutoCloseable server, String zookeeperServers, StoreProxy proxy) {
     this.url = url;
     this.description = description;
     this.server = server;
     this.zookeeperServers = zookeeperServers;
+    this.proxy = proxy;
     if (server != null) {
       // A SIGTERM or Ctrl-C skips the callers' finally blocks: the server must not outlive us.
       Runtime.getRuntime().addShutdownHook(onExit);
@@ -48,15 +52,17 @@ final class LocalStore implements AutoCloseable {
    * @param dir the group's directory, where a file or a server's data goes
    */
   static LocalStore create(String choice, Path dir) {
-    return create(choice, dir, null, null);
+    return create(choice, dir, null, null, false);
   }
 
   /**
    * @param network when given, a PostgreSQL server listens also on the network's store address and
    *     is reached there (so that nodes in its namespaces can be cut off from it); null for loopback
    * @param serverClock when given, a PostgreSQL server runs on this fake wall clock; else null
+   * @param proxied whether the URL leads through a {@link StoreProxy} to the server (PostgreSQL) or
+   *     servers (ZooKeeper) this starts
    */
-  static LocalStore create(String choice, Path dir, Netns network, FakeClock serverClock) {
+  static LocalStore create(String choice, Path dir, Netns network, FakeClock serverClock, boolean proxied) {
     switch (choice) {
       case "sqlite" -> {
         Path file = dir.resolve("group.db");
@@ -80,8 +86,11 @@ final class LocalStore implements AutoCloseable {
           }
           pg.start();
           pg.createDatabase("baton");
-          return new LocalStore(pg.url(address, "baton"), "a private PostgreSQL server on " + address + ":" + pg.port()
-              + " (data in " + pg.directory() + ")", pg);
+          StoreProxy proxy = proxied ? StoreProxy.start(address, List.of(pg.port())) : null;
+          int port = proxy == null ? pg.port() : proxy.portFor(pg.port());
+          return new LocalStore(pg.url(address, port, "baton"), "a private PostgreSQL server on " + address + ":" + pg.port()
+              + (proxy == null ? "" : ", reached through a proxy at " + address + ":" + port)
+              + " (data in " + pg.directory() + ")", pg, null, proxy);
         } catch (RuntimeException e) {
           pg.close();
           throw e;
@@ -96,10 +105,19 @@ final class LocalStore implements AutoCloseable {
               + e.getMessage(), e);
         }
         String host = network == null ? "127.0.0.1" : network.storeAddress();
-        String servers = ensemble.connectString(host);
+        StoreProxy proxy;
+        try {
+          proxy = proxied ? StoreProxy.start(host, ensemble.clientPorts()) : null;
+        } catch (RuntimeException e) {
+          ensemble.close();
+          throw e;
+        }
+        String servers = proxy == null ? ensemble.connectString(host)
+            : ensemble.clientPorts().stream().map(p -> host + ":" + proxy.portFor(p)).collect(Collectors.joining(","));
         return new LocalStore("zookeeper://" + servers + "/baton", "a local 3-server ZooKeeper ensemble (child "
             + "processes, stopped with this one; data and logs in " + dir.resolve("zookeeper") + "), store zookeeper://"
-            + servers + "/baton", ensemble, servers);
+            + servers + "/baton" + (proxy == null ? "" : " (through a proxy to ports " + ensemble.clientPorts() + ")"),
+            ensemble, servers, proxy);
       }
       default -> {
         List<String> problems = Stores.problems(choice);
@@ -124,6 +142,11 @@ final class LocalStore implements AutoCloseable {
   /** The ensemble this store started, if it started one (the fault suite kills and restarts its servers). */
   java.util.Optional<LocalZooKeeper> zookeeper() {
     return server instanceof LocalZooKeeper ensemble ? java.util.Optional.of(ensemble) : java.util.Optional.empty();
+  }
+
+  /** The proxy between the URL and the server(s), when the store was created with one. */
+  java.util.Optional<StoreProxy> proxy() {
+    return java.util.Optional.ofNullable(proxy);
   }
 
   /** The SQLite file, when this store is one. */
@@ -154,6 +177,7 @@ final class LocalStore implements AutoCloseable {
   }
 
   private synchronized void stopServer() {
+    closeQuietly(proxy);
     closeQuietly(server);
   }
 

@@ -139,7 +139,9 @@ public abstract class Fault {
     /** The PostgreSQL server on a fake wall clock ({@link FakeClock}). */
     STORE_CLOCK("a fake clock for the PostgreSQL server"),
     /** Every node's processes on a fake wall clock of the node's own ({@link FakeClock}). */
-    NODE_CLOCKS("a fake clock per node");
+    NODE_CLOCKS("a fake clock per node"),
+    /** The agents reach the store's servers through a proxy that can delay and reset ({@link StoreProxy}). */
+    STORE_PROXY("a proxy before the store");
 
     private final String what;
 
@@ -155,6 +157,7 @@ public abstract class Fault {
         case SMALL_DISK -> store.equals("sqlite") ? SmallDisk.unavailable(root) : "only a SQLite file lives on a small disk";
         case STORE_CLOCK -> store.equals("postgresql") ? FakeClock.unavailableReason() : "only the PostgreSQL server runs on a fake clock";
         case NODE_CLOCKS -> FakeClock.unavailableReason();
+        case STORE_PROXY -> store.equals("sqlite") ? "a SQLite file has no connection to delay or reset" : null;
       });
     }
   }

@@ -20,11 +20,13 @@ import java.util.Set;
  * @param sqliteDisk the small tmpfs the SQLite file lives on, when the run may fill it
  * @param network the run's private network, when every node runs in a namespace of its own
  * @param storeClock the PostgreSQL server's fake wall clock, when it was started with one
+ * @param storeProxy the proxy between the agents and the store's servers, when the run has one
  */
 public record FaultContext(FencingChecker checker, Duration heartbeat, Duration lease, String store,
     FencingChecker.Mode mode, boolean root, Set<Fault.Setup> setUp, Optional<Path> sqliteFile, Optional<SmallDisk> sqliteDisk,
     Optional<LocalPostgres> postgres,
     Optional<LocalZooKeeper> zookeeper, Optional<Netns> network, Optional<FakeClock> storeClock,
+    Optional<StoreProxy> storeProxy,
     Random random) {
 
   /** Sleeps for {@code factor} x lease: the length of a pause or an outage. */

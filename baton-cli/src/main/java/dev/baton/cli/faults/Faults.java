@@ -31,6 +31,8 @@ public final class Faults {
         new StoreCut(Netns.Cut.REPLIES),
         new StoreCut(Netns.Cut.LOSSY),
         new SlowLink(),
+        new StoreDelay(),
+        new StoreResets(),
         new DisableCutOwner(),
         new AgentClockJump(),
         new StoreClockJump());

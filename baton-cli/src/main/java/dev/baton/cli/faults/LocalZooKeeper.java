@@ -74,6 +74,11 @@ public final class LocalZooKeeper implements AutoCloseable {
   }
 
   /** {@code host:port,...} of every server, reached at {@code host} (loopback or the store address). */
+  /** The servers' client ports, in server order. */
+  public List<Integer> clientPorts() {
+    return servers.stream().map(s -> s.clientPort).toList();
+  }
+
   public String connectString(String host) {
     return servers.stream().map(s -> host + ":" + s.clientPort).collect(Collectors.joining(","));
   }

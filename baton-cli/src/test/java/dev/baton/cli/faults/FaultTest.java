@@ -14,7 +14,7 @@ class FaultTest {
   private static FaultContext context(String store, Set<Fault.Setup> setUp) {
     return new FaultContext(null, Duration.ofMillis(200), Duration.ofSeconds(1), store, FencingChecker.Mode.ENFORCING,
         true, setUp, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), new Random(1));
+        Optional.empty(), Optional.empty(), new Random(1));
   }
 
   private static Fault kind(String name) {

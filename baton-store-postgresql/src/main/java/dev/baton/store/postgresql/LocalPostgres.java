@@ -364,6 +364,11 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** A store URL for {@code database} on this server at {@code address} (see {@link #listenAlsoOn}). */
   public synchronized String url(String address, String database) {
+    return url(address, port, database);
+  }
+
+  /** A store URL for {@code database} on this server, reached at {@code address:port} (a proxy before it, say). */
+  public synchronized String url(String address, int port, String database) {
     return "postgresql://postgres:" + password + "@" + address + ":" + port + "/" + database;
   }
 
