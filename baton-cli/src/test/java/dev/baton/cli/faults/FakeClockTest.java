@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,23 +33,34 @@ class FakeClockTest {
       "}",
       "");
 
-  @Test
-  void aJvmOnTheFakeClockSeesTheJumpOnItsWallClockOnlyAndItsTimedWaitsLastAsLongAsAsked() throws Exception {
+  private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
+
+  @BeforeEach
+  void needLibfaketime() {
     String reason = FakeClock.unavailableReason();
     assumeTrue(reason == null, reason);
+  }
+
+  /** Runs {@code command} with {@code environment} added; returns its output once it exited 0. */
+  private static String run(List<String> command, Map<String, String> environment) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().putAll(environment);
+    Process p = pb.start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s ended", command).isTrue();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  @Test
+  void aJvmOnTheFakeClockSeesTheJumpOnItsWallClockOnlyAndItsTimedWaitsLastAsLongAsAsked() throws Exception {
     Path probe = Files.writeString(dir.resolve("Probe.java"), PROBE);
     FakeClock clock = new FakeClock(dir.resolve("probe.clock"));
     clock.jump(Duration.ofHours(1));
 
-    String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xshare:auto", probe.toString())).redirectErrorStream(true);
-    pb.environment().putAll(clock.environment());
-    Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the probe ended").isTrue();
+    String out = run(List.of(JAVA, "-Xshare:auto", probe.toString()), clock.environment());
     long nanoNow = System.nanoTime();
     long wallNow = System.currentTimeMillis();
-    String out = new String(p.getInputStream().readAllBytes()).trim();
-    assertThat(p.exitValue()).as(out).isZero();
     String[] f = out.lines().reduce((x, y) -> y).orElseThrow().split(" ");
 
     assertThat(Long.parseLong(f[0]) - wallNow).as("the probe's wall clock minus ours, ms")
@@ -70,19 +83,11 @@ class FakeClockTest {
 
   @Test
   void processesStartedAtDifferentTimesUnderOneRateClockShareItAndItRunsAtThatRate() throws Exception {
-    String reason = FakeClock.unavailableReason();
-    assumeTrue(reason == null, reason);
     Path tick = Files.writeString(dir.resolve("Tick.java"), TICK);
-    String java = ProcessHandle.current().info().command().orElse("java");
     // One shell on the clock starts a JVM, waits 2 s of real time, starts another: as a launcher starts
     // its guardian, which starts the agent later.
-    String run = "'" + java + "' -Xshare:auto '" + tick + "'";
-    ProcessBuilder pb = new ProcessBuilder(List.of("sh", "-c", run + "; env -u LD_PRELOAD sleep 2; " + run)).redirectErrorStream(true);
-    pb.environment().putAll(FakeClock.rateEnvironment(2.0));
-    Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the shell ended").isTrue();
-    String out = new String(p.getInputStream().readAllBytes()).trim();
-    assertThat(p.exitValue()).as(out).isZero();
+    String jvm = "'" + JAVA + "' -Xshare:auto '" + tick + "'";
+    String out = run(List.of("sh", "-c", jvm + "; env -u LD_PRELOAD sleep 2; " + jvm), FakeClock.rateEnvironment(2.0));
     List<long[]> ticks = out.lines().map(l -> Arrays.stream(l.split(" ")).mapToLong(Long::parseLong).toArray()).toList();
     assertThat(ticks).as(out).hasSize(2);
 
