@@ -44,38 +44,38 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "faults", mixinStandardHelpOptions = true,
     description = {
-        "The fault suite (docs/reliability.md). Starts --nodes real agents (guardian",
-        "on) on a store it owns (a fresh SQLite file, a private PostgreSQL server or a",
-        "local 3-server ZooKeeper ensemble), providing --services services that report",
-        "to a fencing checker; injects --faults random faults one at a time from the",
-        "schedule of --seed, each aimed at the owner of a random service, at another",
-        "node or at the store; waits after each until the group has settled; prints",
-        "faults by kind, the 8 checks, violations and recovery times. Exit code 1 on",
-        "any violation: the run directory is then kept, with the checker's log, the",
-        "agents' logs and a store dump.",
+        "The fault suite (docs/reliability.md). Starts --nodes real agents (guardian on)",
+        "on a store it owns (a fresh SQLite file, a private PostgreSQL server or a local",
+        "3-server ZooKeeper ensemble), providing --services services that report to a",
+        "fencing checker; injects --faults random faults one at a time from the schedule",
+        "of --seed, each aimed at the owner of a random service, at another node or at",
+        "the store; waits after each until the group has settled; prints faults by kind,",
+        "the 8 checks, violations and recovery times. Exit code 1 on any violation: the",
+        "run directory is then kept, with the checker's log, the agents' logs and a",
+        "store dump.",
         "Faults: node-crash, agent-crash, guardian-crash, service-crash,",
         "agent-stop-0.5L, -0.9L, -1.1L, -2L and -3L (SIGSTOP of the agent for that many",
         "leases), node-freeze (cgroup freezer for 2 leases; root and --mode enforcing),",
         "move-frozen-owner (a freeze of the owner's node while `move` is asked",
-        "elsewhere; same conditions), node-cpu-starved (a CPU quota of 2%% on the",
-        "node's cgroup for 2 leases; root, cgroup-v1 cpu and --mode enforcing),",
-        "cpu-stress (stress-ng --cpu 4 on the whole machine for 2 leases; stress-ng",
-        "installed), store-crash and store-hang (postgresql), sqlite-lock and",
-        "sqlite-disk-full (sqlite; the latter as root: the file on a small tmpfs the",
-        "fault fills), zk-minority-loss and zk-quorum-loss (zookeeper: servers",
+        "elsewhere; same conditions), node-cpu-starved (a CPU quota of 2%% on the node's",
+        "cgroup for 2 leases; root, cgroup-v1 cpu and --mode enforcing), cpu-stress",
+        "(stress-ng --cpu 4 on the whole machine for 2 leases; stress-ng installed),",
+        "store-crash and store-hang (postgresql), sqlite-lock, sqlite-disk-full (sqlite;",
+        "as root: the file on a small tmpfs the fault fills) and sqlite-unreadable (mode",
+        "000 on the file while the node's agent is SIGKILLed; agents then run without",
+        "CAP_DAC_OVERRIDE), zk-minority-loss and zk-quorum-loss (zookeeper: servers",
         "SIGKILLed), store-cut, store-cut-replies and store-lossy (postgresql and",
         "zookeeper, root, iproute2 and nftables: every node then runs in a network",
-        "namespace of its own, and nftables drops the store's traffic, only its",
-        "replies, or 30%% of its packets, for 2 leases), slow-link (tc tbf: the node's",
-        "link at 8 kbit/s for 2 leases; same conditions), store-delay and store-resets",
-        "(postgresql and zookeeper: the agents reach the store through a proxy that",
-        "holds every byte back L/10 each way for 2 leases, or resets every connection",
-        "4 times half a lease apart), disable-cut-owner (the owner",
-        "cut while its service is disabled through another node, enabled after the",
-        "heal; same conditions), agent-clock-jump (libfaketime: every node runs on a",
-        "fake wall clock of its own, and the node's jumps an hour ahead or back for 2",
-        "leases), store-clock-jump (postgresql with libfaketime: the server's clock an",
-        "hour ahead for 2 leases)."})
+        "namespace of its own, and nftables drops the store's traffic, only its replies,",
+        "or 30%% of its packets, for 2 leases), slow-link (tc tbf: the node's link at 8",
+        "kbit/s for 2 leases; same conditions), store-delay and store-resets (postgresql",
+        "and zookeeper: the agents reach the store through a proxy that holds every byte",
+        "back L/10 each way for 2 leases, or resets every connection 4 times half a",
+        "lease apart), disable-cut-owner (the owner cut while its service is disabled",
+        "through another node, enabled after the heal; same conditions),",
+        "agent-clock-jump (libfaketime: every node runs on a fake wall clock of its own,",
+        "and the node's jumps an hour ahead or back for 2 leases), store-clock-jump",
+        "(postgresql with libfaketime: the server's clock an hour ahead for 2 leases)."})
 final class BenchFaultsCommand implements Callable<Integer> {
   static final String SERVICE_PREFIX = "checked-";
   private static final Duration SETTLE = Duration.ofSeconds(120);
@@ -200,6 +200,9 @@ final class BenchFaultsCommand implements Callable<Integer> {
             n.startIn(cg);
           });
           Runtime.getRuntime().addShutdownHook(removeCgroups);
+        }
+        if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.FILE_PERMISSIONS))) {
+          group.nodes.forEach(LocalGroup.Node::obeyFilePermissions);
         }
         if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.NODE_CLOCKS))) {
           group.nodes.forEach(n -> n.startOn(new FakeClock(dir.resolve(n.name + ".clock"))));

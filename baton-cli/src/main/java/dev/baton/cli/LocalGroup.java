@@ -172,6 +172,7 @@ final class LocalGroup implements AutoCloseable {
     private Netns.Host host;
     private FakeClock clock;
     private Map<String, String> environment = Map.of();
+    private boolean withoutDacOverride;
 
     Node(String name, Path config, Path log, String api) {
       this.name = name;
@@ -224,6 +225,19 @@ final class LocalGroup implements AutoCloseable {
       this.environment = clock.environment();
     }
 
+    /**
+     * Starts the node's launcher (and so everything it forks) bound by file permissions from now on:
+     * as root, without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.
+     */
+    void obeyFilePermissions() {
+      this.withoutDacOverride = Processes.isRoot();
+    }
+
+    @Override
+    public Path log() {
+      return log;
+    }
+
     /** Starts the node's launcher (and so everything it forks) with clocks that run at {@code rate} from now on. */
     void startAtClockRate(double rate) {
       this.environment = FakeClock.rateEnvironment(rate);
@@ -244,6 +258,9 @@ final class LocalGroup implements AutoCloseable {
       if (!environment.isEmpty()) {
         prefix.add("env"); // execs in place too; what runs before it (ip netns exec) reads the true clock
         environment.forEach((k, v) -> prefix.add(k + "=" + v));
+      }
+      if (withoutDacOverride) {
+        prefix.addAll(List.of("setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--")); // execs in place
       }
       process = AgentProcess.start(config, log, prefix);
     }

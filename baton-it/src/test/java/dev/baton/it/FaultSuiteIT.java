@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * {@value #FAULTS} faults from a fixed seed per store, three real nodes with their guardians and two
  * checked services, every service process reporting to the fencing checker. The schedule draws the
  * kinds that can run on the store in shuffled rounds, so {@value #FAULTS} faults hold each of them at
- * least twice (16 to 23 kinds, as root with every tool .ci/run installs). CI uses a short lease
+ * least twice (17 to 23 kinds, as root with every tool .ci/run installs). CI uses a short lease
  * (heartbeat 200 ms, lease 1 s) to keep the three runs within about ten minutes on a 2-core machine;
  * the long run keeps the defaults.
  */
@@ -34,7 +34,7 @@ class FaultSuiteIT {
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void seededFaultsOnSqliteWithAnEnforcingCheckerLeaveNoViolation() {
-    suite("sqlite", "enforcing", List.of("sqlite-lock"));
+    suite("sqlite", "enforcing", List.of("sqlite-lock", "sqlite-unreadable"));
   }
 
   @Test

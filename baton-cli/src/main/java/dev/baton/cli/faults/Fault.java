@@ -141,7 +141,12 @@ public abstract class Fault {
     /** Every node's processes on a fake wall clock of the node's own ({@link FakeClock}). */
     NODE_CLOCKS("a fake clock per node"),
     /** The agents reach the store's servers through a proxy that can delay and reset ({@link StoreProxy}). */
-    STORE_PROXY("a proxy before the store");
+    STORE_PROXY("a proxy before the store"),
+    /**
+     * The agents bound by file permissions: as root, every node starts without CAP_DAC_OVERRIDE and
+     * CAP_DAC_READ_SEARCH (setpriv), as a non-root agent already is.
+     */
+    FILE_PERMISSIONS("agents bound by file permissions");
 
     private final String what;
 
@@ -158,6 +163,8 @@ public abstract class Fault {
         case STORE_CLOCK -> store.equals("postgresql") ? FakeClock.unavailableReason() : "only the PostgreSQL server runs on a fake clock";
         case NODE_CLOCKS -> FakeClock.unavailableReason();
         case STORE_PROXY -> store.equals("sqlite") ? "a SQLite file has no connection to delay or reset" : null;
+        case FILE_PERMISSIONS -> !store.equals("sqlite") ? "only a SQLite file can be made unreadable"
+            : root && !Processes.onPath("setpriv") ? "`setpriv` is not installed (Debian package util-linux)" : null;
       });
     }
   }

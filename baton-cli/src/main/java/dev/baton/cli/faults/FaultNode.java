@@ -1,5 +1,6 @@
 package dev.baton.cli.faults;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,6 +41,9 @@ public interface FaultNode {
   default Netns.Host requireNetns() {
     return netns().orElseThrow(() -> new IllegalStateException("node " + name() + " has no network namespace"));
   }
+
+  /** The file the node's launcher, guardian and agent write their output to. */
+  Path log();
 
   /** The fake wall clock every process of the node reads, when the bench gave it one. */
   default Optional<FakeClock> clock() {

@@ -25,6 +25,7 @@ public final class Faults {
         new PostgresHang(),
         new SqliteLock(),
         new SqliteDiskFull(),
+        new SqliteUnreadable(),
         new ZooKeeperLoss(1),
         new ZooKeeperLoss(2),
         new StoreCut(Netns.Cut.BOTH_WAYS),
