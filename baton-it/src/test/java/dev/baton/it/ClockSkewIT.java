@@ -37,7 +37,7 @@ class ClockSkewIT {
     cli.setErr(new PrintWriter(out, true));
 
     int code = cli.execute("bench", "faults", "--store", "sqlite", "--nodes", "2", "--clock-rate", "1.15",
-        "--kinds", "agent-stop-1.1L,agent-stop-2L", "--faults", "8", "--seed", "5", "--mode", "audit");
+        "--kinds", "agent-stop-1.1L,agent-stop-2L", "--faults", "6", "--seed", "5", "--mode", "audit");
 
     System.out.println(out);
     assertThat(code).as("exit code of the fault suite; its output:%n%s", out).isZero();
