@@ -42,7 +42,9 @@ public final class StoreProxy implements AutoCloseable {
 
   /**
    * Starts one forwarder per port of {@code upstreamPorts}, each listening on {@code host} at a
-   * free port and connecting to the same port's server at {@code host}.
+   * free port and connecting to that port on loopback: the servers run on this machine, and they
+   * see the proxy connect from 127.0.0.1 (a PostgreSQL server admits that address; the run's
+   * private network's client subnet is for the agents).
    */
   public static StoreProxy start(String host, List<Integer> upstreamPorts) {
     StoreProxy proxy = new StoreProxy();
@@ -95,11 +97,9 @@ public final class StoreProxy implements AutoCloseable {
   /** Accepts connections for one server. */
   private final class Forwarder {
     final ServerSocket server;
-    final String host;
     final int upstreamPort;
 
     Forwarder(String host, int upstreamPort) throws IOException {
-      this.host = host;
       this.upstreamPort = upstreamPort;
       this.server = new ServerSocket();
       server.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
@@ -114,7 +114,7 @@ public final class StoreProxy implements AutoCloseable {
           Socket client = server.accept();
           Socket upstream = new Socket();
           try {
-            upstream.connect(new InetSocketAddress(host, upstreamPort), 2_000);
+            upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 2_000);
           } catch (IOException e) {
             client.setSoLinger(true, 0);
             client.close(); // the server is down: the client sees a reset, as it would without the proxy
