@@ -59,9 +59,12 @@ public abstract class Fault {
     return how;
   }
 
-  /** Whether this kind runs with {@code store} at all ({@code sqlite}, {@code postgresql} or {@code zookeeper}). */
+  /**
+   * Whether this kind runs with {@code store} at all ({@code sqlite}, {@code postgresql} or
+   * {@code zookeeper}): its own store, if it names one, and every setup it needs applies there.
+   */
   public final boolean runsWith(String store) {
-    return this.store == null || this.store.equals(store);
+    return (this.store == null || this.store.equals(store)) && needs().stream().allMatch(s -> s.appliesTo(store));
   }
 
   /** What the bench must set up before the group starts for this kind to run; none by default. */
@@ -75,7 +78,7 @@ public abstract class Fault {
    * {@code super.unavailable(context)}.
    */
   public Optional<String> unavailable(FaultContext context) {
-    if (!runsWith(context.store())) {
+    if (store != null && !store.equals(context.store())) {
       return Optional.of("only with --store " + store);
     }
     for (Setup s : needs()) {
@@ -154,17 +157,34 @@ public abstract class Fault {
       this.what = what;
     }
 
+    /** Whether this can be set up with {@code store} at all. */
+    public boolean appliesTo(String store) {
+      return switch (this) {
+        case NETWORK, STORE_PROXY -> !store.equals("sqlite");
+        case SMALL_DISK, FILE_PERMISSIONS -> store.equals("sqlite");
+        case STORE_CLOCK -> store.equals("postgresql");
+        case NODE_CGROUPS, NODE_CLOCKS -> true;
+      };
+    }
+
     /** Why this cannot be set up with {@code store} on this machine (a store it does not apply to, no root, a missing tool), or empty. */
     public Optional<String> unavailable(String store, boolean root) {
+      if (!appliesTo(store)) {
+        return Optional.of(switch (this) {
+          case NETWORK -> "a SQLite file cannot be cut off by the network";
+          case STORE_PROXY -> "a SQLite file has no connection to delay or reset";
+          case SMALL_DISK -> "only a SQLite file lives on a small disk";
+          case FILE_PERMISSIONS -> "only a SQLite file can be made unreadable";
+          default -> "only the PostgreSQL server runs on a fake clock";
+        });
+      }
       return Optional.ofNullable(switch (this) {
-        case NETWORK -> store.equals("sqlite") ? "a SQLite file cannot be cut off by the network" : Netns.unavailableReason();
+        case NETWORK -> Netns.unavailableReason();
         case NODE_CGROUPS -> NodeCgroup.unavailable(root);
-        case SMALL_DISK -> store.equals("sqlite") ? SmallDisk.unavailable(root) : "only a SQLite file lives on a small disk";
-        case STORE_CLOCK -> store.equals("postgresql") ? FakeClock.unavailableReason() : "only the PostgreSQL server runs on a fake clock";
-        case NODE_CLOCKS -> FakeClock.unavailableReason();
-        case STORE_PROXY -> store.equals("sqlite") ? "a SQLite file has no connection to delay or reset" : null;
-        case FILE_PERMISSIONS -> !store.equals("sqlite") ? "only a SQLite file can be made unreadable"
-            : root && !Processes.onPath("setpriv") ? "`setpriv` is not installed (Debian package util-linux)" : null;
+        case SMALL_DISK -> SmallDisk.unavailable(root);
+        case STORE_CLOCK, NODE_CLOCKS -> FakeClock.unavailableReason();
+        case STORE_PROXY -> null;
+        case FILE_PERMISSIONS -> root && !Processes.onPath("setpriv") ? "`setpriv` is not installed (Debian package util-linux)" : null;
       });
     }
   }

@@ -55,8 +55,21 @@ class FaultTest {
   @Test
   void theNetworkNeverAppliesToSqlite() {
     assertThat(Fault.Setup.NETWORK.unavailable("sqlite", true)).hasValue("a SQLite file cannot be cut off by the network");
-    assertThat(kind("store-cut").runsWith("sqlite")).isTrue();
+    assertThat(kind("store-cut").runsWith("sqlite")).isFalse();
     assertThat(kind("store-cut").unavailable(context("sqlite", EnumSet.noneOf(Fault.Setup.class))))
         .hasValue("a SQLite file cannot be cut off by the network");
+  }
+
+  @Test
+  void aKindRunsOnlyWithTheStoresItsSetupsApplyTo() {
+    for (String k : new String[] {"store-cut", "store-cut-replies", "store-lossy", "slow-link", "store-delay", "store-resets",
+        "disable-cut-owner"}) {
+      assertThat(kind(k).runsWith("sqlite")).as(k + " with sqlite").isFalse();
+      assertThat(kind(k).runsWith("postgresql")).as(k + " with postgresql").isTrue();
+      assertThat(kind(k).runsWith("zookeeper")).as(k + " with zookeeper").isTrue();
+    }
+    assertThat(kind("sqlite-unreadable").runsWith("zookeeper")).isFalse();
+    assertThat(kind("agent-clock-jump").runsWith("sqlite")).isTrue();
+    assertThat(kind("node-freeze").runsWith("zookeeper")).isTrue();
   }
 }
