@@ -1,7 +1,6 @@
 package dev.baton.cli.faults;
 
 import java.time.Duration;
-import java.util.Set;
 
 /**
  * A node's wall clock an hour ahead or an hour back (drawn from the schedule) for 2 x lease, then
@@ -14,12 +13,7 @@ import java.util.Set;
 final class AgentClockJump extends Fault {
   AgentClockJump() {
     super("agent-clock-jump", Aim.NODE, false,
-        "the node's wall clock (libfaketime, monotonic clock not faked) jumps an hour ahead or back for 2 x lease, then right again");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.NODE_CLOCKS);
+        "the node's wall clock (libfaketime, monotonic clock not faked) jumps an hour ahead or back for 2 x lease, then right again", Setup.NODE_CLOCKS);
   }
 
   @Override

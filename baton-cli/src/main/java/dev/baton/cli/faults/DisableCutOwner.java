@@ -1,6 +1,5 @@
 package dev.baton.cli.faults;
 
-import java.util.Set;
 
 /**
  * An operator verb during a network fault (RELIABILITY.md, "operator verbs during faults: disable
@@ -15,12 +14,7 @@ final class DisableCutOwner extends Fault {
   DisableCutOwner() {
     super("disable-cut-owner", Aim.OWNER, false,
         "the owner cut off from the store for 2 x lease while its service is disabled through another node's API;"
-            + " enabled again after the heal");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.NETWORK);
+            + " enabled again after the heal", Setup.NETWORK);
   }
 
   @Override

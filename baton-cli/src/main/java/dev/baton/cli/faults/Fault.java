@@ -21,10 +21,11 @@ public abstract class Fault {
   private final Aim aim;
   private final boolean storeDown;
   private final String how;
+  private final Set<Setup> needs;
 
-  /** A kind that runs with every store. */
-  protected Fault(String kind, Aim aim, boolean storeDown, String how) {
-    this(kind, null, aim, storeDown, how);
+  /** A kind that runs with every store (where what it {@code needs} applies). */
+  protected Fault(String kind, Aim aim, boolean storeDown, String how, Setup... needs) {
+    this(kind, null, aim, storeDown, how, needs);
   }
 
   /**
@@ -34,13 +35,15 @@ public abstract class Fault {
    *     nobody may start a service in between, every owner fences, and every service comes back with
    *     a higher epoch (check 8)
    * @param how what it does, for the docs and the log
+   * @param needs what the bench must set up before the group starts for this kind to run
    */
-  protected Fault(String kind, String store, Aim aim, boolean storeDown, String how) {
+  protected Fault(String kind, String store, Aim aim, boolean storeDown, String how, Setup... needs) {
     this.kind = kind;
     this.store = store;
     this.aim = aim;
     this.storeDown = storeDown;
     this.how = how;
+    this.needs = Set.of(needs);
   }
 
   public final String kind() {
@@ -67,9 +70,9 @@ public abstract class Fault {
     return (this.store == null || this.store.equals(store)) && needs().stream().allMatch(s -> s.appliesTo(store));
   }
 
-  /** What the bench must set up before the group starts for this kind to run; none by default. */
-  public Set<Setup> needs() {
-    return Set.of();
+  /** What the bench must set up before the group starts for this kind to run. */
+  public final Set<Setup> needs() {
+    return needs;
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.baton.cli.faults;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * An operator verb during a fault (RELIABILITY.md, "operator verbs during faults: move while the
@@ -15,12 +14,7 @@ import java.util.Set;
 final class MoveFrozenOwner extends Fault {
   MoveFrozenOwner() {
     super("move-frozen-owner", Aim.OWNER, false,
-        "the owner's node frozen for 2 x lease while `move` of its service to another node is asked through that node's API");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.NODE_CGROUPS);
+        "the owner's node frozen for 2 x lease while `move` of its service to another node is asked through that node's API", Setup.NODE_CGROUPS);
   }
 
   @Override

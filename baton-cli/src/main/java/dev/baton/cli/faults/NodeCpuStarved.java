@@ -1,7 +1,6 @@
 package dev.baton.cli.faults;
 
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The whole node starved of CPU (RELIABILITY.md, "CPU starvation: a CPU quota on the agent's
@@ -16,12 +15,7 @@ final class NodeCpuStarved extends Fault {
 
   NodeCpuStarved() {
     super("node-cpu-starved", Aim.NODE, false,
-        "cgroup-v1 CPU quota of 2 ms per 100 ms on the node's launcher, guardian, agent and services for 2 x lease, then lifted");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.NODE_CGROUPS);
+        "cgroup-v1 CPU quota of 2 ms per 100 ms on the node's launcher, guardian, agent and services for 2 x lease, then lifted", Setup.NODE_CGROUPS);
   }
 
   /** Where a node can be frozen (its cgroups, enforcing mode) and also given a CPU quota. */

@@ -1,7 +1,6 @@
 package dev.baton.cli.faults;
 
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The whole node frozen (cgroup-v1 freezer: launcher, guardian, agent and services) for 2 x lease,
@@ -12,12 +11,7 @@ import java.util.Set;
 final class NodeFreeze extends Fault {
   NodeFreeze() {
     super("node-freeze", Aim.NODE, false,
-        "cgroup-v1 freezer FROZEN on the node's launcher, guardian, agent and services for 2 x lease, then THAWED");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.NODE_CGROUPS);
+        "cgroup-v1 freezer FROZEN on the node's launcher, guardian, agent and services for 2 x lease, then THAWED", Setup.NODE_CGROUPS);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.baton.cli.faults;
 
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A node's link to everything, the store included, slowed to {@value #RATE} both ways for 2 x lease
@@ -14,12 +13,7 @@ final class SlowLink extends Fault {
 
   SlowLink() {
     super("slow-link", Aim.NODE, false, "tc tbf on both ends of the node's veth pair: " + RATE + ", at most 200 ms queued,"
-        + " for 2 x lease");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.NETWORK);
+        + " for 2 x lease", Setup.NETWORK);
   }
 
   @Override

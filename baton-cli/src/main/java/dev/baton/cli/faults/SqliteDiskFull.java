@@ -1,6 +1,5 @@
 package dev.baton.cli.faults;
 
-import java.util.Set;
 
 /**
  * The filesystem under the SQLite file full for 2 x lease (RELIABILITY.md, "SQLite trouble: disk
@@ -13,12 +12,7 @@ import java.util.Set;
 final class SqliteDiskFull extends Fault {
   SqliteDiskFull() {
     super("sqlite-disk-full", "sqlite", Aim.STORE, false,
-        "SQLite: the tmpfs under the file filled up by another process for 2 x lease, then the filler deleted");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.SMALL_DISK);
+        "SQLite: the tmpfs under the file filled up by another process for 2 x lease, then the filler deleted", Setup.SMALL_DISK);
   }
 
   @Override

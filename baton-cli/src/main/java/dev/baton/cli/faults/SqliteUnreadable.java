@@ -24,12 +24,7 @@ final class SqliteUnreadable extends Fault {
 
   SqliteUnreadable() {
     super("sqlite-unreadable", "sqlite", Aim.NODE, false,
-        "SQLite: mode 000 on the file (and its -wal and -shm) for 2 x lease, the node's agent SIGKILLed at once");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.FILE_PERMISSIONS);
+        "SQLite: mode 000 on the file (and its -wal and -shm) for 2 x lease, the node's agent SIGKILLed at once", Setup.FILE_PERMISSIONS);
   }
 
   @Override

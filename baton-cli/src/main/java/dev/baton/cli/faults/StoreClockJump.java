@@ -1,7 +1,6 @@
 package dev.baton.cli.faults;
 
 import java.time.Duration;
-import java.util.Set;
 
 /**
  * The PostgreSQL server's wall clock an hour ahead for 2 x lease, then back (RELIABILITY.md, "store
@@ -13,12 +12,7 @@ import java.util.Set;
 final class StoreClockJump extends Fault {
   StoreClockJump() {
     super("store-clock-jump", "postgresql", Aim.STORE, false,
-        "the PostgreSQL server's wall clock (libfaketime) jumps an hour ahead for 2 x lease, then back");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.STORE_CLOCK);
+        "the PostgreSQL server's wall clock (libfaketime) jumps an hour ahead for 2 x lease, then back", Setup.STORE_CLOCK);
   }
 
   @Override

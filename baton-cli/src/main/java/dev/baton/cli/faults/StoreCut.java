@@ -1,6 +1,5 @@
 package dev.baton.cli.faults;
 
-import java.util.Set;
 
 /**
  * A node cut off from the store by the network for 2 x lease, then healed (RELIABILITY.md, "agent
@@ -24,13 +23,8 @@ final class StoreCut extends Fault {
       case REPLIES -> "nftables in the node's network namespace drops the store's replies for 2 x lease (requests still arrive)";
       case LOSSY -> "nftables in the node's network namespace drops " + Netns.LOSS_PERCENT
           + "% of the packets to and from the store, at random, for 2 x lease";
-    });
+    }, Setup.NETWORK);
     this.cut = cut;
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.NETWORK);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.baton.cli.faults;
 
 import java.time.Duration;
-import java.util.Set;
 
 /**
  * Every byte between the agents and the store held back for a tenth of the lease, each way, for
@@ -11,12 +10,7 @@ import java.util.Set;
  */
 final class StoreDelay extends Fault {
   StoreDelay() {
-    super("store-delay", Aim.STORE, false, "the store proxy holds every byte back L/10 each way for 2 x lease");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.STORE_PROXY);
+    super("store-delay", Aim.STORE, false, "the store proxy holds every byte back L/10 each way for 2 x lease", Setup.STORE_PROXY);
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.baton.cli.faults;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Every connection between the agents and the store reset (TCP RST to both ends), four times, half
@@ -15,12 +14,7 @@ final class StoreResets extends Fault {
   private static final int RESETS = 4;
 
   StoreResets() {
-    super("store-resets", Aim.STORE, false, "the store proxy resets every connection " + RESETS + " times, L/2 apart");
-  }
-
-  @Override
-  public Set<Setup> needs() {
-    return Set.of(Setup.STORE_PROXY);
+    super("store-resets", Aim.STORE, false, "the store proxy resets every connection " + RESETS + " times, L/2 apart", Setup.STORE_PROXY);
   }
 
   @Override
