@@ -69,9 +69,11 @@ final class Zk {
   /** The end of one call's time budget, on the monotonic clock. */
   final class Deadline {
     private final long end;
+    private final Duration budget;
 
     private Deadline(Duration budget) {
       this.end = clock.nanos() + budget.toNanos();
+      this.budget = budget;
     }
 
     long remainingNanos() {
@@ -113,7 +115,7 @@ final class Zk {
       try {
         if (!client.blockUntilConnected((int) Math.max(1, d.remainingMillis()), TimeUnit.MILLISECONDS)) {
           throw new StoreException(who + " no connection to ZooKeeper at "
-              + zc.getCurrentConnectionString() + " within " + Durations.format(callTimeout));
+              + zc.getCurrentConnectionString() + " within " + Durations.format(d.budget));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -243,7 +245,7 @@ final class Zk {
       return f.get(d.remainingNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       throw new StoreException(who + " " + what + ": no answer from ZooKeeper within "
-          + Durations.format(callTimeout) + "; the outcome is unknown");
+          + Durations.format(d.budget) + "; the outcome is unknown");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException(who + " " + what + " interrupted; the outcome is unknown", e);

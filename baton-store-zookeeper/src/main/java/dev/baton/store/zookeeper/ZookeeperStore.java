@@ -161,7 +161,10 @@ final class ZookeeperStore implements Store {
     client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state));
     client.start();
     try {
-      createDirectories(zk.deadline(max(options.callTimeout(), options.lease())));
+      // The first connection gets a few leases, as the agent's first session does: nothing is owned
+      // yet, and an ensemble that has just been elected, on a loaded machine, took more than a
+      // lease of 1 s to take its first sessions (an agent that gave up then was given up on).
+      createDirectories(zk.deadline(max(options.callTimeout(), options.lease().multipliedBy(3))));
     } catch (RuntimeException e) {
       close();
       throw e;
