@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Wall clocks that jump while Baton runs (RELIABILITY.md, "agent clock jump" and "store clock
+ * Wall clocks that jump while Baton runs (docs/reliability.md, "agent clock jump" and "store clock
  * jump"): libfaketime preloaded into the agents or into the PostgreSQL server, with the monotonic
  * clock left alone. Leases use the monotonic clock and the store's own clock, so a jumping agent
  * clock must change nothing, and a jumping database clock must never let a service run twice.

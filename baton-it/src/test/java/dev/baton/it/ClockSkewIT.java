@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /**
- * Clock rate skew (RELIABILITY.md, "clock rate skew"; docs/reliability.md gives the ratio Baton
+ * Clock rate skew (docs/reliability.md, "Clock rate skew", gives the ratio Baton
  * tolerates, r_owner / r_claimant > 1 - M/(2L), 5/6 with the default fence margin): two nodes on a
  * SQLite file, where nothing but the claimant's own clock decides when it may claim, and node-b's
  * clocks, wall and monotonic, run 1.15 times fast (libfaketime, {@code bench faults --clock-rate}).

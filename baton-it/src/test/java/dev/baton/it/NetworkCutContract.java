@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An agent cut off from the store by the network (RELIABILITY.md, "agent cut from store" and
+ * An agent cut off from the store by the network (docs/reliability.md, "agent cut from store" and
  * "one-way cut"): three real nodes, each in a network namespace of its own on a veth pair, sharing
  * a store that listens on an address of the run's private network; a cut is an nftables table in
  * one node's namespace. Needs root, iproute2 and nftables, as CI has. Each store's subclass starts
