@@ -8,6 +8,7 @@ import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.MonotonicClock;
+import dev.baton.core.NotFoundException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.Ownership;
@@ -278,7 +279,7 @@ public final class Agent implements AutoCloseable {
   ServiceStatus service(String name) {
     ServiceName s = ServiceName.of(name);
     return Whiteboard.find(s, config.node(), currentView(), reconciler.localStates())
-        .orElseThrow(() -> new HttpApi.NotFoundException("no service \"" + name + "\" in group " + config.group()));
+        .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
   }
 
   ActiveResponse active(String name) {
@@ -294,7 +295,7 @@ public final class Agent implements AutoCloseable {
   void heartbeat(String name) {
     ServiceName s = ServiceName.of(name);
     if (!config.services().containsKey(s)) {
-      throw new HttpApi.NotFoundException("node " + config.node() + " has no provider of \"" + name + "\"");
+      throw new NotFoundException("node " + config.node() + " has no provider of \"" + name + "\"");
     }
     if (!reconciler.heartbeat(s)) {
       throw new dev.baton.core.ConflictException(name + " does not run on node " + config.node()
@@ -327,7 +328,7 @@ public final class Agent implements AutoCloseable {
       }
     }
     if (node != null && cleared.isEmpty()) {
-      throw new HttpApi.NotFoundException("no alive node " + node + " with a provider of " + name + " in group " + config.group());
+      throw new NotFoundException("no alive node " + node + " with a provider of " + name + " in group " + config.group());
     }
     return cleared;
   }

@@ -6,6 +6,7 @@ import dev.baton.api.ErrorResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.ConflictException;
 import dev.baton.core.InvalidInputException;
+import dev.baton.core.NotFoundException;
 import dev.baton.core.store.StoreException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -22,13 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-
-  /** Thrown by handlers for a resource that does not exist. */
-  static final class NotFoundException extends BatonException {
-    NotFoundException(String message) {
-      super(message);
-    }
-  }
 
   private final Javalin app;
 

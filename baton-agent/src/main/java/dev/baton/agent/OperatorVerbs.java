@@ -9,6 +9,7 @@ import dev.baton.core.ConflictException;
 import dev.baton.core.GroupName;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.NodeName;
+import dev.baton.core.NotFoundException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.NodeSettings;
@@ -198,13 +199,13 @@ final class OperatorVerbs {
     boolean known = snap.ownerships().containsKey(service)
         || snap.nodes().stream().anyMatch(n -> n.providers().containsKey(service));
     if (!known) {
-      throw new HttpApi.NotFoundException("no service \"" + service + "\" in group " + group
+      throw new NotFoundException("no service \"" + service + "\" in group " + group
           + "; no node provides it (see `baton status`)");
     }
   }
 
   private NodeRecord requireNode(Snapshot snap, NodeName node) {
-    return snap.node(node).orElseThrow(() -> new HttpApi.NotFoundException("no node \"" + node + "\" in group "
+    return snap.node(node).orElseThrow(() -> new NotFoundException("no node \"" + node + "\" in group "
         + group + "; nodes: " + snap.nodes().stream().map(n -> n.info().name().value()).sorted().toList()));
   }
 

@@ -201,7 +201,7 @@ class WatchdogTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.heartbeat("svc"))
         .isInstanceOf(dev.baton.core.ConflictException.class).hasMessageContaining("does not run on node node-b");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.heartbeat("other"))
-        .isInstanceOf(HttpApi.NotFoundException.class);
+        .isInstanceOf(dev.baton.core.NotFoundException.class);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.heartbeat("Bad Name"))
         .isInstanceOf(dev.baton.core.InvalidInputException.class);
     assertThat(ServiceName.of("svc")).isNotNull();
