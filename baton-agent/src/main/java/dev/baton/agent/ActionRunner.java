@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import dev.baton.api.EventTypes;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

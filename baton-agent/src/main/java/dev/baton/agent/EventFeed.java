@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.EventEntry;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.Store;
 import io.javalin.http.Context;

@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.Store;

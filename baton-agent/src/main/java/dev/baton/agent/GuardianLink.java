@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import dev.baton.core.BatonException;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

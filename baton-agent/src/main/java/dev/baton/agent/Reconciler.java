@@ -8,6 +8,7 @@ import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import dev.baton.core.placement.NodeView;
 import dev.baton.core.placement.Placement;
 import dev.baton.core.placement.ServiceView;

@@ -4,6 +4,7 @@ import dev.baton.agent.config.Timing;
 import dev.baton.core.ConflictException;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Observed;

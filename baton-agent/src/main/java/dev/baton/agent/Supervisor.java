@@ -3,6 +3,7 @@ package dev.baton.agent;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.core.BatonException;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

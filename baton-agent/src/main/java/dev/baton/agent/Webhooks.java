@@ -3,6 +3,7 @@ package dev.baton.agent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.config.WebhookConfig;
+import dev.baton.core.Threads;
 import dev.baton.core.store.Event;
 import java.io.IOException;
 import java.net.http.HttpClient;

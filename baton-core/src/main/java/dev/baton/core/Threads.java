@@ -1,13 +1,14 @@
-package dev.baton.agent;
+package dev.baton.core;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Named daemon threads: one scheduler per duty, recognisable in a thread dump. */
-final class Threads {
+public final class Threads {
   private Threads() {}
 
-  static ThreadFactory named(String name) {
+  /** Daemon threads named {@code name}, then {@code name-2}, {@code name-3}, ... */
+  public static ThreadFactory named(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, n.getAndIncrement() == 0 ? name : name + "-" + n.get());
