@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.api.ActiveResponse;
 import dev.baton.api.ServiceStatus;
@@ -38,12 +39,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Baton node: opens its session in the group's store, keeps it alive, places, claims, runs and
- * hands over services, and serves the HTTP API. A library object with an explicit lifecycle
+ * hands over services, and serves its API through the {@link ApiServer} its {@link Embedding}
+ * starts (the HTTP API, which sits on top of the agent and is given to it by whoever composes the
+ * node). A library object with an explicit lifecycle
  * ({@code NEW -> STARTING -> RUNNING -> STOPPING -> STOPPED}); it never exits the JVM.
  *
  * <p>Shutdown order ({@link #stop()}): stop reconciling, stop the services (SIGTERM, SIGKILL after
  * their stop-timeout), close the session (which releases their ownership, so peers take over at
- * once), stop the HTTP API, close the store. Thread-safe.
+ * once), stop the API server, close the store. Thread-safe.
  *
  * <p>Under a guardian ({@link #underGuardian}, docs/guardian.md) the guardian forks the services,
  * the agent publishes its fence deadline after every renewal, mirrors its state into
@@ -62,16 +65,44 @@ public final class Agent implements AutoCloseable {
    *     embedder may wrap the store it returns (to count calls, say)
    * @param runner provides the services inside this JVM instead of forking their commands
    *     ({@link ServiceRunner}); null: they run as processes
-   * @param httpApi whether the node serves its HTTP API; without it the node publishes an empty API
+   * @param api starts the node's API server (the HTTP API: {@code HttpApi::start} of package
+   *     {@code dev.baton.agent.http}); null: the node serves no API, publishes an empty API
    *     address, and operator commands and peers' {@code clear} cannot reach it
    */
-  public record Embedding(Function<StoreOptions, Store> storeOpener, ServiceRunner runner, boolean httpApi) {
-    /** What {@code baton agent} does: the configured store, processes, the HTTP API. */
-    public static final Embedding DEFAULT = new Embedding(Stores::open, null, true);
-
+  public record Embedding(Function<StoreOptions, Store> storeOpener, ServiceRunner runner, ApiStarter api) {
     public Embedding {
       Objects.requireNonNull(storeOpener, "storeOpener");
     }
+
+    /** What {@code baton agent} does: the configured store, processes, and the API {@code api} starts. */
+    public static Embedding withApi(ApiStarter api) {
+      return new Embedding(Stores::open, null, Objects.requireNonNull(api, "api"));
+    }
+  }
+
+  /** The server of this node's API, as the node sees it: the port it listens on, and its end. */
+  public interface ApiServer extends AutoCloseable {
+    /** The port it listens on: the configured one, or the one it was given for port 0. */
+    int port();
+
+    /** Stops serving. */
+    @Override
+    void close();
+  }
+
+  /**
+   * Starts the API server of a node. The node calls it once, during {@link #start()} and before it
+   * joins the group, because it publishes the API's address (port 0: the port the server got) in
+   * its session; the server then serves what this class offers, and is closed by the node's stop.
+   */
+  @FunctionalInterface
+  public interface ApiStarter {
+    /**
+     * Starts serving {@code agent}'s API on {@code listen}; returns once it listens.
+     *
+     * @throws BatonException when it cannot listen there (the message says why)
+     */
+    ApiServer start(ApiListen listen, Agent agent);
   }
 
   private final AgentConfig config;
@@ -84,7 +115,7 @@ public final class Agent implements AutoCloseable {
   private final Embedding embedding;
 
   private Store store;
-  private HttpApi http;
+  private ApiServer api;
   private String apiAddress;
   private EventLog events;
   private Supervisor supervisor;
@@ -101,15 +132,10 @@ public final class Agent implements AutoCloseable {
   /** False when the node is being taken down as if it crashed: the session is left to expire. */
   private volatile boolean leaveGracefully = true;
 
-  public Agent(AgentConfig config) {
-    this(config, MonotonicClock.SYSTEM);
-  }
-
-  public Agent(AgentConfig config, MonotonicClock clock) {
-    this(config, clock, null, Embedding.DEFAULT);
-  }
-
-  /** An agent embedded in an application, wired as {@code embedding} says; never under a guardian. */
+  /**
+   * An agent wired as {@code embedding} says ({@link Embedding#withApi} for what {@code baton agent}
+   * runs); never under a guardian.
+   */
   public Agent(AgentConfig config, Embedding embedding) {
     this(config, MonotonicClock.SYSTEM, null, embedding);
   }
@@ -141,11 +167,11 @@ public final class Agent implements AutoCloseable {
   /**
    * An agent run by a guardian when {@code environment} says so (the guardian sets
    * {@code BATON_GUARDIAN_SOCKET} for the agent it starts) and the config has the guardian on;
-   * otherwise a plain agent.
+   * otherwise a plain agent. Either way it serves the API that {@code api} starts.
    */
-  public static Agent underGuardian(AgentConfig config, Map<String, String> environment) {
+  public static Agent underGuardian(AgentConfig config, Map<String, String> environment, ApiStarter api) {
     Optional<GuardianLink.Env> env = config.guardian() ? GuardianLink.Env.from(environment) : Optional.empty();
-    return new Agent(config, MonotonicClock.SYSTEM, env.orElse(null), Embedding.DEFAULT);
+    return new Agent(config, MonotonicClock.SYSTEM, env.orElse(null), Embedding.withApi(api));
   }
 
   /**
@@ -178,9 +204,9 @@ public final class Agent implements AutoCloseable {
         link.connect();
       }
       Readoption readoption = previous.map(this::readopt).orElse(Readoption.NONE);
-      if (embedding.httpApi()) {
-        http = HttpApi.start(config.api(), this, json);
-        apiAddress = config.api().host() + ":" + http.port();
+      if (embedding.api() != null) {
+        api = embedding.api().start(config.api(), this);
+        apiAddress = config.api().host() + ":" + api.port();
       } else {
         apiAddress = "";
       }
@@ -515,7 +541,7 @@ public final class Agent implements AutoCloseable {
     closeQuietly(events);
     closeQuietly(webhooks);
     closeQuietly(feed);
-    closeQuietly(http);
+    closeQuietly(api);
     closeQuietly(supervisor);
     closeQuietly(store);
     state.set(State.STOPPED);

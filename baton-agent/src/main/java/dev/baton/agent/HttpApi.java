@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * 400, unknown resources 404, conflicts 409, store trouble 503; every error body is
  * {@code {"error": "..."}}. A bad request never changes state and never stops the agent.
  */
-final class HttpApi implements AutoCloseable {
+public final class HttpApi implements Agent.ApiServer {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
 
   private final Javalin app;
@@ -30,7 +30,14 @@ final class HttpApi implements AutoCloseable {
     this.app = app;
   }
 
-  static HttpApi start(ApiListen listen, Agent agent, ObjectMapper json) {
+  /**
+   * Serves {@code agent}'s API on {@code listen}; returns once it listens. An {@link Agent.ApiStarter}:
+   * the node calls it during its start.
+   *
+   * @throws BatonException when it cannot listen there
+   */
+  public static HttpApi start(ApiListen listen, Agent agent) {
+    ObjectMapper json = new ObjectMapper();
     Javalin app = Javalin.create(cfg -> {
       cfg.showJavalinBanner = false;
       cfg.useVirtualThreads = false;
@@ -127,7 +134,8 @@ final class HttpApi implements AutoCloseable {
     return e.getMessage();
   }
 
-  int port() {
+  @Override
+  public int port() {
     return app.port();
   }
 

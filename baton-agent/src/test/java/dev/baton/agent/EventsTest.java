@@ -40,11 +40,11 @@ class EventsTest {
 
   @BeforeAll
   static void startTwoAgents() throws Exception {
-    a = new Agent(TestNodes.config(dir, "node-a", "sleep 600"));
+    a = TestNodes.agent(TestNodes.config(dir, "node-a", "sleep 600"));
     a.addListener(heardByA::add);
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> !events(a, "service.started").isEmpty());
-    b = new Agent(TestNodes.config(dir, "node-b", "sleep 600"));
+    b = TestNodes.agent(TestNodes.config(dir, "node-b", "sleep 600"));
     b.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> events(a, "node.joined").size() == 2);
   }

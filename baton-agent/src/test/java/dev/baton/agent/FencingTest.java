@@ -35,7 +35,7 @@ class FencingTest {
 
   long startOwner() throws Exception {
     AgentConfig config = TestNodes.config(dir, "node-a", "echo $$ > " + dir.resolve("pid") + "; exec sleep 600");
-    a = new Agent(config);
+    a = TestNodes.agent(config);
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("pid"))
         && !Files.readString(dir.resolve("pid")).isBlank());
@@ -49,7 +49,7 @@ class FencingTest {
   @Test
   void anOwnerThatCannotRenewKillsItsServiceBeforeTheLeaseEndsAndNobodyTakesItWhileTheStoreIsLocked() throws Exception {
     long pid = startOwner();
-    b = new Agent(TestNodes.config(dir, "node-b", "sleep 600"));
+    b = TestNodes.agent(TestNodes.config(dir, "node-b", "sleep 600"));
     b.start();
     Duration lease = Duration.ofMillis(1200);
     try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("group.db"));

@@ -27,8 +27,8 @@ class HandoverTest {
   void drainingTheOwnerHandsTheServiceOverByReleaseNotByAClaimOverItsLiveSession() {
     // A service that takes a while to stop, so that a claim over the live owner would overlap it.
     String slowStop = "trap \"sleep 1; exit 0\" TERM; while :; do sleep 0.1; done";
-    Agent a = new Agent(TestNodes.config(dir, "node-a", slowStop));
-    Agent b = new Agent(TestNodes.config(dir, "node-b", slowStop));
+    Agent a = TestNodes.agent(TestNodes.config(dir, "node-a", slowStop));
+    Agent b = TestNodes.agent(TestNodes.config(dir, "node-b", slowStop));
     try (Store store = Stores.open(new StoreOptions("sqlite:" + dir.resolve("group.db"), GroupName.of("it"),
         Duration.ofMillis(200), Duration.ofMillis(1200), Duration.ofMillis(500), null))) {
       a.start();

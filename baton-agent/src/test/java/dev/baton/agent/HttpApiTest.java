@@ -26,10 +26,10 @@ class HttpApiTest {
 
   @BeforeAll
   static void startTwoAgents() {
-    a = new Agent(TestNodes.config(dir, "node-a", "sleep 600"));
+    a = TestNodes.agent(TestNodes.config(dir, "node-a", "sleep 600"));
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> get(a, "/v1/services/svc").path("owner").asText().equals("node-a"));
-    b = new Agent(TestNodes.config(dir, "node-b", "sleep 600"));
+    b = TestNodes.agent(TestNodes.config(dir, "node-b", "sleep 600"));
     b.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> get(b, "/v1/status").path("nodes").size() == 2
         && get(a, "/v1/services/svc").path("providers").size() == 2);

@@ -42,10 +42,10 @@ class OperatorVerbsTest {
         "  svc: {command: [sleep, '600'], stop-timeout: 2s}",
         "  solo: {command: [sleep, '600'], stop-timeout: 2s}",
         ""));
-    a = new Agent(ConfigLoader.load(file));
+    a = TestNodes.agent(ConfigLoader.load(file));
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> "node-a".equals(owner("svc")) && "node-a".equals(owner("solo")));
-    b = new Agent(TestNodes.config(dir, "node-b", "sleep 600"));
+    b = TestNodes.agent(TestNodes.config(dir, "node-b", "sleep 600"));
     b.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> Http.json(Http.get(a, "/v1/status")).path("nodes").size() == 2
         && service(a, "svc").path("providers").size() == 2);

@@ -43,7 +43,7 @@ class ReportsAndActionsTest {
 
   /** node-a with actions and rules; waits until it provides svc. */
   void startA() throws Exception {
-    a = new Agent(TestNodes.config(dir, "node-a", "sleep 600",
+    a = TestNodes.agent(TestNodes.config(dir, "node-a", "sleep 600",
         "    on:\n      started: [sh, -c, 'env | grep ^BATON_ | sort > " + dir.resolve("started.env") + "']",
         String.join("\n",
             "rules:",
@@ -61,7 +61,7 @@ class ReportsAndActionsTest {
   }
 
   void startB() {
-    b = new Agent(TestNodes.config(dir, "node-b", "sleep 600"));
+    b = TestNodes.agent(TestNodes.config(dir, "node-b", "sleep 600"));
     b.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> json(get(a, "/v1/services/svc")).path("providers").size() == 2);
   }

@@ -53,6 +53,11 @@ final class TestNodes {
     }
   }
 
+  /** A node as {@code baton agent} runs it (store, processes, the HTTP API), not started yet. */
+  static Agent agent(AgentConfig config) {
+    return new Agent(config, Agent.Embedding.withApi(HttpApi::start));
+  }
+
   /** Another handle on the test group's SQLite store, as one more process would open it. */
   static dev.baton.core.store.Store store(Path dir) {
     java.time.Duration second = java.time.Duration.ofSeconds(1);

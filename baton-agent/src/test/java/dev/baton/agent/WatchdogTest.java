@@ -39,7 +39,7 @@ class WatchdogTest {
   }
 
   Agent start(String node, String command, String serviceYaml) {
-    Agent a = new Agent(TestNodes.config(dir, node, command, serviceYaml));
+    Agent a = TestNodes.agent(TestNodes.config(dir, node, command, serviceYaml));
     a.start();
     agents.add(a);
     return a;

@@ -72,7 +72,7 @@ class WebhookTest {
   @Test
   void aWebhookReceivesTheEventsOfItsTypesAsJson() throws Exception {
     String url = startReceiver(false);
-    a = new Agent(TestNodes.config(dir, "node-a", "sleep 600", "", String.join("\n",
+    a = TestNodes.agent(TestNodes.config(dir, "node-a", "sleep 600", "", String.join("\n",
         "events:",
         "  webhooks:",
         "    - url: " + url,
@@ -101,10 +101,10 @@ class WebhookTest {
         "    - url: " + url,
         "      timeout: 30s",
         "      retries: 3");
-    a = new Agent(TestNodes.config(dir, "node-a", "sleep 600", "", hook));
+    a = TestNodes.agent(TestNodes.config(dir, "node-a", "sleep 600", "", hook));
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> "node-a".equals(owner()));
-    b = new Agent(TestNodes.config(dir, "node-b", "sleep 600", "", hook));
+    b = TestNodes.agent(TestNodes.config(dir, "node-b", "sleep 600", "", hook));
     b.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> pending.get() == 2); // one hung delivery per node
 

@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import dev.baton.agent.Agent;
+import dev.baton.agent.HttpApi;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ConfigException;
 import dev.baton.agent.config.ConfigLoader;
@@ -34,7 +35,7 @@ final class AgentCommand implements Callable<Integer> {
     if (cfg.guardian() && System.getenv("BATON_GUARDIAN_SOCKET") == null) {
       return new GuardedNode(cfg, spec.commandLine().getErr()).run();
     }
-    Agent agent = Agent.underGuardian(cfg, System.getenv());
+    Agent agent = Agent.underGuardian(cfg, System.getenv(), HttpApi::start);
     Signals.onTerminate(agent::requestStop);
     agent.start();
     agent.awaitStopped();
