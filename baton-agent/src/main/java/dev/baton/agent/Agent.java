@@ -405,8 +405,8 @@ public final class Agent implements AutoCloseable {
     return new dev.baton.api.EventsResponse(ready(feed).read(query));
   }
 
-  void streamEvents(io.javalin.http.sse.SseClient client, EventFeed.Query query) {
-    ready(feed).subscribe(client, query);
+  void streamEvents(EventFeed.Sink sink, EventFeed.Query query) {
+    ready(feed).subscribe(sink, query);
   }
 
   dev.baton.api.ReportResponse report(String body) {

@@ -3,18 +3,13 @@ package dev.baton.agent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.EventEntry;
-import dev.baton.core.InvalidInputException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.Store;
-import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,28 +22,46 @@ import org.slf4j.LoggerFactory;
  * {@code /v1/events/stream} subscribers. The stream polls the store every {@link #POLL} on a
  * thread of its own (one read per subscriber), so a subscriber sees events appended by any node
  * of the group, within about that delay, in sequence order, each once. A subscriber that stops
- * reading is dropped when a write to it fails.
+ * reading is dropped when a write to it fails. What a subscriber is on the wire (a Server-Sent
+ * Events client of the HTTP API) is the {@link Sink}'s business, not the feed's.
  */
 final class EventFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventFeed.class);
   static final Duration POLL = Duration.ofMillis(200);
   static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
-  static final int DEFAULT_LIMIT = 100;
-  static final int MAX_LIMIT = 1000;
   private static final int BATCH = 500;
-  private static final Set<String> LIST_PARAMS = Set.of("since", "service", "limit");
-  private static final Set<String> STREAM_PARAMS = Set.of("since", "service");
 
   /** What a request asks for. */
   record Query(long since, ServiceName service, int limit) {}
 
+  /** Where a stream goes: one subscriber's connection, as the feed uses it. */
+  interface Sink {
+    /** Keeps the connection open after the request that subscribed has been answered. */
+    void keepAlive();
+
+    /** Calls {@code action} once the connection has closed. */
+    void onClose(Runnable action);
+
+    /** Whether the connection has closed. */
+    boolean terminated();
+
+    /** Sends a comment (a greeting, a keep-alive). */
+    void comment(String text);
+
+    /** Sends one event: its JSON, and its sequence number as the id. */
+    void event(String json, String id);
+
+    /** Closes the connection. */
+    void close();
+  }
+
   private final class Subscriber {
-    final SseClient client;
+    final Sink client;
     final ServiceName service;
     volatile long cursor;
     long lastWriteNanos = System.nanoTime();
 
-    Subscriber(SseClient client, long since, ServiceName service) {
+    Subscriber(Sink client, long since, ServiceName service) {
       this.client = client;
       this.cursor = since;
       this.service = service;
@@ -67,52 +80,6 @@ final class EventFeed implements AutoCloseable {
     this.json = json;
     this.poller = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-event-stream-" + node));
     poller.scheduleWithFixedDelay(this::push, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  /** The query parameters of {@code GET /v1/events}; a bad one is an {@link InvalidInputException}. */
-  static Query listQuery(Context ctx) {
-    return query(ctx, LIST_PARAMS);
-  }
-
-  /** The query parameters of {@code GET /v1/events/stream}. */
-  static Query streamQuery(Context ctx) {
-    return query(ctx, STREAM_PARAMS);
-  }
-
-  private static Query query(Context ctx, Set<String> allowed) {
-    Map<String, List<String>> params = ctx.queryParamMap();
-    for (Map.Entry<String, List<String>> p : params.entrySet()) {
-      if (!allowed.contains(p.getKey())) {
-        throw new InvalidInputException("unknown parameter \"" + p.getKey() + "\" on " + ctx.path() + "; expected "
-            + String.join(", ", allowed.stream().sorted().toList()));
-      }
-      if (p.getValue().size() > 1) {
-        throw new InvalidInputException("parameter \"" + p.getKey() + "\" is given " + p.getValue().size()
-            + " times; expected it once");
-      }
-    }
-    long since = number(ctx.queryParam("since"), "since", 0, Long.MAX_VALUE, "an event sequence number, 0 or more",
-        0);
-    String s = ctx.queryParam("service");
-    ServiceName service = s == null ? null : ServiceName.of(s);
-    int limit = (int) number(ctx.queryParam("limit"), "limit", 1, MAX_LIMIT, "a number from 1 to " + MAX_LIMIT,
-        DEFAULT_LIMIT);
-    return new Query(since, service, limit);
-  }
-
-  private static long number(String text, String name, long min, long max, String expected, long absent) {
-    if (text == null) {
-      return absent;
-    }
-    try {
-      long n = Long.parseLong(text);
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new InvalidInputException("invalid " + name + " \"" + text + "\"; expected " + expected);
   }
 
   /** Up to {@code q.limit()} events after {@code q.since()}, of {@code q.service()} when given, oldest first. */
@@ -139,12 +106,12 @@ final class EventFeed implements AutoCloseable {
   }
 
   /** Starts streaming to {@code client}: everything after {@code q.since()}, then each new event. */
-  void subscribe(SseClient client, Query q) {
+  void subscribe(Sink client, Query q) {
     client.keepAlive();
     Subscriber s = new Subscriber(client, q.since(), q.service());
     client.onClose(() -> subscribers.remove(s));
     subscribers.add(s);
-    client.sendComment("baton events of node " + node + " after " + q.since());
+    client.comment("baton events of node " + node + " after " + q.since());
     poller.execute(this::push);
   }
 
@@ -174,14 +141,14 @@ final class EventFeed implements AutoCloseable {
       }
     } while (page.size() == BATCH && !s.client.terminated());
     if (System.nanoTime() - s.lastWriteNanos > KEEP_ALIVE.toNanos()) {
-      s.client.sendComment("keep-alive");
+      s.client.comment("keep-alive");
       s.lastWriteNanos = System.nanoTime();
     }
   }
 
   private void send(Subscriber s, Event e) {
     try {
-      s.client.sendEvent("message", json.writeValueAsString(Events.entry(e)), Long.toString(e.seq()));
+      s.client.event(json.writeValueAsString(Events.entry(e)), Long.toString(e.seq()));
       s.lastWriteNanos = System.nanoTime();
     } catch (JsonProcessingException ex) {
       LOG.error("[node={}] event #{} cannot be written as JSON: {}", node, e.seq(), ex.toString());

@@ -11,6 +11,7 @@ import dev.baton.core.store.StoreException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.sse.SseClient;
 import io.javalin.json.JavalinJackson;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -103,10 +104,10 @@ public final class HttpApi implements Agent.ApiServer {
 
   /** Events and detectors (issue 6, part A). */
   private static void eventRoutes(Javalin app, Agent agent) {
-    app.get("/v1/events", ctx -> ctx.json(agent.events(EventFeed.listQuery(ctx))));
+    app.get("/v1/events", ctx -> ctx.json(agent.events(EventQueries.list(ctx))));
     // The parameters are checked before the stream starts (which commits a 200): a bad one is a 400.
-    app.before("/v1/events/stream", ctx -> ctx.attribute("query", EventFeed.streamQuery(ctx)));
-    app.sse("/v1/events/stream", client -> agent.streamEvents(client, client.ctx().attribute("query")));
+    app.before("/v1/events/stream", ctx -> ctx.attribute("query", EventQueries.stream(ctx)));
+    app.sse("/v1/events/stream", client -> agent.streamEvents(new SseSink(client), client.ctx().attribute("query")));
     app.post("/v1/reports", ctx -> ctx.status(HttpStatus.ACCEPTED).json(agent.report(ctx.body())));
   }
 
@@ -121,6 +122,39 @@ public final class HttpApi implements Agent.ApiServer {
     app.put("/v1/services/{name}/ranking", ctx -> ctx.json(agent.verbs().rank(ctx.pathParam("name"), ctx.body())));
     app.post("/v1/nodes/{name}/drain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
     app.post("/v1/nodes/{name}/undrain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), false)));
+  }
+
+  /** A Server-Sent Events client of {@code /v1/events/stream}, as the event feed writes to it. */
+  private record SseSink(SseClient client) implements EventFeed.Sink {
+    @Override
+    public void keepAlive() {
+      client.keepAlive();
+    }
+
+    @Override
+    public void onClose(Runnable action) {
+      client.onClose(action);
+    }
+
+    @Override
+    public boolean terminated() {
+      return client.terminated();
+    }
+
+    @Override
+    public void comment(String text) {
+      client.sendComment(text);
+    }
+
+    @Override
+    public void event(String json, String id) {
+      client.sendEvent("message", json, id);
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
   }
 
   private static void error(Context ctx, HttpStatus status, String message) {
