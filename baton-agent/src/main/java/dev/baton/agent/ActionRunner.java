@@ -1,5 +1,6 @@
 package dev.baton.agent;
 
+import dev.baton.agent.events.EventLog;
 import dev.baton.api.EventTypes;
 import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;

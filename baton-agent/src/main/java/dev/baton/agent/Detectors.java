@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.config.RuleConfig;
 import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.events.EventLog;
 import dev.baton.api.EventTypes;
 import dev.baton.api.ReportResponse;
 import dev.baton.core.InvalidInputException;

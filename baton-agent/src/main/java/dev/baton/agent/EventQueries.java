@@ -1,5 +1,6 @@
 package dev.baton.agent;
 
+import dev.baton.agent.events.EventFeed;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.ServiceName;
 import io.javalin.http.Context;

@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.config.ApiListen;
+import dev.baton.agent.events.EventFeed;
 import dev.baton.api.ErrorResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.ConflictException;

@@ -3,6 +3,7 @@ package dev.baton.agent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.events.EventLog;
 import dev.baton.api.EventTypes;
 import dev.baton.api.OperatorResponse;
 import dev.baton.core.ConflictException;

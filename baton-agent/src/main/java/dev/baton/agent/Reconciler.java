@@ -3,6 +3,7 @@ package dev.baton.agent;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.CheckConfig;
 import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.events.EventLog;
 import dev.baton.core.BatonException;
 import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;

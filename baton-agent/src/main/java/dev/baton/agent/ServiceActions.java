@@ -1,6 +1,7 @@
 package dev.baton.agent;
 
 import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.events.EventListener;
 import dev.baton.api.EventTypes;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.Event;

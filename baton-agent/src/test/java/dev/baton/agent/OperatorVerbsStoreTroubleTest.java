@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.events.EventLog;
 import dev.baton.core.GroupName;
 import dev.baton.core.Location;
 import dev.baton.core.NodeName;

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.events;
 
 import static dev.baton.agent.Http.get;
 import static dev.baton.agent.Http.json;
@@ -7,6 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.baton.agent.Agent;
+import dev.baton.agent.Http;
+import dev.baton.agent.TestNodes;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,10 +1,10 @@
-package dev.baton.agent;
+package dev.baton.agent.events;
 
 import dev.baton.core.store.Event;
 
 /**
- * Receives the events this node records, for applications that embed an {@link Agent}. Register
- * it with {@link Agent#addListener} before {@link Agent#start()}.
+ * Receives the events this node records, for applications that embed an agent. Register it with
+ * {@code Agent.addListener} before {@code Agent.start()}.
  *
  * <p>Called once per event this node appends (its own session, claims, starts, stops, reports,
  * actions, ...), in the order it appended them, after the store numbered the event; an event the

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.events;
 
 import dev.baton.api.EventEntry;
 import dev.baton.core.store.Event;

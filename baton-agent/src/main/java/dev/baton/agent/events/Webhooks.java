@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * queue is full, new events are dropped, counted and logged. Delivery is at most once per attempt
  * and in order per webhook; a receiver may see an event twice when an answer is lost.
  */
-final class Webhooks implements EventListener, AutoCloseable {
+public final class Webhooks implements EventListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Webhooks.class);
   static final int QUEUE = 1000;
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
@@ -39,7 +39,7 @@ final class Webhooks implements EventListener, AutoCloseable {
   private final ObjectMapper json;
   private final List<Sender> senders = new ArrayList<>();
 
-  Webhooks(List<WebhookConfig> hooks, String group, String node, ObjectMapper json) {
+  public Webhooks(List<WebhookConfig> hooks, String group, String node, ObjectMapper json) {
     this.group = group;
     this.node = node;
     this.json = json;

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,17 +25,17 @@ import org.slf4j.LoggerFactory;
  * reading is dropped when a write to it fails. What a subscriber is on the wire (a Server-Sent
  * Events client of the HTTP API) is the {@link Sink}'s business, not the feed's.
  */
-final class EventFeed implements AutoCloseable {
+public final class EventFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventFeed.class);
   static final Duration POLL = Duration.ofMillis(200);
   static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
   private static final int BATCH = 500;
 
   /** What a request asks for. */
-  record Query(long since, ServiceName service, int limit) {}
+  public record Query(long since, ServiceName service, int limit) {}
 
   /** Where a stream goes: one subscriber's connection, as the feed uses it. */
-  interface Sink {
+  public interface Sink {
     /** Keeps the connection open after the request that subscribed has been answered. */
     void keepAlive();
 
@@ -74,7 +74,7 @@ final class EventFeed implements AutoCloseable {
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService poller;
 
-  EventFeed(Store store, String node, ObjectMapper json) {
+  public EventFeed(Store store, String node, ObjectMapper json) {
     this.store = store;
     this.node = node;
     this.json = json;
@@ -83,7 +83,7 @@ final class EventFeed implements AutoCloseable {
   }
 
   /** Up to {@code q.limit()} events after {@code q.since()}, of {@code q.service()} when given, oldest first. */
-  List<EventEntry> read(Query q) {
+  public List<EventEntry> read(Query q) {
     List<EventEntry> found = new ArrayList<>();
     long after = q.since();
     while (found.size() < q.limit()) {
@@ -106,7 +106,7 @@ final class EventFeed implements AutoCloseable {
   }
 
   /** Starts streaming to {@code client}: everything after {@code q.since()}, then each new event. */
-  void subscribe(Sink client, Query q) {
+  public void subscribe(Sink client, Query q) {
     client.keepAlive();
     Subscriber s = new Subscriber(client, q.since(), q.service());
     client.onClose(() -> subscribers.remove(s));

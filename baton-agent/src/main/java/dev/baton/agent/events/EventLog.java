@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.events;
 
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * delivered to the subscribers with sequence number 0; when more than {@value #QUEUE} events wait,
  * new ones are dropped, counted and logged. Thread-safe.
  */
-final class EventLog implements AutoCloseable {
+public final class EventLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
   static final int QUEUE = 1000;
   static final int BATCH = 100;
@@ -47,7 +47,7 @@ final class EventLog implements AutoCloseable {
   private final ArrayDeque<EventDraft> pending = new ArrayDeque<>();
   private boolean writing;
 
-  EventLog(Store store, NodeName node) {
+  public EventLog(Store store, NodeName node) {
     this.store = store;
     this.node = node;
     this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
@@ -55,12 +55,12 @@ final class EventLog implements AutoCloseable {
   }
 
   /** Adds a subscriber for every event appended from now on. */
-  void subscribe(EventListener listener) {
+  public void subscribe(EventListener listener) {
     subscribers.add(listener);
   }
 
   /** Records an event of this node; returns at once. {@code service}, {@code epoch}, {@code detail} may be null. */
-  void append(String type, ServiceName service, Long epoch, String detail) {
+  public void append(String type, ServiceName service, Long epoch, String detail) {
     EventDraft draft = new EventDraft(Instant.now(), type, node, service, epoch, detail);
     synchronized (this) {
       if (pending.size() >= QUEUE) {
