@@ -8,6 +8,7 @@ import dev.baton.agent.events.EventFeed;
 import dev.baton.agent.events.EventListener;
 import dev.baton.agent.events.EventLog;
 import dev.baton.agent.events.Webhooks;
+import dev.baton.agent.session.SessionKeeper;
 import dev.baton.api.ActiveResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
@@ -302,7 +303,8 @@ public final class Agent implements AutoCloseable {
     return config.node().value();
   }
 
-  StatusResponse status() {
+  /** The whiteboard as this node sees it: {@code GET /v1/status}. */
+  public StatusResponse status() {
     return Whiteboard.status(config.group().value(), config.node(), currentView(), reconciler.localStates());
   }
 

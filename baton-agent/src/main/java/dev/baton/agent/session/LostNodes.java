@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.session;
 
 import dev.baton.agent.events.EventLog;
 import dev.baton.api.EventTypes;
@@ -22,7 +22,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe: owned by the reconciler thread.
  */
-final class LostNodes {
+public final class LostNodes {
   private final NodeName self;
   private final boolean storeJudgesLeases;
   private final EventLog events;
@@ -30,7 +30,7 @@ final class LostNodes {
   private final Set<SessionId> seenLive = new HashSet<>();
   private final Set<SessionId> recorded = new HashSet<>();
 
-  LostNodes(NodeName self, boolean storeJudgesLeases, EventLog events) {
+  public LostNodes(NodeName self, boolean storeJudgesLeases, EventLog events) {
     this.self = self;
     this.storeJudgesLeases = storeJudgesLeases;
     this.events = events;
@@ -43,7 +43,7 @@ final class LostNodes {
    * @param lost the sessions judged lost in this run
    * @param alive the names of the nodes judged alive in this run (this node included)
    */
-  void judged(List<NodeRecord> nodes, Set<SessionId> lost, Set<NodeName> alive) {
+  public void judged(List<NodeRecord> nodes, Set<SessionId> lost, Set<NodeName> alive) {
     Set<SessionId> present = new HashSet<>();
     for (NodeRecord n : nodes) {
       SessionId s = n.session();

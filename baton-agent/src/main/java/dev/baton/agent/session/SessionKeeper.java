@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.session;
 
 import dev.baton.agent.config.Timing;
 import dev.baton.core.ConflictException;
@@ -37,12 +37,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Listener calls happen on the keeper's threads without its lock held.
  */
-final class SessionKeeper implements AutoCloseable {
+public final class SessionKeeper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SessionKeeper.class);
   private static final long FENCE_TICK_MILLIS = 20;
   private static final long RETRY_MILLIS = 100;
 
-  interface Listener {
+  public interface Listener {
     void sessionOpened(SessionId session);
 
     /** The fence's first stage: stop services gracefully. */
@@ -81,7 +81,7 @@ final class SessionKeeper implements AutoCloseable {
   private SessionId abandoned;
   private long failingSinceNanos = -1;
 
-  SessionKeeper(Store store, NodeInfo node, Timing timing, MonotonicClock clock,
+  public SessionKeeper(Store store, NodeInfo node, Timing timing, MonotonicClock clock,
       Supplier<Map<ServiceName, ProviderStatus>> providers, Listener listener) {
     this.store = store;
     this.node = node;
@@ -102,7 +102,7 @@ final class SessionKeeper implements AutoCloseable {
    *
    * @throws ConflictException if another agent keeps renewing a session under this node name
    */
-  void open(Duration patience) {
+  public void open(Duration patience) {
     long deadline = clock.nanos() + patience.toNanos();
     Observed waitingFor = null;
     long waitingSince = 0;
@@ -149,7 +149,7 @@ final class SessionKeeper implements AutoCloseable {
    * one: the caller has just renewed it successfully, having sent that renewal at
    * {@code sentNanos}. Call before {@link #start()}, instead of {@link #open}.
    */
-  void adopt(SessionId session, long sentNanos) {
+  public void adopt(SessionId session, long sentNanos) {
     synchronized (this) {
       this.session = session;
       lastSentNanos = sentNanos;
@@ -159,13 +159,13 @@ final class SessionKeeper implements AutoCloseable {
     listener.renewed(session, sentNanos);
   }
 
-  void start() {
+  public void start() {
     heartbeat.schedule(this::loop, timing.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
     fence.scheduleAtFixedRate(this::checkFence, FENCE_TICK_MILLIS, FENCE_TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** The session this node may act under now, or null. */
-  synchronized SessionId session() {
+  public synchronized SessionId session() {
     return session;
   }
 
@@ -173,7 +173,7 @@ final class SessionKeeper implements AutoCloseable {
    * Whether the node may take on new work: it holds a session renewed recently enough that a
    * claim and a start fit before the fence's first stage.
    */
-  synchronized boolean mayClaim() {
+  public synchronized boolean mayClaim() {
     return session != null && !terminated
         && clock.nanos() - lastSentNanos < timing.terminateAfter().minus(timing.heartbeat()).toNanos();
   }
@@ -186,7 +186,7 @@ final class SessionKeeper implements AutoCloseable {
   }
 
   /** Stops renewing and closes the session (graceful exit). Its ownerships are released. */
-  void closeSession() {
+  public void closeSession() {
     SessionId s;
     synchronized (this) {
       s = session;

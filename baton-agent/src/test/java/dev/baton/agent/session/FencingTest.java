@@ -1,8 +1,10 @@
-package dev.baton.agent;
+package dev.baton.agent.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.agent.Agent;
+import dev.baton.agent.TestNodes;
 import dev.baton.agent.config.AgentConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.session;
 
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.store.NodeRecord;
@@ -21,8 +21,8 @@ import java.util.Set;
  *
  * <p>Not thread-safe: owned by the reconciler thread.
  */
-final class Liveness {
-  enum Verdict { ALIVE, LOST, LEFT }
+public final class Liveness {
+  public enum Verdict { ALIVE, LOST, LEFT }
 
   private record Seen(long renewals, long sinceNanos) {}
 
@@ -31,14 +31,14 @@ final class Liveness {
   private final boolean storeJudgesLeases;
   private final Map<SessionId, Seen> seen = new HashMap<>();
 
-  Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases) {
+  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases) {
     this.clock = clock;
     this.leaseNanos = lease.toNanos();
     this.storeJudgesLeases = storeJudgesLeases;
   }
 
   /** Records the counters of a fresh snapshot; forgets sessions no longer in it. */
-  void observe(List<NodeRecord> nodes) {
+  public void observe(List<NodeRecord> nodes) {
     long now = clock.nanos();
     Set<SessionId> present = new HashSet<>();
     for (NodeRecord n : nodes) {
@@ -53,7 +53,7 @@ final class Liveness {
     seen.keySet().retainAll(present);
   }
 
-  Verdict judge(NodeRecord n) {
+  public Verdict judge(NodeRecord n) {
     if (n.state() == SessionState.CLOSED) {
       return Verdict.LEFT;
     }
@@ -62,7 +62,7 @@ final class Liveness {
   }
 
   /** What a claim over this node's session must name, or null when its session is closed. */
-  Observed observed(NodeRecord n) {
+  public Observed observed(NodeRecord n) {
     return n.state() == SessionState.CLOSED ? null : new Observed(n.session(), n.renewals());
   }
 
@@ -70,7 +70,7 @@ final class Liveness {
    * Nanoseconds from now until {@code n} could be judged lost if its counter does not move, or -1
    * if that is not pending.
    */
-  long nanosUntilLost(NodeRecord n) {
+  public long nanosUntilLost(NodeRecord n) {
     Seen s = seen.get(n.session());
     if (s == null || n.state() == SessionState.CLOSED) {
       return -1;
@@ -84,7 +84,7 @@ final class Liveness {
    * judges leases by its own clock, still calls it live (the two clocks differ a little), within
    * half a lease after that.
    */
-  boolean awaitingStoreVerdict(NodeRecord n) {
+  public boolean awaitingStoreVerdict(NodeRecord n) {
     Seen s = seen.get(n.session());
     if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || n.renewals() > s.renewals()) {
       return false;
