@@ -9,6 +9,8 @@ import dev.baton.agent.events.EventListener;
 import dev.baton.agent.events.EventLog;
 import dev.baton.agent.events.Webhooks;
 import dev.baton.agent.session.SessionKeeper;
+import dev.baton.agent.supervisor.ServiceRunner;
+import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.api.ActiveResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
@@ -318,8 +320,8 @@ public final class Agent implements AutoCloseable {
     ServiceName s = ServiceName.of(name);
     service(name);
     return supervisor.running(s)
-        .filter(r -> !r.stopping && r.epoch == currentView().snapshot().ownership(s).epoch())
-        .map(r -> new ActiveResponse(name, nodeName(), true, r.epoch))
+        .filter(r -> !r.stopping() && r.epoch() == currentView().snapshot().ownership(s).epoch())
+        .map(r -> new ActiveResponse(name, nodeName(), true, r.epoch()))
         .orElse(new ActiveResponse(name, nodeName(), false, null));
   }
 

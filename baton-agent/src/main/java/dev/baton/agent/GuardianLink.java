@@ -1,5 +1,6 @@
 package dev.baton.agent;
 
+import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.BatonException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;

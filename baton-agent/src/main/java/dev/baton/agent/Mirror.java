@@ -1,5 +1,6 @@
 package dev.baton.agent;
 
+import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.SessionId;
 import java.io.IOException;
@@ -77,15 +78,15 @@ final class Mirror {
     p.setProperty("session", session == null ? "" : session.value());
     List<String> names = new ArrayList<>();
     for (Supervisor.Running r : running) {
-      if (r.handle == null) {
+      if (r.handle() == null) {
         continue; // runs inside this JVM: it cannot outlive the agent, nothing to re-adopt
       }
-      String n = r.service.value();
+      String n = r.service().value();
       names.add(n);
       p.setProperty("service." + n + ".pid", Long.toString(r.pid()));
-      p.setProperty("service." + n + ".epoch", Long.toString(r.epoch));
+      p.setProperty("service." + n + ".epoch", Long.toString(r.epoch()));
       p.setProperty("service." + n + ".start",
-          Long.toString(r.handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L)));
+          Long.toString(r.handle().info().startInstant().map(Instant::toEpochMilli).orElse(0L)));
     }
     p.setProperty("services", String.join(",", names));
     try {

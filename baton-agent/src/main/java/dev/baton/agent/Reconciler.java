@@ -7,6 +7,7 @@ import dev.baton.agent.events.EventLog;
 import dev.baton.agent.session.Liveness;
 import dev.baton.agent.session.LostNodes;
 import dev.baton.agent.session.SessionKeeper;
+import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.BatonException;
 import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
@@ -162,7 +163,7 @@ final class Reconciler implements AutoCloseable {
       PendingRestart restart = restarts.get(s);
       String ban = banReasons.get(s);
       String standby = standbyFailing.get(s);
-      if (r.isPresent() && !r.get().stopping) {
+      if (r.isPresent() && !r.get().stopping()) {
         states.put(s, ProviderStatus.of(ProviderState.PROVIDING));
       } else if (r.isPresent()) {
         states.put(s, new ProviderStatus(ProviderState.STOPPING, restart != null ? "restarting: " + restart.reason() : ban));
@@ -208,7 +209,7 @@ final class Reconciler implements AutoCloseable {
   private void checkChanged(ServiceName s, CheckConfig check, boolean healthy, String detail) {
     execute(() -> {
       Optional<Supervisor.Running> r = supervisor.running(s);
-      Long epoch = r.map(x -> x.epoch).orElse(null);
+      Long epoch = r.map(x -> x.epoch()).orElse(null);
       events.append(healthy ? "check.passed" : "check.failed", s, epoch, check.name() + ": " + detail);
       LOG.info("[node={} service={}] check {} {}: {}", config.node(), s, check.name(), healthy ? "passes" : "fails", detail);
       if (check.standby()) {
@@ -218,8 +219,8 @@ final class Reconciler implements AutoCloseable {
           standbyFailing.put(s, "check " + check.name() + " failing: " + detail);
         }
       }
-      if (!healthy && r.isPresent() && !r.get().stopping) {
-        failed(s, r.get().epoch, "check " + check.name() + " failed: " + detail);
+      if (!healthy && r.isPresent() && !r.get().stopping()) {
+        failed(s, r.get().epoch(), "check " + check.name() + " failed: " + detail);
       }
       request();
     });
@@ -317,10 +318,10 @@ final class Reconciler implements AutoCloseable {
     return new ProviderControl() {
       @Override
       public void restart(ServiceName s, String reason) {
-        execute(() -> supervisor.running(s).filter(r -> !r.stopping && !restarts.containsKey(s)).ifPresent(r -> {
-          PendingRestart p = new PendingRestart(r.epoch, reason, 0, 0, Duration.ZERO, -1);
+        execute(() -> supervisor.running(s).filter(r -> !r.stopping() && !restarts.containsKey(s)).ifPresent(r -> {
+          PendingRestart p = new PendingRestart(r.epoch(), reason, 0, 0, Duration.ZERO, -1);
           restarts.put(s, p);
-          events.append("service.restarted", s, r.epoch, restartText(p));
+          events.append("service.restarted", s, r.epoch(), restartText(p));
           supervisor.stop(s, config.services().get(s).stopTimeout());
         }));
       }
@@ -334,7 +335,7 @@ final class Reconciler implements AutoCloseable {
           }
           recoveries.get(s).ban();
           restarts.remove(s);
-          ban(s, supervisor.running(s).map(r -> r.epoch).orElse(null), "failed over: " + reason);
+          ban(s, supervisor.running(s).map(r -> r.epoch()).orElse(null), "failed over: " + reason);
           request();
         });
       }
@@ -466,7 +467,7 @@ final class Reconciler implements AutoCloseable {
     ServiceName s = service.name();
     boolean mine = me.equals(o.session());
     Optional<Supervisor.Running> running = supervisor.running(s);
-    if (running.isPresent() && (!mine || running.get().epoch != o.epoch())) {
+    if (running.isPresent() && (!mine || running.get().epoch() != o.epoch())) {
       supervisor.kill(s, "ownership is now epoch " + o.epoch() + " of " + o.node() + "; this process has no right to run");
       return;
     }
@@ -484,7 +485,7 @@ final class Reconciler implements AutoCloseable {
           events.append("service.released", s, o.epoch(), null);
           request();
         }
-      } else if (!config.node().equals(target) && !running.get().stopping) {
+      } else if (!config.node().equals(target) && !running.get().stopping()) {
         LOG.info("[node={} service={} epoch={}] handing over to {}", config.node(), s, o.epoch(),
             target == null ? "nobody (disabled, drained or no candidate)"
                 : target + (target.equals(plannedMoveTarget(service.name(), o)) ? " (a planned move)" : ""));

@@ -2,6 +2,8 @@ package dev.baton.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.SessionId;
 import java.nio.file.Files;
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MirrorTest {
   @TempDir Path dir;
   Process sleeper;
+  Supervisor supervisor;
 
   @BeforeEach
   void startAProcess() throws Exception {
@@ -28,6 +32,9 @@ class MirrorTest {
 
   @AfterEach
   void stopIt() {
+    if (supervisor != null) {
+      supervisor.close();
+    }
     sleeper.destroyForcibly();
   }
 
@@ -70,8 +77,10 @@ class MirrorTest {
     assertThat(new Mirror(dir).read()).isEmpty();
   }
 
+  /** The sleeper as a supervisor knows it once it has adopted it. */
   private Supervisor.Running running(String service, long epoch) {
-    return new Supervisor.Running(ServiceName.of(service), epoch,
-        new Supervisor.Spawned(sleeper.toHandle(), new CompletableFuture<>()), Duration.ofSeconds(1));
+    supervisor = new Supervisor("g", "node-a", "http://127.0.0.1:1", dir, null, null, exit -> {}, () -> {});
+    return supervisor.adopt(new ServiceConfig(ServiceName.of(service), List.of("sleep", "60"), Map.of(), null,
+        Duration.ofSeconds(1)), epoch, new Supervisor.Spawned(sleeper.toHandle(), new CompletableFuture<>()));
   }
 }

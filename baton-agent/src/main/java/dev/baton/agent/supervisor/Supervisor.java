@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.supervisor;
 
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.core.BatonException;
@@ -47,34 +47,34 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-final class Supervisor implements AutoCloseable {
+public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
   /** An exit code that is not known (the process was not this agent's child and nobody told it). */
-  static final int UNKNOWN_EXIT = -1;
+  public static final int UNKNOWN_EXIT = -1;
 
   /** A started process: its handle and its exit code once it ended ({@link #UNKNOWN_EXIT} if unknown). */
-  record Spawned(ProcessHandle handle, CompletableFuture<Integer> exitCode) {}
+  public record Spawned(ProcessHandle handle, CompletableFuture<Integer> exitCode) {}
 
   /** Forks a service process; the command already starts with setpriv and setsid. */
-  interface Spawner {
+  public interface Spawner {
     /** @throws BatonException if it could not be started (the message says why) */
     Spawned spawn(ServiceName service, long epoch, List<String> command, Map<String, String> env, Path workdir,
         Path log);
   }
 
   /** A running provider process. */
-  static final class Running {
-    final ServiceName service;
-    final long epoch;
+  public static final class Running {
+    private final ServiceName service;
+    private final long epoch;
     /** The process; null when the service runs inside this JVM ({@link #provided}). */
-    final ProcessHandle handle;
+    private final ProcessHandle handle;
     /** The in-JVM run of a {@link ServiceRunner}; null for a process. */
-    final ServiceRunner.Provided provided;
-    final CompletableFuture<Integer> exitCode;
-    final Instant started;
-    final Duration stopTimeout;
-    volatile boolean stopping;
+    private final ServiceRunner.Provided provided;
+    private final CompletableFuture<Integer> exitCode;
+    private final Instant started;
+    private final Duration stopTimeout;
+    private volatile boolean stopping;
 
     Running(ServiceName service, long epoch, Spawned spawned, Duration stopTimeout) {
       this(service, epoch, spawned.handle(), null, spawned.exitCode(), stopTimeout);
@@ -95,19 +95,38 @@ final class Supervisor implements AutoCloseable {
       this.stopTimeout = stopTimeout;
     }
 
+    public ServiceName service() {
+      return service;
+    }
+
+    /** The epoch it runs at. */
+    public long epoch() {
+      return epoch;
+    }
+
+    /** The process; null when the service runs inside this JVM. */
+    public ProcessHandle handle() {
+      return handle;
+    }
+
+    /** Whether it has been asked to stop (or killed) and has not ended yet. */
+    public boolean stopping() {
+      return stopping;
+    }
+
     /** The process id; -1 for a service that runs inside this JVM. */
-    long pid() {
+    public long pid() {
       return handle == null ? -1 : handle.pid();
     }
 
     /** "pid N", or "in-process", for logs and events. */
-    String describe() {
+    public String describe() {
       return handle == null ? "in-process" : "pid " + handle.pid();
     }
   }
 
   /** How a process ended: asked to stop by the agent, or on its own. */
-  record Exit(ServiceName service, long epoch, long pid, int code, boolean requested) {}
+  public record Exit(ServiceName service, long epoch, long pid, int code, boolean requested) {}
 
   private final String group;
   private final String node;
@@ -134,7 +153,7 @@ final class Supervisor implements AutoCloseable {
    * @param runner provides the services inside this JVM; null: they are processes, forked by
    *     {@code spawner}
    */
-  Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, ServiceRunner runner,
+  public Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, ServiceRunner runner,
       Consumer<Exit> onExit, Runnable changed) {
     this.runner = runner;
     this.group = group;
@@ -157,11 +176,11 @@ final class Supervisor implements AutoCloseable {
     return logDir.resolve(service + ".log");
   }
 
-  Optional<Running> running(ServiceName service) {
+  public Optional<Running> running(ServiceName service) {
     return Optional.ofNullable(running.get(service));
   }
 
-  List<Running> all() {
+  public List<Running> all() {
     return new ArrayList<>(running.values());
   }
 
@@ -170,7 +189,7 @@ final class Supervisor implements AutoCloseable {
    *
    * @throws BatonException if the process could not be started (the message says why)
    */
-  Running start(ServiceConfig service, long epoch) {
+  public Running start(ServiceConfig service, long epoch) {
     if (running.containsKey(service.name())) {
       throw new IllegalStateException(service.name() + " is already running");
     }
@@ -204,7 +223,7 @@ final class Supervisor implements AutoCloseable {
    * Takes over a process started by a previous run of this agent, at {@code epoch}, without
    * restarting it. The caller has renewed the session that holds that epoch.
    */
-  Running adopt(ServiceConfig service, long epoch, Spawned process) {
+  public Running adopt(ServiceConfig service, long epoch, Spawned process) {
     if (running.containsKey(service.name())) {
       throw new IllegalStateException(service.name() + " is already running");
     }
@@ -244,7 +263,7 @@ final class Supervisor implements AutoCloseable {
   }
 
   /** SIGTERM to the service's process group, SIGKILL after {@code timeout} if it is still there. */
-  void stop(ServiceName service, Duration timeout) {
+  public void stop(ServiceName service, Duration timeout) {
     Running r = running.get(service);
     if (r == null || r.stopping) {
       return;
@@ -270,7 +289,7 @@ final class Supervisor implements AutoCloseable {
    * Stops every service, each with at most {@code maxTimeout} before SIGKILL. All of them are
    * signalled at once (one {@code kill} for all process groups), so this stays fast with many.
    */
-  void stopAll(Duration maxTimeout) {
+  public void stopAll(Duration maxTimeout) {
     List<Running> stopping = all().stream().filter(r -> !r.stopping).toList();
     for (Running r : stopping) {
       r.stopping = true;
@@ -285,7 +304,7 @@ final class Supervisor implements AutoCloseable {
    * SIGKILL to every service, now: first to each main process straight from this JVM (no fork),
    * then to all their process groups with one {@code kill}.
    */
-  void killAll(String why) {
+  public void killAll(String why) {
     List<Running> all = all();
     for (Running r : all) {
       r.stopping = true;
@@ -298,7 +317,7 @@ final class Supervisor implements AutoCloseable {
   }
 
   /** Kills one service's process group now (it runs without valid ownership). */
-  void kill(ServiceName service, String why) {
+  public void kill(ServiceName service, String why) {
     Running r = running.get(service);
     if (r != null) {
       r.stopping = true;
@@ -309,7 +328,7 @@ final class Supervisor implements AutoCloseable {
   }
 
   /** Waits until no process of this supervisor is alive, or the timeout passes. */
-  boolean awaitAllGone(Duration timeout) {
+  public boolean awaitAllGone(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Running r : all()) {
       long left = deadline - System.nanoTime();
@@ -377,7 +396,7 @@ final class Supervisor implements AutoCloseable {
     }
   }
 
-  static boolean signalGroup(long pgid, String signal) {
+  public static boolean signalGroup(long pgid, String signal) {
     return signalGroups(List.of(pgid), signal);
   }
 

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.supervisor;
 
 import dev.baton.core.ServiceName;
 import java.util.Map;
@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Provides services inside this JVM instead of forking a process per service: the seam for
  * applications that embed a node and provide services as callbacks, and for {@code baton bench
- * scale}, which runs many logical nodes in one JVM. Given to an agent through
- * {@link Agent.Embedding}; an agent without one forks its configured commands as always.
+ * scale}, which runs many logical nodes in one JVM. Given to an agent through its
+ * {@code Agent.Embedding}; an agent without one forks its configured commands as always.
  *
  * <p>The agent calls {@link #start} only right after the store granted its claim, exactly where it
  * would fork the process, and treats the returned {@link Provided} like a process: {@link

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,7 +42,7 @@ class SupervisorTest {
     Thread shortLived = new Thread(() -> started.set(s.start(service("svc", Duration.ofSeconds(1), "sleep", "60"), 3)));
     shortLived.start();
     shortLived.join();
-    ProcessHandle p = started.get().handle;
+    ProcessHandle p = started.get().handle();
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(p::isAlive);
   }
 
@@ -66,11 +66,11 @@ class SupervisorTest {
         "trap '' TERM; touch " + ready + "; while :; do sleep 0.1; done"), 1);
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready));
     long t0 = System.nanoTime();
-    s.stop(r.service, Duration.ofMillis(500));
+    s.stop(r.service(), Duration.ofMillis(500));
     await().atMost(Duration.ofSeconds(5)).until(() -> exits.size() == 1);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
     assertThat(exits.get(0).requested()).isTrue();
-    assertThat(r.handle.descendants().count()).isZero();
+    assertThat(r.handle().descendants().count()).isZero();
   }
 
   @Test
@@ -81,7 +81,7 @@ class SupervisorTest {
         "sleep 60 & echo $! > " + pidFile + "; wait"), 1);
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
     long child = Long.parseLong(Files.readString(pidFile).trim());
-    s.stop(r.service, Duration.ofSeconds(2));
+    s.stop(r.service(), Duration.ofSeconds(2));
     await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true));
   }
 
