@@ -8,6 +8,8 @@ import dev.baton.agent.events.EventFeed;
 import dev.baton.agent.events.EventListener;
 import dev.baton.agent.events.EventLog;
 import dev.baton.agent.events.Webhooks;
+import dev.baton.agent.guardian.GuardianLink;
+import dev.baton.agent.guardian.Mirror;
 import dev.baton.agent.session.SessionKeeper;
 import dev.baton.agent.supervisor.ServiceRunner;
 import dev.baton.agent.supervisor.Supervisor;

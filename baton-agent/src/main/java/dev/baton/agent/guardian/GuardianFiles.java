@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.guardian;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

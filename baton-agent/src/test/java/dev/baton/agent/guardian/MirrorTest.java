@@ -1,7 +1,8 @@
-package dev.baton.agent;
+package dev.baton.agent.guardian;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.agent.Agent;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.ServiceName;

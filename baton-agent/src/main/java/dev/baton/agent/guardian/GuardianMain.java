@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.guardian;
 
 import java.io.DataInputStream;
 import java.io.File;

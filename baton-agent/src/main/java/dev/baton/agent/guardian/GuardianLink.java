@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.guardian;
 
 import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.BatonException;
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. {@link Listener} calls come from the link's own threads.
  */
-final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
+public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GuardianLink.class);
   private static final long SPAWN_TIMEOUT_MILLIS = 5_000;
   private static final long CONNECT_PATIENCE_MILLIS = 10_000;
@@ -50,9 +50,9 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
   private static final long EXIT_REPORT_GRACE_MILLIS = 500;
 
   /** What the guardian put in the agent's environment. */
-  record Env(Path socket, long guardianPid, long launcherPid, List<String> agentCommand, String restart) {
+  public record Env(Path socket, long guardianPid, long launcherPid, List<String> agentCommand, String restart) {
     /** The guardian's settings, present when this agent was started by a guardian. */
-    static Optional<Env> from(Map<String, String> env) {
+    public static Optional<Env> from(Map<String, String> env) {
       String socket = env.get(GuardianFiles.ENV_SOCKET);
       if (socket == null || socket.isEmpty()) {
         return Optional.empty();
@@ -72,7 +72,7 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
     }
   }
 
-  interface Listener {
+  public interface Listener {
     /** A note the guardian left, to be recorded as an event. */
     void note(String type, ServiceName service, Long epoch, String detail);
 
@@ -95,7 +95,7 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
   private volatile boolean closed;
   private long lastDeadlineErrorNanos;
 
-  GuardianLink(Path stateDir, Env env, String node, Listener listener) {
+  public GuardianLink(Path stateDir, Env env, String node, Listener listener) {
     this.stateDir = stateDir;
     this.env = env;
     this.tag = "[node=" + node + "]";
@@ -105,24 +105,24 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
   }
 
   /** Why this agent was restarted by its guardian, or null on its first start. */
-  String restartReason() {
+  public String restartReason() {
     return env.restart();
   }
 
   /** Connects to the guardian and starts reading its notes. */
-  void connect() {
+  public void connect() {
     connectNow();
     notes.scheduleWithFixedDelay(this::readNotes, 0, 500, TimeUnit.MILLISECONDS);
   }
 
   /** Tells the guardian this agent has started: from now on it is restarted when it dies. */
-  void running() {
+  public void running() {
     running = true;
     sendQuietly(GuardianFiles.RUNNING);
   }
 
   /** Tells the guardian this agent is stopping gracefully: it exits when the agent has. */
-  void bye() {
+  public void bye() {
     sendQuietly(GuardianFiles.BYE);
   }
 
@@ -131,7 +131,7 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
    * CLOCK_MONOTONIC, shared by every process of this machine). Call after every successful
    * renewal with the moment it was sent plus {@code timing.killAfter()}.
    */
-  void deadline(long nanos) {
+  public void deadline(long nanos) {
     try {
       GuardianFiles.writeAtomically(stateDir.resolve(GuardianFiles.DEADLINE),
           nanos + " " + ProcessHandle.current().pid() + "\n");
@@ -191,7 +191,7 @@ final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
    * Watches a process of the guardian (started now or by a previous agent): its exit code comes
    * from the guardian, or, if the guardian does not report it, is {@link Supervisor#UNKNOWN_EXIT}.
    */
-  Supervisor.Spawned watch(long pid) {
+  public Supervisor.Spawned watch(long pid) {
     CompletableFuture<Integer> exit = exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
     exit.whenComplete((code, e) -> exits.remove(pid, exit));
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.guardian;
 
 import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.ServiceName;
@@ -25,29 +25,29 @@ import org.slf4j.LoggerFactory;
  * version. A restarted agent reads it to re-adopt its services; {@code baton agent} reads it to find
  * the current agent. Thread-safe.
  */
-final class Mirror {
+public final class Mirror {
   private static final Logger LOG = LoggerFactory.getLogger(Mirror.class);
 
   /** A service process as mirrored. */
-  record Service(ServiceName name, long pid, long epoch, long startMillis) {
+  public record Service(ServiceName name, long pid, long epoch, long startMillis) {
     /** The live process this entry names: same pid and, when known, the same start time. */
-    Optional<ProcessHandle> process() {
+    public Optional<ProcessHandle> process() {
       return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
           .filter(h -> startMillis == 0 || h.info().startInstant().map(Instant::toEpochMilli).orElse(0L) == startMillis);
     }
   }
 
   /** One version of the mirror; {@code session} null when the agent held none. */
-  record State(long agentPid, boolean stopped, SessionId session, List<Service> services) {}
+  public record State(long agentPid, boolean stopped, SessionId session, List<Service> services) {}
 
   private final Path file;
 
-  Mirror(Path stateDir) {
+  public Mirror(Path stateDir) {
     this.file = stateDir.resolve(GuardianFiles.MIRROR);
   }
 
   /** The last state written, if any. A file that cannot be read or parsed counts as none (logged). */
-  Optional<State> read() {
+  public Optional<State> read() {
     Properties p = new Properties();
     try {
       p.load(new StringReader(Files.readString(file)));
@@ -71,7 +71,7 @@ final class Mirror {
   }
 
   /** Writes the current state; a failure is logged (the mirror is a help, not the truth). */
-  synchronized void write(SessionId session, List<Supervisor.Running> running, boolean stopped) {
+  public synchronized void write(SessionId session, List<Supervisor.Running> running, boolean stopped) {
     Properties p = new Properties();
     p.setProperty("agent.pid", Long.toString(ProcessHandle.current().pid()));
     p.setProperty("state", stopped ? "stopped" : "running");
