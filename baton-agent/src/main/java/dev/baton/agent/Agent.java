@@ -13,6 +13,10 @@ import dev.baton.agent.guardian.Mirror;
 import dev.baton.agent.session.SessionKeeper;
 import dev.baton.agent.supervisor.ServiceRunner;
 import dev.baton.agent.supervisor.Supervisor;
+import dev.baton.agent.watchdog.ActionRunner;
+import dev.baton.agent.watchdog.Detectors;
+import dev.baton.agent.watchdog.ProviderControl;
+import dev.baton.agent.watchdog.ServiceActions;
 import dev.baton.api.ActiveResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
@@ -327,8 +331,8 @@ public final class Agent implements AutoCloseable {
         .orElse(new ActiveResponse(name, nodeName(), false, null));
   }
 
-  /** A ttl heartbeat from the service's process on this node. */
-  void heartbeat(String name) {
+  /** A ttl heartbeat from the service's process on this node: {@code PUT /v1/services/{name}/heartbeat}. */
+  public void heartbeat(String name) {
     ServiceName s = ServiceName.of(name);
     if (!config.services().containsKey(s)) {
       throw new NotFoundException("node " + config.node() + " has no provider of \"" + name + "\"");
@@ -343,7 +347,7 @@ public final class Agent implements AutoCloseable {
    * Clears bans and restart budgets of a service: on {@code node}, or when null on every node that
    * provides it (asking the others through their APIs). Returns the nodes that cleared it.
    */
-  java.util.List<String> clear(String name, String node) {
+  public java.util.List<String> clear(String name, String node) {
     ServiceName s = ServiceName.of(name);
     service(name);
     View view = currentView();

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import dev.baton.agent.config.RecoveryConfig;
 import dev.baton.core.MonotonicClock;
@@ -11,27 +11,27 @@ import java.util.Deque;
  * restart budget of the window lasts, then a ban (the node keeps out of the service so the next
  * candidate takes over). Pure state on a monotonic clock; not thread-safe (the reconciler's).
  */
-final class Recovery {
-  sealed interface Step permits Restart, Ban {}
+public final class Recovery {
+  public sealed interface Step permits Restart, Ban {}
 
   /** Restart in place, attempt {@code attempt} of {@code of}, after {@code after}. */
-  record Restart(int attempt, int of, Duration after) implements Step {}
+  public record Restart(int attempt, int of, Duration after) implements Step {}
 
   /** Keep out of the service for {@code duration}; {@code restarts} restarts were used up. */
-  record Ban(Duration duration, int restarts) implements Step {}
+  public record Ban(Duration duration, int restarts) implements Step {}
 
   private final RecoveryConfig config;
   private final MonotonicClock clock;
   private final Deque<Long> restarts = new ArrayDeque<>();
   private long bannedUntil = Long.MIN_VALUE;
 
-  Recovery(RecoveryConfig config, MonotonicClock clock) {
+  public Recovery(RecoveryConfig config, MonotonicClock clock) {
     this.config = config;
     this.clock = clock;
   }
 
   /** The provider failed: decides the next step and records it. */
-  Step failed() {
+  public Step failed() {
     long now = clock.nanos();
     while (!restarts.isEmpty() && now - restarts.peekFirst() > config.window().toNanos()) {
       restarts.removeFirst();
@@ -47,22 +47,22 @@ final class Recovery {
   }
 
   /** Bans now for the configured time (an operator's or a rule's failover). */
-  void ban() {
+  public void ban() {
     bannedUntil = clock.nanos() + config.ban().toNanos();
     restarts.clear();
   }
 
-  boolean banned() {
+  public boolean banned() {
     return clock.nanos() < bannedUntil;
   }
 
   /** Time left of the ban; zero when not banned. */
-  Duration banLeft() {
+  public Duration banLeft() {
     return banned() ? Duration.ofNanos(bannedUntil - clock.nanos()) : Duration.ZERO;
   }
 
   /** Forgets the ban and the restarts used (an operator cleared the provider). */
-  void clear() {
+  public void clear() {
     bannedUntil = Long.MIN_VALUE;
     restarts.clear();
   }

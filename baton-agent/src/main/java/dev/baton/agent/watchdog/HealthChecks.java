@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import dev.baton.agent.config.CheckConfig;
 import dev.baton.core.MonotonicClock;
@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * period after {@code startedNanos} do not count), and healthy again on its next success.
  * Thread-safe; the listener is called on a check thread.
  */
-final class HealthChecks implements AutoCloseable {
-  interface Listener {
+public final class HealthChecks implements AutoCloseable {
+  public interface Listener {
     void changed(ServiceName service, CheckConfig check, boolean healthy, String detail);
   }
 
@@ -37,7 +37,7 @@ final class HealthChecks implements AutoCloseable {
   private volatile long lastHeartbeatNanos;
   private volatile boolean closed;
 
-  HealthChecks(ScheduledExecutorService scheduler, HttpClient http, ServiceName service, List<CheckConfig> checks,
+  public HealthChecks(ScheduledExecutorService scheduler, HttpClient http, ServiceName service, List<CheckConfig> checks,
       long startedNanos, MonotonicClock clock, Map<String, String> env, Listener listener) {
     this.service = service;
     this.clock = clock;
@@ -54,7 +54,7 @@ final class HealthChecks implements AutoCloseable {
   }
 
   /** The service said it is alive (ttl checks). */
-  void heartbeat() {
+  public void heartbeat() {
     lastHeartbeatNanos = clock.nanos();
   }
 

@@ -1,9 +1,9 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import dev.baton.core.ServiceName;
 
 /** What rules and operators may ask of this node's provider of a service. */
-interface ProviderControl {
+public interface ProviderControl {
   /** Restarts this node's provider of the service in place (same epoch) if it runs here. */
   void restart(ServiceName service, String reason);
 

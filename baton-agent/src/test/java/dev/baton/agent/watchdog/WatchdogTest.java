@@ -1,9 +1,11 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.baton.agent.Agent;
+import dev.baton.agent.TestNodes;
 import dev.baton.api.ServiceStatus;
 import dev.baton.core.GroupName;
 import dev.baton.core.ServiceName;

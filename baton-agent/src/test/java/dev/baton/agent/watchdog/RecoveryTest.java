@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

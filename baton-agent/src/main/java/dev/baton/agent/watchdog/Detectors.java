@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * runs on the action thread and is recorded as {@code action.run}. A report no rule matches is
  * only recorded.
  */
-final class Detectors {
+public final class Detectors {
   private static final Logger LOG = LoggerFactory.getLogger(Detectors.class);
   private static final Set<String> FIELDS = Set.of("condition", "service", "detail");
   static final int MAX_DETAIL = 2000;
@@ -48,7 +48,7 @@ final class Detectors {
   /** A checked report. */
   record Report(String condition, ServiceName service, String detail) {}
 
-  Detectors(NodeName node, Map<ServiceName, ServiceConfig> services, List<RuleConfig> rules, Store store,
+  public Detectors(NodeName node, Map<ServiceName, ServiceConfig> services, List<RuleConfig> rules, Store store,
       EventLog events, ActionRunner runner, ProviderControl control, Function<ServiceName, Long> epochs,
       ObjectMapper json) {
     this.node = node;
@@ -67,7 +67,7 @@ final class Detectors {
    *
    * @throws InvalidInputException saying what is wrong, when the body is not a valid report
    */
-  ReportResponse receive(String body) {
+  public ReportResponse receive(String body) {
     Report report = parse(body);
     events.append(EventTypes.REPORT_RECEIVED, report.service(), null,
         report.condition() + (report.detail() == null ? "" : ": " + report.detail()));

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.events.EventListener;
@@ -15,11 +15,11 @@ import java.util.Map;
  * The command also gets {@code BATON_EVENT_TYPE}, {@code BATON_EVENT_SEQ} and
  * {@code BATON_EVENT_DETAIL}.
  */
-final class ServiceActions implements EventListener {
+public final class ServiceActions implements EventListener {
   private final Map<ServiceName, ServiceConfig> services;
   private final ActionRunner runner;
 
-  ServiceActions(Map<ServiceName, ServiceConfig> services, ActionRunner runner) {
+  public ServiceActions(Map<ServiceName, ServiceConfig> services, ActionRunner runner) {
     this.services = services;
     this.runner = runner;
   }

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.watchdog;
 
 import dev.baton.agent.events.EventLog;
 import dev.baton.api.EventTypes;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * is recorded as an {@code action.run} event saying what it did. At most {@value #QUEUE} actions
  * wait; more are dropped and logged.
  */
-final class ActionRunner implements AutoCloseable {
+public final class ActionRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ActionRunner.class);
   static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final int QUEUE = 100;
@@ -42,7 +42,7 @@ final class ActionRunner implements AutoCloseable {
   private final EventLog events;
   private final ThreadPoolExecutor executor;
 
-  ActionRunner(String group, String node, String api, Path stateDir, EventLog events) {
+  public ActionRunner(String group, String node, String api, Path stateDir, EventLog events) {
     this.group = group;
     this.node = node;
     this.api = api;
