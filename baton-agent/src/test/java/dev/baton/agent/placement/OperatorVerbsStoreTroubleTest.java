@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.placement;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * claims with the next epoch). See the README, "Operator verbs", for why this never runs the
  * service twice and never leaves a move half done.
  */
-final class OperatorVerbs {
+public final class OperatorVerbs {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorVerbs.class);
 
   private final GroupName group;
@@ -53,7 +53,7 @@ final class OperatorVerbs {
   private final Supplier<View> view;
   private final ObjectMapper json;
 
-  OperatorVerbs(GroupName group, NodeName self, Store store, EventLog events, Supplier<View> view, ObjectMapper json) {
+  public OperatorVerbs(GroupName group, NodeName self, Store store, EventLog events, Supplier<View> view, ObjectMapper json) {
     this.group = group;
     this.self = self;
     this.store = store;
@@ -63,10 +63,10 @@ final class OperatorVerbs {
   }
 
   /** The answer to a move, and whether a move is now under way (HTTP 202) rather than done or cancelled (200). */
-  record MoveAnswer(OperatorResponse response, boolean underWay) {}
+  public record MoveAnswer(OperatorResponse response, boolean underWay) {}
 
   /** {@code POST /v1/services/{name}/move {"to": "node-b"}}. */
-  synchronized MoveAnswer move(String serviceText, String body) {
+  public synchronized MoveAnswer move(String serviceText, String body) {
     ServiceName service = ServiceName.of(serviceText);
     JsonNode request = object(body, Set.of("to"), "{\"to\": \"node-b\"}");
     JsonNode toField = request.get("to");
@@ -128,7 +128,7 @@ final class OperatorVerbs {
   }
 
   /** {@code POST /v1/services/{name}/disable} and {@code .../enable}. */
-  synchronized OperatorResponse disable(String serviceText, boolean disabled) {
+  public synchronized OperatorResponse disable(String serviceText, boolean disabled) {
     ServiceName service = ServiceName.of(serviceText);
     Snapshot snap = store.snapshot();
     requireService(snap, service);
@@ -146,7 +146,7 @@ final class OperatorVerbs {
   }
 
   /** {@code PUT /v1/services/{name}/ranking {"ranking": ["node-a", "node-b"]}}. */
-  synchronized OperatorResponse rank(String serviceText, String body) {
+  public synchronized OperatorResponse rank(String serviceText, String body) {
     ServiceName service = ServiceName.of(serviceText);
     JsonNode request = object(body, Set.of("ranking"), "{\"ranking\": [\"node-a\", \"node-b\"]}");
     JsonNode field = request.get("ranking");
@@ -181,7 +181,7 @@ final class OperatorVerbs {
   }
 
   /** {@code POST /v1/nodes/{name}/drain} and {@code .../undrain}. */
-  synchronized OperatorResponse drain(String nodeText, boolean drained) {
+  public synchronized OperatorResponse drain(String nodeText, boolean drained) {
     NodeName node = NodeName.of(nodeText);
     Snapshot snap = store.snapshot();
     requireNode(snap, node);

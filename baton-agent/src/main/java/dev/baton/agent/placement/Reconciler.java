@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.placement;
 
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.CheckConfig;
@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * the node may take on work; a process found running without this node's valid ownership is
  * killed at once.
  */
-final class Reconciler implements AutoCloseable {
+public final class Reconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final Duration STORE_VERDICT_RECHECK = Duration.ofMillis(50);
 
@@ -111,7 +111,7 @@ final class Reconciler implements AutoCloseable {
     }
   }
 
-  Reconciler(AgentConfig config, Store store, SessionKeeper keeper, Supervisor supervisor, EventLog events,
+  public Reconciler(AgentConfig config, Store store, SessionKeeper keeper, Supervisor supervisor, EventLog events,
       MonotonicClock clock) {
     this.config = config;
     this.store = store;
@@ -131,7 +131,7 @@ final class Reconciler implements AutoCloseable {
     config.services().values().forEach(sc -> recoveries.put(sc.name(), new Recovery(sc.recovery(), clock)));
   }
 
-  void start() {
+  public void start() {
     for (ServiceConfig sc : config.services().values()) {
       List<CheckConfig> standby = sc.checks().stream().filter(CheckConfig::standby).toList();
       if (!standby.isEmpty()) {
@@ -144,7 +144,7 @@ final class Reconciler implements AutoCloseable {
   }
 
   /** Asks for a run soon; requests made while one is pending are merged. */
-  void request() {
+  public void request() {
     if (!stopped && pending.compareAndSet(false, true)) {
       try {
         executor.execute(this::run);
@@ -154,12 +154,12 @@ final class Reconciler implements AutoCloseable {
     }
   }
 
-  View view() {
+  public View view() {
     return view;
   }
 
   /** The provider states this node publishes, from its own processes (fresher than the store). */
-  Map<ServiceName, ProviderStatus> localStates() {
+  public Map<ServiceName, ProviderStatus> localStates() {
     Map<ServiceName, ProviderStatus> states = new TreeMap<>();
     for (ServiceName s : config.services().keySet()) {
       Optional<Supervisor.Running> r = supervisor.running(s);
@@ -189,7 +189,7 @@ final class Reconciler implements AutoCloseable {
   }
 
   /** Called by the supervisor when a process ended. */
-  void exited(Supervisor.Exit exit) {
+  public void exited(Supervisor.Exit exit) {
     execute(() -> {
       ServiceName s = exit.service();
       HealthChecks checks = runChecks.remove(s);
@@ -230,7 +230,7 @@ final class Reconciler implements AutoCloseable {
   }
 
   /** The service said it is alive: feeds its ttl checks. False when it does not run here. */
-  boolean heartbeat(ServiceName s) {
+  public boolean heartbeat(ServiceName s) {
     if (supervisor.running(s).isEmpty()) {
       return false;
     }
@@ -305,7 +305,7 @@ final class Reconciler implements AutoCloseable {
   }
 
   /** Clears this node's ban and restart budget for a service (an operator's `baton clear`). */
-  void clear(ServiceName s) {
+  public void clear(ServiceName s) {
     execute(() -> {
       recoveries.get(s).clear();
       boolean wasBanned = banReasons.remove(s) != null;
@@ -317,7 +317,7 @@ final class Reconciler implements AutoCloseable {
   }
 
   /** The {@link ProviderControl} rules and operators use. */
-  ProviderControl control() {
+  public ProviderControl control() {
     return new ProviderControl() {
       @Override
       public void restart(ServiceName s, String reason) {

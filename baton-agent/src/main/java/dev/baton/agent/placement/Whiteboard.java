@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.placement;
 
 import dev.baton.api.NodeStatus;
 import dev.baton.api.ProviderEntry;
@@ -16,10 +16,10 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /** Turns the reconciler's latest view into the {@code /v1} shapes. Pure. */
-final class Whiteboard {
+public final class Whiteboard {
   private Whiteboard() {}
 
-  static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+  public static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
     List<NodeStatus> nodes = new ArrayList<>();
     for (NodeRecord n : view.snapshot().nodes()) {
       nodes.add(new NodeStatus(n.info().name().value(), n.info().location().toString(),
@@ -36,7 +36,7 @@ final class Whiteboard {
     return new StatusResponse(group, self.value(), nodes, services);
   }
 
-  static Optional<ServiceStatus> find(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+  public static Optional<ServiceStatus> find(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
     boolean known = view.snapshot().ownerships().containsKey(s) || local.containsKey(s)
         || view.snapshot().nodes().stream().anyMatch(n -> n.providers().containsKey(s));
     return known ? Optional.of(service(s, self, view, local)) : Optional.empty();

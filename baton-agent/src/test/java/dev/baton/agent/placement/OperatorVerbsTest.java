@@ -1,9 +1,12 @@
-package dev.baton.agent;
+package dev.baton.agent.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.agent.Agent;
+import dev.baton.agent.Http;
+import dev.baton.agent.TestNodes;
 import dev.baton.agent.config.ConfigLoader;
 import dev.baton.core.store.GroupSettings;
 import dev.baton.core.store.Store;

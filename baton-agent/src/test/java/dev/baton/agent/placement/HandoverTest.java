@@ -1,8 +1,10 @@
-package dev.baton.agent;
+package dev.baton.agent.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.agent.Agent;
+import dev.baton.agent.TestNodes;
 import dev.baton.core.GroupName;
 import dev.baton.core.NodeName;
 import dev.baton.core.store.Event;

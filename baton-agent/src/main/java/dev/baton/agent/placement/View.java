@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.placement;
 
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
@@ -12,5 +12,5 @@ import java.util.Map;
  * @param validOwners per service, the owner whose session is alive
  * @param targets per service, the owner the placement function chose
  */
-record View(Snapshot snapshot, Map<NodeName, String> nodeStates, Map<ServiceName, NodeName> validOwners,
+public record View(Snapshot snapshot, Map<NodeName, String> nodeStates, Map<ServiceName, NodeName> validOwners,
     Map<ServiceName, NodeName> targets) {}
