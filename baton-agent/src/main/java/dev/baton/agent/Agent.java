@@ -320,13 +320,15 @@ public final class Agent implements AutoCloseable {
     return Whiteboard.status(config.group().value(), config.node(), currentView(), reconciler.localStates());
   }
 
-  ServiceStatus service(String name) {
+  /** One service of the whiteboard: {@code GET /v1/services/{name}}. */
+  public ServiceStatus service(String name) {
     ServiceName s = ServiceName.of(name);
     return Whiteboard.find(s, config.node(), currentView(), reconciler.localStates())
         .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
   }
 
-  ActiveResponse active(String name) {
+  /** Whether this node runs the service at its current epoch: {@code GET /v1/services/{name}/active}. */
+  public ActiveResponse active(String name) {
     ServiceName s = ServiceName.of(name);
     service(name);
     return supervisor.running(s)
@@ -419,20 +421,23 @@ public final class Agent implements AutoCloseable {
     return v == null ? null : v.snapshot().ownership(service).epoch();
   }
 
-  dev.baton.api.EventsResponse events(EventFeed.Query query) {
+  /** The group's events as {@code query} asks: {@code GET /v1/events}. */
+  public dev.baton.api.EventsResponse events(EventFeed.Query query) {
     return new dev.baton.api.EventsResponse(ready(feed).read(query));
   }
 
-  void streamEvents(EventFeed.Sink sink, EventFeed.Query query) {
+  /** Streams the group's events to {@code sink} as {@code query} asks: {@code GET /v1/events/stream}. */
+  public void streamEvents(EventFeed.Sink sink, EventFeed.Query query) {
     ready(feed).subscribe(sink, query);
   }
 
-  dev.baton.api.ReportResponse report(String body) {
+  /** A detector's report, checked, recorded and handed to the rules: {@code POST /v1/reports}. */
+  public dev.baton.api.ReportResponse report(String body) {
     return ready(detectors).receive(body);
   }
 
-  /** The operator verbs, answered for the whole group by any node. */
-  OperatorVerbs verbs() {
+  /** The operator verbs, answered for the whole group by any node ({@code /v1} move, disable, ...). */
+  public OperatorVerbs verbs() {
     return ready(verbs);
   }
 

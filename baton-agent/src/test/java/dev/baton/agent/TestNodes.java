@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.http.HttpApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;

@@ -1,10 +1,10 @@
 package dev.baton.cli;
 
 import dev.baton.agent.Agent;
-import dev.baton.agent.HttpApi;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ConfigException;
 import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.http.HttpApi;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,11 +1,11 @@
 package dev.baton.cli;
 
 import dev.baton.agent.Agent;
-import dev.baton.agent.HttpApi;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.config.Timing;
+import dev.baton.agent.http.HttpApi;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
-import dev.baton.agent.HttpApi;
 import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.http.HttpApi;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
-package dev.baton.agent;
+package dev.baton.agent.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.Agent;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.events.EventFeed;
 import dev.baton.api.ErrorResponse;

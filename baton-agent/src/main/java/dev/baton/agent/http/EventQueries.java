@@ -1,4 +1,4 @@
-package dev.baton.agent;
+package dev.baton.agent.http;
 
 import dev.baton.agent.events.EventFeed;
 import dev.baton.core.InvalidInputException;
