@@ -2,12 +2,31 @@ package dev.baton.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.events.EventFeed;
+import dev.baton.agent.events.EventListener;
+import dev.baton.agent.events.EventLog;
+import dev.baton.agent.events.Webhooks;
+import dev.baton.agent.guardian.GuardianLink;
+import dev.baton.agent.guardian.Mirror;
+import dev.baton.agent.placement.OperatorVerbs;
+import dev.baton.agent.placement.Reconciler;
+import dev.baton.agent.placement.View;
+import dev.baton.agent.placement.Whiteboard;
+import dev.baton.agent.session.SessionKeeper;
+import dev.baton.agent.supervisor.ServiceRunner;
+import dev.baton.agent.supervisor.Supervisor;
+import dev.baton.agent.watchdog.ActionRunner;
+import dev.baton.agent.watchdog.Detectors;
+import dev.baton.agent.watchdog.ProviderControl;
+import dev.baton.agent.watchdog.ServiceActions;
 import dev.baton.api.ActiveResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.MonotonicClock;
+import dev.baton.core.NotFoundException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.Ownership;
@@ -37,12 +56,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Baton node: opens its session in the group's store, keeps it alive, places, claims, runs and
- * hands over services, and serves the HTTP API. A library object with an explicit lifecycle
+ * hands over services, and serves its API through the {@link ApiServer} its {@link Embedding}
+ * starts (the HTTP API, which sits on top of the agent and is given to it by whoever composes the
+ * node). A library object with an explicit lifecycle
  * ({@code NEW -> STARTING -> RUNNING -> STOPPING -> STOPPED}); it never exits the JVM.
  *
  * <p>Shutdown order ({@link #stop()}): stop reconciling, stop the services (SIGTERM, SIGKILL after
  * their stop-timeout), close the session (which releases their ownership, so peers take over at
- * once), stop the HTTP API, close the store. Thread-safe.
+ * once), stop the API server, close the store. Thread-safe.
  *
  * <p>Under a guardian ({@link #underGuardian}, docs/guardian.md) the guardian forks the services,
  * the agent publishes its fence deadline after every renewal, mirrors its state into
@@ -61,16 +82,44 @@ public final class Agent implements AutoCloseable {
    *     embedder may wrap the store it returns (to count calls, say)
    * @param runner provides the services inside this JVM instead of forking their commands
    *     ({@link ServiceRunner}); null: they run as processes
-   * @param httpApi whether the node serves its HTTP API; without it the node publishes an empty API
+   * @param api starts the node's API server (the HTTP API: {@code HttpApi::start} of package
+   *     {@code dev.baton.agent.http}); null: the node serves no API, publishes an empty API
    *     address, and operator commands and peers' {@code clear} cannot reach it
    */
-  public record Embedding(Function<StoreOptions, Store> storeOpener, ServiceRunner runner, boolean httpApi) {
-    /** What {@code baton agent} does: the configured store, processes, the HTTP API. */
-    public static final Embedding DEFAULT = new Embedding(Stores::open, null, true);
-
+  public record Embedding(Function<StoreOptions, Store> storeOpener, ServiceRunner runner, ApiStarter api) {
     public Embedding {
       Objects.requireNonNull(storeOpener, "storeOpener");
     }
+
+    /** What {@code baton agent} does: the configured store, processes, and the API {@code api} starts. */
+    public static Embedding withApi(ApiStarter api) {
+      return new Embedding(Stores::open, null, Objects.requireNonNull(api, "api"));
+    }
+  }
+
+  /** The server of this node's API, as the node sees it: the port it listens on, and its end. */
+  public interface ApiServer extends AutoCloseable {
+    /** The port it listens on: the configured one, or the one it was given for port 0. */
+    int port();
+
+    /** Stops serving. */
+    @Override
+    void close();
+  }
+
+  /**
+   * Starts the API server of a node. The node calls it once, during {@link #start()} and before it
+   * joins the group, because it publishes the API's address (port 0: the port the server got) in
+   * its session; the server then serves what this class offers, and is closed by the node's stop.
+   */
+  @FunctionalInterface
+  public interface ApiStarter {
+    /**
+     * Starts serving {@code agent}'s API on {@code listen}; returns once it listens.
+     *
+     * @throws BatonException when it cannot listen there (the message says why)
+     */
+    ApiServer start(ApiListen listen, Agent agent);
   }
 
   private final AgentConfig config;
@@ -83,7 +132,7 @@ public final class Agent implements AutoCloseable {
   private final Embedding embedding;
 
   private Store store;
-  private HttpApi http;
+  private ApiServer api;
   private String apiAddress;
   private EventLog events;
   private Supervisor supervisor;
@@ -100,15 +149,10 @@ public final class Agent implements AutoCloseable {
   /** False when the node is being taken down as if it crashed: the session is left to expire. */
   private volatile boolean leaveGracefully = true;
 
-  public Agent(AgentConfig config) {
-    this(config, MonotonicClock.SYSTEM);
-  }
-
-  public Agent(AgentConfig config, MonotonicClock clock) {
-    this(config, clock, null, Embedding.DEFAULT);
-  }
-
-  /** An agent embedded in an application, wired as {@code embedding} says; never under a guardian. */
+  /**
+   * An agent wired as {@code embedding} says ({@link Embedding#withApi} for what {@code baton agent}
+   * runs); never under a guardian.
+   */
   public Agent(AgentConfig config, Embedding embedding) {
     this(config, MonotonicClock.SYSTEM, null, embedding);
   }
@@ -140,11 +184,11 @@ public final class Agent implements AutoCloseable {
   /**
    * An agent run by a guardian when {@code environment} says so (the guardian sets
    * {@code BATON_GUARDIAN_SOCKET} for the agent it starts) and the config has the guardian on;
-   * otherwise a plain agent.
+   * otherwise a plain agent. Either way it serves the API that {@code api} starts.
    */
-  public static Agent underGuardian(AgentConfig config, Map<String, String> environment) {
+  public static Agent underGuardian(AgentConfig config, Map<String, String> environment, ApiStarter api) {
     Optional<GuardianLink.Env> env = config.guardian() ? GuardianLink.Env.from(environment) : Optional.empty();
-    return new Agent(config, MonotonicClock.SYSTEM, env.orElse(null), Embedding.DEFAULT);
+    return new Agent(config, MonotonicClock.SYSTEM, env.orElse(null), Embedding.withApi(api));
   }
 
   /**
@@ -177,9 +221,9 @@ public final class Agent implements AutoCloseable {
         link.connect();
       }
       Readoption readoption = previous.map(this::readopt).orElse(Readoption.NONE);
-      if (embedding.httpApi()) {
-        http = HttpApi.start(config.api(), this, json);
-        apiAddress = config.api().host() + ":" + http.port();
+      if (embedding.api() != null) {
+        api = embedding.api().start(config.api(), this);
+        apiAddress = config.api().host() + ":" + api.port();
       } else {
         apiAddress = "";
       }
@@ -271,30 +315,33 @@ public final class Agent implements AutoCloseable {
     return config.node().value();
   }
 
-  StatusResponse status() {
+  /** The whiteboard as this node sees it: {@code GET /v1/status}. */
+  public StatusResponse status() {
     return Whiteboard.status(config.group().value(), config.node(), currentView(), reconciler.localStates());
   }
 
-  ServiceStatus service(String name) {
+  /** One service of the whiteboard: {@code GET /v1/services/{name}}. */
+  public ServiceStatus service(String name) {
     ServiceName s = ServiceName.of(name);
     return Whiteboard.find(s, config.node(), currentView(), reconciler.localStates())
-        .orElseThrow(() -> new HttpApi.NotFoundException("no service \"" + name + "\" in group " + config.group()));
+        .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
   }
 
-  ActiveResponse active(String name) {
+  /** Whether this node runs the service at its current epoch: {@code GET /v1/services/{name}/active}. */
+  public ActiveResponse active(String name) {
     ServiceName s = ServiceName.of(name);
     service(name);
     return supervisor.running(s)
-        .filter(r -> !r.stopping && r.epoch == currentView().snapshot().ownership(s).epoch())
-        .map(r -> new ActiveResponse(name, nodeName(), true, r.epoch))
+        .filter(r -> !r.stopping() && r.epoch() == currentView().snapshot().ownership(s).epoch())
+        .map(r -> new ActiveResponse(name, nodeName(), true, r.epoch()))
         .orElse(new ActiveResponse(name, nodeName(), false, null));
   }
 
-  /** A ttl heartbeat from the service's process on this node. */
-  void heartbeat(String name) {
+  /** A ttl heartbeat from the service's process on this node: {@code PUT /v1/services/{name}/heartbeat}. */
+  public void heartbeat(String name) {
     ServiceName s = ServiceName.of(name);
     if (!config.services().containsKey(s)) {
-      throw new HttpApi.NotFoundException("node " + config.node() + " has no provider of \"" + name + "\"");
+      throw new NotFoundException("node " + config.node() + " has no provider of \"" + name + "\"");
     }
     if (!reconciler.heartbeat(s)) {
       throw new dev.baton.core.ConflictException(name + " does not run on node " + config.node()
@@ -306,7 +353,7 @@ public final class Agent implements AutoCloseable {
    * Clears bans and restart budgets of a service: on {@code node}, or when null on every node that
    * provides it (asking the others through their APIs). Returns the nodes that cleared it.
    */
-  java.util.List<String> clear(String name, String node) {
+  public java.util.List<String> clear(String name, String node) {
     ServiceName s = ServiceName.of(name);
     service(name);
     View view = currentView();
@@ -327,7 +374,7 @@ public final class Agent implements AutoCloseable {
       }
     }
     if (node != null && cleared.isEmpty()) {
-      throw new HttpApi.NotFoundException("no alive node " + node + " with a provider of " + name + " in group " + config.group());
+      throw new NotFoundException("no alive node " + node + " with a provider of " + name + " in group " + config.group());
     }
     return cleared;
   }
@@ -374,20 +421,23 @@ public final class Agent implements AutoCloseable {
     return v == null ? null : v.snapshot().ownership(service).epoch();
   }
 
-  dev.baton.api.EventsResponse events(EventFeed.Query query) {
+  /** The group's events as {@code query} asks: {@code GET /v1/events}. */
+  public dev.baton.api.EventsResponse events(EventFeed.Query query) {
     return new dev.baton.api.EventsResponse(ready(feed).read(query));
   }
 
-  void streamEvents(io.javalin.http.sse.SseClient client, EventFeed.Query query) {
-    ready(feed).subscribe(client, query);
+  /** Streams the group's events to {@code sink} as {@code query} asks: {@code GET /v1/events/stream}. */
+  public void streamEvents(EventFeed.Sink sink, EventFeed.Query query) {
+    ready(feed).subscribe(sink, query);
   }
 
-  dev.baton.api.ReportResponse report(String body) {
+  /** A detector's report, checked, recorded and handed to the rules: {@code POST /v1/reports}. */
+  public dev.baton.api.ReportResponse report(String body) {
     return ready(detectors).receive(body);
   }
 
-  /** The operator verbs, answered for the whole group by any node. */
-  OperatorVerbs verbs() {
+  /** The operator verbs, answered for the whole group by any node ({@code /v1} move, disable, ...). */
+  public OperatorVerbs verbs() {
     return ready(verbs);
   }
 
@@ -514,7 +564,7 @@ public final class Agent implements AutoCloseable {
     closeQuietly(events);
     closeQuietly(webhooks);
     closeQuietly(feed);
-    closeQuietly(http);
+    closeQuietly(api);
     closeQuietly(supervisor);
     closeQuietly(store);
     state.set(State.STOPPED);

@@ -10,36 +10,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A real HTTP client of an in-process agent's API. */
-final class Http {
-  static final ObjectMapper JSON = new ObjectMapper();
-  static final HttpClient CLIENT = HttpClient.newHttpClient();
+public final class Http {
+  public static final ObjectMapper JSON = new ObjectMapper();
+  public static final HttpClient CLIENT = HttpClient.newHttpClient();
 
   private Http() {}
 
-  static HttpResponse<String> get(Agent agent, String path) throws Exception {
+  public static HttpResponse<String> get(Agent agent, String path) throws Exception {
     return CLIENT.send(HttpRequest.newBuilder(URI.create("http://" + agent.apiAddress() + path)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
-  static HttpResponse<String> post(Agent agent, String path, String body) throws Exception {
+  public static HttpResponse<String> post(Agent agent, String path, String body) throws Exception {
     return CLIENT.send(HttpRequest.newBuilder(URI.create("http://" + agent.apiAddress() + path))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static JsonNode json(HttpResponse<String> response) throws Exception {
+  public static JsonNode json(HttpResponse<String> response) throws Exception {
     return JSON.readTree(response.body());
   }
 
   /** Every event of the group, read through {@code GET /v1/events} of {@code agent}. */
-  static List<JsonNode> events(Agent agent) throws Exception {
+  public static List<JsonNode> events(Agent agent) throws Exception {
     List<JsonNode> all = new ArrayList<>();
     JsonNode page = json(get(agent, "/v1/events?limit=1000"));
     page.path("events").forEach(all::add);
     return all;
   }
 
-  static List<JsonNode> events(Agent agent, String type) throws Exception {
+  public static List<JsonNode> events(Agent agent, String type) throws Exception {
     return events(agent).stream().filter(e -> e.path("type").asText().equals(type)).toList();
   }
 }

@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.http.HttpApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -9,16 +10,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Configs of in-process agents sharing one SQLite file, loaded through the real config loader. */
-final class TestNodes {
+public final class TestNodes {
   private TestNodes() {}
 
   /** A node of group {@code it} with one service {@code svc} running {@code command} (a shell line). */
-  static AgentConfig config(Path dir, String node, String command) {
+  public static AgentConfig config(Path dir, String node, String command) {
     return config(dir, node, command, "", "");
   }
 
   /** As {@link #config(Path, String, String)}, with more keys of the service (YAML at 4 spaces). */
-  static AgentConfig config(Path dir, String node, String command, String serviceYaml) {
+  public static AgentConfig config(Path dir, String node, String command, String serviceYaml) {
     return config(dir, node, command, serviceYaml, "");
   }
 
@@ -26,7 +27,7 @@ final class TestNodes {
    * As {@link #config(Path, String, String)}, with more YAML: {@code serviceYaml} under
    * {@code services.svc} (indented by four spaces), {@code topYaml} at the top level.
    */
-  static AgentConfig config(Path dir, String node, String command, String serviceYaml, String topYaml) {
+  public static AgentConfig config(Path dir, String node, String command, String serviceYaml, String topYaml) {
     try {
       Path file = dir.resolve(node + ".yaml");
       Files.writeString(file, String.join("\n",
@@ -53,15 +54,20 @@ final class TestNodes {
     }
   }
 
+  /** A node as {@code baton agent} runs it (store, processes, the HTTP API), not started yet. */
+  public static Agent agent(AgentConfig config) {
+    return new Agent(config, Agent.Embedding.withApi(HttpApi::start));
+  }
+
   /** Another handle on the test group's SQLite store, as one more process would open it. */
-  static dev.baton.core.store.Store store(Path dir) {
+  public static dev.baton.core.store.Store store(Path dir) {
     java.time.Duration second = java.time.Duration.ofSeconds(1);
     return dev.baton.core.store.Stores.open(new dev.baton.core.store.StoreOptions("sqlite:" + dir.resolve("group.db"),
         dev.baton.core.GroupName.of("it"), java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(1200),
         second, null));
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

@@ -4,6 +4,7 @@ import dev.baton.agent.Agent;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ConfigException;
 import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.http.HttpApi;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,7 +35,7 @@ final class AgentCommand implements Callable<Integer> {
     if (cfg.guardian() && System.getenv("BATON_GUARDIAN_SOCKET") == null) {
       return new GuardedNode(cfg, spec.commandLine().getErr()).run();
     }
-    Agent agent = Agent.underGuardian(cfg, System.getenv());
+    Agent agent = Agent.underGuardian(cfg, System.getenv(), HttpApi::start);
     Signals.onTerminate(agent::requestStop);
     agent.start();
     agent.awaitStopped();

@@ -5,6 +5,7 @@ import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.config.Timing;
+import dev.baton.agent.http.HttpApi;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
@@ -122,7 +123,7 @@ final class BenchLoadCommand implements Callable<Integer> {
           Location.parse("local/rack-" + (agents.size() % 2 + 1)), new ApiListen("127.0.0.1", 0), url, null, timing,
           state, provided);
       for (int attempt = 1; ; attempt++) {
-        Agent agent = new Agent(config);
+        Agent agent = new Agent(config, Agent.Embedding.withApi(HttpApi::start));
         try {
           agent.start();
           agents.add(agent);

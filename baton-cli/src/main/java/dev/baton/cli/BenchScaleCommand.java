@@ -346,7 +346,7 @@ final class BenchScaleCommand implements Callable<Integer> {
 
     private Agent startAgent(AgentConfig config) throws InterruptedException {
       for (int attempt = 1; ; attempt++) {
-        Agent agent = new Agent(config, new Agent.Embedding(o -> new CountingStore(Stores.open(o), calls), runner, false));
+        Agent agent = new Agent(config, new Agent.Embedding(o -> new CountingStore(Stores.open(o), calls), runner, null));
         try {
           agent.start();
           return agent;

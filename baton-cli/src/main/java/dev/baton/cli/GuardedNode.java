@@ -1,8 +1,8 @@
 package dev.baton.cli;
 
 import dev.baton.agent.Agent;
-import dev.baton.agent.GuardianMain;
 import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.guardian.GuardianMain;
 import dev.baton.core.BatonException;
 import java.io.IOException;
 import java.io.PrintWriter;

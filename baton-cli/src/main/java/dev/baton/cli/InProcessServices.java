@@ -1,6 +1,6 @@
 package dev.baton.cli;
 
-import dev.baton.agent.ServiceRunner;
+import dev.baton.agent.supervisor.ServiceRunner;
 import dev.baton.core.ServiceName;
 import java.util.Map;
 import java.util.Set;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.http.HttpApi;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -50,7 +51,8 @@ class CliTest {
 
   @Test
   void statusPrintsTheWhiteboardAsATableAndJsonExactlyAsTheApiServesIt() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+        Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
       String api = "http://" + agent.apiAddress();
@@ -72,7 +74,8 @@ class CliTest {
 
   @Test
   void stopMakesTheAgentHandOverAndStop() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+        Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     Result r = run("stop", "--api", "http://" + agent.apiAddress());
     assertThat(r.code()).isZero();
@@ -119,7 +122,8 @@ class CliTest {
 
   @Test
   void eventsPrintsOneLinePerEventAndReportRecordsAConditionThatNoRuleNames() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+        Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
       String api = "http://" + agent.apiAddress();
@@ -150,7 +154,8 @@ class CliTest {
 
   @Test
   void aReportTheAgentRejectsExits2WithItsReason() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+        Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
       Result r = run("report", "disk-full", "--service", "nope", "--api", "http://" + agent.apiAddress());
@@ -195,7 +200,8 @@ class CliTest {
 
   @Test
   void heartbeatAndClearTalkToTheAgentAndSayWhatHappened() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+        Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
       String api = "http://" + agent.apiAddress();
@@ -217,8 +223,10 @@ class CliTest {
 
   @Test
   void operatorVerbsSayWhatHappensNextAndRefuseWhatCannotBeDoneWithoutChangingAnything() throws Exception {
-    Agent a = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
-    Agent b = new Agent(ConfigLoader.load(config("node-b", LocalGroup.freePort())));
+    Agent a = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+        Agent.Embedding.withApi(HttpApi::start));
+    Agent b = new Agent(ConfigLoader.load(config("node-b", LocalGroup.freePort())),
+        Agent.Embedding.withApi(HttpApi::start));
     a.start();
     try {
       String api = "http://" + a.apiAddress();

@@ -1,0 +1,665 @@
+package dev.baton.agent.placement;
+
+import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.CheckConfig;
+import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.events.EventLog;
+import dev.baton.agent.session.Liveness;
+import dev.baton.agent.session.LostNodes;
+import dev.baton.agent.session.SessionKeeper;
+import dev.baton.agent.supervisor.Supervisor;
+import dev.baton.agent.watchdog.HealthChecks;
+import dev.baton.agent.watchdog.ProviderControl;
+import dev.baton.agent.watchdog.Recovery;
+import dev.baton.core.BatonException;
+import dev.baton.core.Durations;
+import dev.baton.core.MonotonicClock;
+import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
+import dev.baton.core.placement.NodeView;
+import dev.baton.core.placement.Placement;
+import dev.baton.core.placement.ServiceView;
+import dev.baton.core.store.ClaimRequest;
+import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.NodeRecord;
+import dev.baton.core.store.Observed;
+import dev.baton.core.store.Ownership;
+import dev.baton.core.store.ProviderState;
+import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.SessionLostException;
+import dev.baton.core.store.Snapshot;
+import dev.baton.core.store.Store;
+import dev.baton.core.store.StoreException;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings this node in line with the placement function: reads a snapshot, judges its peers by the
+ * observed-time rule, claims what it should own and starts it, stops and releases what it should
+ * not own. Runs on one thread, on every store change, on every heartbeat, and at the moment a
+ * peer's lease would pass.
+ *
+ * <p>A service is started only right after a granted claim and only while the session keeper says
+ * the node may take on work; a process found running without this node's valid ownership is
+ * killed at once.
+ */
+public final class Reconciler implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+  private static final Duration STORE_VERDICT_RECHECK = Duration.ofMillis(50);
+
+  private final AgentConfig config;
+  private final Store store;
+  private final SessionKeeper keeper;
+  private final Supervisor supervisor;
+  private final EventLog events;
+  private final MonotonicClock clock;
+  private final Liveness liveness;
+  private final LostNodes lostNodes;
+  private final String tag;
+  private final ScheduledExecutorService executor;
+  private final AtomicBoolean pending = new AtomicBoolean();
+  private volatile boolean stopped;
+  private volatile View view;
+  private ScheduledFuture<?> wakeUp;
+
+  private final ScheduledExecutorService checkScheduler;
+  private final HttpClient checkHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final Map<ServiceName, HealthChecks> standbyChecks = new HashMap<>();
+
+  // Written on the reconciler thread; concurrent maps because localStates() is also read by the
+  // heartbeat thread (publishing providers with a new session) and the HTTP threads.
+  private final Map<ServiceName, Recovery> recoveries = new HashMap<>();
+  private final Map<ServiceName, String> banReasons = new ConcurrentHashMap<>();
+  private final Map<ServiceName, PendingRestart> restarts = new ConcurrentHashMap<>();
+  private final Map<ServiceName, String> standbyFailing = new ConcurrentHashMap<>();
+  private final Map<ServiceName, HealthChecks> runChecks = new ConcurrentHashMap<>();
+  private final Set<ServiceName> failedReported = new HashSet<>();
+  private Map<ServiceName, ProviderStatus> published = Map.of();
+  private PlacementInput placedFrom;
+  private Placed placed;
+  private SessionId publishedFor;
+  private long lastErrorLogNanos;
+
+  /**
+   * A restart in place that is due: of {@code epoch}, after the process has stopped
+   * ({@code atNanos} is -1 until then), attempt {@code attempt} of {@code of} (0 of 0: asked for
+   * by a rule or an operator, outside the ladder).
+   */
+  private record PendingRestart(long epoch, String reason, int attempt, int of, Duration backoff, long atNanos) {
+    PendingRestart at(long nanos) {
+      return new PendingRestart(epoch, reason, attempt, of, backoff, nanos);
+    }
+  }
+
+  public Reconciler(AgentConfig config, Store store, SessionKeeper keeper, Supervisor supervisor, EventLog events,
+      MonotonicClock clock) {
+    this.config = config;
+    this.store = store;
+    this.keeper = keeper;
+    this.supervisor = supervisor;
+    this.events = events;
+    this.clock = clock;
+    this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases());
+    this.lostNodes = new LostNodes(config.node(), store.judgesLeases(), events);
+    this.tag = "[node=" + config.node() + "]";
+    ScheduledThreadPoolExecutor reconcileThread = new ScheduledThreadPoolExecutor(1, Threads.named("baton-reconcile-" + config.node()));
+    // On close, pending restarts and ban timers are dropped, not waited for.
+    reconcileThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    reconcileThread.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    this.executor = reconcileThread;
+    this.checkScheduler = Executors.newScheduledThreadPool(2, Threads.named("baton-checks-" + config.node()));
+    config.services().values().forEach(sc -> recoveries.put(sc.name(), new Recovery(sc.recovery(), clock)));
+  }
+
+  public void start() {
+    for (ServiceConfig sc : config.services().values()) {
+      List<CheckConfig> standby = sc.checks().stream().filter(CheckConfig::standby).toList();
+      if (!standby.isEmpty()) {
+        standbyChecks.put(sc.name(), new HealthChecks(checkScheduler, checkHttp, sc.name(), standby, clock.nanos(), clock,
+            checkEnv(sc.name(), null), this::checkChanged));
+      }
+    }
+    long h = config.timing().heartbeat().toMillis();
+    executor.scheduleWithFixedDelay(this::request, 0, h, TimeUnit.MILLISECONDS);
+  }
+
+  /** Asks for a run soon; requests made while one is pending are merged. */
+  public void request() {
+    if (!stopped && pending.compareAndSet(false, true)) {
+      try {
+        executor.execute(this::run);
+      } catch (RejectedExecutionException e) {
+        pending.set(false);
+      }
+    }
+  }
+
+  public View view() {
+    return view;
+  }
+
+  /** The provider states this node publishes, from its own processes (fresher than the store). */
+  public Map<ServiceName, ProviderStatus> localStates() {
+    Map<ServiceName, ProviderStatus> states = new TreeMap<>();
+    for (ServiceName s : config.services().keySet()) {
+      Optional<Supervisor.Running> r = supervisor.running(s);
+      PendingRestart restart = restarts.get(s);
+      String ban = banReasons.get(s);
+      String standby = standbyFailing.get(s);
+      if (r.isPresent() && !r.get().stopping()) {
+        states.put(s, ProviderStatus.of(ProviderState.PROVIDING));
+      } else if (r.isPresent()) {
+        states.put(s, new ProviderStatus(ProviderState.STOPPING, restart != null ? "restarting: " + restart.reason() : ban));
+      } else if (restart != null) {
+        states.put(s, new ProviderStatus(ProviderState.STARTING, restartText(restart)));
+      } else if (ban != null) {
+        states.put(s, new ProviderStatus(ProviderState.UNAVAILABLE, ban));
+      } else if (standby != null) {
+        states.put(s, new ProviderStatus(ProviderState.UNAVAILABLE, standby));
+      } else {
+        states.put(s, ProviderStatus.WAITING);
+      }
+    }
+    return states;
+  }
+
+  private static String restartText(PendingRestart r) {
+    return (r.of() > 0 ? "restart " + r.attempt() + "/" + r.of() : "restart") + " after "
+        + Durations.format(r.backoff()) + ": " + r.reason();
+  }
+
+  /** Called by the supervisor when a process ended. */
+  public void exited(Supervisor.Exit exit) {
+    execute(() -> {
+      ServiceName s = exit.service();
+      HealthChecks checks = runChecks.remove(s);
+      if (checks != null) {
+        checks.close();
+      }
+      events.append("service.stopped", s, exit.epoch(),
+          "pid " + exit.pid() + " exited with code " + exit.code() + (exit.requested() ? "" : " on its own"));
+      PendingRestart restart = restarts.get(s);
+      if (restart != null && restart.atNanos() < 0) {
+        scheduleRestart(s, restart);
+      } else if (!exit.requested()) {
+        failed(s, exit.epoch(), "exited with code " + exit.code());
+      }
+      request();
+    });
+  }
+
+  /** A health check of a provider changed (called on a check thread). */
+  private void checkChanged(ServiceName s, CheckConfig check, boolean healthy, String detail) {
+    execute(() -> {
+      Optional<Supervisor.Running> r = supervisor.running(s);
+      Long epoch = r.map(x -> x.epoch()).orElse(null);
+      events.append(healthy ? "check.passed" : "check.failed", s, epoch, check.name() + ": " + detail);
+      LOG.info("[node={} service={}] check {} {}: {}", config.node(), s, check.name(), healthy ? "passes" : "fails", detail);
+      if (check.standby()) {
+        if (healthy) {
+          standbyFailing.remove(s);
+        } else {
+          standbyFailing.put(s, "check " + check.name() + " failing: " + detail);
+        }
+      }
+      if (!healthy && r.isPresent() && !r.get().stopping()) {
+        failed(s, r.get().epoch(), "check " + check.name() + " failed: " + detail);
+      }
+      request();
+    });
+  }
+
+  /** The service said it is alive: feeds its ttl checks. False when it does not run here. */
+  public boolean heartbeat(ServiceName s) {
+    if (supervisor.running(s).isEmpty()) {
+      return false;
+    }
+    HealthChecks checks = runChecks.get(s);
+    if (checks != null) {
+      checks.heartbeat();
+    }
+    return true;
+  }
+
+  /** The provider failed: the next step of its recovery ladder. */
+  private void failed(ServiceName s, long epoch, String reason) {
+    if (restarts.containsKey(s) || !recoveries.containsKey(s)) {
+      return; // already on its way back
+    }
+    ServiceConfig sc = config.services().get(s);
+    Recovery.Step step = recoveries.get(s).failed();
+    boolean running = supervisor.running(s).isPresent();
+    if (step instanceof Recovery.Restart r) {
+      PendingRestart p = new PendingRestart(epoch, reason, r.attempt(), r.of(), r.after(), -1);
+      restarts.put(s, p);
+      LOG.warn("[node={} service={} epoch={}] {}", config.node(), s, epoch, restartText(p));
+      events.append("service.restarted", s, epoch, restartText(p));
+      if (running) {
+        supervisor.stop(s, sc.stopTimeout());
+      } else {
+        scheduleRestart(s, p);
+      }
+    } else if (step instanceof Recovery.Ban b) {
+      ban(s, epoch, "banned for " + Durations.format(b.duration()) + " after " + b.restarts()
+          + " restart(s) within " + Durations.format(sc.recovery().window()) + ": " + reason);
+    }
+  }
+
+  private void ban(ServiceName s, Long epoch, String reason) {
+    banReasons.put(s, reason);
+    LOG.warn("[node={} service={} epoch={}] {}; the next candidate takes over", config.node(), s, epoch, reason);
+    events.append("service.banned", s, epoch, reason);
+    long left = recoveries.get(s).banLeft().toMillis();
+    executor.schedule(() -> {
+      if (!recoveries.get(s).banned() && banReasons.remove(s) != null) {
+        LOG.info("[node={} service={}] ban ended", config.node(), s);
+        failedReported.remove(s);
+        request();
+      }
+    }, left + 10, TimeUnit.MILLISECONDS);
+    supervisor.running(s).ifPresent(r -> supervisor.stop(s, config.services().get(s).stopTimeout()));
+  }
+
+  private void scheduleRestart(ServiceName s, PendingRestart p) {
+    PendingRestart due = p.at(clock.nanos() + p.backoff().toNanos());
+    restarts.put(s, due);
+    executor.schedule(() -> restartNow(s, due), p.backoff().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts a provider again in place, with its epoch, if this node still owns it at that epoch. */
+  private void restartNow(ServiceName s, PendingRestart p) {
+    if (stopped || !restarts.remove(s, p)) {
+      return;
+    }
+    Ownership o = store.snapshot().ownership(s);
+    SessionId me = keeper.session();
+    if (me == null || !me.equals(o.session()) || o.epoch() != p.epoch() || !keeper.mayClaim()
+        || supervisor.running(s).isPresent()) {
+      LOG.info("[node={} service={} epoch={}] restart dropped: this node no longer owns it at that epoch", config.node(), s,
+          p.epoch());
+      request();
+      return;
+    }
+    start(config.services().get(s), p.epoch(), "restarted in place" + (p.of() > 0 ? " (" + p.attempt() + "/" + p.of() + ")" : ""));
+    request();
+  }
+
+  /** Clears this node's ban and restart budget for a service (an operator's `baton clear`). */
+  public void clear(ServiceName s) {
+    execute(() -> {
+      recoveries.get(s).clear();
+      boolean wasBanned = banReasons.remove(s) != null;
+      failedReported.remove(s);
+      events.append("service.cleared", s, null, wasBanned ? "ban lifted by an operator" : "restart budget reset by an operator");
+      LOG.info("[node={} service={}] cleared by an operator", config.node(), s);
+      request();
+    });
+  }
+
+  /** The {@link ProviderControl} rules and operators use. */
+  public ProviderControl control() {
+    return new ProviderControl() {
+      @Override
+      public void restart(ServiceName s, String reason) {
+        execute(() -> supervisor.running(s).filter(r -> !r.stopping() && !restarts.containsKey(s)).ifPresent(r -> {
+          PendingRestart p = new PendingRestart(r.epoch(), reason, 0, 0, Duration.ZERO, -1);
+          restarts.put(s, p);
+          events.append("service.restarted", s, r.epoch(), restartText(p));
+          supervisor.stop(s, config.services().get(s).stopTimeout());
+        }));
+      }
+
+      @Override
+      public void failover(ServiceName s, String reason) {
+        execute(() -> {
+          if (supervisor.running(s).isEmpty()) {
+            LOG.info("[node={} service={}] failover asked ({}), but it does not run here", config.node(), s, reason);
+            return;
+          }
+          recoveries.get(s).ban();
+          restarts.remove(s);
+          ban(s, supervisor.running(s).map(r -> r.epoch()).orElse(null), "failed over: " + reason);
+          request();
+        });
+      }
+    };
+  }
+
+  private void execute(Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      // stopping
+    }
+  }
+
+  private Map<String, String> checkEnv(ServiceName s, Long epoch) {
+    Map<String, String> env = new HashMap<>(config.services().get(s).env());
+    env.put("BATON_GROUP", config.group().value());
+    env.put("BATON_NODE", config.node().value());
+    env.put("BATON_SERVICE", s.value());
+    if (epoch != null) {
+      env.put("BATON_EPOCH", Long.toString(epoch));
+    }
+    return env;
+  }
+
+  private void start(ServiceConfig service, long epoch, String why) {
+    ServiceName s = service.name();
+    try {
+      Supervisor.Running r = supervisor.start(service, epoch);
+      List<CheckConfig> checks = service.checks().stream().filter(c -> !c.standby()).toList();
+      if (!checks.isEmpty()) {
+        runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, checks, clock.nanos(), clock,
+            checkEnv(s, epoch), this::checkChanged));
+      }
+      events.append("service.started", s, epoch, r.describe() + ", " + why);
+    } catch (BatonException e) {
+      LOG.error("[node={} service={} epoch={}] {}", config.node(), s, epoch, e.getMessage());
+      events.append("service.stopped", s, epoch, "cannot start: " + e.getMessage());
+      failed(s, epoch, "cannot start: " + e.getMessage());
+    }
+  }
+
+  private void run() {
+    pending.set(false);
+    if (stopped) {
+      return;
+    }
+    try {
+      reconcile();
+    } catch (StoreException e) {
+      long now = clock.nanos();
+      if (now - lastErrorLogNanos > Duration.ofSeconds(5).toNanos()) {
+        lastErrorLogNanos = now;
+        LOG.warn("{} cannot read the store: {}", tag, e.getMessage());
+      }
+    } catch (SessionLostException e) {
+      LOG.warn("{} {}", tag, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("{} reconcile failed", tag, e);
+    }
+  }
+
+  private void reconcile() {
+    Snapshot snap = store.snapshot();
+    liveness.observe(snap.nodes());
+    SessionId me = keeper.session();
+    NodeName self = config.node();
+
+    Map<NodeName, String> nodeStates = new TreeMap<>();
+    Map<SessionId, NodeRecord> bySession = new HashMap<>();
+    List<PlacedNode> placedNodes = new ArrayList<>();
+    Map<ServiceName, ProviderStatus> local = localStates();
+    java.util.Set<SessionId> lost = new java.util.HashSet<>();
+    java.util.Set<NodeName> alive = new java.util.HashSet<>();
+    for (NodeRecord n : snap.nodes()) {
+      NodeName name = n.info().name();
+      bySession.put(n.session(), n);
+      boolean isMe = n.session().equals(me);
+      Liveness.Verdict verdict = isMe ? Liveness.Verdict.ALIVE
+          : name.equals(self) ? Liveness.Verdict.LOST : liveness.judge(n);
+      boolean drained = snap.settings().node(name).drained();
+      if (verdict == Liveness.Verdict.ALIVE) {
+        alive.add(name);
+      } else if (verdict == Liveness.Verdict.LOST && !name.equals(self)) {
+        lost.add(n.session());
+      }
+      nodeStates.put(name, switch (verdict) {
+        case LEFT -> "left";
+        case LOST -> "lost";
+        case ALIVE -> drained ? "drained" : "alive";
+      });
+      placedNodes.add(new PlacedNode(name, n.info().location(), n.session(), verdict == Liveness.Verdict.ALIVE, drained,
+          isMe ? local : n.providers()));
+    }
+
+    if (me != null) {
+      lostNodes.judged(snap.nodes(), lost, alive);
+    }
+
+    PlacementInput input = new PlacementInput(placedNodes, snap.ownerships(), snap.settings());
+    if (!input.equals(placedFrom)) {
+      placed = input.place(config.services().keySet());
+      placedFrom = input;
+    }
+    Map<ServiceName, NodeName> targets = placed.targets();
+    view = new View(snap, nodeStates, placed.validOwners(), targets);
+
+    if (me != null) {
+      List<PendingClaim> claims = new ArrayList<>();
+      for (ServiceConfig service : config.services().values()) {
+        act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession, claims);
+        reportFailed(service.name(), snap, targets);
+      }
+      claim(claims);
+      publish(me);
+    }
+    scheduleWakeUp(snap);
+  }
+
+  /** A claim this pass makes, and where the service comes from (for the log and the event). */
+  private record PendingClaim(ServiceConfig service, ClaimRequest request, String from) {}
+
+  /**
+   * Brings one service in line: kills, releases or hands over what this node should not run, and
+   * adds to {@code claims} what it should claim (claimed together after every service was seen).
+   */
+  private void act(ServiceConfig service, Ownership o, NodeName target, SessionId me, Map<SessionId, NodeRecord> bySession,
+      List<PendingClaim> claims) {
+    ServiceName s = service.name();
+    boolean mine = me.equals(o.session());
+    Optional<Supervisor.Running> running = supervisor.running(s);
+    if (running.isPresent() && (!mine || running.get().epoch() != o.epoch())) {
+      supervisor.kill(s, "ownership is now epoch " + o.epoch() + " of " + o.node() + "; this process has no right to run");
+      return;
+    }
+    if (!mine) {
+      restarts.remove(s);
+    }
+    if (mine) {
+      if (running.isEmpty()) {
+        if (restarts.containsKey(s)) {
+          return; // restarting in place: keep the ownership
+        }
+        // The process is gone (ended on its own or stopped): hand the service back to placement.
+        if (store.release(s, me, o.epoch())) {
+          LOG.info("[node={} service={} epoch={}] released", config.node(), s, o.epoch());
+          events.append("service.released", s, o.epoch(), null);
+          request();
+        }
+      } else if (!config.node().equals(target) && !running.get().stopping()) {
+        LOG.info("[node={} service={} epoch={}] handing over to {}", config.node(), s, o.epoch(),
+            target == null ? "nobody (disabled, drained or no candidate)"
+                : target + (target.equals(plannedMoveTarget(service.name(), o)) ? " (a planned move)" : ""));
+        supervisor.stop(s, service.stopTimeout());
+      }
+      return;
+    }
+    if (!config.node().equals(target) || running.isPresent() || !keeper.mayClaim()) {
+      return;
+    }
+    Observed deadOwner = null;
+    String from = "unowned";
+    if (o.session() != null) {
+      NodeRecord owner = bySession.get(o.session());
+      if (owner != null) {
+        Liveness.Verdict verdict = liveness.judge(owner);
+        if (verdict == Liveness.Verdict.ALIVE) {
+          // Placement chose this node, but the owner lives (it is drained, or its provider became
+          // unavailable): it hands the service over by releasing it. Never claim over a live session.
+          return;
+        }
+        deadOwner = liveness.observed(owner);
+        from = "from " + owner.info().name() + " (" + (verdict == Liveness.Verdict.LEFT ? "left" : "lost") + ")";
+      } else {
+        from = "from " + o.node() + " (session replaced)";
+      }
+    }
+    claims.add(new PendingClaim(service, new ClaimRequest(s, o.epoch(), me, deadOwner), from));
+  }
+
+  /**
+   * Sends this pass's claims to the store in one call (a store may decide them in one transaction)
+   * and starts each service whose claim was granted, if the session still allows it.
+   */
+  private void claim(List<PendingClaim> claims) {
+    if (claims.isEmpty()) {
+      return;
+    }
+    List<ClaimResult> results = store.claimAll(claims.stream().map(PendingClaim::request).toList());
+    for (int i = 0; i < claims.size(); i++) {
+      PendingClaim claim = claims.get(i);
+      ServiceName s = claim.service().name();
+      ClaimResult result = results.get(i);
+      if (!result.granted()) {
+        LOG.info("[node={} service={}] claim at epoch {} rejected: {}", config.node(), s,
+            claim.request().expectedEpoch() + 1, result.reason());
+        continue;
+      }
+      long epoch = result.ownership().epoch();
+      LOG.info("[node={} service={} epoch={}] claimed {}", config.node(), s, epoch, claim.from());
+      events.append("service.claimed", s, epoch, claim.from());
+      if (!keeper.mayClaim()) {
+        store.release(s, claim.request().claimant(), epoch);
+        LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);
+        continue;
+      }
+      start(claim.service(), epoch, "claimed " + claim.from());
+    }
+  }
+
+  /** A node as placement sees it: what of a snapshot and of this node's judgement the outcome depends on. */
+  private record PlacedNode(NodeName name, dev.baton.core.Location location, SessionId session, boolean alive,
+      boolean drained, Map<ServiceName, ProviderStatus> providers) {}
+
+  /** The valid owners and the placement of every service, as of one {@link PlacementInput}. */
+  private record Placed(Map<ServiceName, NodeName> validOwners, Map<ServiceName, NodeName> targets) {}
+
+  /**
+   * Everything placement depends on. Equal inputs give equal placements, so a pass whose input
+   * equals the last one's (the usual case: only renewal counters moved) reuses its outcome instead
+   * of placing every service of the group again. Cheap to compare: the stores hand out the same
+   * map instances while the group is unchanged.
+   */
+  private record PlacementInput(List<PlacedNode> nodes, Map<ServiceName, Ownership> ownerships,
+      dev.baton.core.store.GroupSettings settings) {
+
+    Placed place(Set<ServiceName> configured) {
+      Map<SessionId, NodeName> liveSessions = new HashMap<>();
+      List<NodeView> nodeViews = new ArrayList<>();
+      Set<ServiceName> services = new HashSet<>(ownerships.keySet());
+      services.addAll(configured);
+      for (PlacedNode n : nodes) {
+        if (n.alive()) {
+          liveSessions.put(n.session(), n.name());
+        }
+        Map<ServiceName, ProviderState> providers = new HashMap<>();
+        n.providers().forEach((s, st) -> providers.put(s, st.state()));
+        services.addAll(n.providers().keySet());
+        nodeViews.add(new NodeView(n.name(), n.location(), n.alive(), n.drained(), providers));
+      }
+      Map<ServiceName, NodeName> validOwners = new TreeMap<>();
+      List<ServiceView> serviceViews = new ArrayList<>();
+      for (ServiceName s : services) {
+        Ownership o = ownerships.getOrDefault(s, Ownership.unclaimed(s));
+        NodeName owner = o.session() == null ? null : liveSessions.get(o.session());
+        if (owner != null) {
+          validOwners.put(s, owner);
+        }
+        serviceViews.add(new ServiceView(s, owner, o.node(), settings.service(s), o.epoch()));
+      }
+      return new Placed(validOwners, Placement.place(nodeViews, serviceViews));
+    }
+  }
+
+  private NodeName plannedMoveTarget(ServiceName s, Ownership o) {
+    View v = view;
+    return v == null ? null : v.snapshot().settings().service(s).moveTarget(o.epoch());
+  }
+
+  /** Stage 3: this node banned itself and no eligible candidate is left. */
+  private void reportFailed(ServiceName s, Snapshot snap, Map<ServiceName, NodeName> targets) {
+    // Reported once, by the last owner: every other banned node stepped aside earlier.
+    if (banReasons.containsKey(s) && !targets.containsKey(s) && !snap.settings().service(s).disabled()
+        && !validOwner(s, snap) && config.node().equals(snap.ownership(s).node()) && failedReported.add(s)) {
+      String detail = "no eligible candidate left; it stays stopped until a ban ends or an operator runs `baton clear " + s + "`";
+      LOG.error("[node={} service={}] failed: {}", config.node(), s, detail);
+      events.append("service.failed", s, snap.ownership(s).epoch(), detail);
+    }
+  }
+
+  private boolean validOwner(ServiceName s, Snapshot snap) {
+    View v = view;
+    return v != null && v.validOwners().containsKey(s);
+  }
+
+  private void publish(SessionId me) {
+    Map<ServiceName, ProviderStatus> states = localStates();
+    if (!states.equals(published) || !me.equals(publishedFor)) {
+      store.publishProviders(me, states);
+      published = states;
+      publishedFor = me;
+    }
+  }
+
+  /** Wakes up exactly when the next peer's lease would pass on this node's clock. */
+  private void scheduleWakeUp(Snapshot snap) {
+    long next = Long.MAX_VALUE;
+    for (NodeRecord n : snap.nodes()) {
+      long left = liveness.nanosUntilLost(n);
+      if (left > 0) {
+        next = Math.min(next, left);
+      } else if (liveness.awaitingStoreVerdict(n)) {
+        // This node has seen the lease pass; the store's clock has not said so yet. Look again soon.
+        next = Math.min(next, STORE_VERDICT_RECHECK.toNanos());
+      }
+    }
+    if (wakeUp != null) {
+      wakeUp.cancel(false);
+      wakeUp = null;
+    }
+    if (next != Long.MAX_VALUE && next < config.timing().heartbeat().toNanos()) {
+      try {
+        wakeUp = executor.schedule(this::request, next + 1_000_000, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // closing: no more passes
+      }
+    }
+  }
+
+  /** Stops reconciling; waits for a run in progress to end. */
+  @Override
+  public void close() {
+    stopped = true;
+    standbyChecks.values().forEach(HealthChecks::close);
+    runChecks.values().forEach(HealthChecks::close);
+    checkScheduler.shutdownNow();
+    executor.shutdown();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

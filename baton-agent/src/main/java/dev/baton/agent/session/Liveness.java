@@ -1,0 +1,102 @@
+package dev.baton.agent.session;
+
+import dev.baton.core.MonotonicClock;
+import dev.baton.core.store.NodeRecord;
+import dev.baton.core.store.Observed;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.SessionState;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The observed-time rule: this node's judgement of its peers' sessions. A session is dead for
+ * this node only when the store does not vouch for it (closed, expired by the store's clock, or a
+ * store without a clock) <em>and</em> its renewal counter has not moved for a full lease on this
+ * node's monotonic clock, counted from the moment this node first saw the current value. A store
+ * whose clock jumps forward therefore cannot make this node take a service that still runs.
+ *
+ * <p>Not thread-safe: owned by the reconciler thread.
+ */
+public final class Liveness {
+  public enum Verdict { ALIVE, LOST, LEFT }
+
+  private record Seen(long renewals, long sinceNanos) {}
+
+  private final MonotonicClock clock;
+  private final long leaseNanos;
+  private final boolean storeJudgesLeases;
+  private final Map<SessionId, Seen> seen = new HashMap<>();
+
+  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases) {
+    this.clock = clock;
+    this.leaseNanos = lease.toNanos();
+    this.storeJudgesLeases = storeJudgesLeases;
+  }
+
+  /** Records the counters of a fresh snapshot; forgets sessions no longer in it. */
+  public void observe(List<NodeRecord> nodes) {
+    long now = clock.nanos();
+    Set<SessionId> present = new HashSet<>();
+    for (NodeRecord n : nodes) {
+      present.add(n.session());
+      Seen s = seen.get(n.session());
+      // Only a counter that grew is a renewal. A store may stop reporting the counter of a session
+      // it expired (ZooKeeper reports 0 once the ephemeral is gone): that proves nothing was renewed.
+      if (s == null || n.renewals() > s.renewals()) {
+        seen.put(n.session(), new Seen(n.renewals(), now));
+      }
+    }
+    seen.keySet().retainAll(present);
+  }
+
+  public Verdict judge(NodeRecord n) {
+    if (n.state() == SessionState.CLOSED) {
+      return Verdict.LEFT;
+    }
+    boolean storeLetsGo = n.state() == SessionState.EXPIRED || !storeJudgesLeases;
+    return storeLetsGo && unchangedForLease(n) ? Verdict.LOST : Verdict.ALIVE;
+  }
+
+  /** What a claim over this node's session must name, or null when its session is closed. */
+  public Observed observed(NodeRecord n) {
+    return n.state() == SessionState.CLOSED ? null : new Observed(n.session(), n.renewals());
+  }
+
+  /**
+   * Nanoseconds from now until {@code n} could be judged lost if its counter does not move, or -1
+   * if that is not pending.
+   */
+  public long nanosUntilLost(NodeRecord n) {
+    Seen s = seen.get(n.session());
+    if (s == null || n.state() == SessionState.CLOSED) {
+      return -1;
+    }
+    long left = s.sinceNanos() + leaseNanos - clock.nanos();
+    return left > 0 ? left : -1;
+  }
+
+  /**
+   * Whether this node has seen {@code n}'s counter stand still for a lease while the store, which
+   * judges leases by its own clock, still calls it live (the two clocks differ a little), within
+   * half a lease after that.
+   */
+  public boolean awaitingStoreVerdict(NodeRecord n) {
+    Seen s = seen.get(n.session());
+    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || n.renewals() > s.renewals()) {
+      return false;
+    }
+    // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
+    // sessions renew themselves) must not be polled forever.
+    long still = clock.nanos() - s.sinceNanos();
+    return still >= leaseNanos && still < leaseNanos + leaseNanos / 2;
+  }
+
+  private boolean unchangedForLease(NodeRecord n) {
+    Seen s = seen.get(n.session());
+    return s != null && n.renewals() <= s.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanos;
+  }
+}

@@ -1,0 +1,170 @@
+package dev.baton.agent.events;
+
+import static dev.baton.agent.Http.events;
+import static dev.baton.agent.Http.get;
+import static dev.baton.agent.Http.json;
+import static dev.baton.agent.Http.post;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.agent.Agent;
+import dev.baton.agent.Http;
+import dev.baton.agent.TestNodes;
+import dev.baton.core.Location;
+import dev.baton.core.NodeName;
+import dev.baton.core.store.Event;
+import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.Store;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The group's event log through the API of two in-process agents on one SQLite file. */
+class EventsTest {
+  @TempDir static Path dir;
+  static Agent a;
+  static Agent b;
+  static final List<Event> heardByA = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void startTwoAgents() throws Exception {
+    a = TestNodes.agent(TestNodes.config(dir, "node-a", "sleep 600"));
+    a.addListener(heardByA::add);
+    a.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !events(a, "service.started").isEmpty());
+    b = TestNodes.agent(TestNodes.config(dir, "node-b", "sleep 600"));
+    b.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> events(a, "node.joined").size() == 2);
+  }
+
+  @AfterAll
+  static void stopAgents() {
+    b.stop();
+    a.stop();
+  }
+
+  @Test
+  void eventsArePagedBySinceAndLimitAndFilteredByService() throws Exception {
+    List<JsonNode> all = events(a);
+    assertThat(all).extracting(e -> e.path("type").asText())
+        .containsSubsequence("node.joined", "service.claimed", "service.started", "node.joined");
+    assertThat(all).extracting(e -> e.path("seq").asLong()).isSorted().doesNotHaveDuplicates();
+    JsonNode claimed = all.stream().filter(e -> e.path("type").asText().equals("service.claimed")).findFirst().orElseThrow();
+    assertThat(claimed.path("node").asText()).isEqualTo("node-a");
+    assertThat(claimed.path("service").asText()).isEqualTo("svc");
+    assertThat(claimed.path("epoch").asLong()).isEqualTo(1);
+    assertThat(claimed.path("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+
+    long first = all.get(0).path("seq").asLong();
+    JsonNode afterFirst = json(get(a, "/v1/events?since=" + first + "&limit=2")).path("events");
+    assertThat(afterFirst).hasSize(2);
+    assertThat(afterFirst.get(0).path("seq").asLong()).isEqualTo(all.get(1).path("seq").asLong());
+
+    JsonNode ofSvc = json(get(b, "/v1/events?service=svc&limit=1000")).path("events");
+    assertThat(ofSvc).isNotEmpty().allSatisfy(e -> assertThat(e.path("service").asText()).isEqualTo("svc"));
+    assertThat(ofSvc).hasSize((int) all.stream().filter(e -> e.path("service").asText().equals("svc")).count());
+    assertThat(json(get(b, "/v1/events?service=other")).path("events")).isEmpty();
+  }
+
+  @Test
+  void badEventParametersAre400sThatSayWhatIsExpected() throws Exception {
+    Map<String, String> bad = Map.of(
+        "/v1/events?since=-1", "invalid since \"-1\"; expected an event sequence number",
+        "/v1/events?since=abc", "invalid since \"abc\"",
+        "/v1/events?limit=0", "invalid limit \"0\"; expected a number from 1 to 1000",
+        "/v1/events?limit=5000", "invalid limit \"5000\"",
+        "/v1/events?service=Bad", "invalid service name \"Bad\"",
+        "/v1/events?sinse=3", "unknown parameter \"sinse\"",
+        "/v1/events/stream?since=x", "invalid since \"x\"");
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      HttpResponse<String> r = get(a, e.getKey());
+      assertThat(r.statusCode()).as(e.getKey()).isEqualTo(400);
+      assertThat(json(r).path("error").asText()).as(e.getKey()).contains(e.getValue());
+    }
+  }
+
+  @Test
+  void theStreamPushesNewEventsAppendedByAnyNodeOfTheGroup() throws Exception {
+    long last = events(a).stream().mapToLong(e -> e.path("seq").asLong()).max().orElse(0);
+    HttpResponse<InputStream> stream = Http.CLIENT.send(HttpRequest.newBuilder(
+            URI.create("http://" + a.apiAddress() + "/v1/events/stream?since=" + last))
+            .header("Accept", "text/event-stream").GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+        }
+      } catch (Exception e) {
+        // the test closed the stream
+      }
+    }, "sse-reader");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      assertThat(post(b, "/v1/reports", "{\"condition\":\"stream-test\",\"detail\":\"from b\"}").statusCode()).isEqualTo(202);
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("stream-test")));
+      String data = lines.stream().filter(l -> l.contains("stream-test")).findFirst().orElseThrow();
+      assertThat(data).startsWith("data:");
+      JsonNode event = Http.JSON.readTree(data.substring(5));
+      assertThat(event.path("type").asText()).isEqualTo("report.received");
+      assertThat(event.path("node").asText()).isEqualTo("node-b");
+      assertThat(event.path("detail").asText()).isEqualTo("stream-test: from b");
+      assertThat(event.path("seq").asLong()).isGreaterThan(last);
+      assertThat(lines).contains("id: " + event.path("seq").asLong());
+    } finally {
+      stream.body().close();
+    }
+  }
+
+  @Test
+  void listenersHearEveryEventThisNodeRecordsNumbered() {
+    await().atMost(Duration.ofSeconds(5)).until(() -> heardByA.size() >= 3);
+    assertThat(heardByA).extracting(Event::type).containsSubsequence("node.joined", "service.claimed", "service.started");
+    assertThat(heardByA).allSatisfy(e -> {
+      assertThat(e.node()).isEqualTo(NodeName.of("node-a"));
+      assertThat(e.seq()).isPositive();
+    });
+  }
+
+  @Test
+  void aNodeThatStopsRenewingIsRecordedLostOnceByTheLowestNamedAliveNode() throws Exception {
+    try (Store store = TestNodes.store(dir)) {
+      SessionId z = store.openSession(new NodeInfo(NodeName.of("node-z"), Location.ROOT, "127.0.0.1:9"), Map.of(), null);
+      // Renew long enough for both agents to see the counter move, then stop as a crashed node would.
+      long until = System.nanoTime() + Duration.ofMillis(1000).toNanos();
+      long renewals = 0;
+      while (System.nanoTime() < until) {
+        renewals = store.renew(z);
+        Thread.sleep(100);
+      }
+      assertThat(renewals).isGreaterThan(3);
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> events(a, "node.lost").size() == 1);
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> events(b, "node.lost").size() == 1);
+      JsonNode lost = events(a, "node.lost").get(0);
+      assertThat(lost.path("node").asText()).isEqualTo("node-a");
+      assertThat(lost.path("detail").asText()).startsWith("node-z (session " + z);
+      store.closeSession(z);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.baton.agent.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.core.Location;
+import dev.baton.core.NodeName;
+import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.NodeRecord;
+import dev.baton.core.store.Observed;
+import dev.baton.core.store.SessionId;
+import dev.baton.core.store.SessionState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LivenessTest {
+  static final Duration LEASE = Duration.ofSeconds(3);
+  long now = 1_000_000_000L;
+
+  static NodeRecord node(long renewals, SessionState state) {
+    return new NodeRecord(new NodeInfo(NodeName.of("b"), Location.ROOT, "127.0.0.1:1"), new SessionId("s1"),
+        renewals, state, Map.of());
+  }
+
+  void advance(Duration d) {
+    now += d.toNanos();
+  }
+
+  @Test
+  void onAClocklessStoreASessionIsLostOnlyAfterItsCounterStoodStillForAFullLeaseOnTheObserversClock() {
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(LEASE.minusMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE))).isEqualTo(Liveness.Verdict.LOST);
+    assertThat(l.observed(node(5, SessionState.LIVE))).isEqualTo(new Observed(new SessionId("s1"), 5));
+  }
+
+  @Test
+  void aRenewalRestartsTheObservation() {
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(Duration.ofSeconds(2));
+    l.observe(List.of(node(6, SessionState.LIVE)));
+    advance(Duration.ofSeconds(2));
+    assertThat(l.judge(node(6, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
+    assertThat(l.nanosUntilLost(node(6, SessionState.LIVE))).isEqualTo(Duration.ofSeconds(1).toNanos());
+  }
+
+  @Test
+  void aStoreThatJudgesLeasesVouchesForALiveSessionHoweverLongItsCounterStandsStill() {
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(LEASE.multipliedBy(10));
+    assertThat(l.judge(node(5, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
+  }
+
+  @Test
+  void aSessionSeenStillForALeaseThatTheStoreStillCallsLiveAwaitsTheStoresVerdict() {
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(LEASE);
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE))).isTrue();
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.EXPIRED))).isFalse();
+    assertThat(new Liveness(() -> now, LEASE, false).awaitingStoreVerdict(node(5, SessionState.LIVE))).isFalse();
+    advance(LEASE.dividedBy(2));
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE))).as("not forever").isFalse();
+  }
+
+  @Test
+  void aStoreClockThatJumpsForwardCannotMakeARecentlyRenewedSessionLost() {
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(7, SessionState.EXPIRED)));
+    advance(Duration.ofSeconds(1));
+    assertThat(l.judge(node(7, SessionState.EXPIRED))).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(LEASE);
+    assertThat(l.judge(node(7, SessionState.EXPIRED))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aCounterThatAStoreStopsReportingOnExpiryIsNotARenewal() {
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(9, SessionState.LIVE)));
+    advance(LEASE);
+    l.observe(List.of(node(0, SessionState.EXPIRED)));
+    assertThat(l.judge(node(0, SessionState.EXPIRED))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aClosedSessionHasLeftAtOnceAndNeedsNoObservation() {
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.CLOSED)));
+    assertThat(l.judge(node(5, SessionState.CLOSED))).isEqualTo(Liveness.Verdict.LEFT);
+    assertThat(l.observed(node(5, SessionState.CLOSED))).isNull();
+  }
+
+  @Test
+  void aSessionNeverObservedBeforeIsAlive() {
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    assertThat(l.judge(node(5, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
+  }
+}
