@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         OperatorCommands.Move.class, OperatorCommands.Drain.class, OperatorCommands.Undrain.class,
         OperatorCommands.Disable.class, OperatorCommands.Enable.class, OperatorCommands.Rank.class,
         HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class,
-        DemoCommand.class, BenchCommand.class},
+        DemoCommand.class},
     footer = {"",
         "Start here: baton demo          (a 3-node group on this machine)",
         "Operator commands talk to an agent's HTTP API: --api URL, else $BATON_API, else http://127.0.0.1:7070.",

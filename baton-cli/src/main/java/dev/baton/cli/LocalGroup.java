@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +31,12 @@ import java.util.stream.Stream;
  * kills or stops them. Not thread-safe: drive it from one long-lived thread, which also forks the
  * agents (their parent-death signal follows that thread).
  */
-final class LocalGroup implements AutoCloseable {
+public final class LocalGroup implements AutoCloseable {
   private static final String[] RACKS = {"local/rack-1", "local/rack-1", "local/rack-2"};
 
   /** A service every node of the group provides. */
-  record ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout, List<String> settings) {
-    ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout) {
+  public record ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout, List<String> settings) {
+    public ServiceSpec(String name, List<String> command, Map<String, String> env, Duration stopTimeout) {
       this(name, command, env, stopTimeout, List.of());
     }
   }
@@ -46,7 +47,7 @@ final class LocalGroup implements AutoCloseable {
   /**
    * @param timing extra {@code timing:} lines (e.g. {@code heartbeat: 200ms}), or empty for the defaults
    */
-  LocalGroup(Path dir, String group, int count, String store, List<String> timing, ServiceSpec service) throws IOException {
+  public LocalGroup(Path dir, String group, int count, String store, List<String> timing, ServiceSpec service) throws IOException {
     this(dir, group, count, store, timing, List.of(service));
   }
 
@@ -54,7 +55,7 @@ final class LocalGroup implements AutoCloseable {
    * @param timing extra {@code timing:} lines (e.g. {@code heartbeat: 200ms}), or empty for the defaults
    * @param services what every node provides
    */
-  LocalGroup(Path dir, String group, int count, String store, List<String> timing, List<ServiceSpec> services) throws IOException {
+  public LocalGroup(Path dir, String group, int count, String store, List<String> timing, List<ServiceSpec> services) throws IOException {
     this.dir = dir;
     for (int i = 0; i < count; i++) {
       String name = "node-" + (char) ('a' + i);
@@ -95,7 +96,7 @@ final class LocalGroup implements AutoCloseable {
    * the namespace's address): call before the nodes start, with a store URL at the network's store
    * address.
    */
-  void runIn(Netns network) throws IOException {
+  public void runIn(Netns network) throws IOException {
     for (Node n : nodes) {
       Netns.Host host = network.addHost();
       String listen = host.address() + ":" + n.api.substring(n.api.lastIndexOf(':') + 1);
@@ -107,12 +108,17 @@ final class LocalGroup implements AutoCloseable {
     }
   }
 
-  Optional<Node> node(String name) {
+  /** The group's nodes, node-a first. */
+  public List<Node> nodes() {
+    return Collections.unmodifiableList(nodes);
+  }
+
+  public Optional<Node> node(String name) {
     return nodes.stream().filter(n -> n.name.equals(name)).findFirst();
   }
 
   /** The whiteboard as the first answering agent sees it. */
-  Optional<StatusResponse> status() {
+  public Optional<StatusResponse> status() {
     for (Node n : nodes) {
       if (n.alive()) {
         try {
@@ -149,7 +155,7 @@ final class LocalGroup implements AutoCloseable {
         .map(l -> l.trim().substring("listen:".length()).trim()).findFirst().orElseThrow();
   }
 
-  static void deleteTree(Path root) throws IOException {
+  public static void deleteTree(Path root) throws IOException {
     try (Stream<Path> paths = Files.walk(root)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {
@@ -162,7 +168,7 @@ final class LocalGroup implements AutoCloseable {
   }
 
   /** One agent process. */
-  static final class Node implements FaultNode {
+  public static final class Node implements FaultNode {
     final String name;
     final Path config;
     final Path log;
@@ -181,7 +187,7 @@ final class LocalGroup implements AutoCloseable {
       this.api = api;
     }
 
-    BatonClient client() {
+    public BatonClient client() {
       return new BatonClient(api);
     }
 
@@ -195,7 +201,7 @@ final class LocalGroup implements AutoCloseable {
       }
     }
 
-    boolean alive() {
+    public boolean alive() {
       return process != null && process.isAlive();
     }
 
@@ -205,7 +211,7 @@ final class LocalGroup implements AutoCloseable {
     }
 
     /** Starts the node's launcher (and so everything it forks) inside {@code cgroup} from now on. */
-    void startIn(NodeCgroup cgroup) {
+    public void startIn(NodeCgroup cgroup) {
       this.cgroup = cgroup;
     }
 
@@ -220,7 +226,7 @@ final class LocalGroup implements AutoCloseable {
     }
 
     /** Starts the node's launcher (and so everything it forks) on {@code clock} from now on. */
-    void startOn(FakeClock clock) {
+    public void startOn(FakeClock clock) {
       this.clock = clock;
       this.environment = clock.environment();
     }
@@ -229,7 +235,7 @@ final class LocalGroup implements AutoCloseable {
      * Starts the node's launcher (and so everything it forks) bound by file permissions from now on:
      * as root, without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.
      */
-    void obeyFilePermissions() {
+    public void obeyFilePermissions() {
       this.withoutDacOverride = Processes.isRoot();
     }
 
@@ -239,7 +245,7 @@ final class LocalGroup implements AutoCloseable {
     }
 
     /** Starts the node's launcher (and so everything it forks) with clocks that run at {@code rate} from now on. */
-    void startAtClockRate(double rate) {
+    public void startAtClockRate(double rate) {
       this.environment = FakeClock.rateEnvironment(rate);
     }
 
@@ -323,13 +329,13 @@ final class LocalGroup implements AutoCloseable {
     }
 
     /** SIGTERM: a graceful handover. Returns at once. */
-    void terminate() {
+    public void terminate() {
       if (alive()) {
         process.destroy();
       }
     }
 
-    void awaitExit() {
+    public void awaitExit() {
       if (process == null) {
         return;
       }

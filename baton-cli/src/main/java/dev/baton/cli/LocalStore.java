@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * PostgreSQL server started from the installed binaries, a local 3-server ZooKeeper
  * ensemble, or a store URL the user gives. Closing it stops what it started.
  */
-final class LocalStore implements AutoCloseable {
+public final class LocalStore implements AutoCloseable {
   static final String CHOICES = "sqlite, postgresql, zookeeper, or a store URL";
 
   private final String url;
@@ -51,7 +51,7 @@ final class LocalStore implements AutoCloseable {
    * @param choice {@code sqlite}, {@code postgresql}, {@code zookeeper}, or a store URL
    * @param dir the group's directory, where a file or a server's data goes
    */
-  static LocalStore create(String choice, Path dir) {
+  public static LocalStore create(String choice, Path dir) {
     return create(choice, dir, null, null, false);
   }
 
@@ -62,7 +62,7 @@ final class LocalStore implements AutoCloseable {
    * @param proxied whether the URL leads through a {@link StoreProxy} to the server (PostgreSQL) or
    *     servers (ZooKeeper) this starts
    */
-  static LocalStore create(String choice, Path dir, Netns network, FakeClock serverClock, boolean proxied) {
+  public static LocalStore create(String choice, Path dir, Netns network, FakeClock serverClock, boolean proxied) {
     switch (choice) {
       case "sqlite" -> {
         Path file = dir.resolve("group.db");
@@ -130,37 +130,37 @@ final class LocalStore implements AutoCloseable {
     }
   }
 
-  String url() {
+  public String url() {
     return url;
   }
 
   /** The private PostgreSQL server this store started, if it started one. */
-  java.util.Optional<LocalPostgres> postgres() {
+  public java.util.Optional<LocalPostgres> postgres() {
     return server instanceof LocalPostgres pg ? java.util.Optional.of(pg) : java.util.Optional.empty();
   }
 
   /** The ensemble this store started, if it started one (the fault suite kills and restarts its servers). */
-  java.util.Optional<LocalZooKeeper> zookeeper() {
+  public java.util.Optional<LocalZooKeeper> zookeeper() {
     return server instanceof LocalZooKeeper ensemble ? java.util.Optional.of(ensemble) : java.util.Optional.empty();
   }
 
   /** The proxy between the URL and the server(s), when the store was created with one. */
-  java.util.Optional<StoreProxy> proxy() {
+  public java.util.Optional<StoreProxy> proxy() {
     return java.util.Optional.ofNullable(proxy);
   }
 
   /** The SQLite file, when this store is one. */
-  java.util.Optional<Path> sqliteFile() {
+  public java.util.Optional<Path> sqliteFile() {
     return url.startsWith("sqlite:") ? java.util.Optional.of(Path.of(url.substring("sqlite:".length()))) : java.util.Optional.empty();
   }
 
   /** The local ensemble's {@code host:port,...} list, or null when this store is not one. */
-  String zookeeperServers() {
+  public String zookeeperServers() {
     return zookeeperServers;
   }
 
   /** Where the group's state lives, for people. */
-  String description() {
+  public String description() {
     return description;
   }
 

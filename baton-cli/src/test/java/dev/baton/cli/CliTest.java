@@ -168,7 +168,7 @@ class CliTest {
   void helpListsEveryCommandAndTheExitCodes() {
     Result r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "demo", "bench", "Exit codes");
+    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "demo", "Exit codes");
   }
 
   /** A stray {@code %} in a description makes picocli warn on stderr and print the raw text. */
@@ -189,7 +189,7 @@ class CliTest {
     } finally {
       System.setErr(stderr);
     }
-    assertThat(rendered).contains("baton bench faults", "baton bench failover", "baton demo");
+    assertThat(rendered).contains("baton demo");
     assertThat(captured.toString()).doesNotContain("picocli WARN");
   }
 

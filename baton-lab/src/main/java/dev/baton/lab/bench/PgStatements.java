@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import dev.baton.store.postgresql.LocalPostgres;
 import java.io.PrintWriter;

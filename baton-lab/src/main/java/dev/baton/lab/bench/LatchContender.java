@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;

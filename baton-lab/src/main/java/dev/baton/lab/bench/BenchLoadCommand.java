@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.AgentConfig;
@@ -7,6 +7,10 @@ import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.config.Timing;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.BatonClient;
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.LocalGroup;
+import dev.baton.cli.LocalStore;
 import dev.baton.core.BatonException;
 import dev.baton.core.Durations;
 import dev.baton.core.GroupName;

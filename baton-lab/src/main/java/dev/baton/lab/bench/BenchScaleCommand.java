@@ -1,10 +1,13 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.config.Timing;
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.LocalGroup;
+import dev.baton.cli.LocalStore;
 import dev.baton.core.BatonException;
 import dev.baton.core.Durations;
 import dev.baton.core.GroupName;

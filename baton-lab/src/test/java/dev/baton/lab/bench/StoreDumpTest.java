@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

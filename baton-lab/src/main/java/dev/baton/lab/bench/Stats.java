@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import java.util.ArrayList;
 import java.util.Collections;

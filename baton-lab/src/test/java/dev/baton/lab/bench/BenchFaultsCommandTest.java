@@ -1,11 +1,13 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.cli.ExitCodes;
 import dev.baton.cli.faults.Fault;
 import dev.baton.cli.faults.Faults;
 import dev.baton.cli.faults.Netns;
 import dev.baton.cli.faults.NodeCgroup;
+import dev.baton.lab.LabCliTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +44,7 @@ class BenchFaultsCommandTest {
   void aRunWhereNoAskedKindCanRunIsRefusedAndLeavesNoRunDirectory() throws IOException {
     Set<Path> before = runDirectories();
 
-    CliTest.Result r = CliTest.run("bench", "faults", "--store", "sqlite", "--faults", "1", "--kinds", "store-cut");
+    LabCliTest.Result r = LabCliTest.run("bench", "faults", "--store", "sqlite", "--faults", "1", "--kinds", "store-cut");
 
     assertThat(r.code()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(r.out()).contains("not run: store-cut: a SQLite file cannot be cut off by the network");

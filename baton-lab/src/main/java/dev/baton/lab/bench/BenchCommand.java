@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import picocli.CommandLine.Command;
 
@@ -6,4 +6,4 @@ import picocli.CommandLine.Command;
     description = "Measure Baton on this machine with real agent processes.",
     subcommands = {BenchFailoverCommand.class, BenchFaultsCommand.class, BenchLoadCommand.class, BenchLatchCommand.class,
         BenchScaleCommand.class})
-final class BenchCommand {}
+public final class BenchCommand {}

@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;

@@ -1,7 +1,10 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.LocalGroup;
+import dev.baton.cli.LocalStore;
 import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.Fault;
 import dev.baton.cli.faults.FaultContext;
@@ -194,20 +197,20 @@ final class BenchFaultsCommand implements Callable<Integer> {
         // A Ctrl-C during a freeze must not leave the node frozen (a frozen process cannot even die).
         Thread removeCgroups = new Thread(() -> closeAll(cgroups), "baton-faults-cgroups-on-exit");
         if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.NODE_CGROUPS))) {
-          group.nodes.forEach(n -> {
-            NodeCgroup cg = NodeCgroup.create(dir.getFileName() + "-" + n.name);
+          group.nodes().forEach(n -> {
+            NodeCgroup cg = NodeCgroup.create(dir.getFileName() + "-" + n.name());
             cgroups.add(cg);
             n.startIn(cg);
           });
           Runtime.getRuntime().addShutdownHook(removeCgroups);
         }
         if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.FILE_PERMISSIONS))) {
-          group.nodes.forEach(LocalGroup.Node::obeyFilePermissions);
+          group.nodes().forEach(LocalGroup.Node::obeyFilePermissions);
         }
         if (chosen.stream().anyMatch(f -> f.needs().contains(Fault.Setup.NODE_CLOCKS))) {
-          group.nodes.forEach(n -> n.startOn(new FakeClock(dir.resolve(n.name + ".clock"))));
+          group.nodes().forEach(n -> n.startOn(new FakeClock(dir.resolve(n.name() + ".clock"))));
         }
-        LocalGroup.Node skewed = group.nodes.get(group.nodes.size() - 1);
+        LocalGroup.Node skewed = group.nodes().get(group.nodes().size() - 1);
         if (clockRate != 1) {
           skewed.startAtClockRate(clockRate);
         }
@@ -216,11 +219,11 @@ final class BenchFaultsCommand implements Callable<Integer> {
           out.printf("fault suite: seed %d, %d faults, %d agents (heartbeat %s, lease %s), %d services, checker %s, on %s;"
                   + " run directory %s%n", theSeed, faults, nodes, heartbeat, lease, services, checkerMode, shared.description(), dir);
           if (clockRate != 1) {
-            out.printf("the clocks of %s run at %s x real time%n", skewed.name, clockRate);
+            out.printf("the clocks of %s run at %s x real time%n", skewed.name(), clockRate);
           }
           out.println("kinds: " + chosen.stream().map(Fault::kind).collect(Collectors.joining(", ")));
           out.flush();
-          group.nodes.forEach(LocalGroup.Node::start);
+          group.nodes().forEach(LocalGroup.Node::start);
           Optional<Map<String, FencingChecker.Life>> settled = awaitSettled(group, checker, names, quiet);
           if (settled.isEmpty()) {
             checker.violation("5-provided-again-within-bound", "the group did not settle within " + SETTLE.toSeconds() + "s after starting");
@@ -361,10 +364,10 @@ final class BenchFaultsCommand implements Callable<Integer> {
       Random random) {
     String service = names.get(random.nextInt(names.size()));
     boolean onOwner = random.nextInt(3) < 2;
-    int otherIndex = random.nextInt(group.nodes.size() - 1);
+    int otherIndex = random.nextInt(group.nodes().size() - 1);
     FencingChecker.Life provider = settled.get(service);
     FaultNode owner = group.node(provider.node).orElseThrow();
-    FaultNode other = group.nodes.stream().filter(n -> !n.name.equals(provider.node)).toList().get(otherIndex);
+    FaultNode other = group.nodes().stream().filter(n -> !n.name().equals(provider.node)).toList().get(otherIndex);
     return switch (fault.aim()) {
       case OWNER -> new FaultTarget(owner, "owner", provider, other);
       case STORE -> new FaultTarget(owner, "store", provider, other);
@@ -434,7 +437,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
    */
   private static void stopAll(LocalGroup group, FencingChecker checker, List<String> names) throws InterruptedException {
     List<ProcessHandle> nodeProcesses = new ArrayList<>();
-    group.nodes.forEach(n -> n.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(nodeProcesses::add)));
+    group.nodes().forEach(n -> n.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(nodeProcesses::add)));
     group.close();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline
@@ -519,7 +522,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
 
   /** One look at the group; every status read also feeds check 7. */
   private static Optional<Map<String, FencingChecker.Life>> settledNow(LocalGroup group, FencingChecker checker, List<String> names) {
-    if (!group.nodes.stream().allMatch(n -> n.alive() && n.agentPid() > 0 && n.guardianPid() > 0)) {
+    if (!group.nodes().stream().allMatch(n -> n.alive() && n.agentPid() > 0 && n.guardianPid() > 0)) {
       return Optional.empty();
     }
     Optional<StatusResponse> s = group.status();
@@ -527,7 +530,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
       return Optional.empty();
     }
     s.get().services().forEach(x -> checker.statusRead(s.get().node(), x.name(), x.epoch()));
-    if (s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() != group.nodes.size()) {
+    if (s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() != group.nodes().size()) {
       return Optional.empty();
     }
     Map<String, FencingChecker.Life> lives = new LinkedHashMap<>();

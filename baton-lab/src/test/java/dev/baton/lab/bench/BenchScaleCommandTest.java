@@ -1,7 +1,8 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.lab.LabCliTest;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -12,7 +13,7 @@ class BenchScaleCommandTest {
 
   @Test
   void placesEveryServiceAndMovesEveryServiceOfTheCrashedNodeOnSqlite() {
-    CliTest.Result r = CliTest.run("bench", "scale", "--store", "sqlite", "--nodes", "5", "--services", "50",
+    LabCliTest.Result r = LabCliTest.run("bench", "scale", "--store", "sqlite", "--nodes", "5", "--services", "50",
         "--duration", "1s", "--heartbeat", "500ms", "--lease", "3s");
 
     assertThat(r.code()).as(r.out() + r.err()).isZero();
@@ -38,7 +39,7 @@ class BenchScaleCommandTest {
 
   @Test
   void refusesMoreProvidersThanNodesWithExitCodeTwo() {
-    CliTest.Result r = CliTest.run("bench", "scale", "--nodes", "3", "--providers", "4");
+    LabCliTest.Result r = LabCliTest.run("bench", "scale", "--nodes", "3", "--providers", "4");
 
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--providers 4: expected 1 to --nodes (3)");
@@ -46,7 +47,7 @@ class BenchScaleCommandTest {
 
   @Test
   void refusesABadDurationWithExitCodeTwo() {
-    CliTest.Result r = CliTest.run("bench", "scale", "--lease", "soon");
+    LabCliTest.Result r = LabCliTest.run("bench", "scale", "--lease", "soon");
 
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("invalid duration \"soon\"");

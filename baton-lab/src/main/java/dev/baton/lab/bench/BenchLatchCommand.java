@@ -1,5 +1,8 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.LocalGroup;
+import dev.baton.cli.LocalStore;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
 import java.io.PrintWriter;
@@ -64,7 +67,7 @@ final class BenchLatchCommand implements Callable<Integer> {
       try (LocalGroup group = new LocalGroup(batonDir, "bench", CONTENDERS, ensemble.url(),
           List.of("heartbeat: " + heartbeat, "lease: " + lease), new LocalGroup.ServiceSpec(BenchFailoverCommand.SERVICE,
               List.of(script.toString()), Map.of("EPOCH_LOG", epochs.toString()), Duration.ofSeconds(2)))) {
-        group.nodes.forEach(LocalGroup.Node::start);
+        group.nodes().forEach(LocalGroup.Node::start);
         baton = BenchFailoverCommand.trials(group, epochs, "kill", trials, leaseD, out).rows.get("fault -> new service running");
       }
       out.println("LeaderLatch: 3 contenders on " + LATCH + ", session timeout " + lease);

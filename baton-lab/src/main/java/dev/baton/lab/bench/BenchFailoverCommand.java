@@ -1,5 +1,8 @@
-package dev.baton.cli;
+package dev.baton.lab.bench;
 
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.LocalGroup;
+import dev.baton.cli.LocalStore;
 import dev.baton.cli.faults.Processes;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
@@ -81,7 +84,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
       out.printf("%d agents (heartbeat %s, lease %s) sharing %s; %d trials of %s%n", nodes, heartbeat, lease,
           shared.description(), trials, String.join(", ", faults));
       out.flush();
-      group.nodes.forEach(LocalGroup.Node::start);
+      group.nodes().forEach(LocalGroup.Node::start);
       for (String fault : faults) {
         results.put(fault, trials(group, epochs, fault, trials, leaseD, out));
       }
@@ -179,8 +182,8 @@ final class BenchFailoverCommand implements Callable<Integer> {
           result.note(inPlace ? "restarted in place (same node, same epoch)" : "failed over (recovery ladder: ban)");
         }
         case "move" -> {
-          String target = group.nodes.stream().map(n -> n.name).filter(n -> !n.equals(before.node())).toList()
-              .get((t - 1) % (group.nodes.size() - 1));
+          String target = group.nodes().stream().map(n -> n.name()).filter(n -> !n.equals(before.node())).toList()
+              .get((t - 1) % (group.nodes().size() - 1));
           faultAt = Lives.wallNanos();
           owner.client().operator("POST", "/v1/services/" + SERVICE + "/move", Map.of("to", target));
           after = awaitAbove(epochs, before.epoch(), Duration.ofSeconds(60));
@@ -230,7 +233,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
     }
     double rejoin = (Lives.wallNanos() - contAt) / 1e6;
     result.add("SIGCONT -> agent alive again", rejoin);
-    boolean ranAgain = Lives.read(epochs).stream().anyMatch(l -> l.node().equals(owner.name) && l.first() > contAt);
+    boolean ranAgain = Lives.read(epochs).stream().anyMatch(l -> l.node().equals(owner.name()) && l.first() > contAt);
     result.note(ranAgain ? "continued agent ran the service again" : "continued agent rejoined without running it");
     return String.format(", old service %s before the new start; rejoined %.0f ms after SIGCONT%s",
         killedFirst ? "killed " + (after.first() - old.last()) / 1_000_000 + " ms" : "NOT killed", rejoin,
@@ -238,7 +241,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
   }
 
   private static String nodeState(LocalGroup group, LocalGroup.Node node) {
-    return group.status().flatMap(s -> s.nodes().stream().filter(n -> n.name().equals(node.name))
+    return group.status().flatMap(s -> s.nodes().stream().filter(n -> n.name().equals(node.name()))
         .map(dev.baton.api.NodeStatus::state).findFirst()).orElse("unknown");
   }
 
@@ -258,7 +261,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
       Optional<dev.baton.api.StatusResponse> s = group.status();
       Lives.Life last = Lives.last(epochs);
       if (s.isPresent() && last != null
-          && s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() == group.nodes.size()
+          && s.get().nodes().stream().filter(n -> n.state().equals("alive")).count() == group.nodes().size()
           && s.get().services().stream().anyMatch(x -> x.name().equals(SERVICE) && last.node().equals(x.owner())
               && x.epoch() == last.epoch() && x.moving() == null
               && x.providers().stream().noneMatch(p -> p.state().equals("unavailable")))
