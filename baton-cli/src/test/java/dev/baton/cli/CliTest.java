@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ConfigLoader;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +32,13 @@ class CliTest {
     return new Result(code, out.toString(), err.toString());
   }
 
+  /** A port that no one listens on at the moment. */
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
   Path config(String node, int port) throws Exception {
     Path file = dir.resolve(node + ".yaml");
     Files.writeString(file, String.join("\n",
@@ -50,7 +59,7 @@ class CliTest {
 
   @Test
   void statusPrintsTheWhiteboardAsATableAndJsonExactlyAsTheApiServesIt() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())));
     agent.start();
     try {
       String api = "http://" + agent.apiAddress();
@@ -72,7 +81,7 @@ class CliTest {
 
   @Test
   void stopMakesTheAgentHandOverAndStop() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())));
     agent.start();
     Result r = run("stop", "--api", "http://" + agent.apiAddress());
     assertThat(r.code()).isZero();
@@ -81,7 +90,7 @@ class CliTest {
 
   @Test
   void statusOfAnAgentThatIsNotRunningSaysHowToFixItAndExits3() throws Exception {
-    Result r = run("status", "--api", "http://127.0.0.1:" + LocalGroup.freePort());
+    Result r = run("status", "--api", "http://127.0.0.1:" + freePort());
     assertThat(r.code()).isEqualTo(3);
     assertThat(r.err()).contains("cannot reach the agent at http://127.0.0.1:").contains("Set --api or BATON_API");
   }
@@ -119,7 +128,7 @@ class CliTest {
 
   @Test
   void eventsPrintsOneLinePerEventAndReportRecordsAConditionThatNoRuleNames() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())));
     agent.start();
     try {
       String api = "http://" + agent.apiAddress();
@@ -150,7 +159,7 @@ class CliTest {
 
   @Test
   void aReportTheAgentRejectsExits2WithItsReason() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())));
     agent.start();
     try {
       Result r = run("report", "disk-full", "--service", "nope", "--api", "http://" + agent.apiAddress());
@@ -168,7 +177,7 @@ class CliTest {
   void helpListsEveryCommandAndTheExitCodes() {
     Result r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "demo", "Exit codes");
+    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "Exit codes");
   }
 
   /** A stray {@code %} in a description makes picocli warn on stderr and print the raw text. */
@@ -189,13 +198,13 @@ class CliTest {
     } finally {
       System.setErr(stderr);
     }
-    assertThat(rendered).contains("baton demo");
+    assertThat(rendered).contains("baton agent", "baton move", "baton events", "baton help");
     assertThat(captured.toString()).doesNotContain("picocli WARN");
   }
 
   @Test
   void heartbeatAndClearTalkToTheAgentAndSayWhatHappened() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())));
     agent.start();
     try {
       String api = "http://" + agent.apiAddress();
@@ -217,8 +226,8 @@ class CliTest {
 
   @Test
   void operatorVerbsSayWhatHappensNextAndRefuseWhatCannotBeDoneWithoutChangingAnything() throws Exception {
-    Agent a = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())));
-    Agent b = new Agent(ConfigLoader.load(config("node-b", LocalGroup.freePort())));
+    Agent a = new Agent(ConfigLoader.load(config("node-a", freePort())));
+    Agent b = new Agent(ConfigLoader.load(config("node-b", freePort())));
     a.start();
     try {
       String api = "http://" + a.apiAddress();

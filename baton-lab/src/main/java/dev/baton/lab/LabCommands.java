@@ -8,6 +8,6 @@ import java.util.List;
 public final class LabCommands implements CommandModule {
   @Override
   public List<Class<?>> commands() {
-    return List.of(BenchCommand.class);
+    return List.of(DemoCommand.class, BenchCommand.class);
   }
 }

@@ -1,10 +1,10 @@
 package dev.baton.lab.bench;
 
 import dev.baton.cli.ExitCodes;
-import dev.baton.cli.LocalGroup;
-import dev.baton.cli.LocalStore;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
+import dev.baton.lab.local.LocalGroup;
+import dev.baton.lab.local.LocalStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.local;
 
 import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.LocalZooKeeper;

@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +13,7 @@ class DemoTest {
   @Test
   void theDemoShowsAFailoverUnderChaosAndLeavesNoProcessBehind() {
     Path home = dir.resolve("demo");
-    CliTest.Result r = CliTest.run("demo", "--chaos", "--chaos-every", "6s", "--duration", "20s", "--dir", home.toString());
+    LabCliTest.Result r = LabCliTest.run("demo", "--chaos", "--chaos-every", "6s", "--duration", "20s", "--dir", home.toString());
 
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("hello").contains("providing")
@@ -27,7 +27,7 @@ class DemoTest {
 
   @Test
   void badDemoOptionsAreRejectedBeforeAnythingStarts() {
-    CliTest.Result r = CliTest.run("demo", "--nodes", "12", "--dir", dir.resolve("x").toString());
+    LabCliTest.Result r = LabCliTest.run("demo", "--nodes", "12", "--dir", dir.resolve("x").toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--nodes 12 is out of range; expected 2 to 9");
     assertThat(dir.resolve("x")).doesNotExist();

@@ -1,9 +1,14 @@
-package dev.baton.cli;
+package dev.baton.lab;
 
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.ExitCodes;
+import dev.baton.cli.Signals;
+import dev.baton.cli.StatusTable;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
+import dev.baton.lab.local.LocalGroup;
+import dev.baton.lab.local.LocalStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -88,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
       out.println("Baton demo: " + nodes + " agents in " + home + ", sharing " + storeText);
       out.println("Starting the agents (their logs: " + home + "/node-*/agent.log)...");
       out.flush();
-      group.nodes.forEach(LocalGroup.Node::start);
+      group.nodes().forEach(LocalGroup.Node::start);
       long nextKill = System.nanoTime() + chaosNanos;
       String lastSummary = "";
       while (!stopRequested && System.nanoTime() < end) {
@@ -155,12 +160,12 @@ final class DemoCommand implements Callable<Integer> {
         kill = null;
       });
       if (!k.node().alive() && System.nanoTime() - k.at() > TimeUnit.SECONDS.toNanos(5)) {
-        note("restarting " + k.node().name + " (it rejoins once its old session's lease has passed)");
+        note("restarting " + k.node().name() + " (it rejoins once its old session's lease has passed)");
         k.node().start();
       }
     }
-    group.nodes.stream().filter(n -> !n.alive() && (kill == null || kill.node() != n)).forEach(n -> {
-      note("restarting " + n.name);
+    group.nodes().stream().filter(n -> !n.alive() && (kill == null || kill.node() != n)).forEach(n -> {
+      note("restarting " + n.name());
       n.start();
     });
     if (System.nanoTime() < nextKill || svc.isEmpty() || svc.get().owner() == null) {
@@ -170,7 +175,7 @@ final class DemoCommand implements Callable<Integer> {
     group.node(owner).filter(LocalGroup.Node::alive).ifPresent(n -> {
       kill = new Kill(n, System.nanoTime(), svc.get().epoch());
       n.kill();
-      note("SIGKILL " + n.name + " (owner of " + SERVICE + ", epoch " + svc.get().epoch() + ")");
+      note("SIGKILL " + n.name() + " (owner of " + SERVICE + ", epoch " + svc.get().epoch() + ")");
     });
     return System.nanoTime() + chaosNanos;
   }
@@ -194,9 +199,9 @@ final class DemoCommand implements Callable<Integer> {
           .append(Math.max(0, TimeUnit.NANOSECONDS.toSeconds(nextKill - System.nanoTime()))).append("s\n");
       history.forEach(h -> s.append("  ").append(h).append('\n'));
     }
-    s.append("\nTry: bin/baton status --api http://").append(group.nodes.get(0).api)
+    s.append("\nTry: bin/baton status --api http://").append(group.nodes().get(0).api())
         .append("    or kill -9 the owner's node (pids: ");
-    group.nodes.forEach(n -> s.append(n.name).append('=').append(n.alive() ? Long.toString(n.process.pid()) : "down").append(' '));
+    group.nodes().forEach(n -> s.append(n.name()).append('=').append(n.alive() ? Long.toString(n.pid()) : "down").append(' '));
     return s.append(")\n").toString();
   }
 

@@ -1,8 +1,9 @@
-package dev.baton.cli;
+package dev.baton.lab.local;
 
 import dev.baton.agent.Agent;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.cli.BatonClient;
 import dev.baton.cli.faults.FakeClock;
 import dev.baton.cli.faults.FaultNode;
 import dev.baton.cli.faults.Netns;
@@ -185,6 +186,16 @@ public final class LocalGroup implements AutoCloseable {
       this.config = config;
       this.log = log;
       this.api = api;
+    }
+
+    /** The agent's API, host:port. */
+    public String api() {
+      return api;
+    }
+
+    /** The launcher's pid; call while {@link #alive()}. */
+    public long pid() {
+      return process.pid();
     }
 
     public BatonClient client() {

@@ -1,5 +1,6 @@
-package dev.baton.cli;
+package dev.baton.lab.local;
 
+import dev.baton.cli.Main;
 import dev.baton.core.BatonException;
 import java.io.IOException;
 import java.nio.file.Path;

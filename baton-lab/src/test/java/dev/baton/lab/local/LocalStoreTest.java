@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.lab.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
