@@ -1,9 +1,9 @@
 package dev.baton.lab.bench;
 
 import dev.baton.cli.ExitCodes;
-import dev.baton.cli.faults.Processes;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
+import dev.baton.lab.faults.Processes;
 import dev.baton.lab.local.LocalGroup;
 import dev.baton.lab.local.LocalStore;
 import java.io.IOException;

@@ -3,19 +3,19 @@ package dev.baton.lab.bench;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.cli.ExitCodes;
-import dev.baton.cli.faults.FakeClock;
-import dev.baton.cli.faults.Fault;
-import dev.baton.cli.faults.FaultContext;
-import dev.baton.cli.faults.FaultNode;
-import dev.baton.cli.faults.FaultTarget;
-import dev.baton.cli.faults.Faults;
-import dev.baton.cli.faults.FencingChecker;
-import dev.baton.cli.faults.Netns;
-import dev.baton.cli.faults.NodeCgroup;
-import dev.baton.cli.faults.Processes;
-import dev.baton.cli.faults.SmallDisk;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
+import dev.baton.lab.faults.FakeClock;
+import dev.baton.lab.faults.Fault;
+import dev.baton.lab.faults.FaultContext;
+import dev.baton.lab.faults.FaultNode;
+import dev.baton.lab.faults.FaultTarget;
+import dev.baton.lab.faults.Faults;
+import dev.baton.lab.faults.FencingChecker;
+import dev.baton.lab.faults.Netns;
+import dev.baton.lab.faults.NodeCgroup;
+import dev.baton.lab.faults.Processes;
+import dev.baton.lab.faults.SmallDisk;
 import dev.baton.lab.local.LocalGroup;
 import dev.baton.lab.local.LocalStore;
 import dev.baton.store.postgresql.LocalPostgres;
@@ -545,14 +545,14 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return Optional.of(lives);
   }
 
-  /** The service command: a script that runs {@link dev.baton.cli.faults.CheckedService} on this JVM's classpath. */
+  /** The service command: a script that runs {@link dev.baton.lab.faults.CheckedService} on this JVM's classpath. */
   private static Path writeService(Path dir) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     Path script = dir.resolve("checked-service.sh");
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
         "exec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx32m -Xss256k -cp '"
-            + System.getProperty("java.class.path") + "' dev.baton.cli.faults.CheckedService",
+            + System.getProperty("java.class.path") + "' dev.baton.lab.faults.CheckedService",
         ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;

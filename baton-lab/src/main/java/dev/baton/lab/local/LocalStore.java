@@ -1,12 +1,11 @@
 package dev.baton.lab.local;
 
-import dev.baton.cli.faults.FakeClock;
-import dev.baton.cli.faults.LocalZooKeeper;
-import dev.baton.cli.faults.Netns;
-import dev.baton.cli.faults.StoreProxy;
 import dev.baton.core.BatonException;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.store.Stores;
+import dev.baton.lab.faults.FakeClock;
+import dev.baton.lab.faults.Netns;
+import dev.baton.lab.faults.StoreProxy;
 import dev.baton.store.postgresql.LocalPostgres;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,11 +3,11 @@ package dev.baton.lab.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.cli.ExitCodes;
-import dev.baton.cli.faults.Fault;
-import dev.baton.cli.faults.Faults;
-import dev.baton.cli.faults.Netns;
-import dev.baton.cli.faults.NodeCgroup;
 import dev.baton.lab.LabCliTest;
+import dev.baton.lab.faults.Fault;
+import dev.baton.lab.faults.Faults;
+import dev.baton.lab.faults.Netns;
+import dev.baton.lab.faults.NodeCgroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

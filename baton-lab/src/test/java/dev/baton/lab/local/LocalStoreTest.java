@@ -3,7 +3,6 @@ package dev.baton.lab.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.cli.faults.LocalZooKeeper;
 import dev.baton.core.BatonException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
