@@ -1,6 +1,6 @@
 package dev.baton.it;
 
-import dev.baton.lab.local.LocalZooKeeper;
+import dev.baton.lab.faults.LocalZooKeeper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.baton.it;
 
-import dev.baton.lab.local.LocalZooKeeper;
+import dev.baton.lab.faults.LocalZooKeeper;
 import java.io.IOException;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,5 @@
 package dev.baton.lab.faults;
 
-import dev.baton.lab.local.LocalZooKeeper;
 import dev.baton.store.postgresql.LocalPostgres;
 import java.nio.file.Path;
 import java.time.Duration;

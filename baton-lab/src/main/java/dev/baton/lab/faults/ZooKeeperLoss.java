@@ -1,6 +1,5 @@
 package dev.baton.lab.faults;
 
-import dev.baton.lab.local.LocalZooKeeper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import dev.baton.core.BatonException;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.store.Stores;
 import dev.baton.lab.faults.FakeClock;
+import dev.baton.lab.faults.LocalZooKeeper;
 import dev.baton.lab.faults.Netns;
 import dev.baton.lab.faults.StoreProxy;
 import dev.baton.store.postgresql.LocalPostgres;

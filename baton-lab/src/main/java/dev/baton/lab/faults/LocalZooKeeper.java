@@ -1,4 +1,4 @@
-package dev.baton.lab.local;
+package dev.baton.lab.faults;
 
 import dev.baton.core.BatonException;
 import java.io.IOException;
