@@ -15,7 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A client of one agent's {@code /v1} API. */
-final class BatonClient {
+public final class BatonClient {
   /** The agent did not answer. */
   static final class UnreachableException extends BatonException {
     UnreachableException(String message, Throwable cause) {
@@ -28,7 +28,7 @@ final class BatonClient {
   private final URI base;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  BatonClient(String url) {
+  public BatonClient(String url) {
     String u = url.contains("://") ? url : "http://" + url;
     try {
       URI uri = new URI(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
@@ -45,7 +45,7 @@ final class BatonClient {
     return base;
   }
 
-  StatusResponse status() {
+  public StatusResponse status() {
     return JSON.convertValue(readTree(get("/v1/status")), StatusResponse.class);
   }
 
@@ -68,7 +68,7 @@ final class BatonClient {
   }
 
   /** An operator verb: {@code method path} with {@code body} as JSON (none when null). */
-  dev.baton.api.OperatorResponse operator(String method, String path, Object body) {
+  public dev.baton.api.OperatorResponse operator(String method, String path, Object body) {
     return JSON.convertValue(readTree(send(method, path, body)), dev.baton.api.OperatorResponse.class);
   }
 

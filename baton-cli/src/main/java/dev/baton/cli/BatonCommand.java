@@ -2,6 +2,10 @@ package dev.baton.cli;
 
 import picocli.CommandLine.Command;
 
+/**
+ * {@code baton} with this module's commands. {@link Main#commandLine()} adds those of other modules
+ * ({@link CommandModule}), then help, last.
+ */
 @Command(name = "baton",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
@@ -11,8 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class,
         OperatorCommands.Move.class, OperatorCommands.Drain.class, OperatorCommands.Undrain.class,
         OperatorCommands.Disable.class, OperatorCommands.Enable.class, OperatorCommands.Rank.class,
-        HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class,
-        DemoCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
+        HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class},
     footer = {"",
         "Start here: baton demo          (a 3-node group on this machine)",
         "Operator commands talk to an agent's HTTP API: --api URL, else $BATON_API, else http://127.0.0.1:7070.",

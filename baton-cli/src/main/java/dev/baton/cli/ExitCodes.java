@@ -4,10 +4,10 @@ import dev.baton.core.ConflictException;
 import dev.baton.core.InvalidInputException;
 
 /** Exit codes of every command, documented in {@code baton --help}. */
-final class ExitCodes {
-  static final int OK = 0;
-  static final int FAILED = 1;
-  static final int BAD_INPUT = 2;
+public final class ExitCodes {
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int BAD_INPUT = 2;
   static final int UNREACHABLE = 3;
   static final int CONFLICT = 4;
 

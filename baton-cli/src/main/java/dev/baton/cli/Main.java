@@ -1,5 +1,7 @@
 package dev.baton.cli;
 
+import java.util.Comparator;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 
 /** The {@code baton} command. The only place that exits the JVM. */
@@ -13,6 +15,12 @@ public final class Main {
   /** The command line with every subcommand and Baton's error handling; for tests too. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new BatonCommand());
+    // After the operator's commands: those of the other modules on the classpath (CommandModule),
+    // then help, last.
+    ServiceLoader.load(CommandModule.class).stream()
+        .sorted(Comparator.comparing((ServiceLoader.Provider<CommandModule> p) -> p.type().getName()))
+        .forEach(p -> p.get().commands().forEach(c -> cli.addSubcommand(c)));
+    cli.addSubcommand(CommandLine.HelpCommand.class);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof dev.baton.core.BatonException) {
         cmd.getErr().println("baton: " + e.getMessage());

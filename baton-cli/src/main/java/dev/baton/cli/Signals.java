@@ -6,10 +6,10 @@ import sun.misc.Signal;
  * SIGTERM and SIGINT start a graceful stop instead of killing the JVM, so that the agent can hand
  * its services over and exit 0 (a shutdown hook would exit 143).
  */
-final class Signals {
+public final class Signals {
   private Signals() {}
 
-  static void onTerminate(Runnable action) {
+  public static void onTerminate(Runnable action) {
     Signal.handle(new Signal("TERM"), s -> action.run());
     Signal.handle(new Signal("INT"), s -> action.run());
   }

@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The whiteboard as aligned text tables. */
-final class StatusTable {
+public final class StatusTable {
   private StatusTable() {}
 
-  static String render(StatusResponse s) {
+  public static String render(StatusResponse s) {
     StringBuilder out = new StringBuilder();
     out.append("group ").append(s.group()).append(" (as seen by ").append(s.node()).append(")\n\n");
     List<String[]> nodes = new ArrayList<>();

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ConfigLoader;
 import dev.baton.agent.http.HttpApi;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +33,13 @@ class CliTest {
     return new Result(code, out.toString(), err.toString());
   }
 
+  /** A port that no one listens on at the moment. */
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
   Path config(String node, int port) throws Exception {
     Path file = dir.resolve(node + ".yaml");
     Files.writeString(file, String.join("\n",
@@ -51,7 +60,7 @@ class CliTest {
 
   @Test
   void statusPrintsTheWhiteboardAsATableAndJsonExactlyAsTheApiServesIt() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())),
         Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
@@ -74,7 +83,7 @@ class CliTest {
 
   @Test
   void stopMakesTheAgentHandOverAndStop() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())),
         Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     Result r = run("stop", "--api", "http://" + agent.apiAddress());
@@ -84,7 +93,7 @@ class CliTest {
 
   @Test
   void statusOfAnAgentThatIsNotRunningSaysHowToFixItAndExits3() throws Exception {
-    Result r = run("status", "--api", "http://127.0.0.1:" + LocalGroup.freePort());
+    Result r = run("status", "--api", "http://127.0.0.1:" + freePort());
     assertThat(r.code()).isEqualTo(3);
     assertThat(r.err()).contains("cannot reach the agent at http://127.0.0.1:").contains("Set --api or BATON_API");
   }
@@ -122,7 +131,7 @@ class CliTest {
 
   @Test
   void eventsPrintsOneLinePerEventAndReportRecordsAConditionThatNoRuleNames() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())),
         Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
@@ -154,7 +163,7 @@ class CliTest {
 
   @Test
   void aReportTheAgentRejectsExits2WithItsReason() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())),
         Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
@@ -173,7 +182,7 @@ class CliTest {
   void helpListsEveryCommandAndTheExitCodes() {
     Result r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "demo", "bench", "Exit codes");
+    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "Exit codes");
   }
 
   /** A stray {@code %} in a description makes picocli warn on stderr and print the raw text. */
@@ -194,13 +203,13 @@ class CliTest {
     } finally {
       System.setErr(stderr);
     }
-    assertThat(rendered).contains("baton bench faults", "baton bench failover", "baton demo");
+    assertThat(rendered).contains("baton agent", "baton move", "baton events", "baton help");
     assertThat(captured.toString()).doesNotContain("picocli WARN");
   }
 
   @Test
   void heartbeatAndClearTalkToTheAgentAndSayWhatHappened() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())),
         Agent.Embedding.withApi(HttpApi::start));
     agent.start();
     try {
@@ -223,9 +232,9 @@ class CliTest {
 
   @Test
   void operatorVerbsSayWhatHappensNextAndRefuseWhatCannotBeDoneWithoutChangingAnything() throws Exception {
-    Agent a = new Agent(ConfigLoader.load(config("node-a", LocalGroup.freePort())),
+    Agent a = new Agent(ConfigLoader.load(config("node-a", freePort())),
         Agent.Embedding.withApi(HttpApi::start));
-    Agent b = new Agent(ConfigLoader.load(config("node-b", LocalGroup.freePort())),
+    Agent b = new Agent(ConfigLoader.load(config("node-b", freePort())),
         Agent.Embedding.withApi(HttpApi::start));
     a.start();
     try {

@@ -3,7 +3,7 @@ package dev.baton.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.baton.cli.faults.FakeClock;
+import dev.baton.lab.faults.FakeClock;
 import dev.baton.store.postgresql.LocalPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;

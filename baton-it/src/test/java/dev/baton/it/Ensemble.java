@@ -1,6 +1,6 @@
 package dev.baton.it;
 
-import dev.baton.cli.faults.LocalZooKeeper;
+import dev.baton.lab.local.LocalZooKeeper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,11 +3,11 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.cli.Main;
-import dev.baton.cli.faults.FakeClock;
-import dev.baton.cli.faults.Netns;
-import dev.baton.cli.faults.NodeCgroup;
-import dev.baton.cli.faults.Processes;
-import dev.baton.cli.faults.SmallDisk;
+import dev.baton.lab.faults.FakeClock;
+import dev.baton.lab.faults.Netns;
+import dev.baton.lab.faults.NodeCgroup;
+import dev.baton.lab.faults.Processes;
+import dev.baton.lab.faults.SmallDisk;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;

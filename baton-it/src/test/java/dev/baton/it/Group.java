@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
-import dev.baton.cli.faults.Netns;
 import dev.baton.core.GroupName;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
+import dev.baton.lab.faults.Netns;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -289,7 +289,7 @@ final class Group implements AutoCloseable {
     }
 
     private long ours(long pid) {
-      return dev.baton.cli.faults.Processes.runningWith(pid, config.toString()) ? pid : 0;
+      return dev.baton.lab.faults.Processes.runningWith(pid, config.toString()) ? pid : 0;
     }
 
     /**

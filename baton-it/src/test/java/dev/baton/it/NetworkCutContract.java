@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.api.ServiceStatus;
-import dev.baton.cli.faults.Netns;
+import dev.baton.lab.faults.Netns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

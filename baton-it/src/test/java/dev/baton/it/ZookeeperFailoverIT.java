@@ -3,7 +3,7 @@ package dev.baton.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.baton.cli.faults.LocalZooKeeper;
+import dev.baton.lab.local.LocalZooKeeper;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

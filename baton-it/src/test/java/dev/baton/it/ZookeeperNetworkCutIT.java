@@ -1,6 +1,6 @@
 package dev.baton.it;
 
-import dev.baton.cli.faults.LocalZooKeeper;
+import dev.baton.lab.local.LocalZooKeeper;
 import java.io.IOException;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,9 +1,0 @@
-package dev.baton.cli;
-
-import picocli.CommandLine.Command;
-
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure Baton on this machine with real agent processes.",
-    subcommands = {BenchFailoverCommand.class, BenchFaultsCommand.class, BenchLoadCommand.class, BenchLatchCommand.class,
-        BenchScaleCommand.class})
-final class BenchCommand {}

@@ -1,0 +1,9 @@
+package dev.baton.lab.bench;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure Baton on this machine with real agent processes.",
+    subcommands = {BenchFailoverCommand.class, BenchFaultsCommand.class, BenchLoadCommand.class, BenchLatchCommand.class,
+        BenchScaleCommand.class})
+public final class BenchCommand {}

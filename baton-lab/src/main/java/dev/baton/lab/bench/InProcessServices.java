@@ -1,0 +1,79 @@
+package dev.baton.lab.bench;
+
+import dev.baton.agent.supervisor.ServiceRunner;
+import dev.baton.core.ServiceName;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Trivial services inside this JVM, for many logical nodes at once ({@code bench scale}): a run
+ * does nothing but exist from its start to its stop. Records, across every node that shares it,
+ * which node runs each service, when the latest run started, and every moment two runs of one
+ * service were alive at once (which Baton must never allow). Thread-safe.
+ */
+final class InProcessServices implements ServiceRunner {
+  /** A live run: the node and epoch it runs at, and when it started ({@link System#nanoTime()}). */
+  record Run(String node, long epoch, long startedNanos) {}
+
+  private final Map<ServiceName, Run> live = new ConcurrentHashMap<>();
+  private final AtomicLong overlaps = new AtomicLong();
+
+  @Override
+  public Provided start(ServiceName service, long epoch, Map<String, String> env) {
+    Run run = new Run(env.get("BATON_NODE"), epoch, System.nanoTime());
+    if (live.put(service, run) != null) {
+      overlaps.incrementAndGet();
+    }
+    CompletableFuture<Integer> exit = new CompletableFuture<>();
+    exit.thenRun(() -> live.remove(service, run));
+    return new Provided() {
+      @Override
+      public CompletableFuture<Integer> exit() {
+        return exit;
+      }
+
+      @Override
+      public void stop() {
+        exit.complete(0);
+      }
+
+      @Override
+      public void kill() {
+        exit.complete(137);
+      }
+    };
+  }
+
+  /** The services running now, with their runs. */
+  Map<ServiceName, Run> live() {
+    return Map.copyOf(live);
+  }
+
+  /** The live run of {@code service}, or null. */
+  Run run(ServiceName service) {
+    return live.get(service);
+  }
+
+  int running() {
+    return live.size();
+  }
+
+  /** The services that {@code node} runs now. */
+  Set<ServiceName> runningOn(String node) {
+    Set<ServiceName> on = ConcurrentHashMap.newKeySet();
+    live.forEach((s, r) -> {
+      if (r.node().equals(node)) {
+        on.add(s);
+      }
+    });
+    return on;
+  }
+
+  /** How many times a run started while another run of the same service was alive. */
+  long overlaps() {
+    return overlaps.get();
+  }
+}

@@ -1,0 +1,55 @@
+package dev.baton.lab.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.lab.LabCliTest;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class BenchScaleCommandTest {
+
+  @Test
+  void placesEveryServiceAndMovesEveryServiceOfTheCrashedNodeOnSqlite() {
+    LabCliTest.Result r = LabCliTest.run("bench", "scale", "--store", "sqlite", "--nodes", "5", "--services", "50",
+        "--duration", "1s", "--heartbeat", "500ms", "--lease", "3s");
+
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("placed     all 50 services owned and running after");
+    Matcher failover = Pattern.compile("failover   (node-\\d+) crashed owning (\\d+) services: all owned and running again")
+        .matcher(r.out());
+    assertThat(failover.find()).as(r.out()).isTrue();
+    assertThat(Integer.parseInt(failover.group(2))).isPositive();
+    assertThat(r.out()).contains("safety     0 time(s) a service started while another run of it was alive")
+        .doesNotContain("FAILED");
+  }
+
+  @Test
+  void spreadsEachServiceOverDistinctProviderNodesEvenly() {
+    Map<String, List<dev.baton.core.ServiceName>> spread = BenchScaleCommand.spread(10, 100, 3);
+
+    assertThat(spread.values()).allSatisfy(services -> assertThat(services).hasSize(30));
+    for (int s = 1; s <= 100; s++) {
+      dev.baton.core.ServiceName name = BenchScaleCommand.serviceName(s);
+      assertThat(spread.values().stream().filter(l -> l.contains(name)).count()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void refusesMoreProvidersThanNodesWithExitCodeTwo() {
+    LabCliTest.Result r = LabCliTest.run("bench", "scale", "--nodes", "3", "--providers", "4");
+
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--providers 4: expected 1 to --nodes (3)");
+  }
+
+  @Test
+  void refusesABadDurationWithExitCodeTwo() {
+    LabCliTest.Result r = LabCliTest.run("bench", "scale", "--lease", "soon");
+
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("invalid duration \"soon\"");
+  }
+}

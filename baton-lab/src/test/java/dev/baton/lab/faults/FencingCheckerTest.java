@@ -1,0 +1,199 @@
+package dev.baton.lab.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fencing checker judging lives it receives on its real socket, from clients that play service processes. */
+class FencingCheckerTest {
+  @TempDir Path dir;
+  FencingChecker checker;
+
+  @BeforeEach
+  void startChecker() throws IOException {
+    checker = new FencingChecker(dir.resolve("checker.sock"), dir.resolve("checker.log"));
+  }
+
+  @AfterEach
+  void stopChecker() throws IOException {
+    checker.close();
+  }
+
+  @Test
+  void aRestartInPlaceAfterItsEpochEndedAndATakeoverAfterTheOwnerEndedAreNoViolation() throws IOException {
+    try (SocketChannel first = process("svc", 1, "node-a", 101)) {
+      send(first, "W");
+      send(first, "STOP");
+    }
+    awaitLives(1, 0);
+    try (SocketChannel restarted = process("svc", 1, "node-a", 102)) {
+      send(restarted, "W");
+    }
+    awaitLives(2, 0);
+    try (SocketChannel takeover = process("svc", 2, "node-b", 103)) {
+      send(takeover, "W");
+      await().atMost(Duration.ofSeconds(10)).until(() -> checker.writes() == 3);
+    }
+    awaitLives(3, 0);
+    assertThat(checker.violationCounts()).isEmpty();
+  }
+
+  @Test
+  void aSecondProcessOfOneEpochOnAnotherNodeIsTwoStartsOfTheEpochAndTwoLiveProcesses() throws IOException {
+    try (SocketChannel a = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      try (SocketChannel b = process("svc", 1, "node-b", 102)) {
+        awaitLives(2, 2);
+      }
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("1-one-process-per-epoch", "4-never-two-alive");
+  }
+
+  @Test
+  void aWriteFromAnOlderEpochAfterANewerStartIsRefusedInTheRecord() throws IOException {
+    try (SocketChannel old = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      try (SocketChannel newer = process("svc", 2, "node-b", 102)) {
+        awaitLives(2, 2);
+        send(old, "W");
+        await().atMost(Duration.ofSeconds(10)).until(() -> checker.writes() == 1);
+      }
+    }
+    assertThat(checker.violationCounts()).containsEntry("3-no-write-from-an-older-epoch", 1L)
+        .containsKey("4-never-two-alive");
+  }
+
+  @Test
+  void anEpochBelowTheNewestStartedIsAViolationEvenAfterTheNewerProcessEnded() throws IOException {
+    process("svc", 5, "node-a", 101).close();
+    awaitLives(1, 0);
+    process("svc", 4, "node-b", 102).close();
+    awaitLives(2, 0);
+    assertThat(checker.violationCounts()).containsOnlyKeys("2-epochs-never-decrease");
+  }
+
+  @Test
+  void servicesAreJudgedApart() throws IOException {
+    try (SocketChannel a = process("one", 3, "node-a", 101); SocketChannel b = process("two", 1, "node-b", 102)) {
+      awaitLives(2, 2);
+      send(b, "W");
+      await().atMost(Duration.ofSeconds(10)).until(() -> checker.writes() == 1);
+    }
+    assertThat(checker.violationCounts()).isEmpty();
+  }
+
+  @Test
+  void theEnforcingCheckerRefusesAnOlderEpochsWriteAndCountsItUnlessItsNodeWasFrozen() throws IOException {
+    enforcing(Duration.ofSeconds(10));
+    try (SocketChannel old = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      try (SocketChannel newer = process("svc", 2, "node-b", 102)) {
+        awaitLives(2, 2);
+        send(old, "W");
+        assertThat(reply(old)).startsWith("REFUSED write of epoch 1 refused: epoch 2 has started");
+        awaitLives(2, 1);
+      }
+    }
+    assertThat(checker.refusals()).isEqualTo(1);
+    assertThat(checker.writes()).isZero();
+    assertThat(checker.violationCounts()).containsOnlyKeys("3-no-write-from-an-older-epoch", "4-never-two-alive");
+  }
+
+  @Test
+  void theEnforcingCheckerRefusesTheStartOfAnOlderEpoch() throws IOException {
+    enforcing(Duration.ofSeconds(10));
+    process("svc", 5, "node-a", 101).close();
+    awaitLives(1, 0);
+    try (SocketChannel stale = process("svc", 4, "node-b", 102)) {
+      assertThat(reply(stale)).startsWith("REFUSED START of epoch 4 refused");
+      awaitLives(2, 0);
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("2-epochs-never-decrease");
+  }
+
+  @Test
+  void aFrozenNodesProcessMayOverlapTheNextEpochAndItsRefusedWriteAfterTheThawIsNoViolation() throws Exception {
+    enforcing(Duration.ofSeconds(10));
+    frozenThenTakenOver(frozen -> {
+      send(frozen, "W");
+      assertThat(reply(frozen)).startsWith("REFUSED");
+      awaitLives(2, 1);
+    });
+    assertThat(checker.violationCounts()).isEmpty();
+    assertThat(checker.thawToEndMillis()).hasSize(1);
+  }
+
+  @Test
+  void aFrozenNodesProcessThatOutlivesTheThawBoundIsTwoAlive() throws Exception {
+    enforcing(Duration.ofMillis(1));
+    frozenThenTakenOver(frozen -> Thread.sleep(50)); // outlive the 1 ms thaw bound
+    awaitLives(2, 0);
+    assertThat(checker.violationCounts()).containsOnlyKeys("4-never-two-alive");
+  }
+
+  /** A process of epoch 1 on node-a, node-a frozen, epoch 2 started on node-b, node-a thawed: then {@code afterThaw}. */
+  private void frozenThenTakenOver(ThawedStep afterThaw) throws Exception {
+    try (SocketChannel frozen = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      checker.frozen("node-a");
+      try (SocketChannel takeover = process("svc", 2, "node-b", 102)) {
+        awaitLives(2, 2);
+        checker.thawed("node-a");
+        afterThaw.run(frozen);
+      }
+    }
+  }
+
+  private interface ThawedStep {
+    void run(SocketChannel frozen) throws Exception;
+  }
+
+  @Test
+  void aStatusReadThatGoesBackToAnOlderEpochOnTheSameAgentIsAViolation() {
+    checker.statusRead("node-a", "svc", 3);
+    checker.statusRead("node-b", "svc", 2);
+    checker.statusRead("node-a", "svc", 4);
+    assertThat(checker.violationCounts()).isEmpty();
+    checker.statusRead("node-a", "svc", 3);
+    assertThat(checker.violationCounts()).containsOnlyKeys("7-status-never-goes-back");
+  }
+
+  private void enforcing(Duration thawBound) throws IOException {
+    checker.close();
+    checker = new FencingChecker(dir.resolve("enforcing.sock"), dir.resolve("enforcing.log"), FencingChecker.Mode.ENFORCING, thawBound);
+  }
+
+  private static String reply(SocketChannel c) throws IOException {
+    return new java.io.BufferedReader(new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(c),
+        StandardCharsets.UTF_8)).readLine();
+  }
+
+  private SocketChannel process(String service, long epoch, String node, long pid) throws IOException {
+    SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(checker.socket()));
+    send(c, "START " + service + " " + epoch + " " + node + " " + pid);
+    return c;
+  }
+
+  private void awaitLives(int started, int alive) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> checker.lives().size() == started
+        && checker.lives().stream().filter(l -> !l.ended()).count() == alive);
+  }
+
+  private static void send(SocketChannel c, String line) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+    while (b.hasRemaining()) {
+      c.write(b);
+    }
+  }
+}
