@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.Containment;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.events.EventFeed;
@@ -16,6 +17,7 @@ import dev.baton.agent.placement.View;
 import dev.baton.agent.placement.Whiteboard;
 import dev.baton.agent.session.SessionKeeper;
 import dev.baton.agent.supervisor.ServiceRunner;
+import dev.baton.agent.supervisor.ServiceTrees;
 import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.agent.watchdog.ActionRunner;
 import dev.baton.agent.watchdog.Detectors;
@@ -228,7 +230,7 @@ public final class Agent implements AutoCloseable {
         apiAddress = "";
       }
       supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
-          config.stateDir(), link, embedding.runner(), exit -> reconciler.exited(exit), this::mirror);
+          config.stateDir(), link, embedding.runner(), containment(), exit -> reconciler.exited(exit), this::mirror);
       keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
@@ -434,6 +436,21 @@ public final class Agent implements AutoCloseable {
   /** A detector's report, checked, recorded and handed to the rules: {@code POST /v1/reports}. */
   public dev.baton.api.ReportResponse report(String body) {
     return ready(detectors).receive(body);
+  }
+
+  /** How this node holds each service's processes together; in-process services need nothing. */
+  private ServiceTrees containment() {
+    if (embedding.runner() != null) {
+      return ServiceTrees.processGroups();
+    }
+    ServiceTrees trees = ServiceTrees.choose(config.containment());
+    if (trees.namespaces() || config.containment() == Containment.PROCESS_GROUP) {
+      LOG.info("{} containment: {}", tag, trees.describe());
+    } else {
+      LOG.warn("{} containment: {}; a process of a service that leaves its process group (setsid, a daemon that"
+          + " forks twice) can outlive the service (docs/guardian.md, \"Containment\")", tag, trees.describe());
+    }
+    return trees;
   }
 
   /** The operator verbs, answered for the whole group by any node ({@code /v1} move, disable, ...). */

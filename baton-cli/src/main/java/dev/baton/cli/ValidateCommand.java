@@ -4,6 +4,8 @@ import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ConfigException;
 import dev.baton.agent.config.ConfigLoader;
 import dev.baton.agent.config.FailoverBudget;
+import dev.baton.agent.supervisor.ServiceTrees;
+import dev.baton.core.BatonException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
     description = {"Check a node's config without starting anything: every problem with its file, key and what is expected.",
-        "For a valid config, print its failover budget and fencing timeline."})
+        "For a valid config, print its failover budget and fencing timeline, and how this machine would contain",
+        "each service's processes."})
 final class ValidateCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the node's YAML config")
   Path config;
@@ -31,6 +34,12 @@ final class ValidateCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println(FailoverBudget.describe(cfg).stripTrailing());
     spec.commandLine().getOut().flush();
+    try {
+      spec.commandLine().getOut().println("Containment on this machine: " + ServiceTrees.choose(cfg.containment()).describe());
+    } catch (BatonException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return ExitCodes.FAILED;
+    }
     return ExitCodes.OK;
   }
 }

@@ -61,9 +61,16 @@ final class Group implements AutoCloseable {
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
         "start=$(date +%s%N)",
+        "read -r pid rest < /proc/self/stat # the machine's pid; $$ is the PID namespace's",
+        // With TREE_LOG set, the service is a process tree, as real ones are: a worker child, and a
+        // daemon that forks twice into a session of its own and ignores SIGTERM; both log their lives.
+        "if [ -n \"$TREE_LOG\" ]; then",
+        "  sh -c 'read -r p r < /proc/self/stat; while :; do echo \"$BATON_EPOCH $BATON_NODE $p worker $(date +%s%N)\" >> \"$TREE_LOG\"; sleep 0.05; done' &",
+        "  (setsid sh -c 'trap \"\" TERM HUP; read -r p r < /proc/self/stat; while :; do echo \"$BATON_EPOCH $BATON_NODE $p daemon $(date +%s%N)\" >> \"$TREE_LOG\"; sleep 0.05; done' &)",
+        "fi",
         "while :; do",
         "  if [ -e \"$EXIT_TRIGGER\" ]; then rm -f \"$EXIT_TRIGGER\"; exit 1; fi",
-        "  echo \"$BATON_EPOCH $BATON_NODE $$ $start $(date +%s%N)\" >> \"$EPOCH_LOG\"",
+        "  echo \"$BATON_EPOCH $BATON_NODE $pid $start $(date +%s%N)\" >> \"$EPOCH_LOG\"",
         "  sleep 0.05",
         "done",
         ""));

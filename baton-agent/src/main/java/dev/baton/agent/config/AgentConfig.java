@@ -31,11 +31,12 @@ import java.util.TreeMap;
  * @param rules detector rules, in the order of the file
  * @param guardian whether {@code baton agent} runs a guardian process beside the agent
  *     (docs/guardian.md)
+ * @param containment how each service's processes are held together
  */
 public record AgentConfig(Path file, GroupName group, NodeName node, Location location,
     ApiListen api, String store, Path storePasswordFile, Timing timing,
     Path stateDir, Map<ServiceName, ServiceConfig> services, EventsConfig events, List<RuleConfig> rules,
-    boolean guardian) {
+    boolean guardian, Containment containment) {
 
   public AgentConfig {
     Objects.requireNonNull(group, "group");
@@ -53,6 +54,15 @@ public record AgentConfig(Path file, GroupName group, NodeName node, Location lo
     });
     Objects.requireNonNull(events, "events");
     rules = List.copyOf(rules);
+    Objects.requireNonNull(containment, "containment");
+  }
+
+  /** A config with the default containment ({@link Containment#AUTO}). */
+  public AgentConfig(Path file, GroupName group, NodeName node, Location location, ApiListen api, String store,
+      Path storePasswordFile, Timing timing, Path stateDir, Map<ServiceName, ServiceConfig> services,
+      EventsConfig events, List<RuleConfig> rules, boolean guardian) {
+    this(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services, events, rules,
+        guardian, Containment.AUTO);
   }
 
   /** A config without webhooks and rules, with the guardian on (the default). */

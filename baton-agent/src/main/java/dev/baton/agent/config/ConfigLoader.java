@@ -48,7 +48,7 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_KEYS =
       List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
-          "events", "rules", "guardian");
+          "events", "rules", "guardian", "containment");
   private static final List<String> NODE_KEYS = List.of("name", "location");
   private static final List<String> API_KEYS = List.of("listen");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
@@ -140,12 +140,13 @@ public final class ConfigLoader {
     List<RuleConfig> rules = rules(top, services);
 
     boolean guardian = guardian(top);
+    Containment containment = containment(top);
 
     if (!problems.isEmpty()) {
       throw problems.exception();
     }
     return new AgentConfig(file, group, node, location, api, store, passwordFile, timing, stateDir, services,
-        events, rules, guardian);
+        events, rules, guardian, containment);
   }
 
   // ---- sections
@@ -774,6 +775,25 @@ public final class ConfigLoader {
       problems.add("guardian", "\"" + text + "\" is not a boolean; expected " + expected);
     }
     return true;
+  }
+
+  /** {@code containment: auto|pid-namespace|process-group}, default auto. */
+  private Containment containment(Map<String, YamlNode> top) {
+    if (!top.containsKey("containment")) {
+      return Containment.AUTO;
+    }
+    String expected = "auto, pid-namespace or process-group (how each service's processes are held together;"
+        + " default auto)";
+    String text = scalar("containment", top.get("containment"), expected);
+    for (Containment c : Containment.values()) {
+      if (c.key().equals(text)) {
+        return c;
+      }
+    }
+    if (text != null) {
+      problems.add("containment", "\"" + text + "\" is not a containment; expected " + expected);
+    }
+    return Containment.AUTO;
   }
 
   // ---- values

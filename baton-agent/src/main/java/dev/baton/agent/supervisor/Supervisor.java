@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every process is started as {@code setpriv --pdeathsig KILL -- setsid -- COMMAND...}: it runs
  * in a process group of its own (so a Ctrl-C meant for the agent does not reach it, and a stop
- * reaches its children), and the kernel kills it when its parent dies. Who the parent is depends on
+ * reaches its children), and the kernel kills it when its parent dies. Where the machine allows
+ * it, the command also runs in a PID namespace of its own, so that every process it starts dies
+ * with it ({@link ServiceTrees}). A service counts as ended, and its exit is reported, only once
+ * nothing of its tree is left alive. Who the parent is depends on
  * the {@link Spawner}: without a guardian, the agent itself (a service never outlives an agent
  * killed with SIGKILL); with one, the guardian forks it on the agent's request, so it outlives the
  * agent (a restarted agent re-adopts it, {@link #adopt}) but not the guardian. The parent-death
@@ -74,18 +78,24 @@ public final class Supervisor implements AutoCloseable {
     private final CompletableFuture<Integer> exitCode;
     private final Instant started;
     private final Duration stopTimeout;
+    /** The PID namespace its processes run in, when known; else its process group holds them. */
+    private final Optional<String> namespace;
+    /** Completes once nothing of its process tree is alive (its exit has then been reported). */
+    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private volatile boolean stopping;
+    private boolean lingerReported;
 
-    Running(ServiceName service, long epoch, Spawned spawned, Duration stopTimeout) {
-      this(service, epoch, spawned.handle(), null, spawned.exitCode(), stopTimeout);
+    Running(ServiceName service, long epoch, Spawned spawned, Optional<String> namespace, Duration stopTimeout) {
+      this(service, epoch, spawned.handle(), null, spawned.exitCode(), namespace, stopTimeout);
     }
 
     Running(ServiceName service, long epoch, ServiceRunner.Provided provided, Duration stopTimeout) {
-      this(service, epoch, null, provided, provided.exit(), stopTimeout);
+      this(service, epoch, null, provided, provided.exit(), Optional.empty(), stopTimeout);
     }
 
     private Running(ServiceName service, long epoch, ProcessHandle handle, ServiceRunner.Provided provided,
-        CompletableFuture<Integer> exitCode, Duration stopTimeout) {
+        CompletableFuture<Integer> exitCode, Optional<String> namespace, Duration stopTimeout) {
+      this.namespace = namespace;
       this.service = service;
       this.epoch = epoch;
       this.handle = handle;
@@ -139,22 +149,25 @@ public final class Supervisor implements AutoCloseable {
   private final Spawner spawner;
   private final ServiceRunner runner;
   private final ScheduledExecutorService killer;
+  private final ServiceTrees trees;
 
   /**
    * @param spawner forks the processes; null: this agent forks them itself
    * @param changed called after every start, adoption and exit (to mirror the state)
    */
-  Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, Consumer<Exit> onExit,
-      Runnable changed) {
-    this(group, node, api, stateDir, spawner, null, onExit, changed);
+  Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, ServiceTrees trees,
+      Consumer<Exit> onExit, Runnable changed) {
+    this(group, node, api, stateDir, spawner, null, trees, onExit, changed);
   }
 
   /**
    * @param runner provides the services inside this JVM; null: they are processes, forked by
    *     {@code spawner}
+   * @param trees how each service's processes are held together
    */
   public Supervisor(String group, String node, String api, Path stateDir, Spawner spawner, ServiceRunner runner,
-      Consumer<Exit> onExit, Runnable changed) {
+      ServiceTrees trees, Consumer<Exit> onExit, Runnable changed) {
+    this.trees = trees;
     this.runner = runner;
     this.group = group;
     this.node = node;
@@ -167,8 +180,8 @@ public final class Supervisor implements AutoCloseable {
     this.killer = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-stopper-" + node));
   }
 
-  Supervisor(String group, String node, String api, Path stateDir, Consumer<Exit> onExit) {
-    this(group, node, api, stateDir, null, onExit, () -> {});
+  Supervisor(String group, String node, String api, Path stateDir, ServiceTrees trees, Consumer<Exit> onExit) {
+    this(group, node, api, stateDir, null, trees, onExit, () -> {});
   }
 
   /** The log file of a service's output. */
@@ -205,7 +218,7 @@ public final class Supervisor implements AutoCloseable {
       return r;
     }
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
-    command.addAll(service.command());
+    command.addAll(trees.wrap(service.command()));
     Path log = logFile(service.name());
     try {
       Files.createDirectories(logDir);
@@ -213,7 +226,8 @@ public final class Supervisor implements AutoCloseable {
       throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
     }
     Spawned spawned = spawner.spawn(service.name(), epoch, command, env, service.workdir(), log);
-    Running r = watch(new Running(service.name(), epoch, spawned, service.stopTimeout()));
+    Running r = watch(new Running(service.name(), epoch, spawned, trees.namespaceOf(spawned.handle().pid()),
+        service.stopTimeout()));
     LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
         node, service.name(), epoch, r.pid(), service.command(), log);
     return r;
@@ -227,7 +241,8 @@ public final class Supervisor implements AutoCloseable {
     if (running.containsKey(service.name())) {
       throw new IllegalStateException(service.name() + " is already running");
     }
-    Running r = watch(new Running(service.name(), epoch, process, service.stopTimeout()));
+    Running r = watch(new Running(service.name(), epoch, process, trees.namespaceOf(process.handle().pid()),
+        service.stopTimeout()));
     LOG.info("[node={} service={} epoch={}] re-adopted pid {} (started by the previous agent)",
         node, service.name(), epoch, r.pid());
     return r;
@@ -236,8 +251,33 @@ public final class Supervisor implements AutoCloseable {
   private Running watch(Running r) {
     running.put(r.service, r);
     changed.run();
-    r.exitCode.thenAccept(code -> exited(r, code));
+    r.exitCode.thenAccept(code -> reap(r, code, System.nanoTime()));
     return r;
+  }
+
+  /**
+   * After a service's main process ended: SIGKILL whatever of its tree is left (workers, daemons
+   * that double-forked), and report the exit only once nothing of it is alive, so that the service
+   * is released, and started elsewhere, only then. Checks again every 10 ms while something lingers.
+   */
+  private void reap(Running r, int code, long sinceNanos) {
+    if (r.handle != null && ServiceTrees.alive(r.pid(), r.namespace)) {
+      signalGroup(r.pid(), "KILL");
+      r.namespace.ifPresent(ns -> ServiceTrees.members(ns).forEach(
+          pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly)));
+      if (!r.lingerReported && System.nanoTime() - sinceNanos >= TimeUnit.SECONDS.toNanos(1)) {
+        r.lingerReported = true;
+        LOG.warn("[node={} service={} epoch={}] {} ended 1s ago, but processes it started are still alive; the service"
+            + " stays owned by this node until they are gone", node, r.service, r.epoch, r.describe());
+      }
+      try {
+        killer.schedule(() -> reap(r, code, sinceNanos), 10, TimeUnit.MILLISECONDS);
+        return;
+      } catch (RejectedExecutionException e) {
+        // closing: report the exit now
+      }
+    }
+    exited(r, code);
   }
 
   private Spawned forkHere(ServiceName service, long epoch, List<String> command, Map<String, String> env,
@@ -327,7 +367,7 @@ public final class Supervisor implements AutoCloseable {
     }
   }
 
-  /** Waits until no process of this supervisor is alive, or the timeout passes. */
+  /** Waits until no process of this supervisor, nor anything they started, is alive, or the timeout passes. */
   public boolean awaitAllGone(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Running r : all()) {
@@ -336,7 +376,7 @@ public final class Supervisor implements AutoCloseable {
         if (left <= 0) {
           return false;
         }
-        r.exitCode.get(left, TimeUnit.NANOSECONDS);
+        r.gone.get(left, TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         return false;
       } catch (ExecutionException e) {
@@ -350,14 +390,11 @@ public final class Supervisor implements AutoCloseable {
   }
 
   private void exited(Running r, int code) {
+    r.gone.complete(null);
     if (!running.remove(r.service, r)) {
       return;
     }
     changed.run();
-    if (r.handle != null) {
-      // Children that outlived the main process still belong to its group.
-      signalGroup(r.pid(), "KILL");
-    }
     LOG.info("[node={} service={} epoch={}] {} exited with {}{}", node, r.service, r.epoch, r.describe(),
         code == UNKNOWN_EXIT ? "an unknown code" : "code " + code, r.stopping ? "" : " on its own");
     onExit.accept(new Exit(r.service, r.epoch, r.pid(), code, r.stopping));

@@ -104,6 +104,11 @@ class ConfigLoaderTest {
     assertThat(files.load("group: billing\n").guardian()).isTrue();
     assertThat(files.load("group: billing\nguardian: true\n").guardian()).isTrue();
     assertThat(files.load("group: billing\nguardian: false\n").guardian()).isFalse();
+    assertThat(files.load("group: billing\n").containment()).isEqualTo(Containment.AUTO);
+    assertThat(files.load("group: billing\ncontainment: pid-namespace\n").containment())
+        .isEqualTo(Containment.PID_NAMESPACE);
+    assertThat(files.load("group: billing\ncontainment: process-group\n").containment())
+        .isEqualTo(Containment.PROCESS_GROUP);
   }
 
   @Test

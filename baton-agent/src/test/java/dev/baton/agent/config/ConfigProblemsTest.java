@@ -50,6 +50,13 @@ class ConfigProblemsTest {
   }
 
   @Test
+  void aContainmentThatIsNotOneOfTheChoicesIsReportedWithTheKeyAndTheChoices() {
+    assertThat(files.reject("group: billing\ncontainment: cgroup\n")).hasMessage(files.at("containment")
+        + "\"cgroup\" is not a containment; expected auto, pid-namespace or process-group (how each service's"
+        + " processes are held together; default auto)");
+  }
+
+  @Test
   void directoryInsteadOfAFileIsReported() throws IOException {
     Path file = Files.createDirectory(dir.resolve("conf.d"));
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.supervisor.ServiceTrees;
 import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.SessionId;
@@ -80,7 +81,8 @@ class MirrorTest {
 
   /** The sleeper as a supervisor knows it once it has adopted it. */
   private Supervisor.Running running(String service, long epoch) {
-    supervisor = new Supervisor("g", "node-a", "http://127.0.0.1:1", dir, null, null, exit -> {}, () -> {});
+    supervisor = new Supervisor("g", "node-a", "http://127.0.0.1:1", dir, null, null, ServiceTrees.processGroups(), exit -> {},
+        () -> {});
     return supervisor.adopt(new ServiceConfig(ServiceName.of(service), List.of("sleep", "60"), Map.of(), null,
         Duration.ofSeconds(1)), epoch, new Supervisor.Spawned(sleeper.toHandle(), new CompletableFuture<>()));
   }

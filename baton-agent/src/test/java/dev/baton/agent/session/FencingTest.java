@@ -36,7 +36,7 @@ class FencingTest {
   }
 
   long startOwner() throws Exception {
-    AgentConfig config = TestNodes.config(dir, "node-a", "echo $$ > " + dir.resolve("pid") + "; exec sleep 600");
+    AgentConfig config = TestNodes.config(dir, "node-a", "read -r pid rest < /proc/self/stat; echo $pid > " + dir.resolve("pid") + "; exec sleep 600");
     a = TestNodes.agent(config);
     a.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("pid"))

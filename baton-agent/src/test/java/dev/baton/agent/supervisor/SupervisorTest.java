@@ -2,16 +2,24 @@ package dev.baton.agent.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.core.ServiceName;
+import dev.baton.agent.config.Containment;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,8 +30,39 @@ class SupervisorTest {
   Supervisor supervisor;
 
   Supervisor supervisor() {
-    supervisor = new Supervisor("g", "node-a", "http://127.0.0.1:1", dir, exits::add);
+    return supervisor(ServiceTrees.processGroups(), exits::add);
+  }
+
+  Supervisor supervisor(ServiceTrees trees, Consumer<Supervisor.Exit> onExit) {
+    supervisor = new Supervisor("g", "node-a", "http://127.0.0.1:1", dir, trees, onExit);
     return supervisor;
+  }
+
+  /** Each service in a PID namespace of its own; the tests that need it run where the agent could use it (root, tini). */
+  static ServiceTrees namespaces() {
+    Optional<String> missing = ServiceTrees.probePidNamespace();
+    assumeTrue(missing.isEmpty(), () -> "no PID namespace here: " + missing.orElse(""));
+    return ServiceTrees.choose(Containment.PID_NAMESPACE);
+  }
+
+  /** Processes alive (not zombies) with an argument that starts with {@code marker}. */
+  static List<Long> alive(String marker) throws IOException {
+    List<Long> found = new ArrayList<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path p : procs) {
+        try {
+          String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")));
+          String stat = Files.readString(p.resolve("stat"));
+          if (Arrays.stream(cmdline.split("\0")).anyMatch(arg -> arg.startsWith(marker))
+              && stat.charAt(stat.lastIndexOf(')') + 2) != 'Z') {
+            found.add(Long.parseLong(p.getFileName().toString()));
+          }
+        } catch (IOException e) {
+          // gone meanwhile
+        }
+      }
+    }
+    return found;
   }
 
   static ServiceConfig service(String name, Duration stopTimeout, String... command) {
@@ -92,5 +131,67 @@ class SupervisorTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> exits.size() == 1);
     assertThat(exits.get(0).code()).isNotZero();
     assertThat(s.logFile(ServiceName.of("missing"))).content().contains("/nonexistent/program");
+  }
+
+  /** A wrapper that forks a worker, and a daemon that forks twice into a session of its own and ignores SIGTERM. */
+  static final String FORKING_SERVICE = "sh -c 'while :; do sleep 0.1; done' MARKER-worker & "
+      + "(setsid sh -c 'trap \"\" TERM; while :; do sleep 0.1; done' MARKER-daemon &); "
+      + "touch READY; wait";
+
+  @Test
+  void inAPidNamespaceAStopEndsADaemonThatLeftTheProcessGroupBeforeTheExitIsReported() throws Exception {
+    String marker = "baton-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    Path ready = dir.resolve("ready");
+    List<List<Long>> aliveAtExit = new CopyOnWriteArrayList<>();
+    Supervisor s = supervisor(namespaces(), exit -> {
+      try {
+        aliveAtExit.add(alive(marker));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      exits.add(exit);
+    });
+    Supervisor.Running r = s.start(service("forks", Duration.ofSeconds(5), "sh", "-c",
+        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready) && alive(marker).size() == 2);
+
+    s.stop(r.service(), Duration.ofSeconds(5));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> exits.size() == 1);
+    assertThat(aliveAtExit).containsExactly(List.of());
+    assertThat(alive(marker)).isEmpty();
+  }
+
+  @Test
+  void inAPidNamespaceKillingTheMainProcessEndsEveryProcessOfTheService() throws Exception {
+    String marker = "baton-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    Path ready = dir.resolve("ready");
+    Supervisor s = supervisor(namespaces(), exits::add);
+    Supervisor.Running r = s.start(service("forks", Duration.ofSeconds(5), "sh", "-c",
+        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready) && alive(marker).size() == 2);
+
+    r.handle().destroyForcibly(); // SIGKILL to the service's main process alone (unshare), as a crash would
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> alive(marker).isEmpty());
+    await().atMost(Duration.ofSeconds(5)).until(() -> exits.size() == 1);
+  }
+
+  @Test
+  void inProcessGroupsADaemonThatLeftTheGroupIsNotContained() throws Exception {
+    // What the PID namespace is for: without it the daemon survives the service.
+    String marker = "baton-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    Path ready = dir.resolve("ready");
+    Supervisor s = supervisor();
+    Supervisor.Running r = s.start(service("forks", Duration.ofSeconds(5), "sh", "-c",
+        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready) && alive(marker).size() == 2);
+    try {
+      s.stop(r.service(), Duration.ofSeconds(5));
+      await().atMost(Duration.ofSeconds(10)).until(() -> exits.size() == 1);
+      assertThat(alive(marker)).hasSize(1);
+    } finally {
+      alive(marker).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    }
   }
 }

@@ -115,7 +115,9 @@ final class BenchFailoverCommand implements Callable<Integer> {
     Path script = dir.resolve("epoch-writer.sh");
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
-        "while :; do echo \"$BATON_EPOCH $BATON_NODE $$ $(date +%s%N)\" >> \"$EPOCH_LOG\"; sleep 0.02; done", ""));
+        // The machine's pid, not $$: in a PID namespace of its own $$ is the namespace's pid.
+        "read -r pid rest < /proc/self/stat",
+        "while :; do echo \"$BATON_EPOCH $BATON_NODE $pid $(date +%s%N)\" >> \"$EPOCH_LOG\"; sleep 0.02; done", ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;
   }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import sun.misc.Signal;
@@ -46,7 +47,7 @@ public final class CheckedService {
       Thread replies = new Thread(() -> readReplies(channel, refused, main), "checked-service-replies");
       replies.setDaemon(true);
       replies.start();
-      send(channel, "START " + service + " " + epoch + " " + node + " " + ProcessHandle.current().pid());
+      send(channel, "START " + service + " " + epoch + " " + node + " " + hostPid());
       while (true) {
         synchronized (refused) {
           if (refused[0] != null) {
@@ -91,5 +92,15 @@ public final class CheckedService {
     while (b.hasRemaining()) {
       channel.write(b);
     }
+  }
+
+  /**
+   * This process's pid on the machine. In a PID namespace of its own (Baton's containment) the
+   * JVM's pid is the namespace's; {@code /proc} is the machine's, so {@code /proc/self} names the
+   * machine's pid, which the fault suite signals.
+   */
+  static long hostPid() throws IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    return Long.parseLong(stat.substring(0, stat.indexOf(' ')));
   }
 }

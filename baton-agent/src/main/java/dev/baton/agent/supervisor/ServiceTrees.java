@@ -1,0 +1,196 @@
+package dev.baton.agent.supervisor;
+
+import dev.baton.agent.config.Containment;
+import dev.baton.core.BatonException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How the processes of one service are held together, so that all of them end with it however
+ * they fork, and how they are found again on this machine (docs/guardian.md, "Containment").
+ *
+ * <p><b>PID namespace</b> (where the machine allows it): a service's command runs as
+ * {@code unshare --pid --fork --kill-child -- tini -g -- COMMAND}. {@code tini} is the new
+ * namespace's init; the kernel kills every process of a PID namespace when its init dies, and no
+ * process can leave its PID namespace (not by forking twice, not by {@code setsid}). The chain of
+ * parent-death signals (guardian or agent, then {@code setpriv --pdeathsig KILL} on
+ * {@code unshare}, then {@code --kill-child} on {@code tini}) kills the init when whoever forked
+ * the service dies, so nothing of the service outlives it. {@code tini -g} passes a SIGTERM to the
+ * service's process group and reaps orphans. It needs CAP_SYS_ADMIN (root) and the {@code tini}
+ * program (Debian package {@code tini}).
+ *
+ * <p><b>Process group</b> (the fallback): the command runs in a session and process group of its
+ * own; signals go to the group. A process that calls {@code setsid} (a daemon that double-forks)
+ * leaves the group and is not contained: it can outlive the service.
+ *
+ * <p>Either way, {@link #alive} tells whether anything of a service is left after its main process
+ * ended, so that a service counts as stopped, and is released, only once its whole tree is gone.
+ */
+public final class ServiceTrees {
+  /** What the probe runs: the same wrapper as a service, around {@code true}. */
+  private static final List<String> PID_NAMESPACE_WRAPPER =
+      List.of("unshare", "--pid", "--fork", "--kill-child", "--", "tini", "-g", "--");
+  private static final Path PROC = Path.of("/proc");
+
+  private final boolean namespaces;
+  private final String reason;
+
+  private ServiceTrees(boolean namespaces, String reason) {
+    this.namespaces = namespaces;
+    this.reason = reason;
+  }
+
+  /** Process groups, without probing: for tests and in-process services. */
+  public static ServiceTrees processGroups() {
+    return new ServiceTrees(false, "process-group by choice");
+  }
+
+  /**
+   * What {@code configured} asks for, as far as this machine allows: probes once whether a PID
+   * namespace can be made here.
+   *
+   * @throws BatonException when {@code pid-namespace} is configured and cannot be had (the message
+   *     says why and what to do)
+   */
+  public static ServiceTrees choose(Containment configured) {
+    if (configured == Containment.PROCESS_GROUP) {
+      return processGroups();
+    }
+    Optional<String> missing = probePidNamespace();
+    if (missing.isEmpty()) {
+      return new ServiceTrees(true, "pid-namespace");
+    }
+    if (configured == Containment.PID_NAMESPACE) {
+      throw new BatonException("containment: pid-namespace is configured, but this machine cannot give a service a"
+          + " PID namespace: " + missing.get() + "; run the agent as root with tini installed (Debian package tini),"
+          + " or set containment: process-group");
+    }
+    return new ServiceTrees(false, "process-group, because no PID namespace can be made here: " + missing.get());
+  }
+
+  /** Why a PID namespace cannot be made here, or empty when it can. */
+  static Optional<String> probePidNamespace() {
+    List<String> command = new ArrayList<>(PID_NAMESPACE_WRAPPER);
+    command.add("true");
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return Optional.of("'" + String.join(" ", command) + "' did not finish within 5s");
+      }
+      String out = new String(p.getInputStream().readAllBytes()).strip();
+      return p.exitValue() == 0 ? Optional.empty()
+          : Optional.of("'" + String.join(" ", command) + "' failed (exit " + p.exitValue() + ": " + out + ")");
+    } catch (IOException e) {
+      return Optional.of("cannot run unshare: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted while probing");
+    }
+  }
+
+  /** Whether each service gets a PID namespace of its own. */
+  public boolean namespaces() {
+    return namespaces;
+  }
+
+  /** For logs and {@code validate}: what is used, and why when it is not a PID namespace. */
+  public String describe() {
+    return reason;
+  }
+
+  /** The service's command, wrapped so that its processes are held together. */
+  List<String> wrap(List<String> command) {
+    if (!namespaces) {
+      return command;
+    }
+    List<String> wrapped = new ArrayList<>(PID_NAMESPACE_WRAPPER);
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
+  /**
+   * The PID namespace the service led by {@code leader} runs in (its {@code unshare}'s namespace
+   * for children), once {@code unshare} made it; empty for process groups, or when the leader
+   * ended before it could be read.
+   */
+  Optional<String> namespaceOf(long leader) {
+    if (!namespaces) {
+      return Optional.empty();
+    }
+    Optional<String> own = link(PROC.resolve("self/ns/pid"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (System.nanoTime() < deadline) {
+      Optional<String> ns = link(PROC.resolve(leader + "/ns/pid_for_children"));
+      if (ns.isEmpty()) {
+        return Optional.empty(); // the leader is gone
+      }
+      if (!ns.equals(own)) {
+        return ns;
+      }
+      Thread.onSpinWait(); // unshare has not yet made its namespace: a few hundred microseconds
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether a process of the service led by {@code leader} is still alive (a zombie is not): one
+   * in {@code namespace} when it is known, else one in the leader's process group.
+   */
+  static boolean alive(long leader, Optional<String> namespace) {
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+      for (Path p : procs) {
+        if (namespace.isPresent() ? namespace.equals(link(p.resolve("ns/pid"))) : inGroup(p, leader)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // no /proc: nothing to look at
+    }
+  }
+
+  /** Pids of the live processes in {@code namespace}. */
+  static List<Long> members(String namespace) {
+    List<Long> pids = new ArrayList<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+      for (Path p : procs) {
+        if (namespace.equals(link(p.resolve("ns/pid")).orElse(null))) {
+          pids.add(Long.parseLong(p.getFileName().toString()));
+        }
+      }
+    } catch (IOException e) {
+      // no /proc: none
+    }
+    return pids;
+  }
+
+  private static boolean inGroup(Path proc, long pgid) {
+    try {
+      String stat = Files.readString(proc.resolve("stat"));
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return !fields[0].equals("Z") && Long.parseLong(fields[2]) == pgid;
+    } catch (IOException | RuntimeException e) {
+      return false; // gone meanwhile
+    }
+  }
+
+  private static Optional<String> link(Path path) {
+    try {
+      return Optional.of(Files.readSymbolicLink(path).toString());
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty(); // gone, a zombie (no namespaces any more), or not readable
+    }
+  }
+
+  private static boolean isPid(String name) {
+    return !name.isEmpty() && name.chars().allMatch(Character::isDigit);
+  }
+}
