@@ -10,6 +10,7 @@ import dev.baton.core.store.SessionId;
 import dev.baton.core.store.Store;
 import dev.baton.store.tck.StoreTck;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -34,8 +35,10 @@ class SqliteStoreTest extends StoreTck {
   void storeInstancesRacingFreelyOnOneFileNeverGrantOneEpochTwice() throws Exception {
     GroupName group = freshGroup();
     ServiceName service = ServiceName.of("contended");
-    Store first = open(group);
-    Store second = open(group);
+    // The race is about the compare-and-set, not about time: calls may wait for the file's write lock
+    // as long as a loaded machine needs (with the default 500 ms, a busy CI machine failed a claim).
+    Store first = open(group, Duration.ofSeconds(20));
+    Store second = open(group, Duration.ofSeconds(20));
     SessionId s1 = openSession(first, "node-1", "contended");
     SessionId s2 = openSession(second, "node-2", "contended");
     int attempts = 60;

@@ -79,9 +79,16 @@ public abstract class StoreTck {
 
   /** A new Store instance (like one more agent) on {@code group}, opened through Stores.open. */
   protected final Store open(GroupName group) {
+    return open(group, lease().dividedBy(2));
+  }
+
+  /**
+   * A new Store instance on {@code group} whose calls may take up to {@code callTimeout}: for tests
+   * of a compare-and-set under contention, where a loaded machine's lock waits must not fail calls.
+   */
+  protected final Store open(GroupName group, Duration callTimeout) {
     Duration lease = lease();
-    Store store = Stores.open(new StoreOptions(
-        storeUrl(), group, lease.dividedBy(4), lease, lease.dividedBy(2), null));
+    Store store = Stores.open(new StoreOptions(storeUrl(), group, lease.dividedBy(4), lease, callTimeout, null));
     opened.add(store);
     return store;
   }
