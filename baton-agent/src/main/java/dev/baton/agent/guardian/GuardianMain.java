@@ -35,14 +35,16 @@ import sun.misc.Signal;
  *       {@code timing.killAfter()}, on CLOCK_MONOTONIC, which {@link System#nanoTime()} reads on
  *       Linux and which every process of the machine shares), and SIGKILLs the services' process
  *       groups when it passes, whatever the agent is doing;</li>
- *   <li>restarts the agent when it dies without saying goodbye, with backoff.</li>
+ *   <li>restarts the agent when it dies without saying goodbye, with backoff; and starts it again,
+ *       with the same backoff, when its first start fails on a cause that passes (a port still
+ *       held by a process that is going away, a store briefly unreachable).</li>
  * </ul>
  *
  * <p>Deliberately small: {@code java.base} only (no logging framework, no JSON), a 16 MB heap, and
  * a handful of threads. The one thread that forks services lives as long as the guardian, because
  * the parent-death signal follows the forking thread. Exits 0 after the agent stopped gracefully,
- * the agent's exit code when its first start failed (a failed restart is retried with backoff), 1
- * when the launcher that owns the node is gone.
+ * 2 when the agent refused its config before it ever ran (a bad config stops at once; any other
+ * failed start or restart is retried with backoff), 1 when the launcher that owns the node is gone.
  */
 public final class GuardianMain {
   /** JVM options of the guardian's own JVM. */
@@ -53,6 +55,8 @@ public final class GuardianMain {
   private static final long LAUNCHER_CHECK_MILLIS = 500;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
+  /** The exit code of {@code baton} for bad input (its ExitCodes.BAD_INPUT): a bad config, retried in vain. */
+  private static final int EXIT_BAD_INPUT = 2;
 
   private final Path stateDir;
   private final long launcherPid;
@@ -193,9 +197,9 @@ public final class GuardianMain {
         finish(stopping && code > 0 ? code : 0);
         return;
       }
-      if (!everRan) {
-        log("the agent exited with code " + code + " before it was ever running; giving up");
-        finish(code > 0 ? code : 1);
+      if (!everRan && code == EXIT_BAD_INPUT) {
+        log("the agent refused its config (exit code " + code + ") before it was ever running; giving up");
+        finish(code);
         return;
       }
       long now = System.nanoTime();
@@ -205,7 +209,8 @@ public final class GuardianMain {
       }
       long backoff = restarts.size() <= 1 ? 0
           : Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(10, restarts.size() - 2));
-      why = "the previous agent died" + (code >= 0 ? " with exit code " + code : "");
+      why = everRan ? "the previous agent died" + (code >= 0 ? " with exit code " + code : "")
+          : "the agent could not start (exit code " + code + "; a taken port or an unreachable store passes)";
       log(why + "; restarting it" + (backoff > 0 ? " in " + backoff + "ms" : " now")
           + " (" + restarts.size() + " restart(s) in the last " + RESTART_WINDOW.toMinutes() + " min)");
       try {

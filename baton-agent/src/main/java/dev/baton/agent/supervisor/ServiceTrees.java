@@ -1,7 +1,7 @@
 package dev.baton.agent.supervisor;
 
 import dev.baton.agent.config.Containment;
-import dev.baton.core.BatonException;
+import dev.baton.core.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -55,7 +55,7 @@ public final class ServiceTrees {
    * What {@code configured} asks for, as far as this machine allows: probes once whether a PID
    * namespace can be made here.
    *
-   * @throws BatonException when {@code pid-namespace} is configured and cannot be had (the message
+   * @throws InvalidInputException when {@code pid-namespace} is configured and cannot be had (the message
    *     says why and what to do)
    */
   public static ServiceTrees choose(Containment configured) {
@@ -67,7 +67,7 @@ public final class ServiceTrees {
       return new ServiceTrees(true, "pid-namespace");
     }
     if (configured == Containment.PID_NAMESPACE) {
-      throw new BatonException("containment: pid-namespace is configured, but this machine cannot give a service a"
+      throw new InvalidInputException("containment: pid-namespace is configured, but this machine cannot give a service a"
           + " PID namespace: " + missing.get() + "; run the agent as root with tini installed (Debian package tini),"
           + " or set containment: process-group");
     }
