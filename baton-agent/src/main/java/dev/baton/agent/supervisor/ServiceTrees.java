@@ -156,6 +156,16 @@ public final class ServiceTrees {
     }
   }
 
+  /** Whether {@code pid} has ended: it is gone, or a zombie waiting to be reaped. */
+  static boolean ended(long pid) {
+    try {
+      String stat = Files.readString(PROC.resolve(pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
+  }
+
   /** Pids of the live processes in {@code namespace}. */
   static List<Long> members(String namespace) {
     List<Long> pids = new ArrayList<>();
