@@ -435,6 +435,7 @@ public final class Supervisor implements AutoCloseable {
     if (r.provided != null) {
       r.provided.kill();
     } else {
+      ServiceTrees.killInner(r.pid());
       r.handle.destroyForcibly();
     }
   }
