@@ -150,6 +150,8 @@ public final class Agent implements AutoCloseable {
   private GuardianLink link;
   /** False when the node is being taken down as if it crashed: the session is left to expire. */
   private volatile boolean leaveGracefully = true;
+  /** True once the guardian and the launcher are gone: the services died with the guardian. */
+  private volatile boolean nodeGone;
 
   /**
    * An agent wired as {@code embedding} says ({@link Embedding#withApi} for what {@code baton agent}
@@ -552,7 +554,15 @@ public final class Agent implements AutoCloseable {
     }
     closeQuietly(watch);
     closeQuietly(reconciler);
-    if (supervisor != null) {
+    if (supervisor != null && nodeGone) {
+      // Its services died with the guardian (and their PID namespaces with them): nothing to stop
+      // gracefully, and no guardian to report their exits. Make sure, and go: a node restarted at
+      // once must not find this agent still holding its port.
+      supervisor.killAll("the node is gone");
+      if (!supervisor.awaitAllGone(Duration.ofSeconds(2))) {
+        LOG.error("{} processes of its services are still alive after SIGKILL", tag);
+      }
+    } else if (supervisor != null) {
       Duration longest = config.services().values().stream().map(ServiceConfig::stopTimeout)
           .max(Comparator.naturalOrder()).orElse(Duration.ZERO);
       supervisor.stopAll(longest);
@@ -654,6 +664,7 @@ public final class Agent implements AutoCloseable {
     public void nodeGone(String why) {
       LOG.error("{} {}: stopping without a handover, as a crashed node", tag, why);
       leaveGracefully = false;
+      nodeGone = true;
       requestStop();
     }
   }

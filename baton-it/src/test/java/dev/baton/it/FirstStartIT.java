@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node started while its API port is still held (a node restarted at once, whose previous
- * incarnation has not let go yet) does not give up: its guardian starts the agent again with
- * backoff until the port is free, and the node joins.
+ * A node that comes back at once: started while its API port is still held (by its previous
+ * incarnation, which has not let go yet) it does not give up: its guardian starts the agent again
+ * with backoff until the port is free, and the node joins. And an agent whose guardian and
+ * launcher were killed goes down with them at once.
  */
 class FirstStartIT {
   @TempDir Path dir;
@@ -44,5 +45,29 @@ class FirstStartIT {
     await("the node joined once the port was free").atMost(Duration.ofSeconds(90))
         .until(() -> group.service().map(ServiceStatus::owner).orElse("").equals("node-a"));
     assertThat(Files.readString(node.log)).doesNotContain("giving up");
+  }
+
+  @Test
+  void aNodeWhoseLauncherAndGuardianWereKilledComesBackWhenStartedAgainAtOnce() throws Exception {
+    group = Group.sqlite(dir);
+    Group.Node node = group.start("node-a");
+    await("node-a provides the service").atMost(Duration.ofSeconds(60)).until(() ->
+        group.service().map(ServiceStatus::owner).orElse("").equals("node-a") && node.agentPid() > 0
+            && node.guardianPid() > 0);
+    long oldAgent = node.agentPid();
+    long oldEpoch = group.epochLog().last().epoch();
+
+    Group.signal(node.guardianPid(), "KILL");
+    Group.signal(node.process.pid(), "KILL");
+    group.start("node-a");
+
+    await("the old agent gone with its guardian").atMost(Duration.ofSeconds(20))
+        .until(() -> !Processes.running(oldAgent));
+    await("node-a back, providing the service at a higher epoch").atMost(Duration.ofSeconds(90)).until(() -> {
+      EpochLog.Life last = group.epochLog().last();
+      return last.epoch() > oldEpoch && last.node().equals("node-a")
+          && group.service().map(ServiceStatus::owner).orElse("").equals("node-a");
+    });
+    assertThat(node.agentPid()).isNotEqualTo(oldAgent);
   }
 }

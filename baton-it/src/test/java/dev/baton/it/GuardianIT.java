@@ -80,8 +80,11 @@ class GuardianIT {
         Processes.running(before.pid()) && group.epochLog().firstAbove(before.epoch()) == null
             && group.service().map(s -> s.epoch() == before.epoch() && before.node().equals(s.owner())).orElse(false));
     assertThat(group.epochLog().last().pid()).isEqualTo(before.pid());
+    // The event names the service's main process (its PID namespace's unshare), which started the
+    // epoch log's writer: the same one before and after the restart.
     await("the restart recorded").atMost(Duration.ofSeconds(5)).until(() -> group.events().stream()
-        .anyMatch(e -> e.type().equals("guardian.restarted-agent") && e.detail().contains("pid " + before.pid())));
+        .anyMatch(e -> e.type().equals("guardian.restarted-agent") && e.detail().contains("re-adopted session")
+            && e.detail().contains(Group.SERVICE + " (pid ") && e.detail().contains("epoch " + before.epoch() + ")")));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.baton.agent.guardian;
 
+import dev.baton.agent.supervisor.ServiceTrees;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -333,9 +334,11 @@ public final class GuardianMain {
     List<Child> killed = new ArrayList<>();
     for (Child c : children.values()) {
       if (c.process().isAlive()) {
-        log("SIGKILL service " + c.service() + " epoch " + c.epoch() + " (process group " + c.process().pid() + "): " + why);
+        // Kill first, then log: on a starved node every step takes its turn.
+        ServiceTrees.killInner(c.process().pid());
         c.process().destroyForcibly();
         killGroup(c.process().pid());
+        log("SIGKILL service " + c.service() + " epoch " + c.epoch() + " (process group " + c.process().pid() + "): " + why);
         killed.add(c);
       }
       children.remove(c.process().pid());

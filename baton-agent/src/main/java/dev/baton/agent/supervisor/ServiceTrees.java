@@ -156,6 +156,45 @@ public final class ServiceTrees {
     }
   }
 
+  /**
+   * SIGKILLs the processes right under a service's main process, innermost first, straight from
+   * this JVM (no fork): in a PID namespace the command (the namespace's pid 2) and {@code tini} (its
+   * init). Killing them at once, rather than leaving it to the kernel to empty the namespace once
+   * {@code tini} died, ends the service in one step, which counts on a node whose CPU is starved
+   * (each step of a throttled exit takes its turn). With a process group, the leader's children.
+   * The caller kills the main process and its group after this.
+   */
+  public static void killInner(long leader) {
+    for (long init : children(leader)) {
+      children(init).forEach(command -> ProcessHandle.of(command).ifPresent(ProcessHandle::destroyForcibly));
+      ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** The children of {@code pid}, from {@code /proc/PID/task/PID/children}; none when it is gone. */
+  private static List<Long> children(long pid) {
+    try {
+      String text = Files.readString(PROC.resolve(pid + "/task/" + pid + "/children")).trim();
+      List<Long> pids = new ArrayList<>();
+      for (String word : text.isEmpty() ? new String[0] : text.split(" ")) {
+        pids.add(Long.parseLong(word));
+      }
+      return pids;
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  /** Whether {@code pid} has ended: it is gone, or a zombie waiting to be reaped. */
+  static boolean ended(long pid) {
+    try {
+      String stat = Files.readString(PROC.resolve(pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
+  }
+
   /** Pids of the live processes in {@code namespace}. */
   static List<Long> members(String namespace) {
     List<Long> pids = new ArrayList<>();

@@ -367,23 +367,29 @@ public final class Supervisor implements AutoCloseable {
     }
   }
 
-  /** Waits until no process of this supervisor, nor anything they started, is alive, or the timeout passes. */
+  /**
+   * Waits until no process of this supervisor, nor anything they started, is alive, or the timeout
+   * passes. A main process that is a zombie (ended, not yet reaped by a parent that is perhaps gone)
+   * counts as ended once nothing of its tree is alive, even when nobody reported its exit.
+   */
   public boolean awaitAllGone(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Running r : all()) {
-      long left = deadline - System.nanoTime();
-      try {
+      while (!r.gone.isDone() && !(r.handle != null && ServiceTrees.ended(r.pid()) && !ServiceTrees.alive(r.pid(), r.namespace))) {
+        long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
         }
-        r.gone.get(left, TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        return false;
-      } catch (ExecutionException e) {
-        // ended all the same
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
+        try {
+          r.gone.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          // look again
+        } catch (ExecutionException e) {
+          break; // ended all the same
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
       }
     }
     return true;
@@ -429,6 +435,7 @@ public final class Supervisor implements AutoCloseable {
     if (r.provided != null) {
       r.provided.kill();
     } else {
+      ServiceTrees.killInner(r.pid());
       r.handle.destroyForcibly();
     }
   }

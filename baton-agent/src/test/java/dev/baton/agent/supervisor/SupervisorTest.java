@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -192,6 +193,26 @@ class SupervisorTest {
       assertThat(alive(marker)).hasSize(1);
     } finally {
       alive(marker).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    }
+  }
+
+  @Test
+  void aServiceWhoseMainProcessIsAZombieCountsAsGoneThoughNobodyReportedItsExit() throws Exception {
+    // `sleep 600` never reaps its child: once the child ends, it stays a zombie.
+    Process parent = new ProcessBuilder("sh", "-c", "sleep 0.1 & exec sleep 600").start();
+    try {
+      Path children = Path.of("/proc", Long.toString(parent.pid()), "task", Long.toString(parent.pid()), "children");
+      await().atMost(Duration.ofSeconds(5)).until(() -> !Files.readString(children).isBlank());
+      long zombie = Long.parseLong(Files.readString(children).trim());
+      await().atMost(Duration.ofSeconds(5)).until(() -> ServiceTrees.ended(zombie));
+      assertThat(ProcessHandle.of(zombie).map(ProcessHandle::isAlive)).as("Java counts a zombie as alive").contains(true);
+      Supervisor s = supervisor();
+      s.adopt(service("z", Duration.ofSeconds(1), "true"), 1,
+          new Supervisor.Spawned(ProcessHandle.of(zombie).orElseThrow(), new CompletableFuture<>()));
+
+      assertThat(s.awaitAllGone(Duration.ofSeconds(3))).isTrue();
+    } finally {
+      parent.destroyForcibly();
     }
   }
 }
