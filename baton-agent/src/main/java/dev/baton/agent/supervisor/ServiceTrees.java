@@ -157,18 +157,33 @@ public final class ServiceTrees {
   }
 
   /**
-   * SIGKILLs the processes right under a service's main process, innermost first, straight from
-   * this JVM (no fork): in a PID namespace the command (the namespace's pid 2) and {@code tini} (its
-   * init). Killing them at once, rather than leaving it to the kernel to empty the namespace once
-   * {@code tini} died, ends the service in one step, which counts on a node whose CPU is starved
-   * (each step of a throttled exit takes its turn). With a process group, the leader's children.
-   * The caller kills the main process and its group after this.
+   * SIGKILLs what runs right under a service's main process, innermost first: in a PID namespace the
+   * command (the namespace's pid 2) and its process group (a wrapper script and the program it
+   * runs), then {@code tini} (the namespace's init); with a process group, the leader's children.
+   * Killing them at once, rather than leaving it to the kernel to empty the namespace once
+   * {@code tini} died, ends the service in one step, which counts on a node whose CPU is starved or
+   * that was just thawed (each step of a throttled exit takes its turn). The caller kills the main
+   * process and its group after this; processes that left the command's group die with the
+   * namespace.
    */
   public static void killInner(long leader) {
-    for (long init : children(leader)) {
-      children(init).forEach(command -> ProcessHandle.of(command).ifPresent(ProcessHandle::destroyForcibly));
-      ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly);
+    List<Long> inits = children(leader);
+    List<Long> commands = new ArrayList<>();
+    inits.forEach(init -> commands.addAll(children(init)));
+    commands.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly)); // no fork: at once
+    if (!commands.isEmpty()) {
+      List<String> kill = new ArrayList<>(List.of("kill", "-s", "KILL", "--"));
+      commands.forEach(pid -> kill.add("-" + pid));
+      try {
+        new ProcessBuilder(kill).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+            .waitFor(2, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        // the namespace's end reaches them all the same
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+    inits.forEach(init -> ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly));
   }
 
   /** The children of {@code pid}, from {@code /proc/PID/task/PID/children}; none when it is gone. */
