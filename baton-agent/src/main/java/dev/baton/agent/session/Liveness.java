@@ -19,6 +19,11 @@ import java.util.Set;
  * node's monotonic clock, counted from the moment this node first saw the current value. A store
  * whose clock jumps forward therefore cannot make this node take a service that still runs.
  *
+ * <p>"A full lease" is the longer of this node's lease and the one recorded with the session
+ * ({@link NodeRecord#leaseAtLeast}): the owner fences itself by its own lease, so a peer configured
+ * with a shorter one must not take its services earlier. A session whose lease is unknown (opened
+ * by an older version) is judged by this node's lease.
+ *
  * <p>Not thread-safe: owned by the reconciler thread.
  */
 public final class Liveness {
@@ -75,7 +80,7 @@ public final class Liveness {
     if (s == null || n.state() == SessionState.CLOSED) {
       return -1;
     }
-    long left = s.sinceNanos() + leaseNanos - clock.nanos();
+    long left = s.sinceNanos() + leaseNanosOf(n) - clock.nanos();
     return left > 0 ? left : -1;
   }
 
@@ -91,12 +96,18 @@ public final class Liveness {
     }
     // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
     // sessions renew themselves) must not be polled forever.
+    long lease = leaseNanosOf(n);
     long still = clock.nanos() - s.sinceNanos();
-    return still >= leaseNanos && still < leaseNanos + leaseNanos / 2;
+    return still >= lease && still < lease + lease / 2;
   }
 
   private boolean unchangedForLease(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s != null && n.renewals() <= s.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanos;
+    return s != null && n.renewals() <= s.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanosOf(n);
+  }
+
+  /** How long {@code n}'s counter must stand still: the longer of this node's lease and {@code n}'s own. */
+  private long leaseNanosOf(NodeRecord n) {
+    return n.lease() == null ? leaseNanos : Math.max(leaseNanos, n.lease().toNanos());
   }
 }

@@ -18,9 +18,15 @@ class LivenessTest {
   static final Duration LEASE = Duration.ofSeconds(3);
   long now = 1_000_000_000L;
 
+  /** Node b's session, opened by a version that did not record its lease (unknown). */
   static NodeRecord node(long renewals, SessionState state) {
+    return node(renewals, state, null);
+  }
+
+  /** Node b's session, whose own lease is {@code lease} (null: unknown). */
+  static NodeRecord node(long renewals, SessionState state, Duration lease) {
     return new NodeRecord(new NodeInfo(NodeName.of("b"), Location.ROOT, "127.0.0.1:1"), new SessionId("s1"),
-        renewals, state, Map.of());
+        renewals, state, Map.of(), lease == null ? null : lease.dividedBy(6), lease);
   }
 
   void advance(Duration d) {
@@ -86,6 +92,45 @@ class LivenessTest {
     advance(LEASE);
     l.observe(List.of(node(0, SessionState.EXPIRED)));
     assertThat(l.judge(node(0, SessionState.EXPIRED))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aSessionWithALongerLeaseThanTheObserversIsLostOnlyAfterItsOwnLease() {
+    Duration ownersLease = Duration.ofSeconds(10);
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE, ownersLease)));
+    advance(LEASE);
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).as("the observer's own lease is not enough")
+        .isEqualTo(Liveness.Verdict.ALIVE);
+    assertThat(l.nanosUntilLost(node(5, SessionState.LIVE, ownersLease)))
+        .isEqualTo(ownersLease.minus(LEASE).toNanos());
+    advance(ownersLease.minus(LEASE).minusMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aSessionWithAShorterLeaseIsStillObservedForTheObserversOwnLease() {
+    Duration ownersLease = Duration.ofSeconds(1);
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE, ownersLease)));
+    advance(LEASE.minusMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void theStoresVerdictIsAwaitedOnlyOnceTheLongerOfTheTwoLeasesPassed() {
+    Duration ownersLease = Duration.ofSeconds(10);
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(5, SessionState.LIVE, ownersLease)));
+    advance(LEASE);
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE, ownersLease))).isFalse();
+    advance(ownersLease.minus(LEASE));
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE, ownersLease))).isTrue();
+    assertThat(l.judge(node(5, SessionState.EXPIRED, ownersLease))).isEqualTo(Liveness.Verdict.LOST);
   }
 
   @Test
