@@ -49,9 +49,7 @@ public final class Liveness {
     for (NodeRecord n : nodes) {
       present.add(n.session());
       Seen s = seen.get(n.session());
-      // Only a counter that grew is a renewal. A store may stop reporting the counter of a session
-      // it expired (ZooKeeper reports 0 once the ephemeral is gone): that proves nothing was renewed.
-      if (s == null || n.renewals() > s.renewals()) {
+      if (s == null || renewedSince(n, s)) {
         seen.put(n.session(), new Seen(n.renewals(), now));
       }
     }
@@ -91,7 +89,7 @@ public final class Liveness {
    */
   public boolean awaitingStoreVerdict(NodeRecord n) {
     Seen s = seen.get(n.session());
-    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || n.renewals() > s.renewals()) {
+    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || renewedSince(n, s)) {
       return false;
     }
     // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
@@ -103,7 +101,19 @@ public final class Liveness {
 
   private boolean unchangedForLease(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s != null && n.renewals() <= s.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanosOf(n);
+    return s != null && !renewedSince(n, s) && clock.nanos() - s.sinceNanos() >= leaseNanosOf(n);
+  }
+
+  /**
+   * Whether {@code n}'s counter shows a renewal since {@code s}. For a live session any change
+   * does, a decrease too: a store restored from a backup, or failed over to a replica that missed
+   * the last commits, may show a lower counter of a session that is still being renewed, and
+   * counting only growth would judge it dead while it runs. For a session the store no longer
+   * calls live only growth does: a store may stop reporting the counter of a session it expired
+   * (ZooKeeper reports 0 once the ephemeral is gone), which proves nothing was renewed.
+   */
+  private static boolean renewedSince(NodeRecord n, Seen s) {
+    return n.state() == SessionState.LIVE ? n.renewals() != s.renewals() : n.renewals() > s.renewals();
   }
 
   /** How long {@code n}'s counter must stand still: the longer of this node's lease and {@code n}'s own. */

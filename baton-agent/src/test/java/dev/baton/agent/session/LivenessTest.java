@@ -56,6 +56,21 @@ class LivenessTest {
   }
 
   @Test
+  void aCounterThatGoesDownIsARenewalToo() {
+    // The store was restored from a backup taken at 3 renewals; the owner renews on from there.
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(Duration.ofSeconds(2));
+    l.observe(List.of(node(3, SessionState.LIVE)));
+    advance(Duration.ofSeconds(2));
+    assertThat(l.judge(node(3, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
+    assertThat(l.nanosUntilLost(node(3, SessionState.LIVE))).isEqualTo(Duration.ofSeconds(1).toNanos());
+    advance(Duration.ofSeconds(1));
+    assertThat(l.judge(node(3, SessionState.LIVE))).as("a full lease at the lower value").isEqualTo(Liveness.Verdict.LOST);
+    assertThat(l.observed(node(3, SessionState.LIVE))).isEqualTo(new Observed(new SessionId("s1"), 3));
+  }
+
+  @Test
   void aStoreThatJudgesLeasesVouchesForALiveSessionHoweverLongItsCounterStandsStill() {
     Liveness l = new Liveness(() -> now, LEASE, true);
     l.observe(List.of(node(5, SessionState.LIVE)));

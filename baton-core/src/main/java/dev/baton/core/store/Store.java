@@ -24,7 +24,10 @@ import java.util.Map;
  * them). A store that judges leases judges each session by its own lease, whatever the lease of
  * the reader or claimant. A reader applying the observed-time rule waits at least the longer of its
  * own lease and the session's ({@link NodeRecord#leaseAtLeast}), so that nodes configured with
- * different leases (or a group in the middle of changing its lease) never overlap.
+ * different leases (or a group in the middle of changing its lease) never overlap. Any change of
+ * a live session's counter counts as a renewal, a decrease too: a store restored from a backup, or
+ * failed over to a replica that missed the last commits, may show a lower counter of a session that
+ * is still being renewed.
  *
  * <p>Implementations are found by URL scheme through {@link StoreProvider}. Every implementation
  * passes the store TCK ({@code baton-store-tck}).
