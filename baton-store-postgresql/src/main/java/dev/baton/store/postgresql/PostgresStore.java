@@ -33,10 +33,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,11 +92,13 @@ final class PostgresStore implements Store {
   private final long heartbeatMillis;
   private final Duration callTimeout;
   private final HikariDataSource pool;
+  private final ServerIdentity identity;
   private final ChangeNotifications notifications;
   /** What the last full read saw; replaced, never changed. */
   private volatile Shared shared;
 
-  private PostgresStore(StoreOptions options, HikariDataSource pool, ChangeNotifications.Connector listenConnector) {
+  private PostgresStore(StoreOptions options, HikariDataSource pool, ServerIdentity identity,
+      ChangeNotifications.Connector listenConnector) {
     this.group = options.group();
     this.who = "[group=" + group + "]";
     this.channel = channel(group);
@@ -104,6 +106,7 @@ final class PostgresStore implements Store {
     this.heartbeatMillis = options.heartbeat().toMillis();
     this.callTimeout = options.callTimeout();
     this.pool = pool;
+    this.identity = identity;
     this.notifications = new ChangeNotifications(listenConnector, channel, who, callTimeout);
   }
 
@@ -118,11 +121,22 @@ final class PostgresStore implements Store {
     String who = "[group=" + options.group() + " store=" + url + "]";
     migrate(url, password, options, who);
 
+    // Every connection for calls is checked to be on the server whose history this database's epochs
+    // belong to; the first one records that server at the database's first open, or refuses another.
+    ServerIdentity identity = new ServerIdentity(who);
+    ServerIdentity.CheckedDataSource dataSource = new ServerIdentity.CheckedDataSource(identity);
+    configure(dataSource, url, password, options, true, who);
+    try (Connection first = dataSource.getConnection()) {
+      log.debug("{} on PostgreSQL server {}", who, first.getMetaData().getDatabaseProductVersion());
+    } catch (SQLException e) {
+      throw new StoreException(who + " " + (identity.refusal() != null ? identity.refusal()
+          : "cannot connect: " + rootMessage(e)), e);
+    }
+
     long callMillis = options.callTimeout().toMillis();
     HikariConfig config = new HikariConfig();
     config.setPoolName("baton-pg-" + options.group());
-    config.setJdbcUrl(url.jdbcUrl());
-    config.setDataSourceProperties(properties(url, password, options, true));
+    config.setDataSource(dataSource);
     config.setMaximumPoolSize(4);
     config.setMinimumIdle(1);
     config.setAutoCommit(false);
@@ -134,22 +148,26 @@ final class PostgresStore implements Store {
     config.setConnectionTimeout(Math.max(250, callMillis - validationMillis));
     config.setInitializationFailTimeout(-1);
     HikariDataSource pool = new HikariDataSource(config);
-    Properties listenProperties = properties(url, password, options, true);
-    String jdbcUrl = url.jdbcUrl();
     log.info("{} opened (lease {} ms, call timeout {} ms)", who, options.lease().toMillis(), callMillis);
-    return new PostgresStore(options, pool, () -> DriverManager.getConnection(jdbcUrl, listenProperties));
+    return new PostgresStore(options, pool, identity, dataSource::getConnection);
   }
 
-  private static void migrate(PostgresUrl url, String password, StoreOptions options, String who) {
-    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+  /** Points {@code dataSource} at the URL's server with the connection properties. */
+  private static void configure(PGSimpleDataSource dataSource, PostgresUrl url, String password, StoreOptions options,
+      boolean forCalls, String who) {
     dataSource.setURL(url.jdbcUrl());
     try {
-      for (Map.Entry<Object, Object> e : properties(url, password, options, false).entrySet()) {
+      for (Map.Entry<Object, Object> e : properties(url, password, options, forCalls).entrySet()) {
         dataSource.setProperty((String) e.getKey(), (String) e.getValue());
       }
     } catch (SQLException e) {
       throw new InvalidInputException(who + " has a parameter the PostgreSQL driver does not know: " + e.getMessage());
     }
+  }
+
+  private static void migrate(PostgresUrl url, String password, StoreOptions options, String who) {
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    configure(dataSource, url, password, options, false, who);
     try {
       Flyway.configure(PostgresStore.class.getClassLoader())
           .dataSource(dataSource)
@@ -1001,6 +1019,11 @@ final class PostgresStore implements Store {
         throw e;
       }
     } catch (SQLException e) {
+      String refused = identity.refusal();
+      if (refused != null && e instanceof SQLTransientConnectionException) {
+        // No connection: the pool's new ones were refused (ServerIdentity).
+        throw new StoreException(who + " " + what + " failed: " + refused, e);
+      }
       throw new StoreException(who + " " + what + " failed after " + (System.nanoTime() - started) / 1_000_000
           + " ms (call timeout " + callTimeout.toMillis() + " ms): " + rootMessage(e), e);
     }
