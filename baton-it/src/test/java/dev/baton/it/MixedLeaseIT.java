@@ -79,6 +79,26 @@ class MixedLeaseIT {
   }
 
   @Test
+  void anAgentRestartedByItsGuardianWithALongerLeaseOpensANewSessionInsteadOfReadoptingItsOld() throws Exception {
+    long agent = other.agentPid();
+    long guardian = other.guardianPid();
+    // The operator raises the node's lease in its config; its agent dies and its guardian restarts
+    // it with the new config. Peers judge the old session by the 3 s recorded with it, while the
+    // new agent would fence by 10 s: it must not carry on with that session.
+    other.lease = LONG_LEASE;
+    other.writeConfig();
+    Group.signal(agent, "KILL");
+
+    await("the node back with a session of lease 10s").atMost(LONG_LEASE.plusSeconds(30)).until(() ->
+        other.agentPid() != agent && other.status().map(s -> s.nodes().stream()
+            .anyMatch(n -> n.name().equals(other.name) && n.state().equals("alive") && "10s".equals(n.lease())))
+            .orElse(false));
+    assertThat(other.guardianPid()).as("restarted by the same guardian").isEqualTo(guardian);
+    await("the restart recorded").atMost(Duration.ofSeconds(5)).until(() -> group.events().stream()
+        .anyMatch(e -> e.type().equals("guardian.restarted-agent") && e.detail().contains("opened with lease 3s")));
+  }
+
+  @Test
   void aPausedOwnerWithTheLongerLeaseIsTakenOverOnlyAfterItsGuardianKilledItsService() {
     EpochLog.Life before = group.epochLog().last();
     long agent = owner.agentPid();
