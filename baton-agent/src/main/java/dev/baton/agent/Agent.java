@@ -27,10 +27,12 @@ import dev.baton.api.ActiveResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
+import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.NotFoundException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.Snapshot;
@@ -485,8 +487,9 @@ public final class Agent implements AutoCloseable {
   /**
    * Decides what becomes of the previous run's services: re-adopted (same pid, same epoch) when
    * this agent runs under a guardian, the previous session is still alive in the store (it can be
-   * renewed now) and the store still gives it the service at that epoch; otherwise their process
-   * groups are killed. Publishes the new fence deadline at once, so the guardian keeps them.
+   * renewed now), was opened with a lease at least this run's (peers wait for that one, and this
+   * run fences by its own), and the store still gives it the service at that epoch; otherwise their
+   * process groups are killed. Publishes the new fence deadline at once, so the guardian keeps them.
    */
   private Readoption readopt(Mirror.State previous) {
     List<Mirror.Service> alive = previous.services().stream().filter(s -> s.process().isPresent()).toList();
@@ -509,6 +512,16 @@ public final class Agent implements AutoCloseable {
     List<Mirror.Service> adopted = new ArrayList<>();
     List<String> killed = new ArrayList<>();
     Snapshot snapshot = session == null ? null : store.snapshot();
+    Duration recorded = snapshot == null ? null : snapshot.node(config.node()).map(NodeRecord::lease).orElse(null);
+    if (snapshot != null && (recorded == null || recorded.compareTo(config.timing().lease()) < 0)) {
+      // Peers wait for the lease recorded with the session; this run would fence by its config's, a
+      // longer one (the config changed between the runs): the services could outlive their wait.
+      lost = "session " + session + " of the previous run was opened with lease "
+          + (recorded == null ? "unknown" : Durations.format(recorded)) + ", shorter than this run's "
+          + Durations.format(config.timing().lease());
+      session = null;
+      snapshot = null;
+    }
     for (Mirror.Service s : alive) {
       Ownership ownership = snapshot == null ? null : snapshot.ownership(s.name());
       if (ownership != null && session.equals(ownership.session()) && ownership.epoch() == s.epoch()

@@ -5,5 +5,9 @@ package dev.baton.api;
  *
  * @param state {@code alive}, {@code lost} (lease passed), {@code left} (closed its session) or
  *     {@code drained}
+ * @param lease the lease of the node's session as the store recorded it ({@code "3s"}): the node
+ *     fences itself by it, and peers wait at least this long before they take over from it. Null
+ *     when unknown (a session opened by an older version of Baton)
+ * @param heartbeat the renewal interval of the node's session ({@code "500ms"}); null when unknown
  */
-public record NodeStatus(String name, String location, String state, String api) {}
+public record NodeStatus(String name, String location, String state, String api, String lease, String heartbeat) {}

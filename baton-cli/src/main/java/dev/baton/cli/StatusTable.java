@@ -15,9 +15,10 @@ public final class StatusTable {
     StringBuilder out = new StringBuilder();
     out.append("group ").append(s.group()).append(" (as seen by ").append(s.node()).append(")\n\n");
     List<String[]> nodes = new ArrayList<>();
-    nodes.add(new String[] {"NODE", "STATE", "LOCATION", "API"});
+    nodes.add(new String[] {"NODE", "STATE", "LOCATION", "LEASE", "API"});
     for (NodeStatus n : s.nodes()) {
-      nodes.add(new String[] {n.name(), n.state(), n.location().isEmpty() ? "-" : n.location(), n.api()});
+      nodes.add(new String[] {n.name(), n.state(), n.location().isEmpty() ? "-" : n.location(),
+          n.lease() == null ? "?" : n.lease(), n.api()});
     }
     table(out, nodes);
     out.append('\n');

@@ -70,12 +70,14 @@ class CliTest {
       Result table = run("status", "--api", api);
       assertThat(table.code()).isZero();
       assertThat(table.out()).contains("group cli (as seen by node-a)")
-          .containsPattern("node-a +alive +eu/paris +127\\.0\\.0\\.1:\\d+")
+          .containsPattern("node-a +alive +eu/paris +3s +127\\.0\\.0\\.1:\\d+")
           .containsPattern("svc +provided +node-a +1 +node-a +providing");
 
       Result json = run("status", "--json", "--api", api);
       ObjectMapper m = new ObjectMapper();
       assertThat(m.readTree(json.out())).isEqualTo(m.readTree(new BatonClient(api).get("/v1/status")));
+      assertThat(m.readTree(json.out()).at("/nodes/0/lease").asText()).isEqualTo("3s");
+      assertThat(m.readTree(json.out()).at("/nodes/0/heartbeat").asText()).isEqualTo("500ms");
     } finally {
       agent.stop();
     }

@@ -95,6 +95,14 @@ final class Group implements AutoCloseable {
     return start(name, null, Map.of());
   }
 
+  /** Starts {@code name} with a timing of its own instead of the group's. */
+  Node start(String name, Duration heartbeat, Duration lease) throws IOException {
+    Node node = nodes.computeIfAbsent(name, n -> new Node(n, freePort()));
+    node.heartbeat = heartbeat;
+    node.lease = lease;
+    return start(name, null, Map.of());
+  }
+
   /**
    * Starts {@code name} with {@code env} added to its environment and, when {@code host} is given,
    * inside that network namespace (its API then listens on the namespace's address).
@@ -196,6 +204,8 @@ final class Group implements AutoCloseable {
     Netns.Host host;
     Map<String, String> env = Map.of();
     boolean guardian = true;
+    Duration heartbeat = Group.this.heartbeat;
+    Duration lease = Group.this.lease;
     Process process;
 
     Node(String name, int port) {

@@ -23,6 +23,8 @@ public final class FailoverBudget {
    *       judges the owner dead a full lease after that (the observed-time rule).</li>
    *   <li>reaction: placement is computed locally; the claim is one store call, at most the store
    *       call timeout.</li>
+   *   <li>that a claimant waits for the longer of its own lease and the owner's, so detection
+   *       takes the longer lease where the nodes of a group have different ones.</li>
    *   <li>the fencing timeline of a cut-off owner, from its last successful renewal sent.</li>
    * </ul>
    */
@@ -51,6 +53,8 @@ public final class FailoverBudget {
     row(out, "stop", "0s", "the crashed owner's services die with it");
     row(out, "start", "...", "your command's own start-up time");
     row(out, "total", f(total), "+ start-up");
+    line(out, "  a claimant waits for the longer of its own lease and the owner's (each node's lease is recorded"
+        + " with its session; `baton status` shows them): where the nodes' leases differ, detection takes the longer");
     line(out, "fencing timeline of an owner cut off from the store (from its last successful renewal sent):");
     timeline(out, t.terminateAfter(), "SIGTERM to its services", "(lease - fence-margin)");
     timeline(out, t.killAfter(), "SIGKILL", "(lease - fence-margin/2)");

@@ -4,6 +4,7 @@ import dev.baton.api.NodeStatus;
 import dev.baton.api.ProviderEntry;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
+import dev.baton.core.Durations;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeRecord;
@@ -23,7 +24,9 @@ public final class Whiteboard {
     List<NodeStatus> nodes = new ArrayList<>();
     for (NodeRecord n : view.snapshot().nodes()) {
       nodes.add(new NodeStatus(n.info().name().value(), n.info().location().toString(),
-          view.nodeStates().getOrDefault(n.info().name(), "alive"), n.info().api()));
+          view.nodeStates().getOrDefault(n.info().name(), "alive"), n.info().api(),
+          n.lease() == null ? null : Durations.format(n.lease()),
+          n.heartbeat() == null ? null : Durations.format(n.heartbeat())));
     }
     nodes.sort((a, b) -> a.name().compareTo(b.name()));
     TreeSet<ServiceName> names = new TreeSet<>(view.snapshot().ownerships().keySet());

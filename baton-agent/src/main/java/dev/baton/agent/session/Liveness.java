@@ -19,6 +19,11 @@ import java.util.Set;
  * node's monotonic clock, counted from the moment this node first saw the current value. A store
  * whose clock jumps forward therefore cannot make this node take a service that still runs.
  *
+ * <p>"A full lease" is the longer of this node's lease and the one recorded with the session
+ * ({@link NodeRecord#leaseAtLeast}): the owner fences itself by its own lease, so a peer configured
+ * with a shorter one must not take its services earlier. A session whose lease is unknown (opened
+ * by an older version) is judged by this node's lease.
+ *
  * <p>Not thread-safe: owned by the reconciler thread.
  */
 public final class Liveness {
@@ -44,9 +49,7 @@ public final class Liveness {
     for (NodeRecord n : nodes) {
       present.add(n.session());
       Seen s = seen.get(n.session());
-      // Only a counter that grew is a renewal. A store may stop reporting the counter of a session
-      // it expired (ZooKeeper reports 0 once the ephemeral is gone): that proves nothing was renewed.
-      if (s == null || n.renewals() > s.renewals()) {
+      if (s == null || renewedSince(n, s)) {
         seen.put(n.session(), new Seen(n.renewals(), now));
       }
     }
@@ -75,7 +78,7 @@ public final class Liveness {
     if (s == null || n.state() == SessionState.CLOSED) {
       return -1;
     }
-    long left = s.sinceNanos() + leaseNanos - clock.nanos();
+    long left = s.sinceNanos() + leaseNanosOf(n) - clock.nanos();
     return left > 0 ? left : -1;
   }
 
@@ -86,17 +89,35 @@ public final class Liveness {
    */
   public boolean awaitingStoreVerdict(NodeRecord n) {
     Seen s = seen.get(n.session());
-    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || n.renewals() > s.renewals()) {
+    if (!storeJudgesLeases || n.state() != SessionState.LIVE || s == null || renewedSince(n, s)) {
       return false;
     }
     // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
     // sessions renew themselves) must not be polled forever.
+    long lease = leaseNanosOf(n);
     long still = clock.nanos() - s.sinceNanos();
-    return still >= leaseNanos && still < leaseNanos + leaseNanos / 2;
+    return still >= lease && still < lease + lease / 2;
   }
 
   private boolean unchangedForLease(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s != null && n.renewals() <= s.renewals() && clock.nanos() - s.sinceNanos() >= leaseNanos;
+    return s != null && !renewedSince(n, s) && clock.nanos() - s.sinceNanos() >= leaseNanosOf(n);
+  }
+
+  /**
+   * Whether {@code n}'s counter shows a renewal since {@code s}. For a live session any change
+   * does, a decrease too: a store restored from a backup, or failed over to a replica that missed
+   * the last commits, may show a lower counter of a session that is still being renewed, and
+   * counting only growth would judge it dead while it runs. For a session the store no longer
+   * calls live only growth does: a store may stop reporting the counter of a session it expired
+   * (ZooKeeper reports 0 once the ephemeral is gone), which proves nothing was renewed.
+   */
+  private static boolean renewedSince(NodeRecord n, Seen s) {
+    return n.state() == SessionState.LIVE ? n.renewals() != s.renewals() : n.renewals() > s.renewals();
+  }
+
+  /** How long {@code n}'s counter must stand still: the longer of this node's lease and {@code n}'s own. */
+  private long leaseNanosOf(NodeRecord n) {
+    return n.lease() == null ? leaseNanos : Math.max(leaseNanos, n.lease().toNanos());
   }
 }

@@ -2,6 +2,7 @@ package dev.baton.agent.session;
 
 import dev.baton.agent.config.Timing;
 import dev.baton.core.ConflictException;
+import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;
@@ -98,7 +99,10 @@ public final class SessionKeeper implements AutoCloseable {
 
   /**
    * Opens the first session, waiting while a previous session of this node name could still be
-   * alive (this node's previous run, killed): it must stay unrenewed for a full lease first.
+   * alive (this node's previous run, killed): it must stay unrenewed for a full lease first, the
+   * longer of this node's lease and the one recorded with that session (the previous run may have
+   * had another timing). {@code patience} is counted as if that session had this node's lease: a
+   * longer lease extends it by the difference.
    *
    * @throws ConflictException if another agent keeps renewing a session under this node name
    */
@@ -106,6 +110,7 @@ public final class SessionKeeper implements AutoCloseable {
     long deadline = clock.nanos() + patience.toNanos();
     Observed waitingFor = null;
     long waitingSince = 0;
+    Duration required = timing.lease();
     while (true) {
       Optional<NodeRecord> previous = store.snapshot().node(node.name());
       Observed replacing = null;
@@ -113,15 +118,18 @@ public final class SessionKeeper implements AutoCloseable {
         NodeRecord p = previous.get();
         Observed seen = new Observed(p.session(), p.renewals());
         if (waitingFor == null) {
+          required = p.leaseAtLeast(timing.lease());
           LOG.info("{} node name {} still has session {} open (a previous run of this node, or another agent with the same name); "
-              + "waiting until it has not been renewed for a full lease ({})", tag, node.name(), p.session(), timing.lease());
+              + "waiting until it has not been renewed for a full lease ({})", tag, node.name(), p.session(),
+              Durations.format(required));
           waitingFor = seen;
           waitingSince = clock.nanos();
+          deadline += required.minus(timing.lease()).toNanos();
         } else if (!seen.equals(waitingFor)) {
           throw new ConflictException("another agent is running as node " + node.name()
               + ": its session " + p.session() + " keeps being renewed; stop it or give this node another node.name");
         }
-        if (clock.nanos() - waitingSince < timing.lease().toNanos()) {
+        if (clock.nanos() - waitingSince < required.toNanos()) {
           if (clock.nanos() > deadline) {
             throw new ConflictException("gave up waiting for the previous session of node " + node.name() + " to expire");
           }

@@ -37,6 +37,8 @@ class FailoverBudgetTest {
           stop       0s      the crashed owner's services die with it
           start      ...     your command's own start-up time
           total      4s      + start-up
+          a claimant waits for the longer of its own lease and the owner's (each node's lease is recorded with \
+        its session; `baton status` shows them): where the nodes' leases differ, detection takes the longer
         fencing timeline of an owner cut off from the store (from its last successful renewal sent):
           +2s     SIGTERM to its services                       (lease - fence-margin)
           +2.5s   SIGKILL                                       (lease - fence-margin/2)

@@ -18,9 +18,15 @@ class LivenessTest {
   static final Duration LEASE = Duration.ofSeconds(3);
   long now = 1_000_000_000L;
 
+  /** Node b's session, opened by a version that did not record its lease (unknown). */
   static NodeRecord node(long renewals, SessionState state) {
+    return node(renewals, state, null);
+  }
+
+  /** Node b's session, whose own lease is {@code lease} (null: unknown). */
+  static NodeRecord node(long renewals, SessionState state, Duration lease) {
     return new NodeRecord(new NodeInfo(NodeName.of("b"), Location.ROOT, "127.0.0.1:1"), new SessionId("s1"),
-        renewals, state, Map.of());
+        renewals, state, Map.of(), lease == null ? null : lease.dividedBy(6), lease);
   }
 
   void advance(Duration d) {
@@ -47,6 +53,21 @@ class LivenessTest {
     advance(Duration.ofSeconds(2));
     assertThat(l.judge(node(6, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
     assertThat(l.nanosUntilLost(node(6, SessionState.LIVE))).isEqualTo(Duration.ofSeconds(1).toNanos());
+  }
+
+  @Test
+  void aCounterThatGoesDownIsARenewalToo() {
+    // The store was restored from a backup taken at 3 renewals; the owner renews on from there.
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(Duration.ofSeconds(2));
+    l.observe(List.of(node(3, SessionState.LIVE)));
+    advance(Duration.ofSeconds(2));
+    assertThat(l.judge(node(3, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
+    assertThat(l.nanosUntilLost(node(3, SessionState.LIVE))).isEqualTo(Duration.ofSeconds(1).toNanos());
+    advance(Duration.ofSeconds(1));
+    assertThat(l.judge(node(3, SessionState.LIVE))).as("a full lease at the lower value").isEqualTo(Liveness.Verdict.LOST);
+    assertThat(l.observed(node(3, SessionState.LIVE))).isEqualTo(new Observed(new SessionId("s1"), 3));
   }
 
   @Test
@@ -86,6 +107,45 @@ class LivenessTest {
     advance(LEASE);
     l.observe(List.of(node(0, SessionState.EXPIRED)));
     assertThat(l.judge(node(0, SessionState.EXPIRED))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aSessionWithALongerLeaseThanTheObserversIsLostOnlyAfterItsOwnLease() {
+    Duration ownersLease = Duration.ofSeconds(10);
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE, ownersLease)));
+    advance(LEASE);
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).as("the observer's own lease is not enough")
+        .isEqualTo(Liveness.Verdict.ALIVE);
+    assertThat(l.nanosUntilLost(node(5, SessionState.LIVE, ownersLease)))
+        .isEqualTo(ownersLease.minus(LEASE).toNanos());
+    advance(ownersLease.minus(LEASE).minusMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aSessionWithAShorterLeaseIsStillObservedForTheObserversOwnLease() {
+    Duration ownersLease = Duration.ofSeconds(1);
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE, ownersLease)));
+    advance(LEASE.minusMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1));
+    assertThat(l.judge(node(5, SessionState.LIVE, ownersLease))).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void theStoresVerdictIsAwaitedOnlyOnceTheLongerOfTheTwoLeasesPassed() {
+    Duration ownersLease = Duration.ofSeconds(10);
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(5, SessionState.LIVE, ownersLease)));
+    advance(LEASE);
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE, ownersLease))).isFalse();
+    advance(ownersLease.minus(LEASE));
+    assertThat(l.awaitingStoreVerdict(node(5, SessionState.LIVE, ownersLease))).isTrue();
+    assertThat(l.judge(node(5, SessionState.EXPIRED, ownersLease))).isEqualTo(Liveness.Verdict.LOST);
   }
 
   @Test

@@ -17,6 +17,18 @@ import java.util.Map;
  * {@link NodeRecord#renewals()} counter has not moved for a full lease on the reader's monotonic
  * clock, and names what it saw ({@link Observed}) in its claim.
  *
+ * <p>Each session runs on its own lease: the {@link StoreOptions#lease()} (and heartbeat) of the
+ * store instance that opened it, which its owner fences itself by. {@link #openSession} records
+ * them with the session, and every reader sees them in {@link NodeRecord#lease()} and {@link
+ * NodeRecord#heartbeat()} (null for a session opened by a version of Baton that did not record
+ * them). A store that judges leases judges each session by its own lease, whatever the lease of
+ * the reader or claimant. A reader applying the observed-time rule waits at least the longer of its
+ * own lease and the session's ({@link NodeRecord#leaseAtLeast}), so that nodes configured with
+ * different leases (or a group in the middle of changing its lease) never overlap. Any change of
+ * a live session's counter counts as a renewal, a decrease too: a store restored from a backup, or
+ * failed over to a replica that missed the last commits, may show a lower counter of a session that
+ * is still being renewed.
+ *
  * <p>Implementations are found by URL scheme through {@link StoreProvider}. Every implementation
  * passes the store TCK ({@code baton-store-tck}).
  */
@@ -29,7 +41,9 @@ public interface Store extends AutoCloseable {
   boolean judgesLeases();
 
   /**
-   * Opens a new session for {@code node} and publishes its providers. Atomic: the node's record
+   * Opens a new session for {@code node} and publishes its providers, recording with the session
+   * the heartbeat and lease of this store's {@link StoreOptions} (read back in {@link
+   * NodeRecord#heartbeat()} and {@link NodeRecord#lease()}). Atomic: the node's record
    * is replaced only if its current session is absent, closed, expired, or equal to
    * {@code replacing} with that renewal count (a session the caller has observed dead; any
    * ownership it held becomes claimable).

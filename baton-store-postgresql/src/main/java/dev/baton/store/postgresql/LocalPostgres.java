@@ -92,6 +92,64 @@ public final class LocalPostgres implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Creates a new cluster like {@link #init(Path)} whose {@code postgres} user has the same password
+   * as {@code other}'s, so that {@code other}'s URLs log in to it too (a test's "another server
+   * behind the same address"). Does not start it.
+   */
+  public static LocalPostgres initWithPasswordOf(Path dir, LocalPostgres other) {
+    Path absolute = dir.toAbsolutePath();
+    if (Files.exists(absolute.resolve("data"))) {
+      throw new BatonException("cannot init a PostgreSQL cluster in " + absolute + ": it already has a data"
+          + " directory; expected an empty or absent directory");
+    }
+    LocalPostgres server = new LocalPostgres(absolute, other.bin, other.asPostgresUser, other.password);
+    server.initdb();
+    return server;
+  }
+
+  /**
+   * Makes a streaming standby of {@code primary} (running) in {@code dir}: {@code pg_basebackup -R}
+   * over the primary's Unix socket (initdb's {@code pg_hba.conf} trusts local replication), on a
+   * free port of its own, its socket in its own data directory. Same cluster, same password. Does
+   * not start it; {@link #promote()} makes it a primary.
+   */
+  public static LocalPostgres standbyOf(LocalPostgres primary, Path dir) {
+    Path absolute = dir.toAbsolutePath();
+    if (Files.exists(absolute.resolve("data"))) {
+      throw new BatonException("cannot make a standby in " + absolute + ": it already has a data directory");
+    }
+    LocalPostgres standby = new LocalPostgres(absolute, primary.bin, primary.asPostgresUser, primary.password);
+    try {
+      Files.createDirectories(absolute);
+      if (standby.asPostgresUser) {
+        chownToPostgres(absolute);
+      }
+      standby.run("pg_basebackup", List.of(primary.bin.resolve("pg_basebackup").toString(),
+          "-h", primary.data.toString(), "-p", Integer.toString(primary.port()), "-U", "postgres",
+          "-D", standby.data.toString(), "-R", "-X", "stream", "-c", "fast", "--no-sync"));
+      // The primary's socket lives in its data directory: its lock file came along, and would stop
+      // the standby from taking a socket on that port.
+      try (Stream<Path> files = Files.list(standby.data)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          if (f.getFileName().toString().startsWith(".s.PGSQL.")) {
+            Files.delete(f);
+          }
+        }
+      }
+      standby.port = freePort();
+      standby.writePort();
+      Files.writeString(standby.data.resolve("postgresql.conf"), String.join("\n",
+          "", "# written by baton LocalPostgres for a standby of " + primary.dir,
+          "unix_socket_directories = '" + standby.data + "'",
+          ""), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+      log.info("[postgres dir={}] a standby of {}", absolute, primary.dir);
+      return standby;
+    } catch (IOException e) {
+      throw new BatonException("cannot make a standby of " + primary.dir + " in " + absolute + ": " + e, e);
+    }
+  }
+
   /** The directory holding {@code initdb} and {@code pg_ctl}. */
   static Path findBinaries() {
     return findBinaries(System.getenv("BATON_PG_BINDIR"), pgConfigBindir(), Path.of("/usr/lib/postgresql"));
@@ -338,6 +396,31 @@ public final class LocalPostgres implements AutoCloseable {
     run("pg_ctl stop", List.of(bin.resolve("pg_ctl").toString(), "stop", "-D", data.toString(), "-m", mode, "-w", "-t", "60"));
     running = false;
     log.info("[postgres port={}] stopped ({})", port, mode);
+  }
+
+  /** Promotes a running standby to a primary (a new timeline) and waits until it is one. */
+  public synchronized void promote() {
+    if (!running) {
+      throw new IllegalStateException("[postgres dir=" + dir + "] promote() while stopped");
+    }
+    run("pg_ctl promote", List.of(bin.resolve("pg_ctl").toString(), "promote", "-D", data.toString(), "-w", "-t", "60"));
+    log.info("[postgres port={}] promoted", port);
+  }
+
+  /**
+   * Makes the server listen on {@code port} from its next {@link #start()} (another server's
+   * port, say, once that one stopped). Only while stopped.
+   */
+  public synchronized void usePort(int port) {
+    if (running) {
+      throw new IllegalStateException("[postgres dir=" + dir + "] usePort() while running");
+    }
+    this.port = port;
+    try {
+      writePort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public synchronized boolean isRunning() {

@@ -33,10 +33,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,20 +89,24 @@ final class PostgresStore implements Store {
   private final String who;
   private final String channel;
   private final long leaseMillis;
+  private final long heartbeatMillis;
   private final Duration callTimeout;
   private final HikariDataSource pool;
+  private final ServerIdentity identity;
   private final ChangeNotifications notifications;
   /** What the last full read saw; replaced, never changed. */
   private volatile Shared shared;
 
-  private PostgresStore(GroupName group, Duration lease, Duration callTimeout, HikariDataSource pool,
+  private PostgresStore(StoreOptions options, HikariDataSource pool, ServerIdentity identity,
       ChangeNotifications.Connector listenConnector) {
-    this.group = group;
+    this.group = options.group();
     this.who = "[group=" + group + "]";
     this.channel = channel(group);
-    this.leaseMillis = lease.toMillis();
-    this.callTimeout = callTimeout;
+    this.leaseMillis = options.lease().toMillis();
+    this.heartbeatMillis = options.heartbeat().toMillis();
+    this.callTimeout = options.callTimeout();
     this.pool = pool;
+    this.identity = identity;
     this.notifications = new ChangeNotifications(listenConnector, channel, who, callTimeout);
   }
 
@@ -117,11 +121,22 @@ final class PostgresStore implements Store {
     String who = "[group=" + options.group() + " store=" + url + "]";
     migrate(url, password, options, who);
 
+    // Every connection for calls is checked to be on the server whose history this database's epochs
+    // belong to; the first one records that server at the database's first open, or refuses another.
+    ServerIdentity identity = new ServerIdentity(who);
+    ServerIdentity.CheckedDataSource dataSource = new ServerIdentity.CheckedDataSource(identity);
+    configure(dataSource, url, password, options, true, who);
+    try (Connection first = dataSource.getConnection()) {
+      log.debug("{} on PostgreSQL server {}", who, first.getMetaData().getDatabaseProductVersion());
+    } catch (SQLException e) {
+      throw new StoreException(who + " " + (identity.refusal() != null ? identity.refusal()
+          : "cannot connect: " + rootMessage(e)), e);
+    }
+
     long callMillis = options.callTimeout().toMillis();
     HikariConfig config = new HikariConfig();
     config.setPoolName("baton-pg-" + options.group());
-    config.setJdbcUrl(url.jdbcUrl());
-    config.setDataSourceProperties(properties(url, password, options, true));
+    config.setDataSource(dataSource);
     config.setMaximumPoolSize(4);
     config.setMinimumIdle(1);
     config.setAutoCommit(false);
@@ -133,23 +148,26 @@ final class PostgresStore implements Store {
     config.setConnectionTimeout(Math.max(250, callMillis - validationMillis));
     config.setInitializationFailTimeout(-1);
     HikariDataSource pool = new HikariDataSource(config);
-    Properties listenProperties = properties(url, password, options, true);
-    String jdbcUrl = url.jdbcUrl();
     log.info("{} opened (lease {} ms, call timeout {} ms)", who, options.lease().toMillis(), callMillis);
-    return new PostgresStore(options.group(), options.lease(), options.callTimeout(), pool,
-        () -> DriverManager.getConnection(jdbcUrl, listenProperties));
+    return new PostgresStore(options, pool, identity, dataSource::getConnection);
   }
 
-  private static void migrate(PostgresUrl url, String password, StoreOptions options, String who) {
-    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+  /** Points {@code dataSource} at the URL's server with the connection properties. */
+  private static void configure(PGSimpleDataSource dataSource, PostgresUrl url, String password, StoreOptions options,
+      boolean forCalls, String who) {
     dataSource.setURL(url.jdbcUrl());
     try {
-      for (Map.Entry<Object, Object> e : properties(url, password, options, false).entrySet()) {
+      for (Map.Entry<Object, Object> e : properties(url, password, options, forCalls).entrySet()) {
         dataSource.setProperty((String) e.getKey(), (String) e.getValue());
       }
     } catch (SQLException e) {
       throw new InvalidInputException(who + " has a parameter the PostgreSQL driver does not know: " + e.getMessage());
     }
+  }
+
+  private static void migrate(PostgresUrl url, String password, StoreOptions options, String who) {
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    configure(dataSource, url, password, options, false, who);
     try {
       Flyway.configure(PostgresStore.class.getClassLoader())
           .dataSource(dataSource)
@@ -219,9 +237,9 @@ final class PostgresStore implements Store {
       if (current == null) {
         try (PreparedStatement ps = c.prepareStatement(
             "INSERT INTO server_registry (group_name, node, api, location, session, renewals, opened_at,"
-                + " last_heartbeat, expires_at, state)"
+                + " last_heartbeat, expires_at, state, heartbeat_ms, lease_ms)"
                 + " VALUES (?, ?, ?, ?, ?, 0, clock_timestamp(), clock_timestamp(),"
-                + " clock_timestamp() + ? * interval '1 millisecond', 'open')"
+                + " clock_timestamp() + ? * interval '1 millisecond', 'open', ?, ?)"
                 + " ON CONFLICT (group_name, node) DO NOTHING")) {
           ps.setString(1, group.value());
           ps.setString(2, name);
@@ -229,6 +247,8 @@ final class PostgresStore implements Store {
           ps.setString(4, node.location().toString());
           ps.setString(5, session);
           ps.setLong(6, leaseMillis);
+          ps.setLong(7, heartbeatMillis);
+          ps.setLong(8, leaseMillis);
           if (ps.executeUpdate() == 0) {
             current = lockNode(c, name); // another agent inserted it first; judge its session
           }
@@ -255,6 +275,16 @@ final class PostgresStore implements Store {
           ps.setLong(4, leaseMillis);
           ps.setString(5, group.value());
           ps.setString(6, name);
+          ps.executeUpdate();
+        }
+        // The new session's timing, in a statement of its own: the change of session cleared the
+        // previous session's (a trigger, so that an older agent's session never shows it).
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE server_registry SET heartbeat_ms = ?, lease_ms = ? WHERE group_name = ? AND node = ?")) {
+          ps.setLong(1, heartbeatMillis);
+          ps.setLong(2, leaseMillis);
+          ps.setString(3, group.value());
+          ps.setString(4, name);
           ps.executeUpdate();
         }
         log.debug("{} [node={}] session {} replaces {} ({})", who, name, session, current.session,
@@ -462,7 +492,8 @@ final class PostgresStore implements Store {
       List<NodeRecord> nodes = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT node, api, location, session, renewals,"
-              + " CASE WHEN state = 'open' AND expires_at <= clock_timestamp() THEN 'expired' ELSE state END"
+              + " CASE WHEN state = 'open' AND expires_at <= clock_timestamp() THEN 'expired' ELSE state END,"
+              + " heartbeat_ms, lease_ms"
               + " FROM server_registry WHERE group_name = ? ORDER BY node")) {
         ps.setString(1, group.value());
         try (ResultSet rs = ps.executeQuery()) {
@@ -473,7 +504,8 @@ final class PostgresStore implements Store {
             NodeInfo info = decode("server_registry row node=" + node,
                 () -> new NodeInfo(NodeName.of(node), Location.parse(location), api));
             nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
-                sessionState(rs.getString(6)), shared.providers().getOrDefault(node, Map.of())));
+                sessionState(rs.getString(6)), shared.providers().getOrDefault(node, Map.of()),
+                millisOrNull(rs, 7), millisOrNull(rs, 8)));
           }
         }
       }
@@ -987,6 +1019,11 @@ final class PostgresStore implements Store {
         throw e;
       }
     } catch (SQLException e) {
+      String refused = identity.refusal();
+      if (refused != null && e instanceof SQLTransientConnectionException) {
+        // No connection: the pool's new ones were refused (ServerIdentity).
+        throw new StoreException(who + " " + what + " failed: " + refused, e);
+      }
       throw new StoreException(who + " " + what + " failed after " + (System.nanoTime() - started) / 1_000_000
           + " ms (call timeout " + callTimeout.toMillis() + " ms): " + rootMessage(e), e);
     }
@@ -1049,6 +1086,12 @@ final class PostgresStore implements Store {
     } catch (InvalidInputException | IllegalArgumentException e) {
       throw new StoreException(who + " cannot read " + row + ": " + e.getMessage() + " (written by another version?)", e);
     }
+  }
+
+  /** A column of milliseconds as a duration; null when the column is (a session of an older agent). */
+  private static Duration millisOrNull(ResultSet rs, int column) throws SQLException {
+    long millis = rs.getLong(column);
+    return rs.wasNull() ? null : Duration.ofMillis(millis);
   }
 
   private static String seconds(long millis) {

@@ -123,6 +123,75 @@ class PostgresLeaseTest {
   }
 
   @Test
+  void eachSessionIsJudgedByItsOwnLeaseWhateverTheLeaseOfItsReader() throws SQLException {
+    Store shortLease = open();
+    Store longLease = open(Duration.ofSeconds(10));
+    openSession(shortLease, "node-a");
+    openSession(longLease, "node-b");
+    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+        "SELECT node, lease_ms, heartbeat_ms, (extract(epoch FROM expires_at - last_heartbeat) * 1000)::bigint"
+            + " FROM server_liveness WHERE group_name = ? ORDER BY node")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(List.of(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+            .containsExactly("node-a", 1_000L, 250L, 1_000L);
+        assertThat(rs.next()).isTrue();
+        assertThat(List.of(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+            .containsExactly("node-b", 10_000L, 2_500L, 10_000L);
+      }
+    }
+
+    // Read by a store whose own lease is 1 s, neither renewed: node-a expires by its lease of 1 s,
+    // node-b lives on for its own 10 s.
+    await("node-a expired by its own lease").atMost(Duration.ofSeconds(5))
+        .until(() -> shortLease.snapshot().node(NodeName.of("node-a")).orElseThrow().state() == SessionState.EXPIRED);
+    NodeRecord b = shortLease.snapshot().node(NodeName.of("node-b")).orElseThrow();
+    assertThat(b.state()).isEqualTo(SessionState.LIVE);
+    assertThat(b.lease()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aSessionOpenedByAnOlderAgentReadsWithUnknownTimingNotThePreviousSessions() throws SQLException {
+    Store store = open();
+    openSession(store, "node-a");
+    assertThat(store.snapshot().node(NodeName.of("node-a")).orElseThrow().lease()).isEqualTo(LEASE);
+
+    // What an agent of the previous version runs to open sessions: it knows nothing of the timing.
+    try (Connection c = connect()) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE server_registry SET api = ?, location = ?, session = ?, renewals = 0,"
+              + " opened_at = clock_timestamp(), last_heartbeat = clock_timestamp(),"
+              + " expires_at = clock_timestamp() + ? * interval '1 millisecond', state = 'open', ended_at = NULL"
+              + " WHERE group_name = ? AND node = ?")) {
+        ps.setString(1, "127.0.0.1:7070");
+        ps.setString(2, "eu/paris");
+        ps.setString(3, UUID.randomUUID().toString());
+        ps.setLong(4, 10_000);
+        ps.setString(5, group.value());
+        ps.setString(6, "node-a");
+        assertThat(ps.executeUpdate()).isEqualTo(1);
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO server_registry (group_name, node, api, location, session, renewals, opened_at,"
+              + " last_heartbeat, expires_at, state)"
+              + " VALUES (?, 'node-b', '127.0.0.1:7071', 'eu', ?, 0, clock_timestamp(), clock_timestamp(),"
+              + " clock_timestamp() + interval '10 seconds', 'open')")) {
+        ps.setString(1, group.value());
+        ps.setString(2, UUID.randomUUID().toString());
+        assertThat(ps.executeUpdate()).isEqualTo(1);
+      }
+    }
+
+    for (String node : List.of("node-a", "node-b")) {
+      NodeRecord record = store.snapshot().node(NodeName.of(node)).orElseThrow();
+      assertThat(record.lease()).as(node + "'s lease").isNull();
+      assertThat(record.heartbeat()).as(node + "'s heartbeat").isNull();
+      assertThat(record.state()).isEqualTo(SessionState.LIVE);
+    }
+  }
+
+  @Test
   void theOperatorViewShowsLivenessByTheDatabaseClock() throws SQLException {
     Store node = open();
     SessionId session = openSession(node, "node-a");

@@ -121,7 +121,13 @@ final class SqliteSchema {
           BEGIN
             UPDATE services SET version = (SELECT changes + 1 FROM groups WHERE grp = NEW.grp)
             WHERE grp = NEW.grp AND name = NEW.name;
-          END"""));
+          END"""),
+      List.of(
+          // The timing of the node's session, recorded when it was opened: its renewal interval
+          // and its lease, in milliseconds. A claimant waits at least this lease. Null for sessions
+          // opened before this version (they read as unknown: a claimant then uses its own lease).
+          "ALTER TABLE nodes ADD COLUMN heartbeat_ms INTEGER",
+          "ALTER TABLE nodes ADD COLUMN lease_ms INTEGER"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

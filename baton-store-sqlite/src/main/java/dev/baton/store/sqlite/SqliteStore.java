@@ -87,6 +87,9 @@ final class SqliteStore implements Store {
   private final GroupName group;
   private final String grp;
   private final Duration callTimeout;
+  /** The timing recorded with every session this store opens. */
+  private final long heartbeatMillis;
+  private final long leaseMillis;
   private final SQLiteConnection connection;
   private final ReentrantLock lock = new ReentrantLock();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -96,11 +99,13 @@ final class SqliteStore implements Store {
   private ScheduledExecutorService watchThread;
   private volatile boolean pollFailing;
 
-  private SqliteStore(Path path, GroupName group, Duration callTimeout, SQLiteConnection connection) {
+  private SqliteStore(Path path, StoreOptions options, SQLiteConnection connection) {
     this.path = path;
-    this.group = group;
+    this.group = options.group();
     this.grp = group.value();
-    this.callTimeout = callTimeout;
+    this.callTimeout = options.callTimeout();
+    this.heartbeatMillis = options.heartbeat().toMillis();
+    this.leaseMillis = options.lease().toMillis();
     this.connection = connection;
   }
 
@@ -125,7 +130,7 @@ final class SqliteStore implements Store {
     } catch (SQLException e) {
       throw translate(group, path, options.callTimeout(), "open", e);
     }
-    SqliteStore store = new SqliteStore(path, group, options.callTimeout(), connection);
+    SqliteStore store = new SqliteStore(path, options, connection);
     try {
       store.initialize();
     } catch (RuntimeException e) {
@@ -226,15 +231,18 @@ final class SqliteStore implements Store {
       long number = bumpCounter(c, "sessions_opened");
       String id = number + "-" + String.format("%08x", ThreadLocalRandom.current().nextInt());
       try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO nodes (grp, name, location, api, session, renewals, state)
-          VALUES (?, ?, ?, ?, ?, 0, 'LIVE')
+          INSERT INTO nodes (grp, name, location, api, session, renewals, state, heartbeat_ms, lease_ms)
+          VALUES (?, ?, ?, ?, ?, 0, 'LIVE', ?, ?)
           ON CONFLICT (grp, name) DO UPDATE SET location = excluded.location, api = excluded.api,
-            session = excluded.session, renewals = 0, state = 'LIVE'""")) {
+            session = excluded.session, renewals = 0, state = 'LIVE',
+            heartbeat_ms = excluded.heartbeat_ms, lease_ms = excluded.lease_ms""")) {
         ps.setString(1, grp);
         ps.setString(2, node.name().value());
         ps.setString(3, node.location().toString());
         ps.setString(4, node.api());
         ps.setString(5, id);
+        ps.setLong(6, heartbeatMillis);
+        ps.setLong(7, leaseMillis);
         ps.executeUpdate();
       }
       replaceProviders(c, node.name().value(), providers);
@@ -704,7 +712,8 @@ final class SqliteStore implements Store {
       throws SQLException {
     List<NodeRecord> nodes = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("""
-        SELECT name, location, api, session, renewals, state FROM nodes WHERE grp = ? ORDER BY name""")) {
+        SELECT name, location, api, session, renewals, state, heartbeat_ms, lease_ms
+        FROM nodes WHERE grp = ? ORDER BY name""")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -712,7 +721,8 @@ final class SqliteStore implements Store {
           try {
             NodeInfo info = new NodeInfo(NodeName.of(name), Location.parse(rs.getString(2)), rs.getString(3));
             nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
-                SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of())));
+                SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of()),
+                millisOrNull(rs, 7), millisOrNull(rs, 8)));
           } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
             warnSkipped("nodes", "node " + name, e);
           }
@@ -789,6 +799,12 @@ final class SqliteStore implements Store {
   }
 
   /** Logs once per row that a row this version cannot read is left out. */
+  /** A column of milliseconds as a duration; null when the column is (a row of an older version). */
+  private static Duration millisOrNull(ResultSet rs, int column) throws SQLException {
+    long millis = rs.getLong(column);
+    return rs.wasNull() ? null : Duration.ofMillis(millis);
+  }
+
   private void warnSkipped(String table, String row, RuntimeException e) {
     if (warnedRows.add(table + "/" + row)) {
       log.warn("[group={}] skipping {} row {} of SQLite store {}: {} (written by another Baton version?)",

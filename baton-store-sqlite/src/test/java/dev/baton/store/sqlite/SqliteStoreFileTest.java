@@ -137,6 +137,36 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aSessionOfAFileOfSchemaVersionThreeReadsWithUnknownTimingAfterTheMigrationAndNewSessionsRecordTheirs()
+      throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+        Statement st = c.createStatement()) {
+      for (int v = 0; v < 3; v++) {
+        for (String sql : SqliteSchema.MIGRATIONS.get(v)) {
+          st.execute(sql);
+        }
+      }
+      st.execute("PRAGMA user_version = 3");
+      st.execute("INSERT INTO nodes (grp, name, location, api, session, renewals, state)"
+          + " VALUES ('billing', 'node-old', '', '127.0.0.1:7071', '1-0000abcd', 7, 'LIVE')");
+    }
+
+    Store store = open(db());
+    openSession(store, "node-new");
+    Snapshot snap = store.snapshot();
+
+    var old = snap.node(NodeName.of("node-old")).orElseThrow();
+    assertThat(old.renewals()).isEqualTo(7);
+    assertThat(old.lease()).as("unknown: written before leases were recorded").isNull();
+    assertThat(old.heartbeat()).isNull();
+    assertThat(old.leaseAtLeast(Duration.ofSeconds(3))).isEqualTo(Duration.ofSeconds(3));
+    var fresh = snap.node(NodeName.of("node-new")).orElseThrow();
+    assertThat(fresh.lease()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(fresh.heartbeat()).isEqualTo(Duration.ofMillis(250));
+    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo(String.valueOf(SqliteSchema.VERSION));
+  }
+
+  @Test
   void aFileWrittenByANewerSchemaVersionIsRefused() throws Exception {
     open(db()).close();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());

@@ -79,7 +79,7 @@ public abstract class StoreTck {
 
   /** A new Store instance (like one more agent) on {@code group}, opened through Stores.open. */
   protected final Store open(GroupName group) {
-    return open(group, lease().dividedBy(2));
+    return open(group, lease().dividedBy(4), lease(), lease().dividedBy(2));
   }
 
   /**
@@ -87,8 +87,16 @@ public abstract class StoreTck {
    * of a compare-and-set under contention, where a loaded machine's lock waits must not fail calls.
    */
   protected final Store open(GroupName group, Duration callTimeout) {
-    Duration lease = lease();
-    Store store = Stores.open(new StoreOptions(storeUrl(), group, lease.dividedBy(4), lease, callTimeout, null));
+    return open(group, lease().dividedBy(4), lease(), callTimeout);
+  }
+
+  /** A new Store instance like {@link #open(GroupName)}, for an agent configured with another timing. */
+  protected final Store open(GroupName group, Duration heartbeat, Duration lease) {
+    return open(group, heartbeat, lease, lease.dividedBy(2));
+  }
+
+  private Store open(GroupName group, Duration heartbeat, Duration lease, Duration callTimeout) {
+    Store store = Stores.open(new StoreOptions(storeUrl(), group, heartbeat, lease, callTimeout, null));
     opened.add(store);
     return store;
   }
@@ -311,6 +319,36 @@ public abstract class StoreTck {
     assertThat(record.state()).isEqualTo(SessionState.LIVE);
     assertThat(record.providers()).isEqualTo(providers);
     assertThat(reader.snapshot().nodes()).hasSize(1);
+  }
+
+  @Test
+  void everySessionRecordsTheHeartbeatAndLeaseOfTheStoreThatOpenedItForEveryReader() {
+    GroupName group = freshGroup();
+    // Another agent's timing: a shorter lease (one a ZooKeeper ensemble grants when it grants ours).
+    Duration otherLease = lease().multipliedBy(3).dividedBy(4);
+    Duration otherHeartbeat = otherLease.dividedBy(5);
+    Store a = open(group, otherHeartbeat, otherLease);
+    Store reader = open(group);
+    SessionId first = openSession(a, "node-a");
+    openSession(reader, "node-b");
+
+    Snapshot snap = reader.snapshot();
+    NodeRecord recordA = snap.node(nodeName("node-a")).orElseThrow();
+    assertThat(recordA.lease()).isEqualTo(otherLease);
+    assertThat(recordA.heartbeat()).isEqualTo(otherHeartbeat);
+    NodeRecord recordB = snap.node(nodeName("node-b")).orElseThrow();
+    assertThat(recordB.lease()).isEqualTo(lease());
+    assertThat(recordB.heartbeat()).isEqualTo(lease().dividedBy(4));
+    assertThat(a.snapshot().node(nodeName("node-a")).orElseThrow().lease()).isEqualTo(otherLease);
+
+    // The node restarted with the group's timing: its new session shows the new one, not the old.
+    a.closeSession(first);
+    Store restarted = open(group);
+    SessionId second = openSession(restarted, "node-a");
+    NodeRecord again = reader.snapshot().node(nodeName("node-a")).orElseThrow();
+    assertThat(again.session()).isEqualTo(second);
+    assertThat(again.lease()).isEqualTo(lease());
+    assertThat(again.heartbeat()).isEqualTo(lease().dividedBy(4));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.baton.store.zookeeper;
 
+import dev.baton.core.Durations;
 import dev.baton.core.Location;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
@@ -13,6 +14,7 @@ import dev.baton.core.store.ProviderStatus;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -31,19 +33,22 @@ final class Znodes {
   /**
    * A node's persistent record: what it published and its latest session. The session is LIVE
    * while the node's ephemeral exists and holds this session id, CLOSED when {@code closed}, and
-   * EXPIRED otherwise.
+   * EXPIRED otherwise. {@code heartbeat} and {@code lease} are the session's timing, null in a
+   * record written by a version that did not record it (fields {@code heartbeat} and {@code lease},
+   * added to format 1: older readers ignore them).
    */
-  record NodeEntry(NodeInfo info, SessionId session, boolean closed, Map<ServiceName, ProviderStatus> providers) {
+  record NodeEntry(NodeInfo info, SessionId session, boolean closed, Map<ServiceName, ProviderStatus> providers,
+      Duration heartbeat, Duration lease) {
     NodeEntry {
       providers = Map.copyOf(providers);
     }
 
     NodeEntry closedNow() {
-      return new NodeEntry(info, session, true, providers);
+      return new NodeEntry(info, session, true, providers, heartbeat, lease);
     }
 
     NodeEntry withProviders(Map<ServiceName, ProviderStatus> now) {
-      return new NodeEntry(info, session, closed, now);
+      return new NodeEntry(info, session, closed, now, heartbeat, lease);
     }
   }
 
@@ -53,7 +58,9 @@ final class Znodes {
         .put("location", entry.info().location())
         .put("api", entry.info().api())
         .put("session", entry.session())
-        .put("closed", entry.closed());
+        .put("closed", entry.closed())
+        .put("heartbeat", entry.heartbeat() == null ? null : Durations.format(entry.heartbeat()))
+        .put("lease", entry.lease() == null ? null : Durations.format(entry.lease()));
     entry.providers().forEach((service, status) -> {
       f.put(PROVIDER + service, status.state().wireName());
       f.put(REASON + service, status.reason());
@@ -79,7 +86,16 @@ final class Znodes {
         throw f.unreadable("a reason for service \"" + service + "\" without its provider state");
       }
     }
-    return new NodeEntry(info, f.required("session", SessionId::new), f.flag("closed"), providers);
+    return new NodeEntry(info, f.required("session", SessionId::new), f.flag("closed"), providers,
+        f.optional("heartbeat", Znodes::positiveDuration), f.optional("lease", Znodes::positiveDuration));
+  }
+
+  private static Duration positiveDuration(String text) {
+    Duration d = Durations.parse(text);
+    if (d.isZero()) {
+      throw new IllegalArgumentException("\"" + text + "\" is not a positive duration");
+    }
+    return d;
   }
 
   /** The ephemeral's data: the session id it stands for. */

@@ -211,7 +211,8 @@ final class ZookeeperStore implements Store {
     SessionId id = new SessionId(Long.toHexString(zkSession) + "-" + sessionsOpened.incrementAndGet());
     String recordPath = paths.node(node.name());
     String sessionPath = paths.session(node.name());
-    byte[] record = Znodes.node(recordPath, new NodeEntry(node, id, false, providers));
+    byte[] record = Znodes.node(recordPath, new NodeEntry(node, id, false, providers, options.heartbeat(),
+        options.lease()));
     while (true) {
       List<OpResult> read = zk.read(h, List.of(Op.getData(recordPath), Op.getData(sessionPath)), d,
           "open session: read the node's record");
@@ -458,7 +459,8 @@ final class ZookeeperStore implements Store {
       boolean live = ephemeral != null && Znodes.session(ephemeral.getData()).equals(entry.session());
       SessionState state = entry.closed() ? SessionState.CLOSED : live ? SessionState.LIVE : SessionState.EXPIRED;
       long renewals = live ? ephemeral.getStat().getVersion() : 0;
-      nodes.add(new NodeRecord(entry.info(), entry.session(), renewals, state, entry.providers()));
+      nodes.add(new NodeRecord(entry.info(), entry.session(), renewals, state, entry.providers(), entry.heartbeat(),
+          entry.lease()));
     }
     Map<ServiceName, Ownership> ownerships = new TreeMap<>();
     for (String child : children.services()) {

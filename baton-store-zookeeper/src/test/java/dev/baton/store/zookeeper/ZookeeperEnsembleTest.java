@@ -318,6 +318,28 @@ class ZookeeperEnsembleTest {
   }
 
   @Test
+  void aNodeRecordWrittenWithoutTheSessionsTimingReadsWithUnknownTiming() throws Exception {
+    GroupName group = freshGroup();
+    ZookeeperStore store = (ZookeeperStore) open(group);
+    openSession(store, "owner");
+    String path = "/baton-faults/groups/" + group + "/nodes/owner";
+    ZooKeeper zk = store.client().getZookeeperClient().getZooKeeper();
+    String written = new String(zk.getData(path, false, null), StandardCharsets.UTF_8);
+    assertThat(written).contains("lease=3s\n", "heartbeat=750ms\n");
+    assertThat(store.snapshot().node(NodeName.of("owner")).orElseThrow().lease()).isEqualTo(LEASE);
+
+    // The record as the previous version writes it: the same fields, without the timing.
+    String older = written.lines().filter(l -> !l.startsWith("lease=") && !l.startsWith("heartbeat="))
+        .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+    zk.setData(path, older.getBytes(StandardCharsets.UTF_8), -1);
+
+    NodeRecord record = store.snapshot().node(NodeName.of("owner")).orElseThrow();
+    assertThat(record.state()).isEqualTo(SessionState.LIVE);
+    assertThat(record.lease()).isNull();
+    assertThat(record.heartbeat()).isNull();
+  }
+
+  @Test
   void eventsBeyondTheNewestKeptAreDeleted() {
     GroupName group = freshGroup();
     ZookeeperStore store = new ZookeeperStore(options(group), ZookeeperUrl.parse(url()), MonotonicClock.SYSTEM, 30);
