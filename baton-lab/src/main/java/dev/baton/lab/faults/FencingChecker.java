@@ -412,11 +412,27 @@ public final class FencingChecker implements AutoCloseable {
 
   /**
    * Check 6, once the agents were told to stop and given {@code waited} to end: no process of
-   * {@code services} is still connected. Kills nothing: the caller kills what is left.
+   * {@code services} is still connected, and none of {@code nodeProcesses} (the nodes' launchers,
+   * agents and guardians) still runs (a zombie, ended but not yet reaped, does not). Kills nothing:
+   * the caller kills what is left.
    */
   public synchronized void noneLeft(List<String> services, List<ProcessHandle> nodeProcesses, Duration waited) {
     String after = waited.toSeconds() + "s after the agents stopped";
     services.forEach(n -> alive(n).forEach(l -> violation("6-one-writer-then-none", l + " still connected " + after)));
+    nodeProcesses.stream().filter(FencingChecker::runs).forEach(p -> violation("6-one-writer-then-none", "pid " + p.pid()
+        + " (" + p.info().command().orElse("?") + ") of a node still runs " + after));
+  }
+
+  private static boolean runs(ProcessHandle p) {
+    if (!p.isAlive()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException | RuntimeException e) {
+      return false; // gone meanwhile
+    }
   }
 
   /** START and write messages refused (enforcing mode). */

@@ -268,17 +268,33 @@ class FencingCheckerTest {
   }
 
   @Test
-  void nothingLeftAfterTheStopPassesCheck6AndAServiceStillConnectedFailsIt() throws Exception {
+  void nothingLeftAfterTheStopPassesCheck6AndAServiceOrANodeProcessLeftFailsIt() throws Exception {
+    Process agent = new ProcessBuilder("sleep", "600").start(); // plays an agent that ignored its stop
+    // A guardian that ended but is not reaped yet: a zombie child of a parent that never waits.
+    Process parent = new ProcessBuilder("sh", "-c", "sleep 0.1 & echo $!; exec sleep 600").start();
     try (SocketChannel service = process("svc", 1, "node-a", 101)) {
       awaitLives(1, 1);
-      checker.noneLeft(List.of("other"), List.of(), Duration.ofSeconds(20));
+      Process gone = new ProcessBuilder("true").start();
+      assertThat(gone.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      long zombiePid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream(),
+          StandardCharsets.UTF_8)).readLine().trim());
+      ProcessHandle zombie = ProcessHandle.of(zombiePid).orElseThrow();
+      await("a zombie").atMost(Duration.ofSeconds(10)).until(() -> {
+        String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(zombiePid), "stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+      });
+      checker.noneLeft(List.of("other"), List.of(gone.toHandle(), zombie), Duration.ofSeconds(20));
       assertThat(checker.violationCounts()).isEmpty();
 
-      checker.noneLeft(List.of("svc"), List.of(), Duration.ofSeconds(20));
+      checker.noneLeft(List.of("svc"), List.of(gone.toHandle(), agent.toHandle()), Duration.ofSeconds(20));
+    } finally {
+      agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     assertThat(checker.violationCounts()).containsOnlyKeys("6-one-writer-then-none");
-    assertThat(checker.violations().get("6-one-writer-then-none")).containsExactly(
-        "[service=svc epoch=1 node=node-a pid=101] still connected 20s after the agents stopped");
+    assertThat(checker.violations().get("6-one-writer-then-none")).satisfiesExactly(
+        v -> assertThat(v).isEqualTo("[service=svc epoch=1 node=node-a pid=101] still connected 20s after the agents stopped"),
+        v -> assertThat(v).matches("pid " + agent.pid() + " \\(\\S*sleep\\) of a node still runs 20s after the agents stopped"));
   }
 
   private void enforcing(Duration thawBound) throws IOException {
