@@ -3,6 +3,7 @@ package dev.baton.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ConfigLoader;
@@ -41,6 +42,11 @@ class CliTest {
   }
 
   Path config(String node, int port) throws Exception {
+    return config(node, port, "");
+  }
+
+  /** As {@link #config(String, int)}, with {@code topYaml} at the top level. */
+  Path config(String node, int port, String topYaml) throws Exception {
     Path file = dir.resolve(node + ".yaml");
     Files.writeString(file, String.join("\n",
         "group: cli",
@@ -54,6 +60,7 @@ class CliTest {
         "services:",
         "  svc:",
         "    command: [sleep, '600']",
+        topYaml,
         ""));
     return file;
   }
@@ -85,12 +92,46 @@ class CliTest {
 
   @Test
   void stopMakesTheAgentHandOverAndStop() throws Exception {
-    Agent agent = new Agent(ConfigLoader.load(config("node-a", freePort())),
-        Agent.Embedding.withApi(HttpApi::start));
-    agent.start();
-    Result r = run("stop", "--api", "http://" + agent.apiAddress());
-    assertThat(r.code()).isZero();
-    await().atMost(Duration.ofSeconds(20)).until(() -> agent.state() == Agent.State.STOPPED);
+    // A lease of five minutes: a peer that takes the service over well within it was handed it, it
+    // did not wait for the stopped node's lease to pass.
+    String timing = "timing: {heartbeat: 500ms, lease: 5m}";
+    Agent a = new Agent(ConfigLoader.load(config("node-a", freePort(), timing)), Agent.Embedding.withApi(HttpApi::start));
+    Agent b = new Agent(ConfigLoader.load(config("node-b", freePort(), timing)), Agent.Embedding.withApi(HttpApi::start));
+    a.start();
+    try {
+      String apiA = "http://" + a.apiAddress();
+      await().atMost(Duration.ofSeconds(20)).until(() -> run("status", "--api", apiA).out().contains("providing"));
+      b.start();
+      String apiB = "http://" + b.apiAddress();
+      await("node-b waiting to provide svc").atMost(Duration.ofSeconds(20)).until(() -> {
+        JsonNode svc = status(apiB).path("services").get(0);
+        return svc.path("owner").asText().equals("node-a") && svc.path("epoch").asLong() == 1
+            && svc.path("providers").toString().contains("{\"node\":\"node-b\",\"state\":\"waiting\"");
+      });
+
+      Result r = run("stop", "--api", apiA);
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("asked the agent at " + apiA + " to stop");
+
+      await("node-a stopped").atMost(Duration.ofSeconds(30)).until(() -> a.state() == Agent.State.STOPPED);
+      await("node-b took svc over, well within node-a's lease").atMost(Duration.ofSeconds(30)).until(() -> {
+        JsonNode st = status(apiB);
+        JsonNode svc = st.path("services").get(0);
+        return svc.path("owner").asText().equals("node-b") && svc.path("epoch").asLong() == 2
+            && svc.path("providers").toString().contains("{\"node\":\"node-b\",\"state\":\"providing\"")
+            && st.path("nodes").toString().contains("{\"name\":\"node-a\",\"location\":\"eu/paris\",\"state\":\"left\"");
+      });
+    } finally {
+      b.stop();
+      a.stop();
+    }
+  }
+
+  /** {@code baton status --json} of the agent at {@code api}. */
+  private static JsonNode status(String api) throws Exception {
+    Result r = run("status", "--json", "--api", api);
+    assertThat(r.code()).as(r.err()).isZero();
+    return new ObjectMapper().readTree(r.out());
   }
 
   @Test

@@ -81,6 +81,8 @@ public final class SessionKeeper implements AutoCloseable {
   private boolean terminated;
   private SessionId abandoned;
   private long failingSinceNanos = -1;
+  /** Set by {@link #closeSession}: the node is leaving, so no session is opened again. */
+  private boolean leaving;
 
   public SessionKeeper(Store store, NodeInfo node, Timing timing, MonotonicClock clock,
       Supplier<Map<ServiceName, ProviderStatus>> providers, Listener listener) {
@@ -193,12 +195,17 @@ public final class SessionKeeper implements AutoCloseable {
     return clock.nanos() - lastSentNanos > timing.heartbeat().multipliedBy(2).toNanos() ? Health.AT_RISK : Health.HELD;
   }
 
-  /** Stops renewing and closes the session (graceful exit). Its ownerships are released. */
+  /**
+   * Stops renewing and closes the session (graceful exit). Its ownerships are released. No session
+   * is opened again after this: a heartbeat that found none would otherwise join the group anew,
+   * and that session, never renewed, would look alive to the other nodes for a whole lease.
+   */
   public void closeSession() {
     SessionId s;
     synchronized (this) {
       s = session;
       session = null;
+      leaving = true;
     }
     if (s != null) {
       store.closeSession(s);
@@ -230,6 +237,9 @@ public final class SessionKeeper implements AutoCloseable {
     SessionId s;
     long sent = clock.nanos();
     synchronized (this) {
+      if (leaving) {
+        return true;
+      }
       s = session;
       if (s != null && sent - lastSentNanos >= killAfterNanos) {
         return true; // past the kill deadline: the fence thread abandons it; never renew it again
@@ -289,10 +299,18 @@ public final class SessionKeeper implements AutoCloseable {
     }
     long sent = clock.nanos();
     SessionId opened = store.openSession(node, providers.get(), null);
+    boolean left;
     synchronized (this) {
-      session = opened;
-      lastSentNanos = sent;
-      terminated = false;
+      left = leaving;
+      if (!left) {
+        session = opened;
+        lastSentNanos = sent;
+        terminated = false;
+      }
+    }
+    if (left) { // the node began to leave while this session was being opened
+      store.closeSession(opened);
+      return;
     }
     LOG.info("{} joined the group again with session {}", tag, opened);
     listener.renewed(opened, sent);

@@ -13,8 +13,11 @@ import dev.baton.agent.Http;
 import dev.baton.agent.TestNodes;
 import dev.baton.core.Location;
 import dev.baton.core.NodeName;
+import dev.baton.core.ServiceName;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.ProviderState;
+import dev.baton.core.store.ProviderStatus;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.Store;
 import java.io.BufferedReader;
@@ -29,6 +32,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +46,7 @@ class EventsTest {
   static Agent a;
   static Agent b;
   static final List<Event> heardByA = new CopyOnWriteArrayList<>();
+  static final ServiceName SVC = ServiceName.of("svc");
 
   @BeforeAll
   static void startTwoAgents() throws Exception {
@@ -149,22 +156,48 @@ class EventsTest {
   @Test
   void aNodeThatStopsRenewingIsRecordedLostOnceByTheLowestNamedAliveNode() throws Exception {
     try (Store store = TestNodes.store(dir)) {
-      SessionId z = store.openSession(new NodeInfo(NodeName.of("node-z"), Location.ROOT, "127.0.0.1:9"), Map.of(), null);
-      // Renew long enough for both agents to see the counter move, then stop as a crashed node would.
-      long until = System.nanoTime() + Duration.ofMillis(1000).toNanos();
-      long renewals = 0;
-      while (System.nanoTime() < until) {
-        renewals = store.renew(z);
-        Thread.sleep(100);
+      SessionId z = store.openSession(new NodeInfo(NodeName.of("node-z"), Location.ROOT, "127.0.0.1:9"),
+          Map.of(SVC, beat(0)), null);
+      // node-z renews like a live node, and after each renewal publishes the count as its provider's
+      // reason: an agent whose whiteboard shows count n read a snapshot with renewal counter n or n + 1.
+      ScheduledExecutorService heart = Executors.newSingleThreadScheduledExecutor();
+      heart.scheduleWithFixedDelay(() -> {
+        try {
+          store.publishProviders(z, Map.of(SVC, beat(store.renew(z))));
+        } catch (RuntimeException e) {
+          // a call that timed out on a busy machine: the next beat tries again
+        }
+      }, 100, 100, TimeUnit.MILLISECONDS);
+      try {
+        long firstA = await("node-z on node-a's whiteboard").atMost(Duration.ofSeconds(10)).until(() -> beatSeenBy(a), n -> n >= 0);
+        long firstB = await("node-z on node-b's whiteboard").atMost(Duration.ofSeconds(10)).until(() -> beatSeenBy(b), n -> n >= 0);
+        // Counts two apart cannot come from one counter value: each agent saw node-z renew.
+        await("both agents saw node-z's counter move").atMost(Duration.ofSeconds(10))
+            .until(() -> beatSeenBy(a) >= firstA + 2 && beatSeenBy(b) >= firstB + 2);
+      } finally {
+        heart.shutdownNow();
+        assertThat(heart.awaitTermination(10, TimeUnit.SECONDS)).as("node-z's heartbeat stopped").isTrue();
       }
-      assertThat(renewals).isGreaterThan(3);
+      // node-z now stops renewing, as a crashed node would.
 
       await().atMost(Duration.ofSeconds(10)).until(() -> events(a, "node.lost").size() == 1);
-      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> events(b, "node.lost").size() == 1);
+      await("no second node.lost, from node-b or anyone").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+          .until(() -> events(b, "node.lost").size() == 1);
       JsonNode lost = events(a, "node.lost").get(0);
       assertThat(lost.path("node").asText()).isEqualTo("node-a");
       assertThat(lost.path("detail").asText()).startsWith("node-z (session " + z);
       store.closeSession(z);
     }
+  }
+
+  private static ProviderStatus beat(long renewals) {
+    return new ProviderStatus(ProviderState.WAITING, "beat " + renewals);
+  }
+
+  /** The count node-z last published, as {@code agent}'s whiteboard shows it; -1 when it shows none. */
+  private static long beatSeenBy(Agent agent) {
+    return agent.service("svc").providers().stream()
+        .filter(p -> p.node().equals("node-z") && p.reason() != null && p.reason().startsWith("beat "))
+        .mapToLong(p -> Long.parseLong(p.reason().substring(5))).findFirst().orElse(-1);
   }
 }

@@ -52,9 +52,16 @@ class HttpApiTest {
     return JSON.readTree(send(agent, "GET", path).body());
   }
 
+  /** The body of a GET that must answer 200. */
+  static JsonNode ok(Agent agent, String path) throws Exception {
+    HttpResponse<String> r = send(agent, "GET", path);
+    assertThat(r.statusCode()).as("GET " + path + ": " + r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
   @Test
   void statusShowsTheWholeWhiteboardInTheDesignShape() throws Exception {
-    JsonNode s = get(b, "/v1/status");
+    JsonNode s = ok(b, "/v1/status");
     assertThat(s.path("group").asText()).isEqualTo("it");
     assertThat(s.path("node").asText()).isEqualTo("node-b");
     assertThat(s.path("nodes").findValuesAsText("name")).containsExactly("node-a", "node-b");
@@ -93,10 +100,16 @@ class HttpApiTest {
 
   @Test
   void badRequestsChangeNothing() throws Exception {
-    send(a, "GET", "/v1/services/%2e%2e");
-    send(a, "DELETE", "/v1/status");
-    send(a, "POST", "/v1/services/svc");
-    JsonNode svc = get(a, "/v1/services/svc");
+    HttpResponse<String> dots = send(a, "GET", "/v1/services/%2e%2e");
+    assertThat(dots.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(dots.body()).path("error").asText()).startsWith("invalid service name \"..\"");
+    HttpResponse<String> deleteStatus = send(a, "DELETE", "/v1/status");
+    assertThat(deleteStatus.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(deleteStatus.body()).path("error").asText()).startsWith("no such resource: DELETE /v1/status");
+    HttpResponse<String> postService = send(a, "POST", "/v1/services/svc");
+    assertThat(postService.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(postService.body()).path("error").asText()).startsWith("no such resource: POST /v1/services/svc");
+    JsonNode svc = ok(a, "/v1/services/svc");
     assertThat(svc.path("owner").asText()).isEqualTo("node-a");
     assertThat(svc.path("epoch").asLong()).isEqualTo(1);
     assertThat(a.state()).isEqualTo(Agent.State.RUNNING);

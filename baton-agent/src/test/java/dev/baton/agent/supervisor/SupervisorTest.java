@@ -100,17 +100,38 @@ class SupervisorTest {
 
   @Test
   void stopSendsSigtermAndSigkillAfterTheStopTimeoutToAServiceThatIgnoresIt() throws Exception {
-    Supervisor s = supervisor();
+    // The service notes each SIGTERM and goes on; its child, a worker that ignores SIGTERM too, is
+    // found by a marker in its command line.
+    String marker = "baton-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     Path ready = dir.resolve("ready");
-    Supervisor.Running r = s.start(service("stubborn", Duration.ofMillis(500), "sh", "-c",
-        "trap '' TERM; touch " + ready + "; while :; do sleep 0.1; done"), 1);
-    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready));
-    long t0 = System.nanoTime();
-    s.stop(r.service(), Duration.ofMillis(500));
-    await().atMost(Duration.ofSeconds(5)).until(() -> exits.size() == 1);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
-    assertThat(exits.get(0).requested()).isTrue();
-    assertThat(r.handle().descendants().count()).isZero();
+    Path terms = dir.resolve("terms");
+    List<List<Long>> aliveAtExit = new CopyOnWriteArrayList<>();
+    Supervisor s = supervisor(ServiceTrees.processGroups(), exit -> {
+      try {
+        aliveAtExit.add(alive(marker));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      exits.add(exit);
+    });
+    Supervisor.Running r = s.start(service("stubborn", Duration.ofSeconds(2), "sh", "-c",
+        "trap 'echo TERM >> " + terms + "' TERM; "
+            + "sh -c 'trap \"\" TERM; while :; do sleep 0.1; done' " + marker + "-worker & "
+            + "touch " + ready + "; while :; do sleep 0.1; done"), 1);
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(ready) && alive(marker).size() == 1);
+      long t0 = System.nanoTime();
+      s.stop(r.service(), Duration.ofSeconds(2));
+      await().atMost(Duration.ofSeconds(15)).until(() -> exits.size() == 1);
+      assertThat(terms).as("the service got SIGTERM first").content().isEqualTo("TERM\n");
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("SIGKILL not before the stop timeout")
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+      assertThat(exits.get(0).requested()).isTrue();
+      assertThat(exits.get(0).code()).as("killed by SIGKILL (128 + 9)").isEqualTo(137);
+      assertThat(aliveAtExit).as("the worker it started, when the exit is reported").containsExactly(List.of());
+    } finally {
+      alive(marker).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    }
   }
 
   @Test

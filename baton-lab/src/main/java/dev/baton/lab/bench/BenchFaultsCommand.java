@@ -247,12 +247,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
             }
             judge(i, fault, target, injected, before, settled.get(), checker, bound, run, out);
           }
-          for (String name : names) {
-            List<FencingChecker.Life> alive = checker.alive(name);
-            if (alive.size() != 1) {
-              checker.violation("6-one-writer-then-none", "at the end " + alive.size() + " processes provide " + name + ": " + alive);
-            }
-          }
+          checker.oneWriterEach(names);
           completed = true;
         } finally {
           stopAll(group, checker, names);
@@ -388,30 +383,14 @@ final class BenchFaultsCommand implements Callable<Integer> {
   private void judge(int i, Fault fault, FaultTarget target, Fault.Injected injected, Map<String, FencingChecker.Life> before,
       Map<String, FencingChecker.Life> after, FencingChecker checker, Duration bound, Run run, PrintWriter out) {
     String label = "fault " + i + " (" + fault.kind() + " on " + target.who() + ")";
-    double ms = 0;
+    double ms = checker.settled(label, injected, fault.storeDown(), before, after, bound);
     List<String> moves = new ArrayList<>();
     for (Map.Entry<String, FencingChecker.Life> e : after.entrySet()) {
       FencingChecker.Life was = before.get(e.getKey());
       FencingChecker.Life now = e.getValue();
-      if (now.startNanos > injected.at()) {
-        ms = Math.max(ms, (now.startNanos - injected.at()) / 1e6);
-      }
       if (now.epoch != was.epoch) {
         moves.add(e.getKey() + " " + was.node + "@" + was.epoch + " -> " + now.node + "@" + now.epoch);
       }
-      if (fault.storeDown() && now.epoch <= was.epoch) {
-        checker.violation(CHECKS[7], label + ": " + e.getKey() + " still at epoch " + now.epoch + " after the store came back"
-            + " (every owner must have fenced itself, so every service needs a new claim)");
-      }
-    }
-    if (fault.storeDown()) {
-      checker.lives().stream().filter(l -> l.startNanos > injected.at() && l.startNanos < injected.restoredAt())
-          .forEach(l -> checker.violation(CHECKS[7], label + ": " + l + " started while the store was down"));
-    }
-    long outage = (injected.restoredAt() - injected.at()) / 1_000_000;
-    if (ms > bound.toMillis() + outage) {
-      checker.violation(CHECKS[4], label + ": provided again after " + Math.round(ms) + " ms, bound " + bound.toMillis()
-          + " ms" + (outage > 0 ? " + the " + outage + " ms the store was down" : ""));
     }
     run.recovery.computeIfAbsent(fault.kind(), k -> new Stats()).add(ms);
     run.all.add(ms);
@@ -439,15 +418,14 @@ final class BenchFaultsCommand implements Callable<Integer> {
     List<ProcessHandle> nodeProcesses = new ArrayList<>();
     group.nodes().forEach(n -> n.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(nodeProcesses::add)));
     group.close();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    Duration grace = Duration.ofSeconds(20);
+    long deadline = System.nanoTime() + grace.toNanos();
     while (System.nanoTime() < deadline
         && (names.stream().anyMatch(n -> !checker.alive(n).isEmpty()) || nodeProcesses.stream().anyMatch(ProcessHandle::isAlive))) {
       Thread.sleep(50);
     }
-    names.forEach(n -> checker.alive(n).forEach(l -> {
-      checker.violation(CHECKS[5], l + " still connected 20s after the agents stopped");
-      ProcessHandle.of(l.pid).ifPresent(ProcessHandle::destroyForcibly);
-    }));
+    checker.noneLeft(names, nodeProcesses, grace);
+    names.forEach(n -> checker.alive(n).forEach(l -> ProcessHandle.of(l.pid).ifPresent(ProcessHandle::destroyForcibly)));
     nodeProcesses.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 

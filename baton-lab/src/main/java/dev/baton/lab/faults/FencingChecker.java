@@ -44,7 +44,9 @@ import java.util.Set;
  * started (only a downstream that honours epochs can stop that one); (4) no two processes of one
  * service alive at once, except that a process on a frozen node may overlap the next epoch while
  * frozen, and must end within the thaw bound after its node is thawed; (7) each reader's status reads
- * never go back to an older epoch of a service. Race: a process's end is seen when its connection's
+ * never go back to an older epoch of a service. The run tells it when the group settled after each
+ * fault and when it ended, for checks 5, 6 and 8 ({@link #settled}, {@link #oneWriterEach},
+ * {@link #noneLeft}). Race: a process's end is seen when its connection's
  * EOF is read, so a start that follows a death by less than the reading thread's delay could be
  * judged an overlap; Baton's takeovers take at least a lease, and restarts in place at least their
  * backoff.
@@ -358,6 +360,79 @@ public final class FencingChecker implements AutoCloseable {
 
   public synchronized long statusReads() {
     return statusReads;
+  }
+
+  /**
+   * Checks 5 and 8 for one fault, once the group has settled again: {@code before} and {@code after}
+   * are the processes that provided each service before the fault and after it. Check 5: every
+   * service is provided again within {@code bound}, plus the time the store was down. Check 8, for a
+   * fault that took the store away ({@code storeDown}, from {@link Fault.Injected#at()} to {@link
+   * Fault.Injected#restoredAt()}): no process started in between, and every service came back at a
+   * higher epoch (every owner must have fenced itself and claimed again). {@code label} names the
+   * fault in the violations.
+   *
+   * @return the recovery time in ms: from the fault to the start of the last process that provides a
+   *     service after it, 0 when every process that ran before the fault still runs
+   */
+  public synchronized double settled(String label, Fault.Injected injected, boolean storeDown, Map<String, Life> before,
+      Map<String, Life> after, Duration bound) {
+    double ms = 0;
+    for (Map.Entry<String, Life> e : after.entrySet()) {
+      Life was = before.get(e.getKey());
+      Life now = e.getValue();
+      if (now.startNanos > injected.at()) {
+        ms = Math.max(ms, (now.startNanos - injected.at()) / 1e6);
+      }
+      if (storeDown && now.epoch <= was.epoch) {
+        violation("8-store-down-no-start-new-epochs", label + ": " + e.getKey() + " still at epoch " + now.epoch
+            + " after the store came back (every owner must have fenced itself, so every service needs a new claim)");
+      }
+    }
+    if (storeDown) {
+      lives.stream().filter(l -> l.startNanos > injected.at() && l.startNanos < injected.restoredAt())
+          .forEach(l -> violation("8-store-down-no-start-new-epochs", label + ": " + l + " started while the store was down"));
+    }
+    long outage = (injected.restoredAt() - injected.at()) / 1_000_000;
+    if (ms > bound.toMillis() + outage) {
+      violation("5-provided-again-within-bound", label + ": provided again after " + Math.round(ms) + " ms, bound "
+          + bound.toMillis() + " ms" + (outage > 0 ? " + the " + outage + " ms the store was down" : ""));
+    }
+    return ms;
+  }
+
+  /** Check 6, after the last fault: exactly one process provides each of {@code services}. */
+  public synchronized void oneWriterEach(List<String> services) {
+    for (String name : services) {
+      List<Life> alive = alive(name);
+      if (alive.size() != 1) {
+        violation("6-one-writer-then-none", "at the end " + alive.size() + " processes provide " + name + ": " + alive);
+      }
+    }
+  }
+
+  /**
+   * Check 6, once the agents were told to stop and given {@code waited} to end: no process of
+   * {@code services} is still connected, and none of {@code nodeProcesses} (the nodes' launchers,
+   * agents and guardians) still runs (a zombie, ended but not yet reaped, does not). Kills nothing:
+   * the caller kills what is left.
+   */
+  public synchronized void noneLeft(List<String> services, List<ProcessHandle> nodeProcesses, Duration waited) {
+    String after = waited.toSeconds() + "s after the agents stopped";
+    services.forEach(n -> alive(n).forEach(l -> violation("6-one-writer-then-none", l + " still connected " + after)));
+    nodeProcesses.stream().filter(FencingChecker::runs).forEach(p -> violation("6-one-writer-then-none", "pid " + p.pid()
+        + " (" + p.info().command().orElse("?") + ") of a node still runs " + after));
+  }
+
+  private static boolean runs(ProcessHandle p) {
+    if (!p.isAlive()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException | RuntimeException e) {
+      return false; // gone meanwhile
+    }
   }
 
   /** START and write messages refused (enforcing mode). */

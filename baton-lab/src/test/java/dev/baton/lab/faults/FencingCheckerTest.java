@@ -10,6 +10,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +170,131 @@ class FencingCheckerTest {
     assertThat(checker.violationCounts()).isEmpty();
     checker.statusRead("node-a", "svc", 3);
     assertThat(checker.violationCounts()).containsOnlyKeys("7-status-never-goes-back");
+  }
+
+  private static final Duration BOUND = Duration.ofSeconds(60);
+
+  /** The process of {@code service} that started {@code index}-th (from 1). */
+  private FencingChecker.Life life(int index) {
+    return checker.lives().get(index - 1);
+  }
+
+  @Test
+  void aServiceProvidedAgainWithinTheBoundPassesCheck5AndOneProvidedAgainLaterFailsIt() throws IOException {
+    Fault.Injected crash;
+    try (SocketChannel owner = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      crash = Fault.Injected.at(checker.fault("node-crash", "on node-a")); // node-a goes down with its process
+    }
+    awaitLives(1, 0);
+    try (SocketChannel takeover = process("svc", 2, "node-b", 102)) {
+      awaitLives(2, 1);
+      Map<String, FencingChecker.Life> before = Map.of("svc", life(1));
+      Map<String, FencingChecker.Life> after = Map.of("svc", life(2));
+
+      double ms = checker.settled("fault 1 (node-crash on node-a)", crash, false, before, after, BOUND);
+      assertThat(ms).isPositive().isLessThan(BOUND.toMillis());
+      assertThat(checker.violationCounts()).isEmpty();
+
+      // The same history judged against a bound of 0: any time to provide svc again is too long.
+      checker.settled("fault 2 (node-crash on node-a)", crash, false, before, after, Duration.ZERO);
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("5-provided-again-within-bound");
+    assertThat(checker.violations().get("5-provided-again-within-bound")).singleElement().asString()
+        .startsWith("fault 2 (node-crash on node-a): provided again after ").endsWith(" ms, bound 0 ms");
+  }
+
+  @Test
+  void aStoreOutageAfterWhichEveryServiceCameBackAtAHigherEpochPassesCheck8() throws IOException {
+    try (SocketChannel owner = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      long down = checker.fault("store-crash", "PostgreSQL stopped");
+      owner.close(); // the owner fences itself
+      awaitLives(1, 0);
+      Fault.Injected outage = new Fault.Injected(down, checker.note("the store is back"));
+      try (SocketChannel claimed = process("svc", 2, "node-a", 102)) {
+        awaitLives(2, 1);
+        double ms = checker.settled("fault 1 (store-crash)", outage, true, Map.of("svc", life(1)), Map.of("svc", life(2)), BOUND);
+        assertThat(ms).isPositive();
+      }
+    }
+    assertThat(checker.violationCounts()).isEmpty();
+  }
+
+  @Test
+  void aProcessStartedWhileTheStoreWasDownFailsCheck8() throws IOException {
+    try (SocketChannel owner = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      long down = checker.fault("store-crash", "PostgreSQL stopped");
+      owner.close();
+      awaitLives(1, 0);
+      try (SocketChannel early = process("svc", 2, "node-b", 102)) {
+        awaitLives(2, 1);
+        Fault.Injected outage = new Fault.Injected(down, checker.note("the store is back"));
+        checker.settled("fault 1 (store-crash)", outage, true, Map.of("svc", life(1)), Map.of("svc", life(2)), BOUND);
+      }
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("8-store-down-no-start-new-epochs");
+    assertThat(checker.violations().get("8-store-down-no-start-new-epochs")).containsExactly(
+        "fault 1 (store-crash): [service=svc epoch=2 node=node-b pid=102] started while the store was down");
+  }
+
+  @Test
+  void aServiceStillAtItsEpochAfterTheStoreCameBackFailsCheck8() throws IOException {
+    try (SocketChannel owner = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      long down = checker.fault("store-crash", "PostgreSQL stopped");
+      Fault.Injected outage = new Fault.Injected(down, checker.note("the store is back"));
+      // The owner never fenced itself: the same process still provides svc.
+      checker.settled("fault 1 (store-crash)", outage, true, Map.of("svc", life(1)), Map.of("svc", life(1)), BOUND);
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("8-store-down-no-start-new-epochs");
+    assertThat(checker.violations().get("8-store-down-no-start-new-epochs")).singleElement().asString()
+        .startsWith("fault 1 (store-crash): svc still at epoch 1 after the store came back");
+  }
+
+  @Test
+  void oneProcessPerServiceAtTheEndPassesCheck6AndNoneFailsIt() throws IOException {
+    try (SocketChannel one = process("one", 1, "node-a", 101)) {
+      process("two", 1, "node-b", 102).close();
+      awaitLives(2, 1);
+      checker.oneWriterEach(List.of("one"));
+      assertThat(checker.violationCounts()).isEmpty();
+
+      checker.oneWriterEach(List.of("one", "two"));
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("6-one-writer-then-none");
+    assertThat(checker.violations().get("6-one-writer-then-none")).containsExactly("at the end 0 processes provide two: []");
+  }
+
+  @Test
+  void nothingLeftAfterTheStopPassesCheck6AndAServiceOrANodeProcessLeftFailsIt() throws Exception {
+    Process agent = new ProcessBuilder("sleep", "600").start(); // plays an agent that ignored its stop
+    // A guardian that ended but is not reaped yet: a zombie child of a parent that never waits.
+    Process parent = new ProcessBuilder("sh", "-c", "sleep 0.1 & echo $!; exec sleep 600").start();
+    try (SocketChannel service = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      Process gone = new ProcessBuilder("true").start();
+      assertThat(gone.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      long zombiePid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream(),
+          StandardCharsets.UTF_8)).readLine().trim());
+      ProcessHandle zombie = ProcessHandle.of(zombiePid).orElseThrow();
+      await("a zombie").atMost(Duration.ofSeconds(10)).until(() -> {
+        String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(zombiePid), "stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+      });
+      checker.noneLeft(List.of("other"), List.of(gone.toHandle(), zombie), Duration.ofSeconds(20));
+      assertThat(checker.violationCounts()).isEmpty();
+
+      checker.noneLeft(List.of("svc"), List.of(gone.toHandle(), agent.toHandle()), Duration.ofSeconds(20));
+    } finally {
+      agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("6-one-writer-then-none");
+    assertThat(checker.violations().get("6-one-writer-then-none")).satisfiesExactly(
+        v -> assertThat(v).isEqualTo("[service=svc epoch=1 node=node-a pid=101] still connected 20s after the agents stopped"),
+        v -> assertThat(v).matches("pid " + agent.pid() + " \\(\\S*sleep\\) of a node still runs 20s after the agents stopped"));
   }
 
   private void enforcing(Duration thawBound) throws IOException {
