@@ -204,6 +204,7 @@ public final class Reconciler implements AutoCloseable {
       } else if (!exit.requested()) {
         failed(s, exit.epoch(), "exited with code " + exit.code());
       }
+      supervisor.exitHandled(s);
       request();
     });
   }
@@ -479,8 +480,8 @@ public final class Reconciler implements AutoCloseable {
     }
     if (mine) {
       if (running.isEmpty()) {
-        if (restarts.containsKey(s)) {
-          return; // restarting in place: keep the ownership
+        if (restarts.containsKey(s) || supervisor.exitPending(s)) {
+          return; // restarting in place, or its exit not handled yet (a restart? a ban?): keep the ownership
         }
         // The process is gone (ended on its own or stopped): hand the service back to placement.
         if (store.release(s, me, o.epoch())) {

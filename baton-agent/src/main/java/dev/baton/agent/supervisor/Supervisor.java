@@ -135,6 +135,20 @@ public final class Supervisor implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether {@code service} ended and its exit, reported to the exit listener, has not been handled
+   * yet ({@link #exitHandled}): it no longer runs, but what its exit means (a restart in place, a
+   * ban) is not decided yet, so it must not be taken for a service that is simply gone.
+   */
+  public boolean exitPending(ServiceName service) {
+    return unhandledExits.contains(service);
+  }
+
+  /** The exit listener has handled the last exit of {@code service}. */
+  public void exitHandled(ServiceName service) {
+    unhandledExits.remove(service);
+  }
+
   /** How a process ended: asked to stop by the agent, or on its own. */
   public record Exit(ServiceName service, long epoch, long pid, int code, boolean requested) {}
 
@@ -145,6 +159,7 @@ public final class Supervisor implements AutoCloseable {
   private final Consumer<Exit> onExit;
   private final Runnable changed;
   private final Map<ServiceName, Running> running = new ConcurrentHashMap<>();
+  private final java.util.Set<ServiceName> unhandledExits = ConcurrentHashMap.newKeySet();
   private final ExecutorService forker;
   private final Spawner spawner;
   private final ServiceRunner runner;
@@ -397,7 +412,9 @@ public final class Supervisor implements AutoCloseable {
 
   private void exited(Running r, int code) {
     r.gone.complete(null);
+    unhandledExits.add(r.service); // before it stops counting as running: see exitPending
     if (!running.remove(r.service, r)) {
+      unhandledExits.remove(r.service);
       return;
     }
     changed.run();
