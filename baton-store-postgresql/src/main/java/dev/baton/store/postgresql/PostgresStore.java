@@ -126,12 +126,6 @@ final class PostgresStore implements Store {
     ServerIdentity identity = new ServerIdentity(who);
     ServerIdentity.CheckedDataSource dataSource = new ServerIdentity.CheckedDataSource(identity);
     configure(dataSource, url, password, options, true, who);
-    try (Connection first = dataSource.getConnection()) {
-      log.debug("{} on PostgreSQL server {}", who, first.getMetaData().getDatabaseProductVersion());
-    } catch (SQLException e) {
-      throw new StoreException(who + " " + (identity.refusal() != null ? identity.refusal()
-          : "cannot connect: " + rootMessage(e)), e);
-    }
 
     long callMillis = options.callTimeout().toMillis();
     HikariConfig config = new HikariConfig();
@@ -146,8 +140,14 @@ final class PostgresStore implements Store {
     long validationMillis = Math.max(250, callMillis / 4);
     config.setValidationTimeout(validationMillis);
     config.setConnectionTimeout(Math.max(250, callMillis - validationMillis));
-    config.setInitializationFailTimeout(-1);
+    // One attempt at a first connection while opening, kept in the pool (the first calls need not wait
+    // for one); when it fails for another reason than a refusal, the pool starts anyway and retries.
+    config.setInitializationFailTimeout(0);
     HikariDataSource pool = new HikariDataSource(config);
+    if (identity.refusal() != null) {
+      pool.close();
+      throw new StoreException(who + " " + identity.refusal());
+    }
     log.info("{} opened (lease {} ms, call timeout {} ms)", who, options.lease().toMillis(), callMillis);
     return new PostgresStore(options, pool, identity, dataSource::getConnection);
   }
