@@ -241,7 +241,7 @@ public final class Supervisor implements AutoCloseable {
       throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
     }
     Spawned spawned = spawner.spawn(service.name(), epoch, command, env, service.workdir(), log);
-    Running r = watch(new Running(service.name(), epoch, spawned, trees.namespaceOf(spawned.handle().pid()),
+    Running r = watch(new Running(service.name(), epoch, spawned, Optional.empty() /* a namespace's inode is reused once it is freed: never kill by it */,
         service.stopTimeout()));
     LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
         node, service.name(), epoch, r.pid(), service.command(), log);
@@ -256,7 +256,7 @@ public final class Supervisor implements AutoCloseable {
     if (running.containsKey(service.name())) {
       throw new IllegalStateException(service.name() + " is already running");
     }
-    Running r = watch(new Running(service.name(), epoch, process, trees.namespaceOf(process.handle().pid()),
+    Running r = watch(new Running(service.name(), epoch, process, Optional.empty() /* a namespace's inode is reused once it is freed: never kill by it */,
         service.stopTimeout()));
     LOG.info("[node={} service={} epoch={}] re-adopted pid {} (started by the previous agent)",
         node, service.name(), epoch, r.pid());
