@@ -226,7 +226,7 @@ public final class Agent implements AutoCloseable {
         link = new GuardianLink(config.stateDir(), guardianEnv, config.node().value(), new LinkListener());
         link.connect();
       }
-      Readoption readoption = previous.map(this::readopt).orElse(Readoption.NONE);
+      Readoption readoption = readopt(previous.orElse(null));
       if (embedding.api() != null) {
         api = embedding.api().start(config.api(), this);
         apiAddress = config.api().host() + ":" + api.port();
@@ -241,8 +241,7 @@ public final class Agent implements AutoCloseable {
       startActions(json, reconciler.control());
       if (readoption.session() != null) {
         keeper.adopt(readoption.session(), readoption.sentNanos());
-        readoption.services().forEach(s -> supervisor.adopt(config.services().get(s.name()), s.epoch(),
-            link.watch(s.pid())));
+        readoption.services().forEach(h -> supervisor.adopt(config.services().get(h.service()), h.epoch(), link.adopt(h)));
       } else {
         keeper.open(config.timing().lease().multipliedBy(3));
       }
@@ -480,27 +479,45 @@ public final class Agent implements AutoCloseable {
   }
 
   /** What a start took over from the previous run of this agent. */
-  private record Readoption(SessionId session, long sentNanos, List<Mirror.Service> services, String detail) {
-    static final Readoption NONE = new Readoption(null, 0, List.of(), "nothing to re-adopt");
-  }
+  private record Readoption(SessionId session, long sentNanos, List<GuardianLink.Held> services, String detail) {}
 
   /**
-   * Decides what becomes of the previous run's services: re-adopted (same pid, same epoch) when
-   * this agent runs under a guardian, the previous session is still alive in the store (it can be
-   * renewed now), was opened with a lease at least this run's (peers wait for that one, and this
-   * run fences by its own), and the store still gives it the service at that epoch; otherwise their
-   * process groups are killed. Publishes the new fence deadline at once, so the guardian keeps them.
+   * Decides what becomes of the previous run's session and service processes. Which processes run
+   * is the guardian's word ({@link GuardianLink#held()}), each with the session it was started
+   * under; without a guardian, the mirror's processes that still run (same pid, same boot-relative
+   * start). The session to carry on with is the mirror's, or, when the mirror is gone, the one the
+   * guardian's processes were started under.
+   *
+   * <p>A process is re-adopted (same pid, same epoch) when this agent runs under a guardian, its
+   * session is that session and still alive in the store (it can be renewed now), the session was
+   * opened with a lease at least this run's (peers wait for that one, and this run fences by its
+   * own), the store still gives the service to that session at that epoch, and the service is still
+   * configured. Every other process is killed, whole, and is gone before this run claims anything.
+   * Publishes the new fence deadline at once, so the guardian keeps what is re-adopted.
    */
   private Readoption readopt(Mirror.State previous) {
-    List<Mirror.Service> alive = previous.services().stream().filter(s -> s.process().isPresent()).toList();
-    SessionId session = previous.stopped() ? null : previous.session();
+    SessionId mirrored = previous == null || previous.stopped() ? null : previous.session();
+    List<GuardianLink.Held> held = link != null ? link.held() : previous == null ? List.of()
+        : previous.services().stream().filter(s -> s.process().isPresent())
+            .map(s -> new GuardianLink.Held(s.name(), s.epoch(), mirrored, s.pid(), s.startTicks())).toList();
+    SessionId session = mirrored;
+    if (session == null && link != null) {
+      List<SessionId> tagged = held.stream().map(GuardianLink.Held::session).distinct().toList();
+      if (tagged.size() == 1) {
+        session = tagged.get(0);
+        LOG.info("{} no mirror of the previous run; its guardian holds processes of session {}", tag, session);
+      }
+    }
+    if (session == null && held.isEmpty()) {
+      return new Readoption(null, 0, List.of(), "nothing to re-adopt");
+    }
     long sent = 0;
     String lost = null;
     if (session != null && link != null) {
       sent = clock.nanos();
       try {
         store.renew(session);
-        link.deadline(sent + config.timing().killAfter().toNanos());
+        link.deadline(sent + config.timing().killAfter().toNanos(), session);
       } catch (RuntimeException e) {
         lost = "session " + session + " of the previous run could not be renewed (" + e.getMessage() + ")";
         session = null;
@@ -509,8 +526,6 @@ public final class Agent implements AutoCloseable {
       lost = "no guardian kept the previous run's services";
       session = null;
     }
-    List<Mirror.Service> adopted = new ArrayList<>();
-    List<String> killed = new ArrayList<>();
     Snapshot snapshot = session == null ? null : store.snapshot();
     Duration recorded = snapshot == null ? null : snapshot.node(config.node()).map(NodeRecord::lease).orElse(null);
     if (snapshot != null && (recorded == null || recorded.compareTo(config.timing().lease()) < 0)) {
@@ -522,31 +537,54 @@ public final class Agent implements AutoCloseable {
       session = null;
       snapshot = null;
     }
-    for (Mirror.Service s : alive) {
-      Ownership ownership = snapshot == null ? null : snapshot.ownership(s.name());
-      if (ownership != null && session.equals(ownership.session()) && ownership.epoch() == s.epoch()
-          && config.services().containsKey(s.name())) {
-        adopted.add(s);
+    List<GuardianLink.Held> adopted = new ArrayList<>();
+    List<GuardianLink.Held> killed = new ArrayList<>();
+    for (GuardianLink.Held h : held) {
+      Ownership ownership = snapshot == null ? null : snapshot.ownership(h.service());
+      String why = session == null ? (lost != null ? lost : "the previous run left no session to carry on with")
+          : !session.equals(h.session()) ? "it was started under session " + h.session() + ", not " + session
+          : !config.services().containsKey(h.service()) ? "the service is no longer configured"
+          : ownership == null || !session.equals(ownership.session()) || ownership.epoch() != h.epoch()
+              ? "the store no longer gives this node that epoch"
+          : null;
+      if (why == null) {
+        adopted.add(h);
+        continue;
+      }
+      LOG.warn("[node={} service={} epoch={}] killing pid {} of the previous run: {}", config.node(), h.service(),
+          h.epoch(), h.pid(), why);
+      if (link != null) {
+        link.kill(h.pid(), "the restarted agent does not re-adopt it: " + why);
       } else {
-        LOG.warn("[node={} service={} epoch={}] killing pid {} of the previous run: {}", config.node(), s.name(),
-            s.epoch(), s.pid(), session == null ? lost : "the store no longer gives this node that epoch");
-        Supervisor.signalGroup(s.pid(), "KILL");
-        s.process().ifPresent(ProcessHandle::destroyForcibly);
-        killed.add(s.name() + " (pid " + s.pid() + ", epoch " + s.epoch() + ")");
+        ServiceTrees.killInner(h.pid());
+        Supervisor.signalGroup(h.pid(), "KILL");
+      }
+      killed.add(h);
+    }
+    long patience = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    for (GuardianLink.Held h : killed) {
+      while (h.running() && System.nanoTime() < patience) {
+        sleepQuietly(10);
+      }
+      if (h.running()) {
+        throw new BatonException("pid " + h.pid() + " of the previous run (" + h + ") is still alive 5s after SIGKILL;"
+            + " not joining while it runs");
       }
     }
-    for (Mirror.Service s : alive) {
-      if (!adopted.contains(s)) {
-        s.process().ifPresent(h -> h.onExit().completeOnTimeout(h, 2, TimeUnit.SECONDS).join());
-      }
-    }
-    String detail = (session != null ? "re-adopted session " + session
-        + (adopted.isEmpty() ? "" : " and " + adopted.stream().map(s -> s.name() + " (pid " + s.pid() + ", epoch "
-            + s.epoch() + ")").toList())
+    String detail = (session != null ? "re-adopted session " + session + (adopted.isEmpty() ? "" : " and " + adopted)
         : lost == null ? "no session to re-adopt" : lost + "; joining with a new session")
         + (killed.isEmpty() ? "" : "; killed " + killed);
     LOG.info("{} previous run: {}", tag, detail);
     return new Readoption(session, sent, adopted, detail);
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BatonException("interrupted while the previous run's processes were being killed", e);
+    }
   }
 
   private void mirror() {
@@ -662,7 +700,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public void renewed(SessionId session, long sentNanos) {
       if (link != null) {
-        link.deadline(sentNanos + config.timing().killAfter().toNanos());
+        link.deadline(sentNanos + config.timing().killAfter().toNanos(), session);
       }
     }
   }

@@ -22,7 +22,10 @@ import java.util.List;
 final class GuardianFiles {
   /** The guardian's Unix socket; the agent connects to it. */
   static final String SOCKET = "guardian.sock";
-  /** The fence deadline: one line, {@code <monotonic nanos> <agent pid>}, rewritten atomically. */
+  /**
+   * The fence deadline: one line, {@code <monotonic nanos> <agent pid> <session>}, rewritten
+   * atomically; the session is the one whose renewal set the deadline (the current one).
+   */
   static final String DEADLINE = "fence-deadline";
   /** The guardian's pid, one line. */
   static final String GUARDIAN_PID = "guardian.pid";
@@ -46,10 +49,14 @@ final class GuardianFiles {
   static final byte RUNNING = 2;
   static final byte SPAWN = 3;
   static final byte BYE = 4;
+  /** Kill one of the guardian's children (a process of a previous run the agent does not adopt). */
+  static final byte KILL = 5;
   /** Guardian to agent. */
   static final byte SPAWNED = 11;
   static final byte SPAWN_FAILED = 12;
   static final byte EXITED = 13;
+  /** The answer to HELLO: every child the guardian holds (service, epoch, session, pid, start ticks). */
+  static final byte CHILDREN = 14;
 
   /** The event type of a note. */
   static final String KILLED_SERVICES = "guardian.killed-services";
@@ -123,6 +130,22 @@ final class GuardianFiles {
       return state != 'Z' && state != 'X';
     } catch (IOException | RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * When process {@code pid} began, in clock ticks since the machine booted (field 22 of
+   * {@code /proc/PID/stat}): with the pid, it names one process for as long as the machine runs,
+   * whatever the wall clock does; 0 when the process is gone.
+   */
+  static long startTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ')'
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[19]); // field 22 of the line, the 20th after comm
+    } catch (IOException | RuntimeException e) {
+      return 0;
     }
   }
 

@@ -4,6 +4,7 @@ import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.core.BatonException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;
+import dev.baton.core.store.SessionId;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -72,6 +73,22 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
     }
   }
 
+  /**
+   * A service process the guardian holds: started for {@code service} at {@code epoch} under
+   * {@code session}; {@code startTicks} (clock ticks since boot) and the pid name that process.
+   */
+  public record Held(ServiceName service, long epoch, SessionId session, long pid, long startTicks) {
+    /** Whether that very process still runs (not a later one that reuses the pid). */
+    public boolean running() {
+      return GuardianFiles.running(pid) && GuardianFiles.startTicks(pid) == startTicks;
+    }
+
+    @Override
+    public String toString() {
+      return service + " (pid " + pid + ", epoch " + epoch + ")";
+    }
+  }
+
   public interface Listener {
     /** A note the guardian left, to be recorded as an event. */
     void note(String type, ServiceName service, Long epoch, String detail);
@@ -88,6 +105,8 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, CompletableFuture<Long>> pending = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
+  /** What the guardian said it holds when this agent first connected. */
+  private final CompletableFuture<List<Held>> held = new CompletableFuture<>();
   private final ScheduledExecutorService notes;
   private volatile SocketChannel channel;
   private volatile long guardianPid;
@@ -109,10 +128,47 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
     return env.restart();
   }
 
-  /** Connects to the guardian and starts reading its notes. */
+  /**
+   * Connects to the guardian, learns which service processes it holds ({@link #held()}), and starts
+   * reading its notes.
+   *
+   * @throws BatonException when the guardian cannot be reached or does not say what it holds
+   */
   public void connect() {
     connectNow();
+    try {
+      held.get(CONNECT_PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      throw new BatonException("the guardian at " + env.socket() + " did not say which service processes it holds"
+          + " within " + CONNECT_PATIENCE_MILLIS + "ms (a guardian of another Baton version? restart the node)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BatonException("interrupted while connecting to the guardian", e);
+    }
     notes.scheduleWithFixedDelay(this::readNotes, 0, 500, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The service processes the guardian held when this agent connected: the truth about what runs
+   * on this node, whatever the agent's mirror says. Empty before {@link #connect}.
+   */
+  public List<Held> held() {
+    return held.getNow(List.of());
+  }
+
+  /**
+   * Asks the guardian to SIGKILL one of its service processes (its whole tree); the exit is
+   * reported like any other. Nothing happens when the guardian no longer holds {@code pid}.
+   */
+  public void kill(long pid, String why) {
+    try {
+      GuardianFiles.Message m = new GuardianFiles.Message(GuardianFiles.KILL);
+      m.out.writeLong(pid);
+      m.out.writeUTF(why);
+      send(m);
+    } catch (IOException e) {
+      throw new BatonException("cannot ask the guardian to kill pid " + pid + ": " + e.getMessage(), e);
+    }
   }
 
   /** Tells the guardian this agent has started: from now on it is restarted when it dies. */
@@ -128,13 +184,14 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
 
   /**
    * Publishes the fence deadline: {@code nanos} on the monotonic clock ({@link System#nanoTime()},
-   * CLOCK_MONOTONIC, shared by every process of this machine). Call after every successful
-   * renewal with the moment it was sent plus {@code timing.killAfter()}.
+   * CLOCK_MONOTONIC, shared by every process of this machine), for {@code session}. Call after
+   * every successful renewal with the moment it was sent plus {@code timing.killAfter()}. The
+   * guardian kills the processes started under any other session, and refuses to start one.
    */
-  public void deadline(long nanos) {
+  public void deadline(long nanos, SessionId session) {
     try {
       GuardianFiles.writeAtomically(stateDir.resolve(GuardianFiles.DEADLINE),
-          nanos + " " + ProcessHandle.current().pid() + "\n");
+          nanos + " " + ProcessHandle.current().pid() + " " + session.value() + "\n");
     } catch (IOException e) {
       long now = System.nanoTime();
       if (now - lastDeadlineErrorNanos > TimeUnit.SECONDS.toNanos(5)) {
@@ -146,8 +203,8 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
   }
 
   @Override
-  public Supervisor.Spawned spawn(ServiceName service, long epoch, List<String> command, Map<String, String> env,
-      Path workdir, Path log) {
+  public Supervisor.Spawned spawn(ServiceName service, long epoch, SessionId session, List<String> command,
+      Map<String, String> env, Path workdir, Path log) {
     long id = ids.incrementAndGet();
     CompletableFuture<Long> reply = new CompletableFuture<>();
     pending.put(id, reply);
@@ -156,6 +213,7 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
       m.out.writeLong(id);
       m.out.writeUTF(service.value());
       m.out.writeLong(epoch);
+      m.out.writeUTF(session.value());
       m.out.writeUTF(workdir == null ? "" : workdir.toString());
       m.out.writeUTF(log.toString());
       List<String> bare = command.subList(6, command.size()); // the guardian adds setpriv and setsid itself
@@ -187,11 +245,20 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
     }
   }
 
+  /** Watches a process of a previous run that the guardian holds, for a re-adoption. */
+  public Supervisor.Spawned adopt(Held process) {
+    Supervisor.Spawned spawned = watch(process.pid());
+    if (spawned.handle().isAlive() && !process.running()) { // gone, and its pid taken by another process since
+      return new Supervisor.Spawned(new GoneProcess(process.pid()), CompletableFuture.completedFuture(Supervisor.UNKNOWN_EXIT));
+    }
+    return spawned;
+  }
+
   /**
-   * Watches a process of the guardian (started now or by a previous agent): its exit code comes
-   * from the guardian, or, if the guardian does not report it, is {@link Supervisor#UNKNOWN_EXIT}.
+   * Watches a process of the guardian: its exit code comes from the guardian, or, if the guardian
+   * does not report it, is {@link Supervisor#UNKNOWN_EXIT}.
    */
-  public Supervisor.Spawned watch(long pid) {
+  private Supervisor.Spawned watch(long pid) {
     CompletableFuture<Integer> exit = exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
     exit.whenComplete((code, e) -> exits.remove(pid, exit));
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);
@@ -254,6 +321,14 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
             if (waiting != null) {
               waiting.completeExceptionally(new IOException(why));
             }
+          }
+          case GuardianFiles.CHILDREN -> {
+            List<Held> list = new ArrayList<>();
+            for (int i = in.readInt(); i > 0; i--) {
+              list.add(new Held(ServiceName.of(in.readUTF()), in.readLong(), new SessionId(in.readUTF()), in.readLong(),
+                  in.readLong()));
+            }
+            held.complete(List.copyOf(list)); // a guardian started later holds nothing: the first answer counts
           }
           case GuardianFiles.EXITED -> {
             long pid = in.readLong();

@@ -34,8 +34,12 @@ import sun.misc.Signal;
  *   <li>holds the fence deadline, which the agent rewrites in {@code state-dir/fence-deadline}
  *       after every successful renewal (the moment the renewal was sent plus
  *       {@code timing.killAfter()}, on CLOCK_MONOTONIC, which {@link System#nanoTime()} reads on
- *       Linux and which every process of the machine shares), and SIGKILLs the services' process
- *       groups when it passes, whatever the agent is doing;</li>
+ *       Linux and which every process of the machine shares, and the session renewed), and
+ *       SIGKILLs the services' process groups when it passes, whatever the agent is doing;</li>
+ *   <li>is the record of what runs: each child is tagged with the session it was started under;
+ *       a child of a session that is no longer the current one (the deadline names another) is
+ *       killed, a spawn decided under such a session is refused, and an agent that connects is
+ *       told every child it holds, so it adopts what it may keep and has the rest killed;</li>
  *   <li>restarts the agent when it dies without saying goodbye, with backoff; and starts it again,
  *       with the same backoff, when its first start fails on a cause that passes (a port still
  *       held by a process that is going away, a store briefly unreachable).</li>
@@ -74,8 +78,11 @@ public final class GuardianMain {
   private volatile boolean stopping;
   private volatile SocketChannel connection;
   private volatile long lastDeadlineSeen = Long.MIN_VALUE;
+  /** The session the deadline on file was renewed for; empty when the file names none. */
+  private volatile String currentSession = "";
 
-  private record Child(String service, long epoch, Process process) {}
+  /** A service process: {@code startTicks} and the pid name it for as long as the machine runs. */
+  private record Child(String service, long epoch, String session, Process process, long startTicks) {}
 
   private GuardianMain(Path stateDir, long launcherPid, List<String> agentCommand) {
     this.stateDir = stateDir;
@@ -292,6 +299,7 @@ public final class GuardianMain {
           killed.forEach(c -> note(c, why));
         } else {
           sleepNanos = Math.min(sleepNanos, deadline - now);
+          killStale();
         }
       }
       if (launcherPid > 0 && now - lastLauncherCheck > TimeUnit.MILLISECONDS.toNanos(LAUNCHER_CHECK_MILLIS)) {
@@ -315,13 +323,32 @@ public final class GuardianMain {
     }
   }
 
+  /**
+   * Kills the children started under a session other than the one the deadline was renewed for:
+   * the agent abandoned that session (its services are fenced), and a spawn decided under it that
+   * landed late must not run on.
+   */
+  private void killStale() {
+    String current = currentSession;
+    if (current.isEmpty()) {
+      return; // a deadline written without a session: nothing to compare
+    }
+    for (Child c : children.values()) {
+      if (!c.session().equals(current) && children.remove(c.process().pid(), c)) {
+        String why = "its session " + c.session() + " is no longer the agent's (now " + current + ")";
+        kill(c, why);
+        note(c, why);
+      }
+    }
+  }
+
   /** The deadline on file, or {@link Long#MIN_VALUE} when there is none (then services must go). */
   private long readDeadline() {
     try {
-      String line = Files.readString(stateDir.resolve(GuardianFiles.DEADLINE)).trim();
-      int space = line.indexOf(' ');
-      long deadline = Long.parseLong(space < 0 ? line : line.substring(0, space));
+      String[] words = Files.readString(stateDir.resolve(GuardianFiles.DEADLINE)).trim().split(" ");
+      long deadline = Long.parseLong(words[0]);
       lastDeadlineSeen = deadline;
+      currentSession = words.length > 2 ? words[2] : "";
       return deadline;
     } catch (NoSuchFileException e) {
       return Long.MIN_VALUE;
@@ -334,16 +361,21 @@ public final class GuardianMain {
     List<Child> killed = new ArrayList<>();
     for (Child c : children.values()) {
       if (c.process().isAlive()) {
-        // Kill first, then log: on a starved node every step takes its turn.
-        ServiceTrees.killInner(c.process().pid());
-        c.process().destroyForcibly();
-        killGroup(c.process().pid());
-        log("SIGKILL service " + c.service() + " epoch " + c.epoch() + " (process group " + c.process().pid() + "): " + why);
+        kill(c, why);
         killed.add(c);
       }
       children.remove(c.process().pid());
     }
     return killed;
+  }
+
+  private void kill(Child c, String why) {
+    // Kill first, then log: on a starved node every step takes its turn.
+    ServiceTrees.killInner(c.process().pid());
+    c.process().destroyForcibly();
+    killGroup(c.process().pid());
+    log("SIGKILL service " + c.service() + " epoch " + c.epoch() + " session " + c.session() + " (process group "
+        + c.process().pid() + "): " + why);
   }
 
   private void note(Child c, String why) {
@@ -389,7 +421,18 @@ public final class GuardianMain {
   private void handle(SocketChannel ch, DataInputStream in) throws IOException {
     byte type = in.readByte();
     switch (type) {
-      case GuardianFiles.HELLO -> log("agent pid " + in.readLong() + " connected");
+      case GuardianFiles.HELLO -> {
+        log("agent pid " + in.readLong() + " connected; it holds " + children.size() + " service process(es)");
+        sendChildren(ch);
+      }
+      case GuardianFiles.KILL -> {
+        long pid = in.readLong();
+        String why = in.readUTF();
+        Child c = children.get(pid);
+        if (c != null) {
+          kill(c, why); // its exit, reported as for any child, tells the agent it is gone
+        }
+      }
       case GuardianFiles.RUNNING -> agentRan = true;
       case GuardianFiles.BYE -> agentSaidBye = true;
       case GuardianFiles.SPAWN -> spawn(ch, in);
@@ -397,10 +440,26 @@ public final class GuardianMain {
     }
   }
 
+  /** Every child this guardian holds, for an agent that just connected. */
+  private void sendChildren(SocketChannel ch) throws IOException {
+    List<Child> held = new ArrayList<>(children.values());
+    GuardianFiles.Message m = new GuardianFiles.Message(GuardianFiles.CHILDREN);
+    m.out.writeInt(held.size());
+    for (Child c : held) {
+      m.out.writeUTF(c.service());
+      m.out.writeLong(c.epoch());
+      m.out.writeUTF(c.session());
+      m.out.writeLong(c.process().pid());
+      m.out.writeLong(c.startTicks());
+    }
+    send(ch, m);
+  }
+
   private void spawn(SocketChannel ch, DataInputStream in) throws IOException {
     long id = in.readLong();
     String service = in.readUTF();
     long epoch = in.readLong();
+    String session = in.readUTF();
     String workdir = in.readUTF();
     String log = in.readUTF();
     // Its own process group (setsid), killed by the kernel when this guardian dies (setpriv).
@@ -414,10 +473,17 @@ public final class GuardianMain {
     }
     GuardianFiles.Message reply;
     long deadline = readDeadline();
-    if (stopping || System.nanoTime() >= deadline) {
+    String current = currentSession;
+    String refused = stopping ? "the guardian is stopping"
+        : System.nanoTime() >= deadline ? "the fence deadline has passed; renew first"
+        : !current.isEmpty() && !current.equals(session) ? "it was decided under session " + session
+            + ", which is no longer the agent's (now " + current + ")"
+        : null;
+    if (refused != null) {
       reply = new GuardianFiles.Message(GuardianFiles.SPAWN_FAILED);
       reply.out.writeLong(id);
-      reply.out.writeUTF(stopping ? "the guardian is stopping" : "the fence deadline has passed; renew first");
+      reply.out.writeUTF(refused);
+      log("refused to start service " + service + " epoch " + epoch + ": " + refused);
     } else {
       if (!workdir.isEmpty()) {
         pb.directory(new File(workdir));
@@ -434,7 +500,7 @@ public final class GuardianMain {
         send(ch, reply);
         return;
       }
-      Child child = new Child(service, epoch, p);
+      Child child = new Child(service, epoch, session, p, GuardianFiles.startTicks(p.pid()));
       children.put(p.pid(), child);
       p.onExit().thenRun(() -> exited(child));
       reply = new GuardianFiles.Message(GuardianFiles.SPAWNED);

@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,20 +19,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's state mirrored into {@code state-dir/agent-state.properties} on every change: its pid,
- * its session, and each running service with pid, epoch and the process's start time (which tells
- * a reused pid from the original). Rewritten atomically (a rename), so a reader sees one whole
- * version. A restarted agent reads it to re-adopt its services; {@code baton agent} reads it to find
+ * its session, and each running service with pid, epoch and the process's start time in clock ticks
+ * since boot (which tells a reused pid from the original, whatever the wall clock did). Rewritten
+ * atomically (a rename), so a reader sees one whole version. A hint, not the authority: a restarted
+ * agent under a guardian takes the processes that run from the guardian, and the session from here
+ * (or, when this file is gone, from the guardian's processes); {@code baton agent} reads it to find
  * the current agent. Thread-safe.
  */
 public final class Mirror {
   private static final Logger LOG = LoggerFactory.getLogger(Mirror.class);
 
-  /** A service process as mirrored. */
-  public record Service(ServiceName name, long pid, long epoch, long startMillis) {
-    /** The live process this entry names: same pid and, when known, the same start time. */
+  /** A service process as mirrored; {@code startTicks} 0 when not known. */
+  public record Service(ServiceName name, long pid, long epoch, long startTicks) {
+    /** The live process this entry names: same pid and the same start time (unknown: none). */
     public Optional<ProcessHandle> process() {
       return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-          .filter(h -> startMillis == 0 || h.info().startInstant().map(Instant::toEpochMilli).orElse(0L) == startMillis);
+          .filter(h -> startTicks != 0 && GuardianFiles.startTicks(pid) == startTicks);
     }
   }
 
@@ -57,7 +58,7 @@ public final class Mirror {
         if (!name.isEmpty()) {
           services.add(new Service(ServiceName.of(name), Long.parseLong(p.getProperty("service." + name + ".pid")),
               Long.parseLong(p.getProperty("service." + name + ".epoch")),
-              Long.parseLong(p.getProperty("service." + name + ".start", "0"))));
+              Long.parseLong(p.getProperty("service." + name + ".start-ticks", "0"))));
         }
       }
       return Optional.of(new State(Long.parseLong(p.getProperty("agent.pid", "0")),
@@ -85,8 +86,7 @@ public final class Mirror {
       names.add(n);
       p.setProperty("service." + n + ".pid", Long.toString(r.pid()));
       p.setProperty("service." + n + ".epoch", Long.toString(r.epoch()));
-      p.setProperty("service." + n + ".start",
-          Long.toString(r.handle().info().startInstant().map(Instant::toEpochMilli).orElse(0L)));
+      p.setProperty("service." + n + ".start-ticks", Long.toString(GuardianFiles.startTicks(r.pid())));
     }
     p.setProperty("services", String.join(",", names));
     try {

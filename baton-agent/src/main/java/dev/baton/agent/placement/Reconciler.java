@@ -301,7 +301,7 @@ public final class Reconciler implements AutoCloseable {
       request();
       return;
     }
-    start(config.services().get(s), p.epoch(), "restarted in place" + (p.of() > 0 ? " (" + p.attempt() + "/" + p.of() + ")" : ""));
+    start(config.services().get(s), p.epoch(), me, "restarted in place" + (p.of() > 0 ? " (" + p.attempt() + "/" + p.of() + ")" : ""));
     request();
   }
 
@@ -365,10 +365,19 @@ public final class Reconciler implements AutoCloseable {
     return env;
   }
 
-  private void start(ServiceConfig service, long epoch, String why) {
+  /**
+   * Starts a provider at {@code epoch}, decided under {@code session}. When the session changed while
+   * the process was being started (the node was fenced and joined again), the process is killed at
+   * once: the guardian refuses such a start, and this catches one that got through before the change.
+   */
+  private void start(ServiceConfig service, long epoch, SessionId session, String why) {
     ServiceName s = service.name();
     try {
-      Supervisor.Running r = supervisor.start(service, epoch);
+      Supervisor.Running r = supervisor.start(service, epoch, session);
+      if (!session.equals(keeper.session())) {
+        supervisor.kill(s, "it was started under session " + session + ", which this node no longer holds");
+        return; // its exit is handled as a kill the agent asked for
+      }
       List<CheckConfig> checks = service.checks().stream().filter(c -> !c.standby()).toList();
       if (!checks.isEmpty()) {
         runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, checks, clock.nanos(), clock,
@@ -546,7 +555,7 @@ public final class Reconciler implements AutoCloseable {
         LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);
         continue;
       }
-      start(claim.service(), epoch, "claimed " + claim.from());
+      start(claim.service(), epoch, claim.request().claimant(), "claimed " + claim.from());
     }
   }
 

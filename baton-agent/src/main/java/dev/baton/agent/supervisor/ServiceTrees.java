@@ -116,37 +116,14 @@ public final class ServiceTrees {
   }
 
   /**
-   * The PID namespace the service led by {@code leader} runs in (its {@code unshare}'s namespace
-   * for children), once {@code unshare} made it; empty for process groups, or when the leader
-   * ended before it could be read.
+   * Whether a process of the leader's process group is still alive (a zombie is not). A PID
+   * namespace is not looked at: its inode is reused once it is freed, so it cannot name a service;
+   * the namespace's end is the kernel's, once its init (a member of the group) is gone.
    */
-  Optional<String> namespaceOf(long leader) {
-    if (!namespaces) {
-      return Optional.empty();
-    }
-    Optional<String> own = link(PROC.resolve("self/ns/pid"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    while (System.nanoTime() < deadline) {
-      Optional<String> ns = link(PROC.resolve(leader + "/ns/pid_for_children"));
-      if (ns.isEmpty()) {
-        return Optional.empty(); // the leader is gone
-      }
-      if (!ns.equals(own)) {
-        return ns;
-      }
-      Thread.onSpinWait(); // unshare has not yet made its namespace: a few hundred microseconds
-    }
-    return Optional.empty();
-  }
-
-  /**
-   * Whether a process of the service led by {@code leader} is still alive (a zombie is not): one
-   * in {@code namespace} when it is known, else one in the leader's process group.
-   */
-  static boolean alive(long leader, Optional<String> namespace) {
+  static boolean alive(long leader) {
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
       for (Path p : procs) {
-        if (namespace.isPresent() ? namespace.equals(link(p.resolve("ns/pid"))) : inGroup(p, leader)) {
+        if (inGroup(p, leader)) {
           return true;
         }
       }
@@ -210,21 +187,6 @@ public final class ServiceTrees {
     }
   }
 
-  /** Pids of the live processes in {@code namespace}. */
-  static List<Long> members(String namespace) {
-    List<Long> pids = new ArrayList<>();
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
-      for (Path p : procs) {
-        if (namespace.equals(link(p.resolve("ns/pid")).orElse(null))) {
-          pids.add(Long.parseLong(p.getFileName().toString()));
-        }
-      }
-    } catch (IOException e) {
-      // no /proc: none
-    }
-    return pids;
-  }
-
   private static boolean inGroup(Path proc, long pgid) {
     try {
       String stat = Files.readString(proc.resolve("stat"));
@@ -233,14 +195,6 @@ public final class ServiceTrees {
       return !fields[0].equals("Z") && Long.parseLong(fields[2]) == pgid;
     } catch (IOException | RuntimeException e) {
       return false; // gone meanwhile
-    }
-  }
-
-  private static Optional<String> link(Path path) {
-    try {
-      return Optional.of(Files.readSymbolicLink(path).toString());
-    } catch (IOException | UnsupportedOperationException e) {
-      return Optional.empty(); // gone, a zombie (no namespaces any more), or not readable
     }
   }
 

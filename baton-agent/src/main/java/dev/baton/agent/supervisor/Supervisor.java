@@ -4,6 +4,7 @@ import dev.baton.agent.config.ServiceConfig;
 import dev.baton.core.BatonException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;
+import dev.baton.core.store.SessionId;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,9 +63,13 @@ public final class Supervisor implements AutoCloseable {
 
   /** Forks a service process; the command already starts with setpriv and setsid. */
   public interface Spawner {
-    /** @throws BatonException if it could not be started (the message says why) */
-    Spawned spawn(ServiceName service, long epoch, List<String> command, Map<String, String> env, Path workdir,
-        Path log);
+    /**
+     * @param session the session the start was decided under (a guardian refuses it once that
+     *     session is no longer current)
+     * @throws BatonException if it could not be started (the message says why)
+     */
+    Spawned spawn(ServiceName service, long epoch, SessionId session, List<String> command, Map<String, String> env,
+        Path workdir, Path log);
   }
 
   /** A running provider process. */
@@ -78,24 +83,21 @@ public final class Supervisor implements AutoCloseable {
     private final CompletableFuture<Integer> exitCode;
     private final Instant started;
     private final Duration stopTimeout;
-    /** The PID namespace its processes run in, when known; else its process group holds them. */
-    private final Optional<String> namespace;
     /** Completes once nothing of its process tree is alive (its exit has then been reported). */
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private volatile boolean stopping;
     private boolean lingerReported;
 
-    Running(ServiceName service, long epoch, Spawned spawned, Optional<String> namespace, Duration stopTimeout) {
-      this(service, epoch, spawned.handle(), null, spawned.exitCode(), namespace, stopTimeout);
+    Running(ServiceName service, long epoch, Spawned spawned, Duration stopTimeout) {
+      this(service, epoch, spawned.handle(), null, spawned.exitCode(), stopTimeout);
     }
 
     Running(ServiceName service, long epoch, ServiceRunner.Provided provided, Duration stopTimeout) {
-      this(service, epoch, null, provided, provided.exit(), Optional.empty(), stopTimeout);
+      this(service, epoch, null, provided, provided.exit(), stopTimeout);
     }
 
     private Running(ServiceName service, long epoch, ProcessHandle handle, ServiceRunner.Provided provided,
-        CompletableFuture<Integer> exitCode, Optional<String> namespace, Duration stopTimeout) {
-      this.namespace = namespace;
+        CompletableFuture<Integer> exitCode, Duration stopTimeout) {
       this.service = service;
       this.epoch = epoch;
       this.handle = handle;
@@ -213,11 +215,12 @@ public final class Supervisor implements AutoCloseable {
   }
 
   /**
-   * Starts {@code service} at {@code epoch}. The caller holds a granted claim for that epoch.
+   * Starts {@code service} at {@code epoch}. The caller holds a granted claim for that epoch, made
+   * under {@code session}.
    *
    * @throws BatonException if the process could not be started (the message says why)
    */
-  public Running start(ServiceConfig service, long epoch) {
+  public Running start(ServiceConfig service, long epoch, SessionId session) {
     if (running.containsKey(service.name())) {
       throw new IllegalStateException(service.name() + " is already running");
     }
@@ -240,9 +243,8 @@ public final class Supervisor implements AutoCloseable {
     } catch (IOException e) {
       throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
     }
-    Spawned spawned = spawner.spawn(service.name(), epoch, command, env, service.workdir(), log);
-    Running r = watch(new Running(service.name(), epoch, spawned, Optional.empty() /* a namespace's inode is reused once it is freed: never kill by it */,
-        service.stopTimeout()));
+    Spawned spawned = spawner.spawn(service.name(), epoch, session, command, env, service.workdir(), log);
+    Running r = watch(new Running(service.name(), epoch, spawned, service.stopTimeout()));
     LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
         node, service.name(), epoch, r.pid(), service.command(), log);
     return r;
@@ -256,8 +258,7 @@ public final class Supervisor implements AutoCloseable {
     if (running.containsKey(service.name())) {
       throw new IllegalStateException(service.name() + " is already running");
     }
-    Running r = watch(new Running(service.name(), epoch, process, Optional.empty() /* a namespace's inode is reused once it is freed: never kill by it */,
-        service.stopTimeout()));
+    Running r = watch(new Running(service.name(), epoch, process, service.stopTimeout()));
     LOG.info("[node={} service={} epoch={}] re-adopted pid {} (started by the previous agent)",
         node, service.name(), epoch, r.pid());
     return r;
@@ -276,10 +277,8 @@ public final class Supervisor implements AutoCloseable {
    * is released, and started elsewhere, only then. Checks again every 10 ms while something lingers.
    */
   private void reap(Running r, int code, long sinceNanos) {
-    if (r.handle != null && ServiceTrees.alive(r.pid(), r.namespace)) {
+    if (r.handle != null && ServiceTrees.alive(r.pid())) {
       signalGroup(r.pid(), "KILL");
-      r.namespace.ifPresent(ns -> ServiceTrees.members(ns).forEach(
-          pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly)));
       if (!r.lingerReported && System.nanoTime() - sinceNanos >= TimeUnit.SECONDS.toNanos(1)) {
         r.lingerReported = true;
         LOG.warn("[node={} service={} epoch={}] {} ended 1s ago, but processes it started are still alive; the service"
@@ -295,8 +294,8 @@ public final class Supervisor implements AutoCloseable {
     exited(r, code);
   }
 
-  private Spawned forkHere(ServiceName service, long epoch, List<String> command, Map<String, String> env,
-      Path workdir, Path log) {
+  private Spawned forkHere(ServiceName service, long epoch, SessionId session, List<String> command,
+      Map<String, String> env, Path workdir, Path log) {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(env);
     if (workdir != null) {
@@ -390,7 +389,7 @@ public final class Supervisor implements AutoCloseable {
   public boolean awaitAllGone(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Running r : all()) {
-      while (!r.gone.isDone() && !(r.handle != null && ServiceTrees.ended(r.pid()) && !ServiceTrees.alive(r.pid(), r.namespace))) {
+      while (!r.gone.isDone() && !(r.handle != null && ServiceTrees.ended(r.pid()) && !ServiceTrees.alive(r.pid()))) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;

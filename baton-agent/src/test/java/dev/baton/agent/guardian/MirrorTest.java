@@ -61,12 +61,25 @@ class MirrorTest {
 
   @Test
   void aPidNowHeldByAProcessThatStartedAtAnotherTimeIsNotTheService() {
-    long start = sleeper.info().startInstant().map(Instant::toEpochMilli).orElseThrow();
-    Mirror.Service reused = new Mirror.Service(ServiceName.of("svc"), sleeper.pid(), 7, start - 60_000);
-    Mirror.Service same = new Mirror.Service(ServiceName.of("svc"), sleeper.pid(), 7, start);
+    long ticks = GuardianFiles.startTicks(sleeper.pid());
+    assertThat(ticks).isPositive();
+    Mirror.Service reused = new Mirror.Service(ServiceName.of("svc"), sleeper.pid(), 7, ticks - 100);
+    Mirror.Service unknown = new Mirror.Service(ServiceName.of("svc"), sleeper.pid(), 7, 0);
+    Mirror.Service same = new Mirror.Service(ServiceName.of("svc"), sleeper.pid(), 7, ticks);
 
     assertThat(reused.process()).isEmpty();
+    assertThat(unknown.process()).as("a process whose start is not known is not taken for the service").isEmpty();
     assertThat(same.process()).isPresent();
+  }
+
+  @Test
+  void theStartTimeIsTheKernelsBootRelativeOneNotTheWallClock() throws Exception {
+    String stat = Files.readString(Path.of("/proc", Long.toString(sleeper.pid()), "stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    assertThat(GuardianFiles.startTicks(sleeper.pid())).isEqualTo(Long.parseLong(fields[19]));
+    new Mirror(dir).write(new SessionId("3-abc"), List.of(running("svc", 7)), false);
+    assertThat(Files.readString(dir.resolve(GuardianFiles.MIRROR)))
+        .contains("service.svc.start-ticks=" + fields[19]);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.core.ServiceName;
+import dev.baton.core.store.SessionId;
 import dev.baton.agent.config.Containment;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -79,7 +80,7 @@ class SupervisorTest {
   void aServiceStartedFromAThreadThatEndsKeepsRunningWhileTheAgentLives() throws Exception {
     Supervisor s = supervisor();
     AtomicReference<Supervisor.Running> started = new AtomicReference<>();
-    Thread shortLived = new Thread(() -> started.set(s.start(service("svc", Duration.ofSeconds(1), "sleep", "60"), 3)));
+    Thread shortLived = new Thread(() -> started.set(s.start(service("svc", Duration.ofSeconds(1), "sleep", "60"), 3, SESSION)));
     shortLived.start();
     shortLived.join();
     ProcessHandle p = started.get().handle();
@@ -90,7 +91,7 @@ class SupervisorTest {
   void theServiceSeesItsEpochGroupNodeAndApiAndWritesItsOutputToItsLog() throws Exception {
     Supervisor s = supervisor();
     s.start(service("svc", Duration.ofSeconds(1), "sh", "-c",
-        "echo \"$BATON_GROUP $BATON_NODE $BATON_SERVICE $BATON_EPOCH $BATON_API $EXTRA\"; echo oops >&2"), 7);
+        "echo \"$BATON_GROUP $BATON_NODE $BATON_SERVICE $BATON_EPOCH $BATON_API $EXTRA\"; echo oops >&2"), 7, SESSION);
     await().atMost(Duration.ofSeconds(5)).until(() -> exits.size() == 1);
     assertThat(Files.readString(s.logFile(ServiceName.of("svc"))))
         .isEqualTo("g node-a svc 7 http://127.0.0.1:1 x\noops\n");
@@ -117,7 +118,7 @@ class SupervisorTest {
     Supervisor.Running r = s.start(service("stubborn", Duration.ofSeconds(2), "sh", "-c",
         "trap 'echo TERM >> " + terms + "' TERM; "
             + "sh -c 'trap \"\" TERM; while :; do sleep 0.1; done' " + marker + "-worker & "
-            + "touch " + ready + "; while :; do sleep 0.1; done"), 1);
+            + "touch " + ready + "; while :; do sleep 0.1; done"), 1, SESSION);
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(ready) && alive(marker).size() == 1);
       long t0 = System.nanoTime();
@@ -139,7 +140,7 @@ class SupervisorTest {
     Supervisor s = supervisor();
     Path pidFile = dir.resolve("child.pid");
     Supervisor.Running r = s.start(service("parent", Duration.ofSeconds(2), "sh", "-c",
-        "sleep 60 & echo $! > " + pidFile + "; wait"), 1);
+        "sleep 60 & echo $! > " + pidFile + "; wait"), 1, SESSION);
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
     long child = Long.parseLong(Files.readString(pidFile).trim());
     s.stop(r.service(), Duration.ofSeconds(2));
@@ -149,13 +150,14 @@ class SupervisorTest {
   @Test
   void aCommandThatCannotBeStartedFailsWithAMessageNamingIt() {
     Supervisor s = supervisor();
-    s.start(service("missing", Duration.ofSeconds(1), "/nonexistent/program"), 1);
+    s.start(service("missing", Duration.ofSeconds(1), "/nonexistent/program"), 1, SESSION);
     await().atMost(Duration.ofSeconds(5)).until(() -> exits.size() == 1);
     assertThat(exits.get(0).code()).isNotZero();
     assertThat(s.logFile(ServiceName.of("missing"))).content().contains("/nonexistent/program");
   }
 
   /** A wrapper that forks a worker, and a daemon that forks twice into a session of its own and ignores SIGTERM. */
+  static final SessionId SESSION = new SessionId("1-test");
   static final String FORKING_SERVICE = "sh -c 'while :; do sleep 0.1; done' MARKER-worker & "
       + "(setsid sh -c 'trap \"\" TERM; while :; do sleep 0.1; done' MARKER-daemon &); "
       + "touch READY; wait";
@@ -174,7 +176,7 @@ class SupervisorTest {
       exits.add(exit);
     });
     Supervisor.Running r = s.start(service("forks", Duration.ofSeconds(5), "sh", "-c",
-        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1);
+        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1, SESSION);
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready) && alive(marker).size() == 2);
 
     s.stop(r.service(), Duration.ofSeconds(5));
@@ -190,7 +192,7 @@ class SupervisorTest {
     Path ready = dir.resolve("ready");
     Supervisor s = supervisor(namespaces(), exits::add);
     Supervisor.Running r = s.start(service("forks", Duration.ofSeconds(5), "sh", "-c",
-        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1);
+        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1, SESSION);
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready) && alive(marker).size() == 2);
 
     r.handle().destroyForcibly(); // SIGKILL to the service's main process alone (unshare), as a crash would
@@ -206,7 +208,7 @@ class SupervisorTest {
     Path ready = dir.resolve("ready");
     Supervisor s = supervisor();
     Supervisor.Running r = s.start(service("forks", Duration.ofSeconds(5), "sh", "-c",
-        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1);
+        FORKING_SERVICE.replace("MARKER", marker).replace("READY", ready.toString())), 1, SESSION);
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(ready) && alive(marker).size() == 2);
     try {
       s.stop(r.service(), Duration.ofSeconds(5));
