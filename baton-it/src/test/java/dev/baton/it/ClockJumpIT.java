@@ -84,6 +84,33 @@ class ClockJumpIT {
     assertNothingMovesForTwoLeases(before);
   }
 
+  /**
+   * A restarted agent whose wall clock stepped back an hour after its service started re-adopts it:
+   * same pid, same epoch. libfaketime moves what the agent reads of the wall clock; it does not move
+   * {@code btime} in {@code /proc/stat}, from which the JDK computes a process's start instant and
+   * which a real step of the clock does move. So this guards the agent's own use of the clock; that
+   * processes are told apart by the kernel's start ticks, which no step moves, is MirrorTest's and
+   * GuardianTest's.
+   */
+  @Test
+  void anAgentRestartedAfterItsWallClockSteppedReadoptsItsServiceWithTheSamePidAndEpoch() throws Exception {
+    group = Group.onStore(dir, "sqlite:" + dir.resolve("group.db"), HEARTBEAT, LEASE);
+    startThreeNodes(true);
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    long oldAgent = owner.agentPid();
+
+    clocks.get(before.node()).jump(Duration.ofHours(-1));
+    Group.signal(oldAgent, "KILL");
+
+    await("a new agent").atMost(Duration.ofSeconds(20)).until(() ->
+        owner.agentPid() > 0 && owner.agentPid() != oldAgent && owner.status().isPresent());
+    assertNothingMovesForTwoLeases(before);
+    await("the re-adoption recorded").atMost(Duration.ofSeconds(5)).until(() -> group.events().stream()
+        .anyMatch(e -> e.type().equals("guardian.restarted-agent") && e.detail().contains("re-adopted session")
+            && e.detail().contains(Group.SERVICE + " (pid ") && e.detail().contains("epoch " + before.epoch() + ")")));
+  }
+
   @Test
   void databaseClockJumpingAnHourAheadNeverRunsTheServiceTwice() throws Exception {
     Path serverDir = Files.createDirectories(dir.resolve("pg"));

@@ -88,6 +88,27 @@ class GuardianIT {
   }
 
   @Test
+  void anAgentRestartedWithItsMirrorDeletedReadoptsWhatItsGuardianHoldsAndNothingRunsTwice() throws IOException {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    long oldAgent = owner.agentPid();
+
+    Group.signal(oldAgent, "STOP"); // so that it does not write the mirror again
+    Files.delete(owner.stateDir().resolve("agent-state.properties"));
+    Group.signal(oldAgent, "KILL");
+
+    await("a new agent").atMost(Duration.ofSeconds(20)).until(() ->
+        owner.agentPid() > 0 && owner.agentPid() != oldAgent && owner.status().isPresent());
+    await("nothing moves for a whole lease").during(group.lease).atMost(group.lease.plusSeconds(10)).until(() ->
+        Processes.running(before.pid()) && group.epochLog().firstAbove(before.epoch()) == null
+            && group.service().map(s -> s.epoch() == before.epoch() && before.node().equals(s.owner())).orElse(false));
+    assertThat(group.epochLog().last().pid()).isEqualTo(before.pid());
+    await("the re-adoption recorded").atMost(Duration.ofSeconds(5)).until(() -> group.events().stream()
+        .anyMatch(e -> e.type().equals("guardian.restarted-agent") && e.detail().contains("re-adopted session")
+            && e.detail().contains(Group.SERVICE + " (pid ") && e.detail().contains("epoch " + before.epoch() + ")")));
+  }
+
+  @Test
   void aPausedAgentsServiceIsKilledByTheGuardianBeforeTheLeaseEndsAndNeverRunsAgainAfterSigcont() {
     EpochLog.Life before = group.epochLog().last();
     Group.Node owner = group.nodes.get(before.node());
