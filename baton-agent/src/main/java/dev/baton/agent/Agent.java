@@ -623,6 +623,7 @@ public final class Agent implements AutoCloseable {
         supervisor.awaitAllGone(Duration.ofSeconds(2));
       }
     }
+    closeQuietly(actions); // the actions still running finish (2 s at most) before the node's last event
     if (keeper != null && graceful && leaveGracefully && keeper.session() != null && events != null) {
       events.append(dev.baton.api.EventTypes.NODE_LEFT, null, null, "graceful stop: session " + keeper.session()
           + " closed, its services released");
@@ -638,7 +639,6 @@ public final class Agent implements AutoCloseable {
       }
       keeper.close();
     }
-    closeQuietly(actions);
     closeQuietly(events);
     closeQuietly(webhooks);
     closeQuietly(feed);
