@@ -235,6 +235,7 @@ public final class Agent implements AutoCloseable {
       }
       supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
           config.stateDir(), link, embedding.runner(), containment(), exit -> reconciler.exited(exit), this::mirror);
+      supervisor.rotateLogs(config.serviceLogs());
       keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);

@@ -32,11 +32,12 @@ import java.util.TreeMap;
  * @param guardian whether {@code baton agent} runs a guardian process beside the agent
  *     (docs/guardian.md)
  * @param containment how each service's processes are held together
+ * @param serviceLogs how the services' output files are rotated
  */
 public record AgentConfig(Path file, GroupName group, NodeName node, Location location,
     ApiListen api, String store, Path storePasswordFile, Timing timing,
     Path stateDir, Map<ServiceName, ServiceConfig> services, EventsConfig events, List<RuleConfig> rules,
-    boolean guardian, Containment containment) {
+    boolean guardian, Containment containment, ServiceLogs serviceLogs) {
 
   public AgentConfig {
     Objects.requireNonNull(group, "group");
@@ -55,14 +56,15 @@ public record AgentConfig(Path file, GroupName group, NodeName node, Location lo
     Objects.requireNonNull(events, "events");
     rules = List.copyOf(rules);
     Objects.requireNonNull(containment, "containment");
+    Objects.requireNonNull(serviceLogs, "serviceLogs");
   }
 
-  /** A config with the default containment ({@link Containment#AUTO}). */
+  /** A config with the default containment ({@link Containment#AUTO}) and service logs. */
   public AgentConfig(Path file, GroupName group, NodeName node, Location location, ApiListen api, String store,
       Path storePasswordFile, Timing timing, Path stateDir, Map<ServiceName, ServiceConfig> services,
       EventsConfig events, List<RuleConfig> rules, boolean guardian) {
     this(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services, events, rules,
-        guardian, Containment.AUTO);
+        guardian, Containment.AUTO, ServiceLogs.DEFAULT);
   }
 
   /** A config without webhooks and rules, with the guardian on (the default). */

@@ -48,7 +48,7 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_KEYS =
       List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
-          "events", "rules", "guardian", "containment");
+          "events", "rules", "guardian", "containment", "service-logs");
   private static final List<String> NODE_KEYS = List.of("name", "location");
   private static final List<String> API_KEYS = List.of("listen");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
@@ -57,6 +57,7 @@ public final class ConfigLoader {
   private static final List<String> CHECK_KEYS = List.of("name", "kind", "command", "url", "body-contains", "address",
       "ttl", "interval", "timeout", "failures", "grace", "standby");
   private static final List<String> RECOVERY_KEYS = List.of("restarts", "window", "backoff", "ban");
+  private static final List<String> SERVICE_LOGS_KEYS = List.of("max-size", "keep");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final String SQLITE = "sqlite:";
   private static final String DURATION = "a duration such as 500ms, 3s or 2m";
@@ -141,12 +142,13 @@ public final class ConfigLoader {
 
     boolean guardian = guardian(top);
     Containment containment = containment(top);
+    ServiceLogs serviceLogs = serviceLogs(section("service-logs", top, SERVICE_LOGS_KEYS));
 
     if (!problems.isEmpty()) {
       throw problems.exception();
     }
     return new AgentConfig(file, group, node, location, api, store, passwordFile, timing, stateDir, services,
-        events, rules, guardian, containment);
+        events, rules, guardian, containment, serviceLogs);
   }
 
   // ---- sections
@@ -775,6 +777,31 @@ public final class ConfigLoader {
       problems.add("guardian", "\"" + text + "\" is not a boolean; expected " + expected);
     }
     return true;
+  }
+
+  /** {@code service-logs: {max-size: 10MB, keep: 3}}, each key defaulted on its own. */
+  private ServiceLogs serviceLogs(Map<String, YamlNode> section) {
+    long maxBytes = ServiceLogs.DEFAULT.maxBytes();
+    if (section.containsKey("max-size")) {
+      String expected = "a size of at least 1KB, such as 512KB, 10MB or 1GB (KB, MB, GB are powers of 1024)";
+      String text = scalar("service-logs.max-size", section.get("max-size"), expected);
+      if (text != null) {
+        try {
+          maxBytes = ServiceLogs.parseSize(text);
+          if (maxBytes < ServiceLogs.MIN_BYTES) {
+            problems.add("service-logs.max-size", "\"" + text + "\" is too small; expected " + expected);
+            maxBytes = ServiceLogs.DEFAULT.maxBytes();
+          }
+        } catch (InvalidInputException e) {
+          problems.add("service-logs.max-size", e.getMessage());
+        }
+      }
+    }
+    Integer keep = section.containsKey("keep")
+        ? integer("service-logs.keep", section.get("keep"), 0, ServiceLogs.MAX_KEEP,
+            "how many rotated logs to keep, 0 to " + ServiceLogs.MAX_KEEP)
+        : Integer.valueOf(ServiceLogs.DEFAULT.keep());
+    return new ServiceLogs(maxBytes, keep == null ? ServiceLogs.DEFAULT.keep() : keep);
   }
 
   /** {@code containment: auto|pid-namespace|process-group}, default auto. */

@@ -1,6 +1,7 @@
 package dev.baton.agent.supervisor;
 
 import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.config.ServiceLogs;
 import dev.baton.core.BatonException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;
@@ -54,6 +55,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+  /** How often the services' logs are measured for rotation. */
+  private static final long LOG_CHECK_MILLIS = 200;
 
   /** An exit code that is not known (the process was not this agent's child and nobody told it). */
   public static final int UNKNOWN_EXIT = -1;
@@ -166,6 +169,9 @@ public final class Supervisor implements AutoCloseable {
   private final Spawner spawner;
   private final ServiceRunner runner;
   private final ScheduledExecutorService killer;
+  /** Rotates the services' logs, apart from {@link #killer}, whose kills must not wait for a copy. */
+  private final ScheduledExecutorService logKeeper;
+  private long lastLogWarningNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
   private final ServiceTrees trees;
 
   /**
@@ -195,6 +201,33 @@ public final class Supervisor implements AutoCloseable {
     this.forker = Executors.newSingleThreadExecutor(Threads.named("baton-spawner-" + node));
     this.spawner = spawner != null ? spawner : this::forkHere;
     this.killer = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-stopper-" + node));
+    this.logKeeper = Executors.newSingleThreadScheduledExecutor(Threads.named("baton-logs-" + node));
+  }
+
+  /**
+   * Keeps the running services' logs within {@code logs}: each is measured every 200 ms and rotated
+   * once it has reached the size (see {@link LogRotation}). A service that writes faster than that
+   * overshoots by what it writes in 200 ms.
+   */
+  public void rotateLogs(ServiceLogs logs) {
+    logKeeper.scheduleWithFixedDelay(() -> {
+      for (Running r : all()) {
+        if (r.handle == null) {
+          continue; // runs inside this JVM: no log file of its own
+        }
+        try {
+          if (LogRotation.rotateIfFull(logFile(r.service), logs)) {
+            LOG.debug("[node={} service={}] rotated its log {}", node, r.service, logFile(r.service));
+          }
+        } catch (IOException | RuntimeException e) {
+          long now = System.nanoTime();
+          if (now - lastLogWarningNanos > TimeUnit.MINUTES.toNanos(1)) { // not five times a second
+            lastLogWarningNanos = now;
+            LOG.warn("[node={} service={}] cannot rotate its log {}: {}", node, r.service, logFile(r.service), e.toString());
+          }
+        }
+      }
+    }, LOG_CHECK_MILLIS, LOG_CHECK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   Supervisor(String group, String node, String api, Path stateDir, ServiceTrees trees, Consumer<Exit> onExit) {
@@ -486,5 +519,6 @@ public final class Supervisor implements AutoCloseable {
     killAll("supervisor closed");
     forker.shutdown();
     killer.shutdown();
+    logKeeper.shutdownNow();
   }
 }

@@ -112,6 +112,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void serviceLogsRotateAtTenMegabytesKeepingThreeByDefaultAndTakeSizesWithUnits() {
+    assertThat(files.load("group: billing\n").serviceLogs()).isEqualTo(new ServiceLogs(10L << 20, 3));
+    assertThat(files.load("group: billing\nservice-logs: {max-size: 512KB, keep: 0}\n").serviceLogs())
+        .isEqualTo(new ServiceLogs(512L << 10, 0));
+    assertThat(files.load("group: billing\nservice-logs: {max-size: 2GiB}\n").serviceLogs())
+        .isEqualTo(new ServiceLogs(2L << 30, 3));
+    assertThat(files.load("group: billing\nservice-logs: {max-size: 4096}\n").serviceLogs().maxBytes()).isEqualTo(4096);
+  }
+
+  @Test
   void nodeNameDefaultsToTheHostNameLowercasedUpToTheFirstDot() {
     AgentConfig config = ConfigLoader.load(files.write("group: billing\n"), () -> "Web-01.Example.COM");
 

@@ -57,6 +57,18 @@ class ConfigProblemsTest {
   }
 
   @Test
+  void serviceLogSizesAndCountsThatAreNotValidAreReportedWithTheKey() {
+    assertThat(files.reject("group: billing\nservice-logs: {max-size: 10XB}\n")).hasMessage(files.at("service-logs.max-size")
+        + "\"10XB\" is not a size; expected a number with an optional unit, such as 512KB, 10MB or 1GB");
+    assertThat(files.reject("group: billing\nservice-logs: {max-size: 100}\n")).hasMessage(files.at("service-logs.max-size")
+        + "\"100\" is too small; expected a size of at least 1KB, such as 512KB, 10MB or 1GB (KB, MB, GB are powers of 1024)");
+    assertThat(files.reject("group: billing\nservice-logs: {keep: -1}\n")).hasMessage(files.at("service-logs.keep")
+        + "\"-1\" is not valid; expected how many rotated logs to keep, 0 to 100");
+    assertThat(files.reject("group: billing\nservice-logs: {max-files: 3}\n").getMessage())
+        .contains("service-logs.max-files").contains("unknown key");
+  }
+
+  @Test
   void directoryInsteadOfAFileIsReported() throws IOException {
     Path file = Files.createDirectory(dir.resolve("conf.d"));
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.config.ServiceConfig;
+import dev.baton.agent.config.ServiceLogs;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.SessionId;
 import dev.baton.agent.config.Containment;
@@ -74,6 +75,44 @@ class SupervisorTest {
   @AfterEach
   void close() {
     supervisor.close();
+  }
+
+  @Test
+  void theLogOfAServiceThatWritesWithoutEndIsRotatedAndKeptWithinItsSizeAndCount() throws Exception {
+    Supervisor s = supervisor();
+    s.rotateLogs(new ServiceLogs(64 << 10, 2));
+    // About 1 MB a second, in lines a reader can follow: "n xxxx...".
+    s.start(service("chatty", Duration.ofSeconds(1), "sh", "-c",
+        "line=$(printf '%0100d' 0); n=0; while :; do i=0; while [ $i -lt 100 ]; do echo \"$n $line\"; n=$((n+1)); i=$((i+1)); done; sleep 0.01; done"),
+        1, SESSION);
+    Path log = s.logFile(ServiceName.of("chatty"));
+    Path first = LogRotation.rotated(log, 1);
+    Path second = LogRotation.rotated(log, 2);
+
+    await("rotated twice").atMost(Duration.ofSeconds(20)).until(() -> Files.exists(second));
+    // Watch it for a while: ~3 MB are written; on disk it stays near 3 x 64 KB, in three files.
+    long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    long most = 0;
+    while (System.nanoTime() < until) {
+      long total = 0;
+      for (Path p : List.of(log, first, second)) {
+        total += Files.exists(p) ? Files.size(p) : 0;
+      }
+      most = Math.max(most, total);
+      assertThat(LogRotation.rotated(log, 3)).doesNotExist();
+      Thread.sleep(20);
+    }
+    assertThat(most).as("bytes on disk at most").isLessThan(3 * (64 << 10) + (1 << 20));
+    s.stop(ServiceName.of("chatty"), Duration.ofSeconds(1));
+    await("stopped").atMost(Duration.ofSeconds(10)).until(() -> s.running(ServiceName.of("chatty")).isEmpty());
+    assertThat(firstNumber(second)).as("log.2 holds older output than log.1, and log.1 than the log")
+        .isLessThan(firstNumber(first));
+    assertThat(firstNumber(first)).isLessThan(firstNumber(log));
+  }
+
+  private static long firstNumber(Path file) throws IOException {
+    String line = Files.readAllLines(file).get(0);
+    return Long.parseLong(line.substring(0, line.indexOf(' ')));
   }
 
   @Test
