@@ -12,7 +12,15 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** A client of one agent's {@code /v1} API. */
 public final class BatonClient {
@@ -26,18 +34,21 @@ public final class BatonClient {
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private final URI base;
+  /** How long the agent may take to begin its answer to the event stream's request. */
+  static final Duration HEADER_TIMEOUT = Duration.ofSeconds(5);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   public BatonClient(String url) {
     String u = url.contains("://") ? url : "http://" + url;
     try {
       URI uri = new URI(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
-      if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+      if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535) {
         throw new URISyntaxException(url, "expected http://HOST:PORT");
       }
       this.base = uri;
     } catch (URISyntaxException e) {
-      throw new InvalidInputException("invalid --api \"" + url + "\"; expected http://HOST:PORT, e.g. http://127.0.0.1:7070");
+      throw new InvalidInputException("invalid --api \"" + Texts.prefix(url) + "\"; expected http://HOST:PORT with a port"
+          + " from 1 to 65535, e.g. http://127.0.0.1:7070");
     }
   }
 
@@ -88,35 +99,107 @@ public final class BatonClient {
   }
 
   /**
-   * Reads the Server-Sent Events of {@code path} and hands each event's data to {@code onData}
-   * until the agent ends the stream (then returns) or the thread is interrupted.
+   * Reads the Server-Sent Events of {@code path} and hands each event's data to {@code onData}, on
+   * the client's thread, until the agent ends the stream (then returns) or the thread is
+   * interrupted (then returns too). The agent must answer within {@link #HEADER_TIMEOUT}, and the
+   * stream must not be silent for longer than {@code stall} (the agent sends a keep-alive comment
+   * every 15 s).
+   *
+   * @throws UnreachableException when the agent cannot be reached, does not answer, the stream
+   *     breaks or stalls: worth trying again
+   * @throws BatonException when the agent refuses the request (the message says why)
    */
-  void stream(String path, java.util.function.Consumer<String> onData) {
-    HttpResponse<java.util.stream.Stream<String>> response;
+  void stream(String path, java.util.function.Consumer<String> onData, Duration stall) {
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    AtomicLong lastLine = new AtomicLong(System.nanoTime());
+    AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
+    Flow.Subscriber<String> lines = new Flow.Subscriber<>() {
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription.set(s);
+        s.request(Long.MAX_VALUE);
+      }
+
+      @Override
+      public void onNext(String line) {
+        lastLine.set(System.nanoTime());
+        if (line.startsWith("data:")) {
+          try {
+            onData.accept(line.substring(5).strip());
+          } catch (RuntimeException e) {
+            ended.completeExceptionally(e);
+            subscription.get().cancel();
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        ended.completeExceptionally(t);
+      }
+
+      @Override
+      public void onComplete() {
+        ended.complete(null);
+      }
+    };
+    HttpResponse.BodyHandler<String> handler = info -> info.statusCode() >= 400
+        ? HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8)
+        : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.fromLineSubscriber(lines), v -> null);
+    CompletableFuture<HttpResponse<String>> response = http.sendAsync(HttpRequest.newBuilder(base.resolve(path))
+        .timeout(HEADER_TIMEOUT).header("Accept", "text/event-stream").GET().build(), handler);
     try {
-      response = http.send(HttpRequest.newBuilder(base.resolve(path)).header("Accept", "text/event-stream").GET()
-          .build(), HttpResponse.BodyHandlers.ofLines());
-    } catch (IOException e) {
-      throw new UnreachableException("cannot reach the agent at " + base + " (" + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); is `baton agent` running there? Set --api or BATON_API", e);
+      while (true) {
+        try {
+          HttpResponse<String> r = response.get(100, TimeUnit.MILLISECONDS);
+          if (r.statusCode() >= 400) {
+            throw new BatonException(base + " answered " + r.statusCode() + ": " + errorOf(r.body()));
+          }
+          ended.get(); // the body was read to its end: what ended it
+          return;
+        } catch (TimeoutException e) {
+          if (ended.isCompletedExceptionally()) {
+            ended.get(); // printing failed: throws what it threw
+          }
+          long quiet = System.nanoTime() - lastLine.get();
+          if (quiet > stall.toNanos()) {
+            Flow.Subscription s = subscription.get();
+            if (s != null) {
+              s.cancel();
+            }
+            response.cancel(true);
+            throw new UnreachableException("the event stream from " + base + " was silent for "
+                + dev.baton.core.Durations.format(Duration.ofNanos(quiet)) + (s == null ? " before it began" : ""), e);
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof BatonException b) {
+        throw b;
+      }
+      throw new UnreachableException(describe(cause instanceof java.net.http.HttpTimeoutException
+          ? "the agent at " + base + " did not answer within " + dev.baton.core.Durations.format(HEADER_TIMEOUT)
+          : "the event stream from " + base + " broke", cause), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new UnreachableException("interrupted", e);
-    }
-    try (java.util.stream.Stream<String> lines = response.body()) {
-      if (response.statusCode() >= 400) {
-        String body = String.join("\n", lines.toList());
-        String message;
-        try {
-          message = JSON.readValue(body, ErrorResponse.class).error();
-        } catch (IOException e) {
-          message = body;
-        }
-        throw new BatonException(base + " answered " + response.statusCode() + ": " + message);
+      response.cancel(true);
+      Flow.Subscription s = subscription.get();
+      if (s != null) {
+        s.cancel();
       }
-      lines.filter(line -> line.startsWith("data:")).map(line -> line.substring(5).strip()).forEach(onData);
-    } catch (java.io.UncheckedIOException e) {
-      throw new UnreachableException("the event stream from " + base + " broke: " + e.getCause().getMessage(), e);
+    }
+  }
+
+  private static String describe(String what, Throwable cause) {
+    return what + " (" + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + ")";
+  }
+
+  private static String errorOf(String body) {
+    try {
+      return JSON.readValue(body, ErrorResponse.class).error();
+    } catch (IOException e) {
+      return Texts.prefix(body);
     }
   }
 
@@ -133,13 +216,7 @@ public final class BatonClient {
       throw new UnreachableException("interrupted", e);
     }
     if (response.statusCode() >= 400) {
-      String message;
-      try {
-        message = JSON.readValue(response.body(), ErrorResponse.class).error();
-      } catch (IOException e) {
-        message = response.body();
-      }
-      String text = base + " answered " + response.statusCode() + ": " + message;
+      String text = base + " answered " + response.statusCode() + ": " + errorOf(response.body());
       throw switch (response.statusCode()) {
         case 400 -> new InvalidInputException(text);
         case 409 -> new dev.baton.core.ConflictException(text);

@@ -2,12 +2,14 @@ package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.EventEntry;
+import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.ServiceName;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "events", mixinStandardHelpOptions = true,
     description = {"Print the group's events, oldest first: seq, time, type, node, service, epoch, detail.",
-        "With --follow, keep printing new ones as any node of the group records them, until Ctrl-C."})
+        "With --follow, keep printing new ones as any node of the group records them, until Ctrl-C;",
+        "when the stream breaks or goes silent, say so and connect again (1s, 2s, 4s, ... up to 30s apart),",
+        "carrying on after the last event printed."})
 final class EventsCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PAGE = 1000;
@@ -38,6 +42,13 @@ final class EventsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "one JSON object per line, as GET /v1/events returns each event")
   boolean json;
 
+  @Option(names = "--stall-timeout", paramLabel = "DURATION", defaultValue = "45s",
+      description = "with --follow: reconnect when the stream has been silent this long; the agent sends a"
+          + " keep-alive every 15s (default: ${DEFAULT-VALUE})")
+  String stallTimeout;
+
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
   @Spec CommandSpec spec;
 
   @Override
@@ -47,17 +58,14 @@ final class EventsCommand implements Callable<Integer> {
     }
     String filter = service == null ? "" : "&service=" + URLEncoder.encode(ServiceName.of(service).value(),
         StandardCharsets.UTF_8);
+    Duration stall = Durations.parse(stallTimeout);
+    if (stall.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new InvalidInputException("invalid --stall-timeout " + stallTimeout + "; expected at least 1s");
+    }
     BatonClient client = api.client();
     PrintWriter out = spec.commandLine().getOut();
     if (follow) {
-      client.stream("/v1/events/stream?since=" + since + filter, data -> {
-        try {
-          print(out, JSON.readValue(data, EventEntry.class));
-        } catch (IOException e) {
-          out.println(data);
-        }
-        out.flush();
-      });
+      follow(client, out, filter, stall);
       return ExitCodes.OK;
     }
     long after = since;
@@ -69,6 +77,52 @@ final class EventsCommand implements Callable<Integer> {
         return ExitCodes.OK;
       }
       after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  /**
+   * Streams until interrupted: after a break, a stall or the agent's end of the stream, says so on
+   * stderr and connects again with backoff, asking for the events after the last one printed.
+   */
+  private void follow(BatonClient client, PrintWriter out, String filter, Duration stall) {
+    PrintWriter err = spec.commandLine().getErr();
+    long[] last = {since};
+    boolean[] received = {false};
+    Duration backoff = Duration.ofSeconds(1);
+    while (!Thread.currentThread().isInterrupted()) {
+      received[0] = false;
+      String why;
+      try {
+        client.stream("/v1/events/stream?since=" + last[0] + filter, data -> {
+          received[0] = true;
+          try {
+            EventEntry e = JSON.readValue(data, EventEntry.class);
+            last[0] = Math.max(last[0], e.seq());
+            print(out, e);
+          } catch (IOException e) {
+            out.println(data);
+          }
+          out.flush();
+        }, stall);
+        if (Thread.currentThread().isInterrupted()) {
+          return;
+        }
+        why = "the agent at " + client.base() + " ended the event stream";
+      } catch (BatonClient.UnreachableException e) {
+        why = e.getMessage();
+      }
+      if (received[0]) {
+        backoff = Duration.ofSeconds(1);
+      }
+      err.println("baton: " + why + "; reconnecting in " + Durations.format(backoff) + " (after event " + last[0] + ")");
+      err.flush();
+      try {
+        Thread.sleep(backoff.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }
   }
 

@@ -20,8 +20,10 @@ final class StatusCommand implements Callable<Integer> {
   boolean watch;
 
   @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s",
-      description = "refresh interval with --watch (default: ${DEFAULT-VALUE})")
+      description = "refresh interval with --watch, at least 100ms (default: ${DEFAULT-VALUE})")
   String interval;
+
+  private static final long MIN_INTERVAL_MILLIS = 100;
 
   @Spec CommandSpec spec;
 
@@ -30,6 +32,10 @@ final class StatusCommand implements Callable<Integer> {
     BatonClient client = api.client();
     PrintWriter out = spec.commandLine().getOut();
     long every = dev.baton.core.Durations.parse(interval).toMillis();
+    if (every < MIN_INTERVAL_MILLIS) {
+      throw new dev.baton.core.InvalidInputException("invalid --interval " + interval + "; expected at least "
+          + MIN_INTERVAL_MILLIS + "ms");
+    }
     if (!watch) {
       out.print(json ? client.get("/v1/status") + "\n" : StatusTable.render(client.status()));
       out.flush();

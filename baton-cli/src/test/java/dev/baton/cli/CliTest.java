@@ -9,6 +9,12 @@ import dev.baton.agent.Agent;
 import dev.baton.agent.config.ConfigLoader;
 import dev.baton.agent.http.HttpApi;
 import java.io.IOException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.net.Socket;
+import java.io.InputStreamReader;
+import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -146,6 +152,112 @@ class CliTest {
     Result r = run("status", "--api", "ftp://x");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("invalid --api \"ftp://x\"; expected http://HOST:PORT");
+    for (String bad : new String[] {"http://127.0.0.1:99999", "http://127.0.0.1:0", "http://[::1", "http://" + "h".repeat(5000)}) {
+      Result b = run("events", "--api", bad);
+      assertThat(b.code()).as(bad).isEqualTo(2);
+      assertThat(b.err()).as(bad).startsWith("baton: invalid --api \"").hasLineCount(1).doesNotContain("Exception")
+          .hasSizeLessThan(300);
+    }
+  }
+
+  @Test
+  void aWatchIntervalBelow100msIsRefused() {
+    Result r = run("status", "--watch", "--interval", "0s", "--api", "http://127.0.0.1:1");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("baton: invalid --interval 0s; expected at least 100ms\n");
+  }
+
+  /**
+   * A peer that takes connections and answers as {@code answers} says, one per connection in turn
+   * (null: never answers), and records each request's first line.
+   */
+  static final class Peer implements AutoCloseable {
+    final ServerSocket server = new ServerSocket(0);
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<Socket> open = new CopyOnWriteArrayList<>();
+    final Thread thread;
+
+    Peer(String... answers) throws IOException {
+      thread = new Thread(() -> {
+        for (int i = 0; ; i++) {
+          try {
+            Socket s = server.accept();
+            open.add(s);
+            requests.add(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine());
+            String answer = answers[Math.min(i, answers.length - 1)];
+            if (answer != null) {
+              s.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+              s.getOutputStream().flush();
+            }
+          } catch (IOException e) {
+            return; // closed
+          }
+        }
+      });
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    String api() {
+      return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      for (Socket s : open) {
+        s.close();
+      }
+    }
+  }
+
+  /** Runs {@code baton ARGS} on a thread of its own, with output readable while it runs. */
+  record Running(Thread thread, StringWriter out, StringWriter err) {
+    static Running start(String... args) {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CommandLine cli = Main.commandLine();
+      cli.setOut(new PrintWriter(out, true));
+      cli.setErr(new PrintWriter(err, true));
+      Thread t = new Thread(() -> cli.execute(args), "baton-cli-test");
+      t.start();
+      return new Running(t, out, err);
+    }
+
+    void interruptAndJoin() throws InterruptedException {
+      thread.interrupt();
+      thread.join(10_000);
+      assertThat(thread.isAlive()).as("the command ends when interrupted").isFalse();
+    }
+  }
+
+  @Test
+  void followingAnAgentThatNeverAnswersSaysSoAndTriesAgain() throws Exception {
+    try (Peer hung = new Peer((String) null)) {
+      Running r = Running.start("events", "--follow", "--api", hung.api());
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> r.err().toString().contains("did not answer within 5s")
+          && hung.requests.size() >= 2);
+      assertThat(r.err().toString()).contains("reconnecting in 1s (after event 0)");
+      r.interruptAndJoin();
+    }
+  }
+
+  @Test
+  void aStreamThatGoesSilentIsDroppedAndResumedAfterTheLastEventPrinted() throws Exception {
+    String head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n";
+    String event = "{\"seq\":7,\"time\":\"2026-12-04T20:00:00Z\",\"type\":\"node.joined\",\"node\":\"node-a\","
+        + "\"service\":null,\"epoch\":null,\"detail\":\"hello\"}";
+    try (Peer quiet = new Peer(head + ": hello\n\nid: 7\ndata: " + event + "\n\n", head)) {
+      Running r = Running.start("events", "--follow", "--stall-timeout", "1s", "--api", quiet.api());
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> quiet.requests.size() >= 2);
+      assertThat(r.out().toString()).contains("node.joined").contains("hello");
+      assertThat(r.err().toString()).contains("was silent for").contains("reconnecting in 1s (after event 7)");
+      assertThat(quiet.requests.get(0)).startsWith("GET /v1/events/stream?since=0 ");
+      assertThat(quiet.requests.get(1)).startsWith("GET /v1/events/stream?since=7 ");
+      r.interruptAndJoin();
+    }
   }
 
   @Test
