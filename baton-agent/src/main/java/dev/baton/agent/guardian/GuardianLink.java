@@ -262,12 +262,15 @@ public final class GuardianLink implements Supervisor.Spawner, AutoCloseable {
     CompletableFuture<Integer> exit = exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
     exit.whenComplete((code, e) -> exits.remove(pid, exit));
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    // Gone already (a command that could not be executed ends at once) or later: the guardian's
+    // report of its exit code is on its way; it counts as unknown only if it does not come.
+    Runnable unknownLater = () -> CompletableFuture.delayedExecutor(EXIT_REPORT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
+        .execute(() -> exit.complete(Supervisor.UNKNOWN_EXIT));
     if (handle.isEmpty()) {
-      exit.complete(Supervisor.UNKNOWN_EXIT);
+      unknownLater.run();
       return new Supervisor.Spawned(new GoneProcess(pid), exit);
     }
-    handle.get().onExit().thenRun(() -> CompletableFuture.delayedExecutor(EXIT_REPORT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
-        .execute(() -> exit.complete(Supervisor.UNKNOWN_EXIT)));
+    handle.get().onExit().thenRun(unknownLater);
     return new Supervisor.Spawned(handle.get(), exit);
   }
 

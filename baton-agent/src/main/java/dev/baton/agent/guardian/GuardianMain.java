@@ -512,19 +512,18 @@ public final class GuardianMain {
 
   private void exited(Child c) {
     children.remove(c.process().pid(), c);
-    killGroup(c.process().pid()); // what the service left behind in its group
     SocketChannel ch = connection;
-    if (ch == null) {
-      return;
+    if (ch != null) {
+      try { // first: the agent waits for the exit code only so long
+        GuardianFiles.Message m = new GuardianFiles.Message(GuardianFiles.EXITED);
+        m.out.writeLong(c.process().pid());
+        m.out.writeInt(c.process().exitValue());
+        send(ch, m);
+      } catch (IOException e) {
+        // the agent is gone; a new one checks its processes itself
+      }
     }
-    try {
-      GuardianFiles.Message m = new GuardianFiles.Message(GuardianFiles.EXITED);
-      m.out.writeLong(c.process().pid());
-      m.out.writeInt(c.process().exitValue());
-      send(ch, m);
-    } catch (IOException e) {
-      // the agent is gone; a new one checks its processes itself
-    }
+    killGroup(c.process().pid()); // what the service left behind in its group
   }
 
   private void send(SocketChannel ch, GuardianFiles.Message m) throws IOException {

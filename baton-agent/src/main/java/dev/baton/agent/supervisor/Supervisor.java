@@ -277,10 +277,11 @@ public final class Supervisor implements AutoCloseable {
       throw new BatonException("cannot create the log directory " + logDir + ": " + e.getMessage(), e);
     }
     Spawned spawned = spawner.spawn(service.name(), epoch, session, command, env, service.workdir(), log);
-    Running r = watch(new Running(service.name(), epoch, spawned, service.stopTimeout()));
+    Running r = new Running(service.name(), epoch, spawned, service.stopTimeout());
+    // Logged before it is watched: a command that ends at once has its exit logged right away.
     LOG.info("[node={} service={} epoch={}] started pid {}: {} (output in {})",
         node, service.name(), epoch, r.pid(), service.command(), log);
-    return r;
+    return watch(r);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.agent.config.Containment;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.supervisor.ServiceTrees;
 import dev.baton.agent.supervisor.Supervisor;
@@ -108,6 +109,23 @@ class GuardianTest {
         new GuardianLink.Held(ServiceName.of("svc-a"), 4, OLD, a.pid(), ticks(a.pid())),
         new GuardianLink.Held(ServiceName.of("svc-b"), 9, OLD, b.pid(), ticks(b.pid())));
     assertThat(second.held()).allSatisfy(h -> assertThat(h.running()).isTrue());
+  }
+
+  @Test
+  void aCommandThatCannotBeExecutedEndsWithExitCode127EveryTime() {
+    GuardianLink link = connect();
+    link.deadline(System.nanoTime() + FAR.toNanos(), OLD);
+    List<Integer> codes = new CopyOnWriteArrayList<>();
+    Supervisor s = new Supervisor("g", "node-a", "http://127.0.0.1:1", dir, link, null,
+        ServiceTrees.choose(Containment.AUTO), exit -> codes.add(exit.code()), () -> {});
+    supervisors.add(s);
+    for (int i = 1; i <= 20; i++) {
+      s.start(new ServiceConfig(ServiceName.of("missing"), List.of("/nonexistent/program"), Map.of(), null,
+          Duration.ofSeconds(1)), i, OLD);
+      int n = i;
+      await("exit " + i).atMost(Duration.ofSeconds(10)).until(() -> codes.size() == n);
+    }
+    assertThat(codes).containsOnly(127);
   }
 
   @Test

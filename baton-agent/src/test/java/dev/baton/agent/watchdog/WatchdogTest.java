@@ -99,6 +99,33 @@ class WatchdogTest {
     assertThat(events("service.cleared")).hasSize(2);
   }
 
+  /**
+   * The recovery ladder of a command that cannot be executed: every exit is 127 (as a shell reports
+   * a program not found), each restart is in place at the same epoch after its backoff, the events
+   * come in the order things happened, and the ban follows the last restart.
+   */
+  @Test
+  void aCommandThatCannotBeExecutedIsRestartedInPlaceAfterItsBackoffThenBanned() {
+    Agent a = start("node-a", "exec /nonexistent/program", "    recovery: {restarts: 2, window: 1m, backoff: 500ms, ban: 10m}");
+
+    await().atMost(WAIT).until(() -> events("service.failed").size() == 1);
+    List<Event> ladder = allEvents().stream().filter(e -> e.type().startsWith("service.")).toList();
+    assertThat(ladder).extracting(Event::type).containsExactly("service.claimed",
+        "service.started", "service.stopped", "service.restarted",
+        "service.started", "service.stopped", "service.restarted",
+        "service.started", "service.stopped", "service.banned", "service.released", "service.failed");
+    assertThat(ladder).allSatisfy(e -> assertThat(e.epoch()).isEqualTo(1L));
+    assertThat(ladder).filteredOn(e -> e.type().equals("service.stopped"))
+        .allSatisfy(e -> assertThat(e.detail()).endsWith("exited with code 127 on its own"));
+    for (int i = 0; i < ladder.size() - 1; i++) {
+      if (ladder.get(i).type().equals("service.restarted")) {
+        assertThat(Duration.between(ladder.get(i).time(), ladder.get(i + 1).time())).as("restart after its backoff")
+            .isGreaterThanOrEqualTo(Duration.ofMillis(450));
+      }
+    }
+    assertThat(svc(a).state()).isEqualTo("failed");
+  }
+
   @Test
   void anHttpCheckThatFailsRestartsTheProviderInPlaceWithItsEpoch() throws Exception {
     AtomicInteger status = new AtomicInteger(200);
