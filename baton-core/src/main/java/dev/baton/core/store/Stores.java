@@ -28,6 +28,11 @@ public final class Stores {
             + "\"; expected sqlite:/path/to/file.db, postgresql://user@host:port/db or zookeeper://host:port,.../chroot"));
   }
 
+  /** What its provider says an operator should know about the store at a valid {@code url}. */
+  public static Optional<String> notice(String url) {
+    return find(url).flatMap(p -> p.notice(url));
+  }
+
   public static Store open(StoreOptions options) {
     List<String> problems = problems(options.url());
     if (!problems.isEmpty()) {
