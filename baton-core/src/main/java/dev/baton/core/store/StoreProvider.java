@@ -16,6 +16,14 @@ public interface StoreProvider {
   List<String> problems(String url);
 
   /**
+   * Why the store at a valid {@code url} cannot be used from this machine as things stand (a SQLite
+   * file's directory is missing), or empty; only what can be told without connecting.
+   */
+  default Optional<String> unusable(String url) {
+    return Optional.empty();
+  }
+
+  /**
    * What an operator should know about the store at {@code url} before an agent starts there (a
    * valid URL), such as that it does not exist yet and will be created with a new group; empty when
    * there is nothing to say or it cannot be told without connecting.

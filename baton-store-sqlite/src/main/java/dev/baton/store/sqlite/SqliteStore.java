@@ -120,7 +120,7 @@ final class SqliteStore implements Store {
     GroupName group = options.group();
     Path parent = path.toAbsolutePath().getParent();
     if (!Files.isDirectory(parent)) {
-      throw new StoreException("[group=" + group + "] " + SqliteStoreProvider.missingDirectory(path));
+      throw new InvalidInputException("[group=" + group + "] " + SqliteStoreProvider.missingDirectory(path));
     }
     SQLiteConnection connection;
     try {

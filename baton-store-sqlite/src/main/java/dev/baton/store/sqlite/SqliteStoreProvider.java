@@ -62,10 +62,11 @@ public final class SqliteStoreProvider implements StoreProvider {
       return List.of("store URL \"" + url + "\" names " + path + ", which is not a regular file; " + EXPECTED);
     }
     Path parent = path.getParent();
-    if (!Files.isDirectory(parent)) {
-      return List.of("store URL \"" + url + "\": " + missingDirectory(path));
+    if (Files.exists(parent) && !Files.isDirectory(parent)) {
+      return List.of("store URL \"" + url + "\" names a file in " + parent + ", which is not a directory;"
+          + " expected a path under a directory");
     }
-    if (!Files.exists(path) && !Files.isWritable(parent)) {
+    if (Files.isDirectory(parent) && !Files.exists(path) && !Files.isWritable(parent)) {
       return List.of("store URL \"" + url + "\" needs a new file in " + parent
           + ", which this user may not write; give it write access or choose another path");
     }
@@ -79,10 +80,16 @@ public final class SqliteStoreProvider implements StoreProvider {
   }
 
   @Override
+  public Optional<String> unusable(String url) {
+    Path path = path(url);
+    return Files.isDirectory(path.getParent()) ? Optional.empty() : Optional.of(missingDirectory(path));
+  }
+
+  @Override
   public Optional<String> notice(String url) {
-    Path path = Path.of(url.substring(SCHEME.length())).normalize();
+    Path path = path(url);
     try {
-      if (!Files.exists(path) || Files.size(path) == 0) {
+      if (Files.isDirectory(path.getParent()) && (!Files.exists(path) || Files.size(path) == 0)) {
         return Optional.of("the SQLite store " + path + (Files.exists(path) ? " is empty" : " does not exist yet")
             + ": the first agent to start there creates it and a new group (an agent that joined another"
             + " group refuses it)");
@@ -93,12 +100,16 @@ public final class SqliteStoreProvider implements StoreProvider {
     return Optional.empty();
   }
 
+  private static Path path(String url) {
+    return Path.of(url.substring(SCHEME.length())).normalize();
+  }
+
   @Override
   public Store open(StoreOptions options) {
     List<String> problems = problems(options.url());
     if (!problems.isEmpty()) {
       throw new InvalidInputException(String.join("; ", problems));
     }
-    return SqliteStore.open(Path.of(options.url().substring(SCHEME.length())).normalize(), options);
+    return SqliteStore.open(path(options.url()), options);
   }
 }

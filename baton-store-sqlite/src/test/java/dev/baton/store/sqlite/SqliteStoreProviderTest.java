@@ -35,12 +35,14 @@ class SqliteStoreProviderTest {
   }
 
   @Test
-  void aMissingDirectoryIsAProblemNotSomethingToCreate() {
+  void aMissingDirectoryMakesTheStoreUnusableAndIsNotCreated() {
     String url = "sqlite:" + dir.resolve("a/b/baton.db");
-    assertThat(provider.problems(url)).singleElement().asString()
-        .contains("\"" + url + "\"", "the directory " + dir.resolve("a/b") + " of the SQLite store does not exist");
+    assertThat(provider.problems(url)).as("the URL itself is fine").isEmpty();
+    assertThat(Stores.unusable(url)).get().asString()
+        .contains("the directory " + dir.resolve("a/b") + " of the SQLite store does not exist");
     assertThatThrownBy(() -> Stores.open(new StoreOptions(url, GroupName.of("g"), Duration.ofMillis(250),
         Duration.ofSeconds(1), Duration.ofSeconds(1), null)))
+        .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("does not exist");
     assertThat(dir.resolve("a")).doesNotExist();
   }
@@ -84,7 +86,7 @@ class SqliteStoreProviderTest {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
     String url = "sqlite:" + file.resolve("baton.db");
     assertThat(provider.problems(url)).singleElement().asString()
-        .contains("\"" + url + "\"", "the directory " + file + " of the SQLite store does not exist");
+        .contains("\"" + url + "\"", "names a file in " + file + ", which is not a directory");
   }
 
   @Test
