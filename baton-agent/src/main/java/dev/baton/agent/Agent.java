@@ -481,8 +481,14 @@ public final class Agent implements AutoCloseable {
     return ready(verbs);
   }
 
+  /**
+   * {@code part} once it exists, while the node is starting or running. A starting node whose
+   * session is open shows as alive to its peers, so it answers as soon as it has read the store
+   * ({@link #currentView}); a stopping one refuses.
+   */
   private <T> T ready(T part) {
-    if (part == null || state.get() != State.RUNNING) {
+    State now = state.get();
+    if (part == null || (now != State.RUNNING && now != State.STARTING)) {
       throw new StoreException("node " + config.node() + " is " + state.get().name().toLowerCase(java.util.Locale.ROOT)
           + "; try again shortly");
     }

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -101,28 +103,47 @@ class PostgresFailoverIT extends FailoverContract {
         .map(s -> s.epoch() == after.epoch() && after.node().equals(s.owner())).orElse(false));
   }
 
+  /**
+   * Only an outage that really was shorter than the budget says anything: a stop and start of the
+   * server that took longer (a loaded machine) may fence the owner, as it should. Such a trial is
+   * thrown away, and the next one starts once the group has settled again; three are allowed.
+   */
   @Test
   void postgresDownShorterThanLeaseMinusFenceMarginMinusHeartbeatStopsNothing() {
-    EpochLog.Life before = group.epochLog().last();
     Duration budget = LEASE.minus(FENCE_MARGIN).minus(HEARTBEAT);
-    // Down for half the budget before the start begins; the start itself takes a few hundred ms more.
-    Duration hold = budget.dividedBy(2);
-    long down = System.nanoTime();
-    try {
-      postgres.stop();
-      await("the service keeps running while PostgreSQL is down").during(hold.minusNanos(System.nanoTime() - down))
-          .atMost(hold.plusSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> Processes.running(before.pid()));
-    } finally {
-      postgres.start();
+    List<Duration> tooLong = new ArrayList<>();
+    while (true) {
+      EpochLog.Life before = group.epochLog().last();
+      long lives = group.epochLog().lives().size();
+      // Down for half the budget before the start begins; the start itself takes a few hundred ms more.
+      Duration hold = budget.dividedBy(2);
+      long down = System.nanoTime();
+      try {
+        postgres.stop();
+        await("the service keeps running while PostgreSQL is down").during(hold.minusNanos(System.nanoTime() - down))
+            .atMost(hold.plusSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> Processes.running(before.pid()));
+      } finally {
+        postgres.start();
+      }
+      Duration outage = Duration.ofNanos(System.nanoTime() - down);
+      if (outage.compareTo(budget) >= 0) {
+        tooLong.add(outage);
+        assertThat(tooLong).as("outages (stop and start of PostgreSQL) longer than the budget of " + budget)
+            .hasSizeLessThan(3);
+        await("the service provided again after an outage of " + outage).atMost(LEASE.plusSeconds(10)).until(() -> {
+          EpochLog.Life last = group.epochLog().last();
+          return Processes.running(last.pid()) && group.service()
+              .map(st -> st.epoch() == last.epoch() && last.node().equals(st.owner())).orElse(false);
+        });
+        continue;
+      }
+      await("the same service process keeps running").during(LEASE.plusSeconds(1)).atMost(LEASE.plusSeconds(3))
+          .until(() -> Processes.running(before.pid()) && group.epochLog().last().pid() == before.pid());
+      await("the whiteboard shows the same owner and epoch").atMost(Duration.ofSeconds(5)).until(() -> group.service()
+          .map(st -> st.epoch() == before.epoch() && before.node().equals(st.owner())).orElse(false));
+      assertThat(group.epochLog().lives()).hasSize((int) lives);
+      return;
     }
-    Duration outage = Duration.ofNanos(System.nanoTime() - down);
-    assertThat(outage).as("outage (stop and start of PostgreSQL)").isLessThan(budget);
-
-    await("the same service process keeps running").during(LEASE.plusSeconds(1)).atMost(LEASE.plusSeconds(3))
-        .until(() -> Processes.running(before.pid()) && group.epochLog().last().pid() == before.pid());
-    await("the whiteboard shows the same owner and epoch").atMost(Duration.ofSeconds(5)).until(() -> group.service()
-        .map(s -> s.epoch() == before.epoch() && before.node().equals(s.owner())).orElse(false));
-    assertThat(group.epochLog().lives()).hasSize(1);
   }
 
   private boolean noServiceProcessRuns() {
