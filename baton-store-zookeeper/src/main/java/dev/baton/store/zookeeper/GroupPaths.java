@@ -15,6 +15,8 @@ import java.util.List;
  * services/&lt;service&gt;         persistent, never deleted: epoch, owner node, owner session
  * settings/services/&lt;svc&gt;    persistent: ranking, disabled, move-to and move-epoch (a planned move)
  * settings/nodes/&lt;node&gt;      persistent: drained
+ * decisions/&lt;node&gt;@&lt;service&gt;  persistent while something is decided: the node's ban, restart
+ *                             budget used and failed verdict for the service ('@' is in no name)
  * events/e-NNNNNNNNNN         persistent sequential: one event each, the newest kept
  * </pre>
  */
@@ -26,6 +28,7 @@ final class GroupPaths {
   final String serviceSettings;
   final String nodeSettings;
   final String events;
+  final String decisions;
 
   GroupPaths(String chroot, GroupName group) {
     this.group = chroot + "/groups/" + group.value();
@@ -35,12 +38,13 @@ final class GroupPaths {
     this.serviceSettings = this.group + "/settings/services";
     this.nodeSettings = this.group + "/settings/nodes";
     this.events = this.group + "/events";
+    this.decisions = this.group + "/decisions";
   }
 
   /** Every directory the store needs, parents before children. */
   List<String> directories() {
     return List.of(group, nodes, sessions, services, group + "/settings", serviceSettings, nodeSettings,
-        events);
+        events, decisions);
   }
 
   String node(NodeName node) {
@@ -61,6 +65,10 @@ final class GroupPaths {
 
   String nodeSettings(NodeName node) {
     return nodeSettings + "/" + node.value();
+  }
+
+  String decision(NodeName node, ServiceName service) {
+    return decisions + "/" + node.value() + "@" + service.value();
   }
 
   /** The prefix of sequential event znodes; ZooKeeper appends ten digits. */
