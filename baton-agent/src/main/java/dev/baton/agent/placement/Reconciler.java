@@ -385,10 +385,11 @@ public final class Reconciler implements AutoCloseable {
         LOG.info("[node={} service={}] its ban ended at {}, while the agent was away", config.node(), s,
             d.bannedUntil());
       }
-      boolean stillBanned = d.bannedAt(now);
-      int restartsKept = recovery.restartsUsed();
-      if (!stillBanned && d.bannedUntil() != null || restartsKept != d.restarts() || d.failed() && !stillBanned) {
-        save(s); // what ended is dropped in the store too
+      boolean banEnded = d.bannedUntil() != null && !d.bannedAt(now);
+      boolean restartsForgotten = recovery.restartsUsed() != d.restarts();
+      boolean failedDropped = d.failed() && !d.bannedAt(now);
+      if (banEnded || restartsForgotten || failedDropped) {
+        save(s); // what ended while the agent was away is dropped in the store too
       }
     }
   }
