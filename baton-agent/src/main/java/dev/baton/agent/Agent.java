@@ -375,50 +375,64 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * Clears bans and restart budgets of a service: on {@code node}, or when null on every node that
-   * provides it (asking the others through their APIs). Returns the nodes that cleared it.
+   * Clears bans, restart budgets and failed verdicts of a service, through the store: on {@code node},
+   * or when null on every node that provides it or has a decision about it, whether that node runs
+   * or not. This node's own ladder is cleared here; another node's decision is removed from the
+   * store, which that node's agent notices (or never sees again, when it starts later). Returns the
+   * nodes cleared.
    */
-  public java.util.List<String> clear(String name, String node) {
+  public List<String> clear(String name, String node) {
     ServiceName s = ServiceName.of(name);
-    service(name);
-    View view = currentView();
-    java.util.List<String> cleared = new java.util.ArrayList<>();
-    for (var n : view.snapshot().nodes()) {
-      String nodeName = n.info().name().value();
-      if (node != null && !node.equals(nodeName)) {
-        continue;
+    dev.baton.core.NodeName only = node == null ? null : dev.baton.core.NodeName.of(node);
+    Snapshot snap = store.snapshot();
+    java.util.SortedSet<dev.baton.core.NodeName> targets = new java.util.TreeSet<>();
+    snap.nodes().stream().filter(n -> n.providers().containsKey(s)).forEach(n -> targets.add(n.info().name()));
+    snap.decisions().forEach((n, byService) -> {
+      if (byService.containsKey(s)) {
+        targets.add(n);
       }
-      if (n.info().name().equals(config.node())) {
-        if (config.services().containsKey(s)) {
-          reconciler.clear(s);
-          cleared.add(nodeName);
-        }
-      } else if (n.providers().containsKey(s) && "alive".equals(view.nodeStates().get(n.info().name()))) {
-        forwardClear(n.info().api(), s, nodeName);
-        cleared.add(nodeName);
-      }
+    });
+    if (config.services().containsKey(s)) {
+      targets.add(config.node());
     }
-    if (node != null && cleared.isEmpty()) {
-      throw new NotFoundException("no alive node " + node + " with a provider of " + name + " in group " + config.group());
+    if (targets.isEmpty() && !snap.ownerships().containsKey(s)) {
+      throw new NotFoundException("no service \"" + name + "\" in group " + config.group()
+          + "; no node provides it (see `baton status`)");
+    }
+    if (only != null) {
+      if (!targets.contains(only)) {
+        throw new NotFoundException("node " + only + " has no provider of and no decision about " + name
+            + " in group " + config.group() + "; nodes that have: " + targets);
+      }
+      targets.retainAll(java.util.Set.of(only));
+    }
+    List<String> cleared = new ArrayList<>();
+    for (dev.baton.core.NodeName n : targets) {
+      if (n.equals(config.node()) && config.services().containsKey(s)) {
+        reconciler.clear(s);
+      } else if (snap.decision(n, s) != null) {
+        store.clearDecision(n, s);
+        LOG.info("[node={} service={}] cleared the decision of node {} by an operator", config.node(), s, n);
+        events.append("service.cleared", s, null, "decision of node " + n + " lifted by an operator ("
+            + describe(snap.decision(n, s)) + ")");
+      }
+      cleared.add(n.value());
     }
     return cleared;
   }
 
-  private void forwardClear(String api, ServiceName s, String node) {
-    java.net.URI uri = java.net.URI.create("http://" + api + "/v1/services/" + s + "/clear?node=" + node);
-    try {
-      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(uri)
-          .timeout(Duration.ofSeconds(5)).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new BatonException("node " + node + " answered " + response.statusCode() + ": " + response.body());
-      }
-    } catch (java.io.IOException e) {
-      throw new StoreException("cannot reach node " + node + " at " + api + " to clear " + s + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BatonException("interrupted", e);
+  private static String describe(dev.baton.core.store.Decision d) {
+    List<String> parts = new ArrayList<>();
+    if (d.bannedUntil() != null) {
+      parts.add("banned until " + d.bannedUntil());
     }
+    if (d.restarts() > 0) {
+      parts.add(d.restarts() + " restart(s) used");
+    }
+    if (d.failed()) {
+      parts.add("failed");
+    }
+    return String.join(", ", parts);
   }
 
   // ---- events and detectors

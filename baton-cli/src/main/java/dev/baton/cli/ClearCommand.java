@@ -10,14 +10,15 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "clear", mixinStandardHelpOptions = true,
     description = {"Lift the bans and reset the restart budgets of SERVICE, so a failed service is placed again.",
-        "Without --node, on every node that provides it."})
+        "Without --node, on every node that provides it or is banned from it. Works through the store,",
+        "so it also clears a node that is down: that node comes back unbanned."})
 final class ClearCommand implements Callable<Integer> {
   @Mixin ApiOption api;
 
   @Parameters(paramLabel = "SERVICE", description = "the service")
   String service;
 
-  @Option(names = "--node", paramLabel = "NODE", description = "only on this node (default: every node)")
+  @Option(names = "--node", paramLabel = "NODE", description = "only on this node, running or not (default: every node)")
   String node;
 
   @Spec CommandSpec spec;

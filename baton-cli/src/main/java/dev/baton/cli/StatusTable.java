@@ -45,6 +45,18 @@ public final class StatusTable {
     List<String> drained = s.nodes().stream().filter(n -> n.state().equals("drained")).map(NodeStatus::name).toList();
     List<String> disabled = s.services().stream().filter(x -> x.state().equals("disabled")).map(ServiceStatus::name)
         .toList();
+    List<String> bans = new ArrayList<>();
+    for (ServiceStatus svc : s.services()) {
+      for (ProviderEntry p : svc.providers()) {
+        if (p.bannedUntil() != null) {
+          bans.add("  " + svc.name() + " on " + p.node() + " until " + p.bannedUntil() + (p.failed() ? " (failed)" : ""));
+        }
+      }
+    }
+    if (!bans.isEmpty()) {
+      out.append("\nbanned (until the time shown, or `baton clear SERVICE --node NODE`):\n");
+      bans.forEach(b -> out.append(b).append('\n'));
+    }
     if (!drained.isEmpty()) {
       out.append("\ndrained (no services until `baton undrain NODE`): ").append(String.join(", ", drained)).append('\n');
     }

@@ -206,6 +206,10 @@ final class Group implements AutoCloseable {
     /** Arguments after {@code agent -c FILE} at the next start. */
     List<String> args = List.of();
     boolean guardian = true;
+    /** Whether the node provides the group's service; when false it provides only {@code other} (a sleep). */
+    boolean providesService = true;
+    /** More YAML keys of the service (indented by four spaces), e.g. its recovery; empty for none. */
+    String serviceYaml = "";
     Duration heartbeat = Group.this.heartbeat;
     Duration lease = Group.this.lease;
     Process process;
@@ -231,10 +235,16 @@ final class Group implements AutoCloseable {
           "state-dir: " + dir.resolve(name),
           "guardian: " + guardian,
           "services:",
-          "  " + SERVICE + ":",
-          "    command: [" + dir.resolve("epoch-writer.sh") + "]",
-          "    env: {EPOCH_LOG: " + dir.resolve("epochs.log") + ", EXIT_TRIGGER: " + dir.resolve("exit-now") + "}",
-          "    stop-timeout: 2s",
+          providesService ? String.join("\n",
+              "  " + SERVICE + ":",
+              "    command: [" + dir.resolve("epoch-writer.sh") + "]",
+              "    env: {EPOCH_LOG: " + dir.resolve("epochs.log") + ", EXIT_TRIGGER: " + dir.resolve("exit-now") + "}",
+              "    stop-timeout: 2s",
+              serviceYaml)
+              : String.join("\n",
+              "  other:",
+              "    command: [sleep, '3600']",
+              "    stop-timeout: 2s"),
           ""));
     }
 

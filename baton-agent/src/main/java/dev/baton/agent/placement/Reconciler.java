@@ -22,6 +22,7 @@ import dev.baton.core.placement.Placement;
 import dev.baton.core.placement.ServiceView;
 import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
@@ -33,7 +34,9 @@ import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,6 +65,13 @@ import org.slf4j.LoggerFactory;
  * <p>A service is started only right after a granted claim and only while the session keeper says
  * the node may take on work; a process found running without this node's valid ownership is
  * killed at once.
+ *
+ * <p>What the recovery ladder decides (a ban and its end, the restarts used, the failed verdict)
+ * is written to the store as this node's {@link Decision} about the service, so that it outlives
+ * the agent: the first pass restores the decisions of an earlier run before it acts (a ban still
+ * running keeps its remaining time, an ended one is cleared), and a decision that disappears from
+ * the store (an operator's {@code baton clear}, from any node) clears the ladder here. A write the
+ * store did not confirm is repeated every pass until it does.
  */
 public final class Reconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -73,6 +83,7 @@ public final class Reconciler implements AutoCloseable {
   private final Supervisor supervisor;
   private final EventLog events;
   private final MonotonicClock clock;
+  private final Clock wall;
   private final Liveness liveness;
   private final LostNodes lostNodes;
   private final String tag;
@@ -93,7 +104,14 @@ public final class Reconciler implements AutoCloseable {
   private final Map<ServiceName, PendingRestart> restarts = new ConcurrentHashMap<>();
   private final Map<ServiceName, String> standbyFailing = new ConcurrentHashMap<>();
   private final Map<ServiceName, HealthChecks> runChecks = new ConcurrentHashMap<>();
-  private final Set<ServiceName> failedReported = new HashSet<>();
+  // The failed verdict this node recorded, by service (reported once, kept with the ban).
+  private final Map<ServiceName, String> failedDetails = new ConcurrentHashMap<>();
+  // This node's decisions as the store holds them after this node's last write (or may hold them,
+  // when the store did not confirm it), and the services whose decision still has to be written.
+  // Reconciler thread only.
+  private final Map<ServiceName, Decision> saved = new HashMap<>();
+  private final Set<ServiceName> unsaved = new HashSet<>();
+  private boolean restored;
   private Map<ServiceName, ProviderStatus> published = Map.of();
   private PlacementInput placedFrom;
   private Placed placed;
@@ -113,7 +131,17 @@ public final class Reconciler implements AutoCloseable {
 
   public Reconciler(AgentConfig config, Store store, SessionKeeper keeper, Supervisor supervisor, EventLog events,
       MonotonicClock clock) {
+    this(config, store, keeper, supervisor, events, clock, Clock.systemUTC());
+  }
+
+  /**
+   * @param wall the wall clock of the decisions kept in the store (a ban must end at an instant that
+   *     outlives this process); it decides no lease
+   */
+  public Reconciler(AgentConfig config, Store store, SessionKeeper keeper, Supervisor supervisor, EventLog events,
+      MonotonicClock clock, Clock wall) {
     this.config = config;
+    this.wall = wall;
     this.store = store;
     this.keeper = keeper;
     this.supervisor = supervisor;
@@ -255,6 +283,7 @@ public final class Reconciler implements AutoCloseable {
       restarts.put(s, p);
       LOG.warn("[node={} service={} epoch={}] {}", config.node(), s, epoch, restartText(p));
       events.append("service.restarted", s, epoch, restartText(p));
+      save(s);
       if (running) {
         supervisor.stop(s, sc.stopTimeout());
       } else {
@@ -270,15 +299,124 @@ public final class Reconciler implements AutoCloseable {
     banReasons.put(s, reason);
     LOG.warn("[node={} service={} epoch={}] {}; the next candidate takes over", config.node(), s, epoch, reason);
     events.append("service.banned", s, epoch, reason);
+    save(s);
+    scheduleBanEnd(s);
+    supervisor.running(s).ifPresent(r -> supervisor.stop(s, config.services().get(s).stopTimeout()));
+  }
+
+  /** Lifts the ban of {@code s} when its time is up (unless it was lifted, or renewed, before). */
+  private void scheduleBanEnd(ServiceName s) {
     long left = recoveries.get(s).banLeft().toMillis();
-    executor.schedule(() -> {
-      if (!recoveries.get(s).banned() && banReasons.remove(s) != null) {
-        LOG.info("[node={} service={}] ban ended", config.node(), s);
-        failedReported.remove(s);
+    try {
+      executor.schedule(() -> {
+        if (!recoveries.get(s).banned() && banReasons.remove(s) != null) {
+          LOG.info("[node={} service={}] ban ended", config.node(), s);
+          failedDetails.remove(s);
+          save(s);
+          request();
+        }
+      }, left + 10, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /**
+   * Writes this node's decision about {@code s} to the store (removes it when nothing is decided).
+   * When the store does not confirm it, the write is repeated every pass until it does.
+   */
+  private void save(ServiceName s) {
+    Recovery recovery = recoveries.get(s);
+    Decision d = recovery == null ? Decision.NONE
+        : recovery.decision(wall.instant(), banReasons.get(s), failedDetails.get(s));
+    if (d.isNone() && !saved.containsKey(s)) {
+      unsaved.remove(s);
+      return;
+    }
+    unsaved.add(s);
+    if (!d.isNone()) {
+      saved.put(s, d); // from now on it may be in the store
+    }
+    try {
+      if (d.isNone()) {
+        store.clearDecision(config.node(), s);
+        saved.remove(s);
+      } else {
+        store.putDecision(config.node(), s, d);
+      }
+      unsaved.remove(s);
+    } catch (StoreException e) {
+      LOG.warn("[node={} service={}] cannot keep the decision in the store yet, retrying: {}", config.node(), s,
+          e.getMessage());
+    }
+  }
+
+  /**
+   * First pass: takes up the decisions an earlier run of this agent stored. A ban still running
+   * stays in force for its remaining time, restarts used still count within their window; what
+   * ended while the agent was away is cleared in the store, and so is a decision about a service
+   * this node no longer provides.
+   */
+  private void restore(Snapshot snap) {
+    Instant now = wall.instant();
+    for (Map.Entry<ServiceName, Decision> e : snap.decisions().getOrDefault(config.node(), Map.of()).entrySet()) {
+      ServiceName s = e.getKey();
+      Decision d = e.getValue();
+      saved.put(s, d);
+      Recovery recovery = recoveries.get(s);
+      if (recovery == null) {
+        LOG.info("[node={} service={}] dropping the stored decision: the service is no longer provided here",
+            config.node(), s);
+        save(s);
+        continue;
+      }
+      recovery.restore(d, now);
+      if (d.bannedAt(now)) {
+        banReasons.put(s, d.banReason() != null ? d.banReason() : "banned");
+        if (d.failed()) {
+          failedDetails.put(s, d.failedDetail());
+        }
+        LOG.warn("[node={} service={}] still banned for {} (decided before this agent started): {}", config.node(), s,
+            Durations.format(recovery.banLeft()), banReasons.get(s));
+        scheduleBanEnd(s);
+        // A process the guardian kept through the restart gives the service up like any banned one.
+        supervisor.running(s).ifPresent(r -> supervisor.stop(s, config.services().get(s).stopTimeout()));
+      } else if (d.bannedUntil() != null) {
+        LOG.info("[node={} service={}] its ban ended at {}, while the agent was away", config.node(), s,
+            d.bannedUntil());
+      }
+      boolean banEnded = d.bannedUntil() != null && !d.bannedAt(now);
+      boolean restartsForgotten = recovery.restartsUsed() != d.restarts();
+      boolean failedDropped = d.failed() && !d.bannedAt(now);
+      if (banEnded || restartsForgotten || failedDropped) {
+        save(s); // what ended while the agent was away is dropped in the store too
+      }
+    }
+  }
+
+  /**
+   * A decision this node wrote is gone from the store (an operator's {@code baton clear}, run on any
+   * node): the ladder here forgets it too.
+   */
+  private void noticeClearedDecisions(Snapshot snap) {
+    for (ServiceName s : new ArrayList<>(saved.keySet())) {
+      if (!unsaved.contains(s) && snap.decision(config.node(), s) == null) {
+        saved.remove(s);
+        forget(s);
+        LOG.info("[node={} service={}] cleared by an operator (its decision was removed from the store)",
+            config.node(), s);
         request();
       }
-    }, left + 10, TimeUnit.MILLISECONDS);
-    supervisor.running(s).ifPresent(r -> supervisor.stop(s, config.services().get(s).stopTimeout()));
+    }
+  }
+
+  private boolean forget(ServiceName s) {
+    Recovery recovery = recoveries.get(s);
+    if (recovery != null) {
+      recovery.clear();
+    }
+    failedDetails.remove(s);
+    return banReasons.remove(s) != null;
   }
 
   private void scheduleRestart(ServiceName s, PendingRestart p) {
@@ -308,9 +446,8 @@ public final class Reconciler implements AutoCloseable {
   /** Clears this node's ban and restart budget for a service (an operator's `baton clear`). */
   public void clear(ServiceName s) {
     execute(() -> {
-      recoveries.get(s).clear();
-      boolean wasBanned = banReasons.remove(s) != null;
-      failedReported.remove(s);
+      boolean wasBanned = forget(s);
+      save(s);
       events.append("service.cleared", s, null, wasBanned ? "ban lifted by an operator" : "restart budget reset by an operator");
       LOG.info("[node={} service={}] cleared by an operator", config.node(), s);
       request();
@@ -413,6 +550,13 @@ public final class Reconciler implements AutoCloseable {
 
   private void reconcile() {
     Snapshot snap = store.snapshot();
+    if (!restored) {
+      restore(snap);
+      restored = true;
+    } else {
+      noticeClearedDecisions(snap);
+    }
+    new ArrayList<>(unsaved).forEach(this::save);
     liveness.observe(snap.nodes());
     SessionId me = keeper.session();
     NodeName self = config.node();
@@ -463,9 +607,27 @@ public final class Reconciler implements AutoCloseable {
         reportFailed(service.name(), snap, targets);
       }
       claim(claims);
+      releaseUnprovided(snap, me);
       publish(me);
     }
     scheduleWakeUp(snap);
+  }
+
+  /**
+   * Releases what this node's session owns but this node no longer provides: a service removed from
+   * its config before an agent restart that carried the session on. No process runs for it (the
+   * restarted agent does not re-adopt one), and only a release lets another provider take it.
+   */
+  private void releaseUnprovided(Snapshot snap, SessionId me) {
+    for (Ownership o : snap.ownerships().values()) {
+      ServiceName s = o.service();
+      if (me.equals(o.session()) && !config.services().containsKey(s) && supervisor.running(s).isEmpty()
+          && store.release(s, me, o.epoch())) {
+        LOG.info("[node={} service={} epoch={}] released: this node no longer provides it", config.node(), s, o.epoch());
+        events.append("service.released", s, o.epoch(), "no longer provided by this node");
+        request();
+      }
+    }
   }
 
   /** A claim this pass makes, and where the service comes from (for the log and the event). */
@@ -612,10 +774,12 @@ public final class Reconciler implements AutoCloseable {
   private void reportFailed(ServiceName s, Snapshot snap, Map<ServiceName, NodeName> targets) {
     // Reported once, by the last owner: every other banned node stepped aside earlier.
     if (banReasons.containsKey(s) && !targets.containsKey(s) && !snap.settings().service(s).disabled()
-        && !validOwner(s, snap) && config.node().equals(snap.ownership(s).node()) && failedReported.add(s)) {
+        && !validOwner(s, snap) && config.node().equals(snap.ownership(s).node()) && !failedDetails.containsKey(s)) {
       String detail = "no eligible candidate left; it stays stopped until a ban ends or an operator runs `baton clear " + s + "`";
+      failedDetails.put(s, detail);
       LOG.error("[node={} service={}] failed: {}", config.node(), s, detail);
       events.append("service.failed", s, snap.ownership(s).epoch(), detail);
+      save(s);
     }
   }
 

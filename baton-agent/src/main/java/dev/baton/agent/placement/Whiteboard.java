@@ -7,9 +7,11 @@ import dev.baton.api.StatusResponse;
 import dev.baton.core.Durations;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,12 @@ public final class Whiteboard {
   private Whiteboard() {}
 
   public static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+    return status(group, self, view, local, Instant.now());
+  }
+
+  /** The whiteboard as of {@code now} on the wall clock: bans that ended by then are not shown. */
+  public static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local,
+      Instant now) {
     List<NodeStatus> nodes = new ArrayList<>();
     for (NodeRecord n : view.snapshot().nodes()) {
       nodes.add(new NodeStatus(n.info().name().value(), n.info().location().toString(),
@@ -34,7 +42,7 @@ public final class Whiteboard {
     names.addAll(local.keySet());
     List<ServiceStatus> services = new ArrayList<>();
     for (ServiceName s : names) {
-      services.add(service(s, self, view, local));
+      services.add(service(s, self, view, local, now));
     }
     return new StatusResponse(group, self.value(), nodes, services);
   }
@@ -42,10 +50,11 @@ public final class Whiteboard {
   public static Optional<ServiceStatus> find(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
     boolean known = view.snapshot().ownerships().containsKey(s) || local.containsKey(s)
         || view.snapshot().nodes().stream().anyMatch(n -> n.providers().containsKey(s));
-    return known ? Optional.of(service(s, self, view, local)) : Optional.empty();
+    return known ? Optional.of(service(s, self, view, local, Instant.now())) : Optional.empty();
   }
 
-  private static ServiceStatus service(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+  private static ServiceStatus service(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local,
+      Instant now) {
     List<ProviderEntry> providers = new ArrayList<>();
     for (NodeRecord n : view.snapshot().nodes()) {
       NodeName name = n.info().name();
@@ -54,12 +63,16 @@ public final class Whiteboard {
         continue;
       }
       String nodeState = view.nodeStates().getOrDefault(name, "alive");
+      Decision d = view.snapshot().decision(name, s);
+      boolean banned = d != null && d.bannedAt(now);
+      String bannedUntil = banned ? d.bannedUntil().toString() : null;
+      boolean failed = banned && d.failed();
       boolean running = p.state() == ProviderState.PROVIDING
           || p.state() == ProviderState.STOPPING;
       if (nodeState.equals("lost") || nodeState.equals("left") || (nodeState.equals("drained") && !running)) {
-        providers.add(new ProviderEntry(name.value(), "unavailable", "node " + nodeState));
+        providers.add(new ProviderEntry(name.value(), "unavailable", "node " + nodeState, bannedUntil, failed));
       } else {
-        providers.add(new ProviderEntry(name.value(), p.state().wireName(), p.reason()));
+        providers.add(new ProviderEntry(name.value(), p.state().wireName(), p.reason(), bannedUntil, failed));
       }
     }
     providers.sort((a, b) -> a.node().compareTo(b.node()));

@@ -2,7 +2,9 @@ package dev.baton.agent.watchdog;
 
 import dev.baton.agent.config.RecoveryConfig;
 import dev.baton.core.MonotonicClock;
+import dev.baton.core.store.Decision;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -33,9 +35,7 @@ public final class Recovery {
   /** The provider failed: decides the next step and records it. */
   public Step failed() {
     long now = clock.nanos();
-    while (!restarts.isEmpty() && now - restarts.peekFirst() > config.window().toNanos()) {
-      restarts.removeFirst();
-    }
+    forgetRestartsBefore(now);
     if (restarts.size() < config.restarts()) {
       restarts.addLast(now);
       int attempt = restarts.size();
@@ -44,6 +44,51 @@ public final class Recovery {
     int used = restarts.size();
     ban();
     return new Ban(config.ban(), used);
+  }
+
+  private void forgetRestartsBefore(long now) {
+    while (!restarts.isEmpty() && now - restarts.peekFirst() > config.window().toNanos()) {
+      restarts.removeFirst();
+    }
+  }
+
+  /**
+   * What of this ladder must outlive the agent, in wall-clock instants measured from {@code now}:
+   * the ban's end and the restarts used in the current window. The ban's reason and the failed
+   * verdict are the caller's.
+   */
+  public Decision decision(Instant now, String banReason, String failedDetail) {
+    long nanos = clock.nanos();
+    forgetRestartsBefore(nanos);
+    Instant until = banned() ? now.plusNanos(bannedUntil - nanos) : null;
+    Instant since = restarts.isEmpty() ? null : now.minusNanos(nanos - restarts.peekFirst());
+    return new Decision(until, until == null ? null : banReason, restarts.size(), since,
+        until == null ? null : failedDetail);
+  }
+
+  /**
+   * Resumes from {@code decision}, stored by an earlier run of the agent: a ban still running at
+   * {@code now} keeps the time it has left; restarts used count against the budget until the
+   * window passes after the first of them (counted as if all happened then). What has ended by
+   * {@code now} is dropped.
+   */
+  public void restore(Decision decision, Instant now) {
+    long nanos = clock.nanos();
+    bannedUntil = decision.bannedAt(now) ? nanos + decision.banLeft(now).toNanos() : Long.MIN_VALUE;
+    restarts.clear();
+    if (decision.restarts() > 0) {
+      long ago = Math.max(0, Duration.between(decision.restartsSince(), now).toNanos());
+      for (int i = 0; i < decision.restarts(); i++) {
+        restarts.addLast(nanos - ago);
+      }
+      forgetRestartsBefore(nanos);
+    }
+  }
+
+  /** Restarts used of the budget of the current window. */
+  public int restartsUsed() {
+    forgetRestartsBefore(clock.nanos());
+    return restarts.size();
   }
 
   /** Bans now for the configured time (an operator's or a rule's failover). */

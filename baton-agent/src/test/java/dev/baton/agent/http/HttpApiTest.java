@@ -71,8 +71,8 @@ class HttpApiTest {
     assertThat(svc.path("owner").asText()).isEqualTo("node-a");
     assertThat(svc.path("epoch").asLong()).isEqualTo(1);
     assertThat(svc.path("providers").toString())
-        .isEqualTo("[{\"node\":\"node-a\",\"state\":\"providing\",\"reason\":null},"
-            + "{\"node\":\"node-b\",\"state\":\"waiting\",\"reason\":null}]");
+        .isEqualTo("[{\"node\":\"node-a\",\"state\":\"providing\",\"reason\":null,\"bannedUntil\":null,\"failed\":false},"
+            + "{\"node\":\"node-b\",\"state\":\"waiting\",\"reason\":null,\"bannedUntil\":null,\"failed\":false}]");
   }
 
   @Test

@@ -3,7 +3,9 @@ package dev.baton.agent.watchdog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.config.RecoveryConfig;
+import dev.baton.core.store.Decision;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class RecoveryTest {
@@ -41,5 +43,46 @@ class RecoveryTest {
     assertThat(r.failed()).isInstanceOf(Recovery.Ban.class);
     r.clear();
     assertThat(r.banned()).isFalse();
+  }
+
+  @Test
+  void aDecisionCarriesTheBanAndTheRestartsUsedAcrossARestartOfTheAgent() {
+    Instant wall = Instant.parse("2030-01-01T12:00:00Z");
+    Recovery before = new Recovery(config, () -> now);
+    before.failed();
+    now += Duration.ofMinutes(1).toNanos();
+    before.failed();
+    Decision restarts = before.decision(wall, null, null);
+    assertThat(restarts).isEqualTo(new Decision(null, null, 2, wall.minus(Duration.ofMinutes(1)), null));
+
+    // A new agent, its monotonic clock elsewhere, two minutes later: one restart is left of the budget.
+    now = 777;
+    Recovery after = new Recovery(config, () -> now);
+    after.restore(restarts, wall.plus(Duration.ofMinutes(2)));
+    assertThat(after.restartsUsed()).isEqualTo(2);
+    assertThat(after.failed()).isEqualTo(new Recovery.Restart(3, 3, Duration.ofSeconds(3)));
+    assertThat(after.failed()).isInstanceOf(Recovery.Ban.class);
+    Decision banned = after.decision(wall.plus(Duration.ofMinutes(2)), "banned", "no eligible candidate left");
+    assertThat(banned.bannedUntil()).isEqualTo(wall.plus(Duration.ofMinutes(7)));
+    assertThat(banned.failed()).isTrue();
+    assertThat(banned.restarts()).isZero();
+
+    now = 5;
+    Recovery third = new Recovery(config, () -> now);
+    third.restore(banned, wall.plus(Duration.ofMinutes(4)));
+    assertThat(third.banLeft()).isEqualTo(Duration.ofMinutes(3));
+    now += Duration.ofMinutes(3).toNanos();
+    assertThat(third.banned()).isFalse();
+  }
+
+  @Test
+  void whatEndedWhileTheAgentWasAwayIsNotRestored() {
+    Instant wall = Instant.parse("2030-01-01T12:00:00Z");
+    Recovery r = new Recovery(config, () -> now);
+    r.restore(new Decision(wall.minusSeconds(1), "banned", 0, null, null), wall);
+    assertThat(r.banned()).isFalse();
+    r.restore(new Decision(null, null, 3, wall.minus(Duration.ofMinutes(11)), null), wall);
+    assertThat(r.restartsUsed()).isZero();
+    assertThat(r.decision(wall, null, null).isNone()).isTrue();
   }
 }

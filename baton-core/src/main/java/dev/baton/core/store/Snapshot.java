@@ -6,11 +6,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** One consistent read of a group: nodes, ownerships and settings as of one instant of the store. */
-public record Snapshot(List<NodeRecord> nodes, Map<ServiceName, Ownership> ownerships, GroupSettings settings) {
+/**
+ * One consistent read of a group: nodes, ownerships, settings and the nodes' recovery decisions as
+ * of one instant of the store.
+ *
+ * @param decisions per node, per service: what its recovery ladder decided ({@link Decision}); nodes
+ *     and services with nothing decided are absent
+ */
+public record Snapshot(List<NodeRecord> nodes, Map<ServiceName, Ownership> ownerships, GroupSettings settings,
+    Map<NodeName, Map<ServiceName, Decision>> decisions) {
   public Snapshot {
     nodes = List.copyOf(nodes);
     ownerships = Map.copyOf(ownerships);
+    Map<NodeName, Map<ServiceName, Decision>> copy = new java.util.HashMap<>();
+    decisions.forEach((node, byService) -> {
+      if (!byService.isEmpty()) {
+        copy.put(node, Map.copyOf(byService));
+      }
+    });
+    decisions = Map.copyOf(copy);
+  }
+
+  /** A snapshot without decisions. */
+  public Snapshot(List<NodeRecord> nodes, Map<ServiceName, Ownership> ownerships, GroupSettings settings) {
+    this(nodes, ownerships, settings, Map.of());
+  }
+
+  /** What {@code node} decided about its provider of {@code service}, or null. */
+  public Decision decision(NodeName node, ServiceName service) {
+    return decisions.getOrDefault(node, Map.of()).get(service);
   }
 
   public Optional<NodeRecord> node(NodeName name) {

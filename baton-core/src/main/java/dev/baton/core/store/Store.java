@@ -76,7 +76,7 @@ public interface Store extends AutoCloseable {
    */
   void publishProviders(SessionId session, Map<ServiceName, ProviderStatus> providers);
 
-  /** One consistent read of nodes, ownerships and settings. */
+  /** One consistent read of nodes, ownerships, settings and decisions. */
   Snapshot snapshot();
 
   /**
@@ -130,6 +130,19 @@ public interface Store extends AutoCloseable {
   /** Replaces one node's operator settings. */
   void putNodeSettings(NodeName node, NodeSettings settings);
 
+  /**
+   * Replaces what {@code node} decided about its provider of {@code service} (its ban, restart
+   * budget, failed verdict). Any node may write any node's decision; the last write wins.
+   * {@link Decision#isNone()} is the same as {@link #clearDecision}.
+   */
+  void putDecision(NodeName node, ServiceName service, Decision decision);
+
+  /**
+   * Removes {@code node}'s decision about {@code service}, if any (an ended ban, or an operator's
+   * {@code baton clear}); the node's agent, running or started later, sees it gone.
+   */
+  void clearDecision(NodeName node, ServiceName service);
+
   /** Appends an event and returns its sequence number, larger than any before it. */
   long appendEvent(EventDraft event);
 
@@ -152,7 +165,7 @@ public interface Store extends AutoCloseable {
 
   /**
    * Calls {@code listener} (on a store thread; keep it short) soon after any change other than a
-   * renewal: sessions opened or closed, providers published, claims, releases, settings. It may
+   * renewal: sessions opened or closed, providers published, claims, releases, settings, decisions. It may
    * also be called when nothing changed. Renewals are not announced: readers observe them on
    * their own schedule. Closing the returned handle stops the calls.
    */

@@ -4,6 +4,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.NodeInfo;
@@ -115,6 +116,18 @@ final class CountingStore implements Store {
   public void putNodeSettings(NodeName node, NodeSettings settings) {
     calls.count("putNodeSettings");
     store.putNodeSettings(node, settings);
+  }
+
+  @Override
+  public void putDecision(NodeName node, ServiceName service, Decision decision) {
+    calls.count("putDecision");
+    store.putDecision(node, service, decision);
+  }
+
+  @Override
+  public void clearDecision(NodeName node, ServiceName service) {
+    calls.count("clearDecision");
+    store.clearDecision(node, service);
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.GroupSettings;
@@ -458,7 +459,8 @@ final class PostgresStore implements Store {
    * the same rows, since every write to them counts a change in its transaction.
    */
   private record Shared(long changes, Map<String, Map<ServiceName, ProviderStatus>> providers,
-      Map<ServiceName, Ownership> ownerships, GroupSettings settings) {}
+      Map<ServiceName, Ownership> ownerships, GroupSettings settings,
+      Map<NodeName, Map<ServiceName, Decision>> decisions) {}
 
   /**
    * Reads the group in one REPEATABLE READ transaction. The node rows (renewal counters and
@@ -483,11 +485,11 @@ final class PostgresStore implements Store {
       }
       Shared shared = this.shared;
       if (shared == null || changes < shared.changes()) {
-        shared = new Shared(changes, providers(c), ownerships(c, Map.of(), Long.MIN_VALUE), settings(c));
+        shared = new Shared(changes, providers(c), ownerships(c, Map.of(), Long.MIN_VALUE), settings(c), decisions(c));
         this.shared = shared;
       } else if (shared.changes() != changes) {
         shared = new Shared(changes, providersSince(c, shared), ownerships(c, shared.ownerships(), shared.changes()),
-            settings(c));
+            settings(c), decisions(c));
         this.shared = shared;
       }
       List<NodeRecord> nodes = new ArrayList<>();
@@ -510,7 +512,7 @@ final class PostgresStore implements Store {
           }
         }
       }
-      return new Snapshot(nodes, shared.ownerships(), shared.settings());
+      return new Snapshot(nodes, shared.ownerships(), shared.settings(), shared.decisions());
     });
   }
 
@@ -624,6 +626,32 @@ final class PostgresStore implements Store {
       }
     }
     return new GroupSettings(services, nodes);
+  }
+
+  /** Every decision of the group (few: one per banned, restarting or failed provider). */
+  private Map<NodeName, Map<ServiceName, Decision>> decisions(Connection c) throws SQLException {
+    Map<NodeName, Map<ServiceName, Decision>> decisions = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT node, service, banned_until, ban_reason, restarts,"
+        + " restarts_since, failed FROM decision WHERE group_name = ?")) {
+      ps.setString(1, group.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String node = rs.getString(1);
+          String service = rs.getString(2);
+          OffsetDateTime until = rs.getObject(3, OffsetDateTime.class);
+          String reason = rs.getString(4);
+          int restarts = rs.getInt(5);
+          OffsetDateTime since = rs.getObject(6, OffsetDateTime.class);
+          String failed = rs.getString(7);
+          String row = "decision row node=" + node + " service=" + service;
+          decisions.computeIfAbsent(decode(row, () -> NodeName.of(node)), n -> new HashMap<>())
+              .put(decode(row, () -> ServiceName.of(service)), decode(row, () -> new Decision(
+                  until == null ? null : until.toInstant(), reason, restarts, since == null ? null : since.toInstant(),
+                  failed)));
+        }
+      }
+    }
+    return decisions;
   }
 
   private Ownership ownership(ResultSet rs) throws SQLException {
@@ -852,6 +880,55 @@ final class PostgresStore implements Store {
         }
       }
     });
+  }
+
+  @Override
+  public void putDecision(NodeName node, ServiceName service, Decision decision) {
+    if (decision.isNone()) {
+      clearDecision(node, service);
+      return;
+    }
+    call("[node=" + node + " service=" + service + "] put decision", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO decision (group_name, node, service, banned_until, ban_reason, restarts, restarts_since, failed)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+              + " ON CONFLICT (group_name, node, service) DO UPDATE SET banned_until = excluded.banned_until,"
+              + " ban_reason = excluded.ban_reason, restarts = excluded.restarts,"
+              + " restarts_since = excluded.restarts_since, failed = excluded.failed")) {
+        ps.setString(1, group.value());
+        ps.setString(2, node.value());
+        ps.setString(3, service.value());
+        ps.setObject(4, timestampOrNull(decision.bannedUntil()));
+        ps.setString(5, decision.banReason());
+        ps.setInt(6, decision.restarts());
+        ps.setObject(7, timestampOrNull(decision.restartsSince()));
+        ps.setString(8, decision.failedDetail());
+        ps.executeUpdate();
+      }
+      notifyChange(c, "decision");
+      return null;
+    });
+  }
+
+  @Override
+  public void clearDecision(NodeName node, ServiceName service) {
+    call("[node=" + node + " service=" + service + "] clear decision", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM decision WHERE group_name = ? AND node = ? AND service = ?")) {
+        ps.setString(1, group.value());
+        ps.setString(2, node.value());
+        ps.setString(3, service.value());
+        if (ps.executeUpdate() == 0) {
+          return null;
+        }
+      }
+      notifyChange(c, "decision");
+      return null;
+    });
+  }
+
+  private static OffsetDateTime timestampOrNull(Instant instant) {
+    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
   }
 
   @Override

@@ -136,6 +136,23 @@ final class SqliteSchema {
             grp TEXT PRIMARY KEY,
             identity TEXT NOT NULL,
             created_at TEXT NOT NULL
+          ) WITHOUT ROWID"""),
+      List.of(
+          // What a node's recovery ladder decided about one of its providers, so that it outlives
+          // the agent: the end of a ban (ISO-8601 instant, the deciding node's wall clock), the
+          // restarts used of the budget since the first of them, the failed verdict. A row exists
+          // only while something is decided; writing a decision counts a change.
+          """
+          CREATE TABLE decisions (
+            grp TEXT NOT NULL,
+            node TEXT NOT NULL,
+            service TEXT NOT NULL,
+            banned_until TEXT,
+            ban_reason TEXT,
+            restarts INTEGER NOT NULL DEFAULT 0,
+            restarts_since TEXT,
+            failed TEXT,
+            PRIMARY KEY (grp, node, service)
           ) WITHOUT ROWID"""));
 
   /** The version this code writes: the number of migrations. */

@@ -8,6 +8,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.GroupSettings;
@@ -506,6 +507,56 @@ final class SqliteStore implements Store {
   }
 
   @Override
+  public void putDecision(NodeName node, ServiceName service, Decision decision) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(decision, "decision");
+    if (decision.isNone()) {
+      clearDecision(node, service);
+      return;
+    }
+    write("put decision of node " + node + " on service " + service, c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO decisions (grp, node, service, banned_until, ban_reason, restarts, restarts_since, failed)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (grp, node, service) DO UPDATE SET banned_until = excluded.banned_until,
+            ban_reason = excluded.ban_reason, restarts = excluded.restarts,
+            restarts_since = excluded.restarts_since, failed = excluded.failed""")) {
+        ps.setString(1, grp);
+        ps.setString(2, node.value());
+        ps.setString(3, service.value());
+        ps.setString(4, decision.bannedUntil() == null ? null : decision.bannedUntil().toString());
+        ps.setString(5, decision.banReason());
+        ps.setInt(6, decision.restarts());
+        ps.setString(7, decision.restartsSince() == null ? null : decision.restartsSince().toString());
+        ps.setString(8, decision.failedDetail());
+        ps.executeUpdate();
+      }
+      bumpGeneration(c);
+      return null;
+    });
+  }
+
+  @Override
+  public void clearDecision(NodeName node, ServiceName service) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(service, "service");
+    write("clear decision of node " + node + " on service " + service, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM decisions WHERE grp = ? AND node = ? AND service = ?")) {
+        ps.setString(1, grp);
+        ps.setString(2, node.value());
+        ps.setString(3, service.value());
+        if (ps.executeUpdate() == 0) {
+          return null;
+        }
+      }
+      bumpGeneration(c);
+      return null;
+    });
+  }
+
+  @Override
   public long appendEvent(EventDraft event) {
     Objects.requireNonNull(event, "event");
     return write("append event " + event.type(), c -> {
@@ -603,7 +654,8 @@ final class SqliteStore implements Store {
    * value means the same rows, since every write to them counts a change in its transaction.
    */
   private record Shared(long changes, Map<String, Map<ServiceName, ProviderStatus>> providers,
-      Map<ServiceName, Ownership> ownerships, GroupSettings settings) {}
+      Map<ServiceName, Ownership> ownerships, GroupSettings settings,
+      Map<NodeName, Map<ServiceName, Decision>> decisions) {}
 
   private volatile Shared shared;
 
@@ -626,15 +678,16 @@ final class SqliteStore implements Store {
       }
       Shared cached = shared;
       if (cached == null || changes < cached.changes()) {
-        cached = new Shared(changes, readProviders(c), readOwnerships(c), readSettings(c));
+        cached = new Shared(changes, readProviders(c), readOwnerships(c), readSettings(c), readDecisions(c));
         shared = cached;
       } else if (cached.changes() != changes) {
-        cached = new Shared(changes, readProvidersSince(c, cached), readOwnershipsSince(c, cached), readSettings(c));
+        cached = new Shared(changes, readProvidersSince(c, cached), readOwnershipsSince(c, cached), readSettings(c),
+            readDecisions(c));
         shared = cached;
       }
       Map<String, Map<ServiceName, ProviderStatus>> providers = cached.providers();
       List<NodeRecord> nodes = readNodes(c, providers);
-      return new Snapshot(nodes, cached.ownerships(), cached.settings());
+      return new Snapshot(nodes, cached.ownerships(), cached.settings(), cached.decisions());
     });
   }
 
@@ -794,6 +847,34 @@ final class SqliteStore implements Store {
       }
     }
     return new GroupSettings(services, nodes);
+  }
+
+  /** Every decision of the group (few: one per banned, restarting or failed provider). */
+  private Map<NodeName, Map<ServiceName, Decision>> readDecisions(Connection c) throws SQLException {
+    Map<NodeName, Map<ServiceName, Decision>> decisions = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("""
+        SELECT node, service, banned_until, ban_reason, restarts, restarts_since, failed
+        FROM decisions WHERE grp = ?""")) {
+      ps.setString(1, grp);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String node = rs.getString(1);
+          String service = rs.getString(2);
+          try {
+            Decision d = new Decision(instantOrNull(rs.getString(3)), rs.getString(4), rs.getInt(5),
+                instantOrNull(rs.getString(6)), rs.getString(7));
+            decisions.computeIfAbsent(NodeName.of(node), n -> new HashMap<>()).put(ServiceName.of(service), d);
+          } catch (InvalidInputException | IllegalArgumentException | DateTimeParseException e) {
+            warnSkipped("decisions", "node " + node + " service " + service, e);
+          }
+        }
+      }
+    }
+    return decisions;
+  }
+
+  private static Instant instantOrNull(String text) {
+    return text == null ? null : Instant.parse(text);
   }
 
   /** Logs once per row that a row this version cannot read is left out. */

@@ -167,6 +167,30 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aFileOfSchemaVersionFourIsMigratedKeepingItsSettingsAndThenKeepsDecisions() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+        Statement st = c.createStatement()) {
+      for (int v = 0; v < 4; v++) {
+        for (String sql : SqliteSchema.MIGRATIONS.get(v)) {
+          st.execute(sql);
+        }
+      }
+      st.execute("PRAGMA user_version = 4");
+      st.execute("INSERT INTO node_settings (grp, node, drained) VALUES ('billing', 'node-b', 1)");
+    }
+
+    Store store = open(db());
+    assertThat(store.snapshot().decisions()).isEmpty();
+    var banned = dev.baton.core.store.Decision.ban(java.time.Instant.parse("2030-01-01T00:00:00Z"), "banned");
+    store.putDecision(NodeName.of("node-b"), ServiceName.of("mailer"), banned);
+
+    Snapshot snap = open(db()).snapshot();
+    assertThat(snap.settings().node(NodeName.of("node-b")).drained()).isTrue();
+    assertThat(snap.decision(NodeName.of("node-b"), ServiceName.of("mailer"))).isEqualTo(banned);
+    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo("6").isEqualTo(String.valueOf(SqliteSchema.VERSION));
+  }
+
+  @Test
   void aFileWrittenByANewerSchemaVersionIsRefused() throws Exception {
     open(db()).close();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());

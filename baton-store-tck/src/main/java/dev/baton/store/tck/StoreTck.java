@@ -12,6 +12,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.NodeInfo;
@@ -870,6 +871,59 @@ public abstract class StoreTck {
     assertThat(snapshot.settings().service(svc("reporter")).ranking()).containsExactly(nodeName("node-a"));
   }
 
+  // ---------------------------------------------------------------- decisions
+
+  @Test
+  void decisionsAreReadBackOverwrittenAndClearedPerNodeAndService() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store b = open(group);
+    Instant until = Instant.parse("2030-01-02T03:04:05.678Z");
+    Decision banned = Decision.ban(until, "banned for 10m after 3 restart(s) within 10m: exited with code 1");
+    Decision restarting = new Decision(null, null, 2, Instant.parse("2029-12-31T23:59:59.5Z"), null);
+    Decision failed = banned.withFailed("no eligible candidate left");
+
+    a.putDecision(nodeName("node-a"), svc("mailer"), restarting);
+    a.putDecision(nodeName("node-a"), svc("reporter"), banned);
+    a.putDecision(nodeName("node-b"), svc("mailer"), failed);
+    Snapshot first = b.snapshot();
+    assertThat(first.decision(nodeName("node-a"), svc("mailer"))).isEqualTo(restarting);
+    assertThat(first.decision(nodeName("node-a"), svc("reporter"))).isEqualTo(banned);
+    assertThat(first.decision(nodeName("node-b"), svc("mailer"))).isEqualTo(failed);
+    assertThat(first.decision(nodeName("node-b"), svc("reporter"))).isNull();
+    assertThat(first.decisions()).containsOnlyKeys(nodeName("node-a"), nodeName("node-b"));
+
+    b.putDecision(nodeName("node-a"), svc("mailer"), banned);
+    b.clearDecision(nodeName("node-a"), svc("reporter"));
+    b.clearDecision(nodeName("node-c"), svc("mailer"));
+    Snapshot second = a.snapshot();
+    assertThat(second.decision(nodeName("node-a"), svc("mailer"))).isEqualTo(banned);
+    assertThat(second.decision(nodeName("node-a"), svc("reporter"))).as("cleared").isNull();
+    assertThat(second.decision(nodeName("node-b"), svc("mailer"))).isEqualTo(failed);
+
+    a.putDecision(nodeName("node-b"), svc("mailer"), Decision.NONE);
+    assertThat(b.snapshot().decisions()).as("a decision of nothing is no decision")
+        .containsOnlyKeys(nodeName("node-a"));
+  }
+
+  @Test
+  void decisionsSurviveReopeningTheStoreAndDoNotDependOnASession() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    SessionId session = openRenewedSession(a, "node-a", "mailer");
+    Decision banned = Decision.ban(Instant.parse("2030-01-02T03:04:05Z"), "failed over: disk full")
+        .withRestarts(1, Instant.parse("2030-01-01T00:00:00Z"));
+    a.putDecision(nodeName("node-a"), svc("mailer"), banned);
+    a.closeSession(session);
+    close(a);
+
+    Store reopened = open(group);
+    assertThat(reopened.snapshot().decision(nodeName("node-a"), svc("mailer"))).isEqualTo(banned);
+    reopened.clearDecision(nodeName("node-a"), svc("mailer"));
+    close(reopened);
+    assertThat(open(group).snapshot().decisions()).isEmpty();
+  }
+
   @Test
   void eventsAreNumberedInAppendOrderAndSurviveReopeningTheStore() {
     GroupName group = freshGroup();
@@ -1014,7 +1068,7 @@ public abstract class StoreTck {
   // ---------------------------------------------------------------- watch
 
   @Test
-  void watchFiresAfterSessionsClaimsReleasesSettingsAndProviders() throws Exception {
+  void watchFiresAfterSessionsClaimsReleasesSettingsDecisionsAndProviders() throws Exception {
     GroupName group = freshGroup();
     Store watcher = open(group);
     Store actor = open(group);
@@ -1029,6 +1083,9 @@ public abstract class StoreTck {
           () -> actor.putServiceSettings(svc("mailer"), new ServiceSettings(List.of(), true)));
       awaitCallAfter(calls, "node settings",
           () -> actor.putNodeSettings(nodeName("node-a"), new NodeSettings(true)));
+      awaitCallAfter(calls, "decision", () -> actor.putDecision(nodeName("node-a"), svc("mailer"),
+          Decision.ban(Instant.parse("2030-01-01T00:00:00Z"), "test")));
+      awaitCallAfter(calls, "decision cleared", () -> actor.clearDecision(nodeName("node-a"), svc("mailer")));
       awaitCallAfter(calls, "publish providers", () -> actor.publishProviders(session[0],
           Map.of(svc("mailer"), ProviderStatus.of(ProviderState.UNAVAILABLE))));
       awaitCallAfter(calls, "close session", () -> actor.closeSession(session[0]));
@@ -1081,12 +1138,14 @@ public abstract class StoreTck {
     inOne.putServiceSettings(svc("mailer"), new ServiceSettings(List.of(nodeName("node-a")), true));
     inOne.putNodeSettings(nodeName("node-a"), new NodeSettings(true));
     inOne.appendEvent(event(1));
+    inOne.putDecision(nodeName("node-a"), svc("mailer"), Decision.ban(Instant.parse("2030-01-01T00:00:00Z"), "x"));
 
     Snapshot seenByTwo = inTwo.snapshot();
     assertThat(seenByTwo.nodes()).isEmpty();
     assertThat(seenByTwo.ownerships()).isEmpty();
     assertThat(seenByTwo.settings().services()).isEmpty();
     assertThat(seenByTwo.settings().nodes()).isEmpty();
+    assertThat(seenByTwo.decisions()).isEmpty();
     assertThat(inTwo.events(0, 10)).isEmpty();
 
     SessionId s2 = openRenewedSession(inTwo, "node-a", "mailer");

@@ -15,6 +15,8 @@ import java.util.List;
  * services/&lt;service&gt;         persistent, never deleted: epoch, owner node, owner session
  * settings/services/&lt;svc&gt;    persistent: ranking, disabled, move-to and move-epoch (a planned move)
  * settings/nodes/&lt;node&gt;      persistent: drained
+ * decisions/&lt;node&gt;@&lt;service&gt;  persistent while something is decided: the node's ban, restart
+ *                             budget used and failed verdict for the service ('@' is in no name)
  * events/e-NNNNNNNNNN         persistent sequential: one event each, the newest kept
  * identity                    persistent, never changed: the group's identity (made by the first agent)
  * </pre>
@@ -28,6 +30,7 @@ final class GroupPaths {
   final String nodeSettings;
   final String events;
   final String identity;
+  final String decisions;
 
   GroupPaths(String chroot, GroupName group) {
     this.group = chroot + "/groups/" + group.value();
@@ -38,12 +41,13 @@ final class GroupPaths {
     this.nodeSettings = this.group + "/settings/nodes";
     this.events = this.group + "/events";
     this.identity = this.group + "/identity";
+    this.decisions = this.group + "/decisions";
   }
 
   /** Every directory the store needs, parents before children. */
   List<String> directories() {
     return List.of(group, nodes, sessions, services, group + "/settings", serviceSettings, nodeSettings,
-        events);
+        events, decisions);
   }
 
   String node(NodeName node) {
@@ -64,6 +68,10 @@ final class GroupPaths {
 
   String nodeSettings(NodeName node) {
     return nodeSettings + "/" + node.value();
+  }
+
+  String decision(NodeName node, ServiceName service) {
+    return decisions + "/" + node.value() + "@" + service.value();
   }
 
   /** The prefix of sequential event znodes; ZooKeeper appends ten digits. */

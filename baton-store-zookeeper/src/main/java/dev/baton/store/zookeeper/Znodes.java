@@ -4,6 +4,7 @@ import dev.baton.core.Durations;
 import dev.baton.core.Location;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.NodeInfo;
@@ -153,6 +154,36 @@ final class Znodes {
 
   static NodeSettings nodeSettings(String path, byte[] data) {
     return new NodeSettings(Fields.parse(path, data).flag("drained"));
+  }
+
+  static byte[] decision(String path, Decision decision) {
+    return Fields.create(path)
+        .put("banned-until", decision.bannedUntil())
+        .put("ban-reason", decision.banReason())
+        .put("restarts", decision.restarts())
+        .put("restarts-since", decision.restartsSince())
+        .put("failed", decision.failedDetail())
+        .bytes();
+  }
+
+  static Decision decision(String path, byte[] data) {
+    Fields f = Fields.parse(path, data);
+    Instant until = f.optional("banned-until", Znodes::instant);
+    Instant since = f.optional("restarts-since", Znodes::instant);
+    long restarts = f.number("restarts");
+    try {
+      return new Decision(until, f.optional("ban-reason"), Math.toIntExact(restarts), since, f.optional("failed"));
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw f.unreadable(e.getMessage());
+    }
+  }
+
+  private static Instant instant(String text) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("\"" + text + "\" is not an ISO-8601 instant");
+    }
   }
 
   static byte[] event(String path, EventDraft event) {

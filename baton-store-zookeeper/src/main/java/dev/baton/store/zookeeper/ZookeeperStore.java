@@ -8,6 +8,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.ClaimResult;
+import dev.baton.core.store.Decision;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.GroupSettings;
@@ -400,11 +401,11 @@ final class ZookeeperStore implements Store {
 
   /** The children of the directories a snapshot reads, as last seen; a hint for the next read. */
   private record Children(List<String> nodes, List<String> sessions, List<String> services,
-      List<String> serviceSettings, List<String> nodeSettings) {
-    static final Children NONE = new Children(List.of(), List.of(), List.of(), List.of(), List.of());
+      List<String> serviceSettings, List<String> nodeSettings, List<String> decisions) {
+    static final Children NONE = new Children(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
 
     List<List<String>> all() {
-      return List.of(nodes, sessions, services, serviceSettings, nodeSettings);
+      return List.of(nodes, sessions, services, serviceSettings, nodeSettings, decisions);
     }
   }
 
@@ -418,7 +419,7 @@ final class ZookeeperStore implements Store {
     Deadline d = zk.deadline();
     ZooKeeper h = zk.handle(d, true);
     List<String> dirs = List.of(paths.nodes, paths.sessions, paths.services, paths.serviceSettings,
-        paths.nodeSettings);
+        paths.nodeSettings, paths.decisions);
     Children known = lastChildren;
     while (true) {
       List<Op> ops = new ArrayList<>();
@@ -433,7 +434,7 @@ final class ZookeeperStore implements Store {
       for (int i = 0; i < dirs.size(); i++) {
         seen.add(zk.children(read.get(i), "list " + dirs.get(i)).stream().sorted().toList());
       }
-      Children now = new Children(seen.get(0), seen.get(1), seen.get(2), seen.get(3), seen.get(4));
+      Children now = new Children(seen.get(0), seen.get(1), seen.get(2), seen.get(3), seen.get(4), seen.get(5));
       if (now.equals(known)) {
         lastChildren = now;
         return snapshotOf(now, read.subList(dirs.size(), read.size()), dirs);
@@ -492,7 +493,23 @@ final class ZookeeperStore implements Store {
         nodeSettings.put(settings.getKey(), settings.getValue());
       }
     }
-    return new Snapshot(nodes, ownerships, new GroupSettings(serviceSettings, nodeSettings));
+    Map<NodeName, Map<ServiceName, Decision>> decisions = new TreeMap<>();
+    for (String child : children.decisions()) {
+      String path = paths.decisions + "/" + child;
+      int at = child.indexOf('@');
+      Map.Entry<NodeName, Map.Entry<ServiceName, Decision>> decision = readable(byPath.get(path), () -> {
+        if (at < 0) {
+          throw new StoreException("znode " + path + " is not a decision of Baton: expected <node>@<service>");
+        }
+        return Map.entry(nodeName(path, child.substring(0, at)),
+            Map.entry(serviceName(path, child.substring(at + 1)), Znodes.decision(path, byPath.get(path).getData())));
+      });
+      if (decision != null) {
+        decisions.computeIfAbsent(decision.getKey(), n -> new TreeMap<>())
+            .put(decision.getValue().getKey(), decision.getValue().getValue());
+      }
+    }
+    return new Snapshot(nodes, ownerships, new GroupSettings(serviceSettings, nodeSettings), decisions);
   }
 
   /**
@@ -668,6 +685,30 @@ final class ZookeeperStore implements Store {
   public void putNodeSettings(NodeName node, NodeSettings settings) {
     String path = paths.nodeSettings(node);
     upsert(path, Znodes.nodeSettings(path, settings), "node settings of " + node);
+  }
+
+  @Override
+  public void putDecision(NodeName node, ServiceName service, Decision decision) {
+    if (decision.isNone()) {
+      clearDecision(node, service);
+      return;
+    }
+    String path = paths.decision(node, service);
+    upsert(path, Znodes.decision(path, decision), "decision of " + node + " on " + service);
+  }
+
+  @Override
+  public void clearDecision(NodeName node, ServiceName service) {
+    String path = paths.decision(node, service);
+    Deadline d = zk.deadline();
+    ZooKeeper h = zk.handle(d, true);
+    try {
+      zk.transact(h, List.of(Op.delete(path, -1)), d, "delete decision of " + node + " on " + service);
+    } catch (Refused e) {
+      if (!e.at(0, Code.NONODE)) {
+        throw zk.failure("delete decision of " + node + " on " + service, e.code);
+      }
+    }
   }
 
   private void upsert(String path, byte[] data, String what) {
