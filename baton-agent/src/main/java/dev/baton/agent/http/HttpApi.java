@@ -45,11 +45,14 @@ public final class HttpApi implements Agent.ApiServer {
       cfg.showJavalinBanner = false;
       cfg.useVirtualThreads = false;
       cfg.jsonMapper(new JavalinJackson(json, false));
+      cfg.http.maxRequestSize = Bodies.MAX_BYTES;
       QueuedThreadPool pool = new QueuedThreadPool(8, 2, 60_000);
       pool.setName("baton-http-" + agent.nodeName());
       pool.setDaemon(true);
       cfg.jetty.threadPool = pool;
     });
+    // Every body is read through the bound first, whatever the route (or none) does with it.
+    app.before(Bodies::read);
     app.get("/v1/status", ctx -> ctx.json(agent.status()));
     app.get("/v1/services/{name}", ctx -> ctx.json(agent.service(ctx.pathParam("name"))));
     app.get("/v1/services/{name}/active", ctx -> {
@@ -74,6 +77,7 @@ public final class HttpApi implements Agent.ApiServer {
     });
     eventRoutes(app, agent);
     operatorRoutes(app, agent);
+    app.exception(Bodies.TooLarge.class, (e, ctx) -> Bodies.refuse(ctx, e.getMessage()));
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
     app.exception(NotFoundException.class, (e, ctx) -> error(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
     app.exception(ConflictException.class, (e, ctx) -> error(ctx, HttpStatus.CONFLICT, e.getMessage()));
@@ -110,18 +114,18 @@ public final class HttpApi implements Agent.ApiServer {
     // The parameters are checked before the stream starts (which commits a 200): a bad one is a 400.
     app.before("/v1/events/stream", ctx -> ctx.attribute("query", EventQueries.stream(ctx)));
     app.sse("/v1/events/stream", client -> agent.streamEvents(new SseSink(client), client.ctx().attribute("query")));
-    app.post("/v1/reports", ctx -> ctx.status(HttpStatus.ACCEPTED).json(agent.report(ctx.body())));
+    app.post("/v1/reports", ctx -> ctx.status(HttpStatus.ACCEPTED).json(agent.report(Bodies.text(ctx))));
   }
 
   /** The operator verbs: 200 with what happens next, or 202 when a move is under way. */
   private static void operatorRoutes(Javalin app, Agent agent) {
     app.post("/v1/services/{name}/move", ctx -> {
-      var answer = agent.verbs().move(ctx.pathParam("name"), ctx.body());
+      var answer = agent.verbs().move(ctx.pathParam("name"), Bodies.text(ctx));
       ctx.status(answer.underWay() ? HttpStatus.ACCEPTED : HttpStatus.OK).json(answer.response());
     });
     app.post("/v1/services/{name}/disable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), true)));
     app.post("/v1/services/{name}/enable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), false)));
-    app.put("/v1/services/{name}/ranking", ctx -> ctx.json(agent.verbs().rank(ctx.pathParam("name"), ctx.body())));
+    app.put("/v1/services/{name}/ranking", ctx -> ctx.json(agent.verbs().rank(ctx.pathParam("name"), Bodies.text(ctx))));
     app.post("/v1/nodes/{name}/drain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
     app.post("/v1/nodes/{name}/undrain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), false)));
   }
