@@ -874,7 +874,7 @@ public final class ConfigLoader {
       problems.add(path, e.getMessage());
       return null;
     } catch (ArithmeticException e) {
-      problems.add(path, "duration \"" + text + "\" is too large; expected " + DURATION);
+      problems.add(path, "duration " + dev.baton.core.Text.quote(text) + " is too large; expected " + DURATION);
       return null;
     }
     if (duration.isZero()) {
