@@ -128,6 +128,12 @@ public final class Detectors {
       throw new InvalidInputException("the report's detail is " + detail.length() + " characters long; expected at"
           + " most " + MAX_DETAIL);
     }
+    if (detail != null && Text.hasControl(detail)) {
+      int at = Text.firstControl(detail);
+      throw new InvalidInputException("the report's detail holds a control character (" + Text.escapeControls(
+          detail.substring(at, at + 1)) + " at character " + (at + 1) + "); expected text on one line, without"
+          + " newlines, tabs or escape sequences");
+    }
     return new Report(condition, service, detail);
   }
 

@@ -158,6 +158,19 @@ class StrictRequestsTest {
   }
 
   @Test
+  void aReportDetailWithControlCharactersIsRefusedAndNotRecorded() throws Exception {
+    String before = moveState();
+    for (String detail : new String[] {"97%\\n     42  2026-12-05T00:00:00Z  node.fenced", "a\\u0000b", "\\u001b[2J\\u001b[31mred",
+        "tab\\there", "c1\\u009b"}) {
+      assertThat(error(send("POST", "/v1/reports", "{\"condition\": \"disk-full\", \"detail\": \"" + detail + "\"}"), 400))
+          .as(detail).contains("the report's detail holds a control character (\\");
+    }
+    assertThat(moveState()).isEqualTo(before);
+    assertThat(send("POST", "/v1/reports", "{\"condition\": \"disk-full\", \"detail\": \"/var at 97% – ✓\"}").statusCode())
+        .isEqualTo(202);
+  }
+
+  @Test
   void jettysOwnErrorsAreJsonToo() throws Exception {
     String uri = raw("GET /v1/status?x=" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
     assertThat(uri).startsWith("HTTP/1.1 414 ");
