@@ -24,6 +24,10 @@ import java.util.stream.Collectors;
  */
 final class YamlReader {
   private static final YAMLFactory YAML = YAMLFactory.builder().build();
+  /** The longest line a config may have, but for a comment. */
+  static final int MAX_LINE = 64 * 1024;
+  private static final java.util.regex.Pattern BLOCK_SCALAR =
+      java.util.regex.Pattern.compile("(?m)(^|[:\\-?]\\s)\\s*[|>][-+0-9]*\\s*(#.*)?$");
 
   private final YAMLParser parser;
   private final Problems problems;
@@ -55,6 +59,10 @@ final class YamlReader {
       problems.add("", "cannot read: " + e.getMessage());
       return Optional.empty();
     }
+    content = withoutLongComments(content, problems);
+    if (content == null) {
+      return Optional.empty();
+    }
     try (YAMLParser parser = YAML.createParser(content)) {
       YamlReader reader = new YamlReader(parser, problems);
       if (parser.nextToken() == null) {
@@ -74,6 +82,44 @@ final class YamlReader {
       problems.add("", "cannot read: " + e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /**
+   * {@code content} with each comment line longer than {@link #MAX_LINE} cut to its {@code #}, or
+   * null when another line is that long (the reason is in {@code problems}). SnakeYAML reads a
+   * token 1 KiB at a time and copies what it holds of it at each step: a line of megabytes took it
+   * seconds (a 5 MB comment, 11 s). A whole-line comment means nothing, so cutting it changes
+   * nothing, unless the file has a block scalar ({@code |} or {@code >}), where a line starting
+   * with {@code #} may be text: then a long line is refused like any other.
+   */
+  static String withoutLongComments(String content, Problems problems) {
+    if (content.length() <= MAX_LINE) {
+      return content;
+    }
+    boolean blockScalars = BLOCK_SCALAR.matcher(content).find();
+    StringBuilder out = new StringBuilder(Math.min(content.length(), 1 << 20));
+    int line = 1;
+    for (int start = 0; start < content.length(); line++) {
+      int nl = content.indexOf('\n', start);
+      int end = nl < 0 ? content.length() : nl + 1;
+      int length = end - start;
+      if (length <= MAX_LINE) {
+        out.append(content, start, end);
+      } else {
+        int first = start;
+        while (first < end && (content.charAt(first) == ' ' || content.charAt(first) == '\t')) {
+          first++;
+        }
+        if (blockScalars || first == end || content.charAt(first) != '#') {
+          problems.add("", "line " + line + " is " + length + " characters long; expected lines of at most " + MAX_LINE
+              + " characters");
+          return null;
+        }
+        out.append(content, start, first + 1).append(nl < 0 ? "" : "\n");
+      }
+      start = end;
+    }
+    return out.toString();
   }
 
   /** Reads the value at the current token, which lies at {@code path}. */
