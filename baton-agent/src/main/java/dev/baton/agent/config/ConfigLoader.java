@@ -651,7 +651,8 @@ public final class ConfigLoader {
     } else if (then == RuleConfig.Action.RUN) {
       problems.add(runPath, "missing; then: run needs " + COMMAND);
     }
-    if (problemCount() != before) {
+    // A key given twice was reported (and its value dropped) while reading the file, before this rule.
+    if (problemCount() != before || condition == null || then == null) {
       return null;
     }
     return new RuleConfig(condition, service, then, run);

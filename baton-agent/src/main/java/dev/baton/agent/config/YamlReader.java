@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.baton.core.Text;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -24,10 +27,10 @@ import java.util.stream.Collectors;
  */
 final class YamlReader {
   private static final YAMLFactory YAML = YAMLFactory.builder().build();
+  private static final Pattern PARSER_EVENT = Pattern.compile("<?org\\.yaml\\.snakeyaml\\.events\\.(\\w+?)Event(\\([^)]*\\))?>?");
   /** The longest line a config may have, but for a comment. */
   static final int MAX_LINE = 64 * 1024;
-  private static final java.util.regex.Pattern BLOCK_SCALAR =
-      java.util.regex.Pattern.compile("(?m)(^|[:\\-?]\\s)\\s*[|>][-+0-9]*\\s*(#.*)?$");
+  private static final Pattern BLOCK_SCALAR = Pattern.compile("(?m)(^|[:\\-?]\\s)\\s*[|>][-+0-9]*\\s*(#.*)?$");
 
   private final YAMLParser parser;
   private final Problems problems;
@@ -166,13 +169,32 @@ final class YamlReader {
     return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
   }
 
-  /** SnakeYAML's messages span lines with source excerpts; keep the sentences only. */
-  private static String summary(String message) {
+  /**
+   * SnakeYAML's messages span lines with source excerpts; keep the sentences only, say which YAML
+   * element a parser event stands for instead of its class, and keep it short.
+   */
+  static String summary(String message) {
     if (message == null) {
       return "unreadable";
     }
-    return message.lines()
+    String text = message.lines()
         .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
         .collect(Collectors.joining(", "));
+    Matcher event = PARSER_EVENT.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (event.find()) {
+      String what = switch (event.group(1)) {
+        case "Alias" -> "an alias";
+        case "Scalar" -> "a value";
+        case "MappingStart" -> "a mapping";
+        case "SequenceStart" -> "a list";
+        case "MappingEnd", "SequenceEnd" -> "the end of a block";
+        case "DocumentStart", "DocumentEnd" -> "a document marker";
+        default -> "YAML";
+      };
+      event.appendReplacement(out, Matcher.quoteReplacement(what));
+    }
+    event.appendTail(out);
+    return Text.prefix(out.toString().replace("org.yaml.snakeyaml.", ""), 300);
   }
 }

@@ -115,6 +115,23 @@ class ConfigFuzzTest {
         + " characters long; expected lines of at most 65536 characters");
   }
 
+  /** Found by the properties below: a rule whose then is given twice threw a NullPointerException. */
+  @Example
+  void aRuleWithThenTwiceIsAProblem() {
+    String text = VALID.replace("    then: failover\n", "").replace("    then: run\n", "    then: failover\n    then: run\n");
+    Object result = load(text, Duration.ofSeconds(10));
+    assertThat(result).isInstanceOf(ConfigException.class);
+    assertThat(((ConfigException) result).getMessage()).contains("rules[1].then: appears more than once");
+  }
+
+  /** Found by the properties below: a parser message named SnakeYAML's event classes. */
+  @Example
+  void aMisplacedAliasIsAProblemInYamlTerms() {
+    Object result = load("{*a : b}\n", Duration.ofSeconds(10));
+    assertThat(result).isInstanceOf(ConfigException.class);
+    assertThat(((ConfigException) result).getMessage()).doesNotContain("org.yaml", "Event(");
+  }
+
   @Property(tries = 150)
   void generatedYamlGivesAConfigOrAClearProblem(@ForAll("yaml") String text) {
     check(text);
