@@ -114,10 +114,15 @@ public final class HttpApi implements Agent.ApiServer {
         error(ctx, status, JsonErrors.message(e.getStatus(), e.getMessage()));
       }
     });
-    app.exception(Exception.class, (e, ctx) -> {
-      LOG.error("[node={}] {} {} failed", agent.nodeName(), ctx.method(), Text.prefix(ctx.path(), 200), e);
-      error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the agent's log has the details");
+    app.exception(IllegalArgumentException.class, (e, ctx) -> {
+      if (String.valueOf(e.getMessage()).startsWith("URLDecoder:")) { // Javalin decoding a path parameter
+        error(ctx, HttpStatus.BAD_REQUEST, "malformed percent-escape in the path " + Text.quote(ctx.path())
+            + "; expected % and two hex digits (%25 for '%')");
+      } else {
+        internalError(agent, ctx, e);
+      }
     });
+    app.exception(Exception.class, (e, ctx) -> internalError(agent, ctx, e));
     app.error(HttpStatus.NOT_FOUND, ctx -> {
       String body = ctx.result();
       if (body == null || !body.startsWith("{")) { // not one of ours: Javalin's plain-text "Endpoint ... not found"
@@ -187,6 +192,11 @@ public final class HttpApi implements Agent.ApiServer {
         ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
     route(app, HandlerType.POST, "/v1/nodes/{name}/undrain", NONE,
         ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), false)));
+  }
+
+  private static void internalError(Agent agent, Context ctx, Exception e) {
+    LOG.error("[node={}] {} {} failed", agent.nodeName(), ctx.method(), Text.prefix(ctx.path(), 200), e);
+    error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the agent's log has the details");
   }
 
   private static void notFound(Context ctx) {

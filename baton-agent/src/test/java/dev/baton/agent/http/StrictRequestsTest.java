@@ -184,6 +184,10 @@ class StrictRequestsTest {
     String badPath = raw("GET /v1/services/%ZZ HTTP/1.1\r\nHost: x\r\n\r\n");
     assertThat(badPath).startsWith("HTTP/1.1 400 ");
     assertThat(jsonError(badPath)).startsWith("bad request");
+    // Found by HttpFuzzTest: Jetty passes this one on, and Javalin's decoding of the path parameter failed (a 500).
+    String badParam = raw("GET /v1/services/;% HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(badParam).startsWith("HTTP/1.1 400 ");
+    assertThat(jsonError(badParam)).startsWith("malformed percent-escape in the path");
   }
 
   private static String jsonError(String response) throws IOException {
