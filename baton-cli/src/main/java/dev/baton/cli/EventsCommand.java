@@ -5,6 +5,7 @@ import dev.baton.api.EventEntry;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Text;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
@@ -138,13 +139,23 @@ final class EventsCommand implements Callable<Integer> {
     out.println(line(e));
   }
 
-  /** {@code seq time type node service epoch detail}, absent fields as {@code -}. */
+  /**
+   * {@code seq time type node service epoch detail}, absent fields as {@code -}, on one line: a
+   * control character in a field (a newline or an escape sequence a reporter put in a detail) is
+   * printed as an escape ({@code \n}, {@code \x1b}), so it can neither forge a line nor drive the
+   * terminal.
+   */
   static String line(EventEntry e) {
-    return String.format("%6d  %-24s  %-24s  %-12s  %-12s  %5s  %s", e.seq(), e.time(), e.type(), orDash(e.node()),
-        orDash(e.service()), e.epoch() == null ? "-" : e.epoch(), e.detail() == null ? "" : e.detail());
+    return String.format("%6d  %-24s  %-24s  %-12s  %-12s  %5s  %s", e.seq(), safe(e.time()), safe(e.type()),
+        orDash(e.node()), orDash(e.service()), e.epoch() == null ? "-" : e.epoch(),
+        e.detail() == null ? "" : Text.escapeControls(e.detail()));
   }
 
   private static String orDash(String s) {
-    return s == null ? "-" : s;
+    return s == null ? "-" : Text.escapeControls(s);
+  }
+
+  private static String safe(Object value) {
+    return value == null ? "-" : Text.escapeControls(value.toString());
   }
 }

@@ -261,6 +261,22 @@ class CliTest {
   }
 
   @Test
+  void eventsEscapesControlCharactersOfStoredEventsSoNoneCanForgeALineOrDriveTheTerminal() throws Exception {
+    String body = "{\"events\":[{\"seq\":1,\"time\":\"2026-12-05T08:00:00Z\",\"type\":\"report.received\","
+        + "\"node\":\"node-a\",\"service\":null,\"epoch\":null,"
+        + "\"detail\":\"disk-full: ok\\n     2  2026-12-05T08:00:01Z  node.fenced  node-a\\u0000\\u001b[2J\\u007f\\u009b\"}]}";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    try (Peer agent = new Peer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
+        + "\r\nConnection: close\r\n\r\n" + body)) {
+      Result r = run("events", "--api", agent.api());
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out().lines().count()).isEqualTo(1);
+      assertThat(r.out()).endsWith("disk-full: ok\\n     2  2026-12-05T08:00:01Z  node.fenced  node-a\\x00\\x1b[2J\\x7f\\u009b\n")
+          .doesNotContain("\u001b", "\u0000", "\u007f", "\u009b");
+    }
+  }
+
+  @Test
   void validatePrintsTheBudgetOfAGoodConfigAndEveryProblemOfABadOne() throws Exception {
     Result good = run("validate", "-c", config("node-a", 7070).toString());
     assertThat(good.code()).isZero();

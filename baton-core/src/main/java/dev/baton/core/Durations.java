@@ -15,8 +15,8 @@ public final class Durations {
   public static Duration parse(String text) {
     Matcher m = text == null ? null : PATTERN.matcher(text.trim());
     if (m == null || !m.matches()) {
-      throw new InvalidInputException("invalid duration \"" + text
-          + "\"; expected a number and a unit: ms, s, m or h (e.g. 500ms, 3s, 2m)");
+      throw new InvalidInputException("invalid duration " + Text.quote(text)
+          + "; expected a number and a unit: ms, s, m or h (e.g. 500ms, 3s, 2m)");
     }
     BigDecimal amount = new BigDecimal(m.group(1));
     long millisPerUnit = switch (m.group(2)) {
@@ -27,7 +27,7 @@ public final class Durations {
     };
     BigDecimal millis = amount.multiply(BigDecimal.valueOf(millisPerUnit));
     if (millis.stripTrailingZeros().scale() > 0) {
-      throw new InvalidInputException("invalid duration \"" + text + "\"; finer than a millisecond");
+      throw new InvalidInputException("invalid duration " + Text.quote(text) + "; finer than a millisecond");
     }
     return Duration.ofMillis(millis.longValueExact());
   }

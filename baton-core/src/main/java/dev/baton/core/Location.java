@@ -13,8 +13,8 @@ public record Location(List<String> segments) {
     segments = List.copyOf(segments);
     for (String segment : segments) {
       if (!Names.isValid(segment)) {
-        throw new InvalidInputException("invalid location \"" + String.join("/", segments)
-            + "\": segment \"" + segment + "\" must be " + Names.description());
+        throw new InvalidInputException("invalid location " + Text.quote(String.join("/", segments))
+            + ": segment " + Text.quote(segment) + " must be " + Names.description());
       }
     }
   }

@@ -11,7 +11,7 @@ public final class Names {
 
   /**
    * Returns {@code value} when it is a valid name, else throws an {@link InvalidInputException}
-   * that echoes the bad input and states the rule.
+   * that echoes (a short prefix of) the bad input and states the rule.
    */
   public static String check(String kind, String value) {
     if (value == null || value.isEmpty()) {
@@ -19,7 +19,7 @@ public final class Names {
     }
     if (!PATTERN.matcher(value).matches()) {
       throw new InvalidInputException(
-          "invalid " + kind + " name \"" + value + "\"; expected " + description());
+          "invalid " + kind + " name " + Text.quote(value) + "; expected " + description());
     }
     return value;
   }

@@ -651,7 +651,8 @@ public final class ConfigLoader {
     } else if (then == RuleConfig.Action.RUN) {
       problems.add(runPath, "missing; then: run needs " + COMMAND);
     }
-    if (problemCount() != before) {
+    // A key given twice was reported (and its value dropped) while reading the file, before this rule.
+    if (problemCount() != before || condition == null || then == null) {
       return null;
     }
     return new RuleConfig(condition, service, then, run);
@@ -874,7 +875,7 @@ public final class ConfigLoader {
       problems.add(path, e.getMessage());
       return null;
     } catch (ArithmeticException e) {
-      problems.add(path, "duration \"" + text + "\" is too large; expected " + DURATION);
+      problems.add(path, "duration " + dev.baton.core.Text.quote(text) + " is too large; expected " + DURATION);
       return null;
     }
     if (duration.isZero()) {

@@ -3,17 +3,16 @@ package dev.baton.agent.http;
 import dev.baton.agent.events.EventFeed;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Text;
 import io.javalin.http.Context;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** The query parameters of the event routes, checked: what an {@link EventFeed.Query} is on the wire. */
 final class EventQueries {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
-  private static final Set<String> LIST_PARAMS = Set.of("since", "service", "limit");
-  private static final Set<String> STREAM_PARAMS = Set.of("since", "service");
+  static final Set<String> LIST_PARAMS = Set.of("since", "service", "limit");
+  static final Set<String> STREAM_PARAMS = Set.of("since", "service");
 
   private EventQueries() {}
 
@@ -28,22 +27,11 @@ final class EventQueries {
   }
 
   private static EventFeed.Query query(Context ctx, Set<String> allowed) {
-    Map<String, List<String>> params = ctx.queryParamMap();
-    for (Map.Entry<String, List<String>> p : params.entrySet()) {
-      if (!allowed.contains(p.getKey())) {
-        throw new InvalidInputException("unknown parameter \"" + p.getKey() + "\" on " + ctx.path() + "; expected "
-            + String.join(", ", allowed.stream().sorted().toList()));
-      }
-      if (p.getValue().size() > 1) {
-        throw new InvalidInputException("parameter \"" + p.getKey() + "\" is given " + p.getValue().size()
-            + " times; expected it once");
-      }
-    }
-    long since = number(ctx.queryParam("since"), "since", 0, Long.MAX_VALUE, "an event sequence number, 0 or more",
-        0);
-    String s = ctx.queryParam("service");
+    Params params = Params.check(ctx, allowed);
+    long since = number(params.get("since"), "since", 0, Long.MAX_VALUE, "an event sequence number, 0 or more", 0);
+    String s = params.get("service");
     ServiceName service = s == null ? null : ServiceName.of(s);
-    int limit = (int) number(ctx.queryParam("limit"), "limit", 1, MAX_LIMIT, "a number from 1 to " + MAX_LIMIT,
+    int limit = (int) number(params.get("limit"), "limit", 1, MAX_LIMIT, "a number from 1 to " + MAX_LIMIT,
         DEFAULT_LIMIT);
     return new EventFeed.Query(since, service, limit);
   }
@@ -60,6 +48,6 @@ final class EventQueries {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new InvalidInputException("invalid " + name + " \"" + text + "\"; expected " + expected);
+    throw new InvalidInputException("invalid " + name + " " + Text.quote(text) + "; expected " + expected);
   }
 }

@@ -8,24 +8,37 @@ import dev.baton.api.ErrorResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.ConflictException;
 import dev.baton.core.InvalidInputException;
+import dev.baton.core.NodeName;
 import dev.baton.core.NotFoundException;
+import dev.baton.core.Text;
 import dev.baton.core.store.StoreException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import io.javalin.json.JavalinJackson;
+import java.util.Set;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The node's HTTP API under {@code /v1}. Errors are mapped to status codes in one place: bad input
- * 400, unknown resources 404, conflicts 409, store trouble 503; every error body is
- * {@code {"error": "..."}}. A bad request never changes state and never stops the agent.
+ * (a body, a path or query parameter) 400, unknown resources 404, a method the path does not take
+ * 405, an event stream not asked for as one 406, conflicts 409, a body over 64 KiB 413, store
+ * trouble 503; Jetty's own errors (400, 414, 431) too. Every error body is {@code {"error": "..."}},
+ * quoting at most a short prefix of the bad input. A bad request never changes state and never
+ * stops the agent.
  */
 public final class HttpApi implements Agent.ApiServer {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+
+  private static final Set<String> NONE = Set.of();
+  private static final String EVENT_STREAM = "text/event-stream";
+  private static final String REPORT_EXAMPLE = "{\"condition\": \"disk-full\", \"service\": \"web\", \"detail\": \"...\"}";
 
   private final Javalin app;
 
@@ -41,29 +54,40 @@ public final class HttpApi implements Agent.ApiServer {
    */
   public static HttpApi start(ApiListen listen, Agent agent) {
     ObjectMapper json = new ObjectMapper();
+    JsonErrors jettyErrors = new JsonErrors(json);
     Javalin app = Javalin.create(cfg -> {
       cfg.showJavalinBanner = false;
       cfg.useVirtualThreads = false;
       cfg.jsonMapper(new JavalinJackson(json, false));
+      cfg.http.maxRequestSize = Bodies.MAX_BYTES;
+      cfg.http.prefer405over404 = true;
       QueuedThreadPool pool = new QueuedThreadPool(8, 2, 60_000);
       pool.setName("baton-http-" + agent.nodeName());
       pool.setDaemon(true);
       cfg.jetty.threadPool = pool;
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+      cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors));
     });
-    app.get("/v1/status", ctx -> ctx.json(agent.status()));
-    app.get("/v1/services/{name}", ctx -> ctx.json(agent.service(ctx.pathParam("name"))));
-    app.get("/v1/services/{name}/active", ctx -> {
+    // Every body is read through the bound first, whatever the route (or none) does with it.
+    app.before(Bodies::read);
+    route(app, HandlerType.GET, "/v1/status", NONE, ctx -> ctx.json(agent.status()));
+    route(app, HandlerType.GET, "/v1/services/{name}", NONE, ctx -> ctx.json(agent.service(ctx.pathParam("name"))));
+    route(app, HandlerType.GET, "/v1/services/{name}/active", NONE, ctx -> {
       var active = agent.active(ctx.pathParam("name"));
       ctx.status(active.active() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(active);
     });
-    app.put("/v1/services/{name}/heartbeat", ctx -> {
+    route(app, HandlerType.PUT, "/v1/services/{name}/heartbeat", NONE, ctx -> {
       agent.heartbeat(ctx.pathParam("name"));
       ctx.json(java.util.Map.of("service", ctx.pathParam("name"), "node", agent.nodeName()));
     });
-    app.post("/v1/services/{name}/clear", ctx ->
-        ctx.json(java.util.Map.of("service", ctx.pathParam("name"), "cleared",
-            agent.clear(ctx.pathParam("name"), ctx.queryParam("node")))));
-    app.post("/v1/stop", ctx -> {
+    route(app, HandlerType.POST, "/v1/services/{name}/clear", Set.of("node"), ctx -> {
+      String node = Params.of(ctx).get("node");
+      if (node != null) {
+        NodeName.of(node); // a bad name is bad input (400), not a node the group lacks (404)
+      }
+      ctx.json(java.util.Map.of("service", ctx.pathParam("name"), "cleared", agent.clear(ctx.pathParam("name"), node)));
+    });
+    route(app, HandlerType.POST, "/v1/stop", NONE, ctx -> {
       // Complete the answer before the stop begins: the stop closes this server.
       byte[] body = json.writeValueAsBytes(java.util.Map.of("stopping", agent.nodeName()));
       ctx.status(HttpStatus.ACCEPTED).contentType("application/json");
@@ -74,26 +98,43 @@ public final class HttpApi implements Agent.ApiServer {
     });
     eventRoutes(app, agent);
     operatorRoutes(app, agent);
+    app.exception(Bodies.TooLarge.class, (e, ctx) -> Bodies.refuse(ctx, e.getMessage()));
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+    app.exception(NotAcceptable.class, (e, ctx) -> error(ctx, HttpStatus.NOT_ACCEPTABLE, e.getMessage()));
     app.exception(NotFoundException.class, (e, ctx) -> error(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
     app.exception(ConflictException.class, (e, ctx) -> error(ctx, HttpStatus.CONFLICT, e.getMessage()));
     app.exception(StoreException.class, (e, ctx) -> error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage()));
-    app.exception(Exception.class, (e, ctx) -> {
-      LOG.error("[node={}] {} {} failed", agent.nodeName(), ctx.method(), ctx.path(), e);
-      error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+    app.exception(HttpResponseException.class, (e, ctx) -> {
+      HttpStatus status = HttpStatus.forStatus(e.getStatus());
+      if (status == HttpStatus.METHOD_NOT_ALLOWED) {
+        methodNotAllowed(ctx);
+      } else if (status == HttpStatus.NOT_FOUND) {
+        notFound(ctx);
+      } else {
+        error(ctx, status, JsonErrors.message(e.getStatus(), e.getMessage()));
+      }
     });
+    app.exception(IllegalArgumentException.class, (e, ctx) -> {
+      if (String.valueOf(e.getMessage()).startsWith("URLDecoder:")) { // Javalin decoding a path parameter
+        error(ctx, HttpStatus.BAD_REQUEST, "malformed percent-escape in the path " + Text.quote(ctx.path())
+            + "; expected % and two hex digits (%25 for '%')");
+      } else {
+        internalError(agent, ctx, e);
+      }
+    });
+    app.exception(Exception.class, (e, ctx) -> internalError(agent, ctx, e));
     app.error(HttpStatus.NOT_FOUND, ctx -> {
       String body = ctx.result();
       if (body == null || !body.startsWith("{")) { // not one of ours: Javalin's plain-text "Endpoint ... not found"
-        error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + ctx.path()
-            + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
-            + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
-            + " POST /v1/services/{name}/move, /disable, /enable, PUT /v1/services/{name}/ranking,"
-            + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/stop");
+        notFound(ctx);
       }
     });
-    app.error(HttpStatus.METHOD_NOT_ALLOWED, ctx -> error(ctx, HttpStatus.METHOD_NOT_ALLOWED,
-        ctx.method() + " is not allowed on " + ctx.path()));
+    app.error(HttpStatus.METHOD_NOT_ALLOWED, ctx -> {
+      String body = ctx.result();
+      if (body == null || !body.startsWith("{\"error\"")) {
+        methodNotAllowed(ctx);
+      }
+    });
     try {
       app.start(listen.host(), listen.port());
     } catch (RuntimeException e) {
@@ -104,26 +145,99 @@ public final class HttpApi implements Agent.ApiServer {
     return new HttpApi(app);
   }
 
+  /**
+   * Adds a route whose query parameters are checked first: one it does not take, a malformed
+   * escape, or one given twice is a 400 before the handler runs.
+   */
+  private static void route(Javalin app, HandlerType method, String path, Set<String> params, Handler handler) {
+    app.addHttpHandler(method, path, ctx -> {
+      Params.check(ctx, params);
+      handler.handle(ctx);
+    });
+  }
+
   /** Events and detectors (issue 6, part A). */
   private static void eventRoutes(Javalin app, Agent agent) {
     app.get("/v1/events", ctx -> ctx.json(agent.events(EventQueries.list(ctx))));
-    // The parameters are checked before the stream starts (which commits a 200): a bad one is a 400.
-    app.before("/v1/events/stream", ctx -> ctx.attribute("query", EventQueries.stream(ctx)));
+    // The request is checked before the stream starts (which commits a 200): a bad parameter is a
+    // 400, a client that does not ask for an event stream a 406 (Javalin would answer an empty 200).
+    app.before("/v1/events/stream", ctx -> {
+      if (ctx.method() == HandlerType.GET) {
+        ctx.attribute("query", EventQueries.stream(ctx));
+        if (!EVENT_STREAM.equals(ctx.header("Accept"))) {
+          throw new NotAcceptable("GET /v1/events/stream answers only a request with the header Accept: "
+              + EVENT_STREAM + " (got " + (ctx.header("Accept") == null ? "none" : Text.quote(ctx.header("Accept")))
+              + "); for a list of events use GET /v1/events");
+        }
+      }
+    });
     app.sse("/v1/events/stream", client -> agent.streamEvents(new SseSink(client), client.ctx().attribute("query")));
-    app.post("/v1/reports", ctx -> ctx.status(HttpStatus.ACCEPTED).json(agent.report(ctx.body())));
+    route(app, HandlerType.POST, "/v1/reports", NONE, ctx -> ctx.status(HttpStatus.ACCEPTED)
+        .json(agent.report(StrictJson.check(Bodies.text(ctx), REPORT_EXAMPLE))));
   }
 
   /** The operator verbs: 200 with what happens next, or 202 when a move is under way. */
   private static void operatorRoutes(Javalin app, Agent agent) {
-    app.post("/v1/services/{name}/move", ctx -> {
-      var answer = agent.verbs().move(ctx.pathParam("name"), ctx.body());
+    route(app, HandlerType.POST, "/v1/services/{name}/move", NONE, ctx -> {
+      var answer = agent.verbs().move(ctx.pathParam("name"), StrictJson.check(Bodies.text(ctx), "{\"to\": \"node-b\"}"));
       ctx.status(answer.underWay() ? HttpStatus.ACCEPTED : HttpStatus.OK).json(answer.response());
     });
-    app.post("/v1/services/{name}/disable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), true)));
-    app.post("/v1/services/{name}/enable", ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), false)));
-    app.put("/v1/services/{name}/ranking", ctx -> ctx.json(agent.verbs().rank(ctx.pathParam("name"), ctx.body())));
-    app.post("/v1/nodes/{name}/drain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
-    app.post("/v1/nodes/{name}/undrain", ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), false)));
+    route(app, HandlerType.POST, "/v1/services/{name}/disable", NONE,
+        ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), true)));
+    route(app, HandlerType.POST, "/v1/services/{name}/enable", NONE,
+        ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), false)));
+    route(app, HandlerType.PUT, "/v1/services/{name}/ranking", NONE, ctx -> ctx.json(agent.verbs()
+        .rank(ctx.pathParam("name"), StrictJson.check(Bodies.text(ctx), "{\"ranking\": [\"node-a\", \"node-b\"]}"))));
+    route(app, HandlerType.POST, "/v1/nodes/{name}/drain", NONE,
+        ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
+    route(app, HandlerType.POST, "/v1/nodes/{name}/undrain", NONE,
+        ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), false)));
+  }
+
+  private static void internalError(Agent agent, Context ctx, Exception e) {
+    LOG.error("[node={}] {} {} failed", agent.nodeName(), ctx.method(), Text.prefix(ctx.path(), 200), e);
+    error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the agent's log has the details");
+  }
+
+  private static void notFound(Context ctx) {
+    error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + Text.prefix(ctx.path(), 64)
+        + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
+        + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
+        + " POST /v1/services/{name}/move, /disable, /enable, PUT /v1/services/{name}/ranking,"
+        + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/stop");
+  }
+
+  private static void methodNotAllowed(Context ctx) {
+    String allowed = allowedMethods(ctx.path());
+    if (!allowed.isEmpty()) {
+      ctx.header("Allow", allowed);
+    }
+    error(ctx, HttpStatus.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + Text.prefix(ctx.path(), 64)
+        + (allowed.isEmpty() ? "" : "; it takes " + allowed));
+  }
+
+  /** The methods the API answers on {@code path}, for a 405's Allow header and message. */
+  private static String allowedMethods(String path) {
+    String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+    if (p.equals("/v1/status") || p.equals("/v1/events") || p.equals("/v1/events/stream")
+        || p.matches("/v1/services/[^/]+(/active)?")) {
+      return "GET";
+    }
+    if (p.matches("/v1/services/[^/]+/(heartbeat|ranking)")) {
+      return "PUT";
+    }
+    if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable)")
+        || p.matches("/v1/nodes/[^/]+/(drain|undrain)")) {
+      return "POST";
+    }
+    return "";
+  }
+
+  /** A request for the event stream that does not accept one: 406. */
+  private static final class NotAcceptable extends RuntimeException {
+    NotAcceptable(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** A Server-Sent Events client of {@code /v1/events/stream}, as the event feed writes to it. */

@@ -158,7 +158,8 @@ public final class OperatorVerbs {
     Set<NodeName> seen = new HashSet<>();
     for (JsonNode n : field) {
       if (!n.isTextual()) {
-        throw new InvalidInputException("\"ranking\" must list node names as strings, got " + n);
+        throw new InvalidInputException("\"ranking\" must list node names as strings, got "
+            + dev.baton.core.Text.prefix(n.toString(), dev.baton.core.Text.QUOTE_LENGTH));
       }
       NodeName name = NodeName.of(n.asText());
       if (!seen.add(name)) {
@@ -229,7 +230,7 @@ public final class OperatorVerbs {
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!fields.contains(field)) {
-        throw new InvalidInputException("unknown field \"" + field + "\"; expected " + example);
+        throw new InvalidInputException("unknown field " + dev.baton.core.Text.quote(field) + "; expected " + example);
       }
     }
     return root;

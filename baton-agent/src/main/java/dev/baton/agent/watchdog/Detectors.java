@@ -11,6 +11,7 @@ import dev.baton.core.InvalidInputException;
 import dev.baton.core.Names;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Text;
 import dev.baton.core.store.NodeSettings;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.Store;
@@ -92,8 +93,8 @@ public final class Detectors {
     try {
       root = json.readTree(body == null ? "" : body);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new InvalidInputException("the report is not valid JSON (" + e.getOriginalMessage()
-          + "); expected {\"condition\": \"disk-full\", \"service\": \"web\", \"detail\": \"...\"}");
+      throw new InvalidInputException("the report is not valid JSON; expected {\"condition\": \"disk-full\","
+          + " \"service\": \"web\", \"detail\": \"...\"}");
     }
     if (root == null || root.isMissingNode() || !root.isObject()) {
       throw new InvalidInputException("the report must be a JSON object, got "
@@ -103,7 +104,7 @@ public final class Detectors {
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!FIELDS.contains(field)) {
-        throw new InvalidInputException("unknown field \"" + field + "\" in the report; expected condition,"
+        throw new InvalidInputException("unknown field " + Text.quote(field) + " in the report; expected condition,"
             + " and optionally service and detail");
       }
     }
@@ -118,7 +119,7 @@ public final class Detectors {
     if (serviceText != null) {
       service = ServiceName.of(serviceText);
       if (!services.containsKey(service)) {
-        throw new InvalidInputException("service \"" + serviceText + "\" is not a service of node " + node
+        throw new InvalidInputException("service " + Text.quote(serviceText) + " is not a service of node " + node
             + "; expected one of " + services.keySet() + " or no service");
       }
     }
@@ -126,6 +127,12 @@ public final class Detectors {
     if (detail != null && detail.length() > MAX_DETAIL) {
       throw new InvalidInputException("the report's detail is " + detail.length() + " characters long; expected at"
           + " most " + MAX_DETAIL);
+    }
+    if (detail != null && Text.hasControl(detail)) {
+      int at = Text.firstControl(detail);
+      throw new InvalidInputException("the report's detail holds a control character (" + Text.escapeControls(
+          detail.substring(at, at + 1)) + " at character " + (at + 1) + "); expected text on one line, without"
+          + " newlines, tabs or escape sequences");
     }
     return new Report(condition, service, detail);
   }
@@ -136,7 +143,7 @@ public final class Detectors {
       return null;
     }
     if (!v.isTextual()) {
-      throw new InvalidInputException("\"" + field + "\" in the report must be a string, got " + v
+      throw new InvalidInputException("\"" + field + "\" in the report must be a string, got " + Text.prefix(v.toString(), Text.QUOTE_LENGTH)
           + "; expected {\"condition\": \"disk-full\", \"service\": \"web\", \"detail\": \"...\"}");
     }
     return v.asText();

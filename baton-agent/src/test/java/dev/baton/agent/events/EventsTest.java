@@ -96,7 +96,7 @@ class EventsTest {
         "/v1/events?limit=0", "invalid limit \"0\"; expected a number from 1 to 1000",
         "/v1/events?limit=5000", "invalid limit \"5000\"",
         "/v1/events?service=Bad", "invalid service name \"Bad\"",
-        "/v1/events?sinse=3", "unknown parameter \"sinse\"",
+        "/v1/events?sinse=3", "unknown query parameter \"sinse\"",
         "/v1/events/stream?since=x", "invalid since \"x\"");
     for (Map.Entry<String, String> e : bad.entrySet()) {
       HttpResponse<String> r = get(a, e.getKey());

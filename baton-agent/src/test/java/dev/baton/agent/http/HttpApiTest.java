@@ -104,11 +104,11 @@ class HttpApiTest {
     assertThat(dots.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(dots.body()).path("error").asText()).startsWith("invalid service name \"..\"");
     HttpResponse<String> deleteStatus = send(a, "DELETE", "/v1/status");
-    assertThat(deleteStatus.statusCode()).isEqualTo(404);
-    assertThat(JSON.readTree(deleteStatus.body()).path("error").asText()).startsWith("no such resource: DELETE /v1/status");
+    assertThat(deleteStatus.statusCode()).isEqualTo(405);
+    assertThat(JSON.readTree(deleteStatus.body()).path("error").asText()).startsWith("DELETE is not allowed on /v1/status");
     HttpResponse<String> postService = send(a, "POST", "/v1/services/svc");
-    assertThat(postService.statusCode()).isEqualTo(404);
-    assertThat(JSON.readTree(postService.body()).path("error").asText()).startsWith("no such resource: POST /v1/services/svc");
+    assertThat(postService.statusCode()).isEqualTo(405);
+    assertThat(JSON.readTree(postService.body()).path("error").asText()).startsWith("POST is not allowed on /v1/services/svc");
     JsonNode svc = ok(a, "/v1/services/svc");
     assertThat(svc.path("owner").asText()).isEqualTo("node-a");
     assertThat(svc.path("epoch").asLong()).isEqualTo(1);

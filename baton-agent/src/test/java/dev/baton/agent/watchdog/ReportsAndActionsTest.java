@@ -182,7 +182,7 @@ class ReportsAndActionsTest {
   void malformedReportsAre400sThatSayWhatIsWrongAndChangeNothing() throws Exception {
     startA();
     Map<String, String> bad = Map.of(
-        "not json", "the report is not valid JSON",
+        "not json", "the request body is not valid JSON",
         "[\"disk-full\"]", "the report must be a JSON object, got array",
         "{}", "the report has no condition",
         "{\"condition\":\"Disk Full\"}", "invalid condition name \"Disk Full\"",
