@@ -523,14 +523,25 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return Optional.of(lives);
   }
 
-  /** The service command: a script that runs {@link dev.baton.lab.faults.CheckedService} on this JVM's classpath. */
+  /**
+   * The service command: a shell script, the service's leader, that forks {@link
+   * dev.baton.lab.faults.CheckedService} on this JVM's classpath as its worker (no {@code exec}: the
+   * service is a process tree), passes SIGTERM, SIGINT and SIGHUP on to it, and exits with its exit
+   * code. The worker dates its life from the leader's start.
+   */
   private static Path writeService(Path dir) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     Path script = dir.resolve("checked-service.sh");
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
-        "exec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx32m -Xss256k -cp '"
-            + System.getProperty("java.class.path") + "' dev.baton.lab.faults.CheckedService",
+        "'" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx32m -Xss256k -cp '"
+            + System.getProperty("java.class.path") + "' dev.baton.lab.faults.CheckedService &",
+        "worker=$!",
+        "trap 'kill -TERM \"$worker\" 2>/dev/null' TERM INT HUP",
+        "while :; do",
+        "  wait \"$worker\"; code=$?",
+        "  kill -0 \"$worker\" 2>/dev/null || exit \"$code\"",
+        "done",
         ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;

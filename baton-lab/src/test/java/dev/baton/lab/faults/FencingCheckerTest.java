@@ -64,6 +64,50 @@ class FencingCheckerTest {
   }
 
   @Test
+  void aLifeBeginsWhenTheKernelSaysItsLeaderBeganSoAnOverlapShorterThanTheWorkersStartUpIsCaught() throws Exception {
+    Process leader = null;
+    try {
+      try (SocketChannel old = process("svc", 1, "node-a", 101)) {
+        awaitLives(1, 1);
+        leader = new ProcessBuilder("sleep", "60").start(); // begins while the old life is alive
+      }
+      awaitLives(1, 0);
+      // its worker's START arrives only now, after the old life ended
+      try (SocketChannel late = process("svc", 2, "node-b", 102, leader.pid())) {
+        awaitLives(2, 1);
+      }
+    } finally {
+      if (leader != null) {
+        leader.destroyForcibly().waitFor();
+      }
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("4-never-two-alive");
+    assertThat(checker.violations().get("4-never-two-alive")).singleElement().asString()
+        .contains("began while [service=svc epoch=1 node=node-a pid=101] was alive: it ended", "ms after the leader began");
+    FencingChecker.Life late = checker.lives().get(1);
+    assertThat(late.leaderPid).isEqualTo(leader.pid());
+    assertThat(late.startNanos).isLessThan(late.receivedNanos);
+  }
+
+  @Test
+  void aLeaderThatBeganAfterTheOldLifeEndedIsNoOverlap() throws Exception {
+    try (SocketChannel old = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+    }
+    awaitLives(1, 0);
+    long ended = checker.lives().get(0).endNanos;
+    // beyond the kernel's 10 ms tick, by which a leader's start may seem early
+    await().atMost(Duration.ofSeconds(1)).until(() -> System.nanoTime() - ended > TimeUnit.MILLISECONDS.toNanos(30));
+    Process leader = new ProcessBuilder("sleep", "60").start();
+    try (SocketChannel next = process("svc", 2, "node-b", 102, leader.pid())) {
+      awaitLives(2, 1);
+    } finally {
+      leader.destroyForcibly().waitFor();
+    }
+    assertThat(checker.violationCounts()).isEmpty();
+  }
+
+  @Test
   void aWriteFromAnOlderEpochAfterANewerStartIsRefusedInTheRecord() throws IOException {
     try (SocketChannel old = process("svc", 1, "node-a", 101)) {
       awaitLives(1, 1);
@@ -310,6 +354,13 @@ class FencingCheckerTest {
   private SocketChannel process(String service, long epoch, String node, long pid) throws IOException {
     SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(checker.socket()));
     send(c, "START " + service + " " + epoch + " " + node + " " + pid);
+    return c;
+  }
+
+  /** A START as {@link CheckedService} sends it: dated by the kernel's start of {@code leader}, a real process. */
+  private SocketChannel process(String service, long epoch, String node, long pid, long leader) throws IOException {
+    SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(checker.socket()));
+    send(c, "START " + service + " " + epoch + " " + node + " " + pid + " " + leader + " " + BootClock.startedSinceBoot(leader));
     return c;
   }
 
