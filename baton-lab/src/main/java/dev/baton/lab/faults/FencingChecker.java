@@ -306,7 +306,7 @@ public final class FencingChecker implements AutoCloseable {
   /** How long after {@code began} {@code other} ended, or that it is still alive. */
   private static String endedAfter(Life other, long began) {
     return other.ended() ? String.format(": it ended %.1f ms after the leader began", (other.endNanos - began) / 1e6)
-        : " (still alive)";
+        : "; it still runs";
   }
 
   /** Judges one write; returns false when enforcing mode refuses it. */
