@@ -15,6 +15,7 @@ import dev.baton.agent.placement.OperatorVerbs;
 import dev.baton.agent.placement.Reconciler;
 import dev.baton.agent.placement.View;
 import dev.baton.agent.placement.Whiteboard;
+import dev.baton.agent.session.JoinedGroup;
 import dev.baton.agent.session.SessionKeeper;
 import dev.baton.agent.supervisor.ServiceRunner;
 import dev.baton.agent.supervisor.ServiceTrees;
@@ -31,6 +32,7 @@ import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.NotFoundException;
 import dev.baton.core.ServiceName;
+import dev.baton.core.Threads;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Ownership;
@@ -52,6 +54,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -136,6 +140,10 @@ public final class Agent implements AutoCloseable {
   private final Embedding embedding;
 
   private Store store;
+  private JoinedGroup joined;
+  /** Writes down the epochs this node has seen ({@link JoinedGroup}), off the heartbeat's thread. */
+  private final ScheduledExecutorService epochKeeper =
+      Executors.newSingleThreadScheduledExecutor(Threads.named("baton-joined-group"));
   private ApiServer api;
   private String apiAddress;
   private EventLog events;
@@ -219,6 +227,8 @@ public final class Agent implements AutoCloseable {
       Optional<Mirror.State> previous = mirror.read();
       store = embedding.storeOpener().apply(new StoreOptions(config.store(), config.group(), config.timing().heartbeat(),
           config.timing().lease(), config.timing().storeCallTimeout(), config.storePasswordFile()));
+      joined = JoinedGroup.join(config.stateDir(), store, config.store(), config.group(),
+          "baton agent -c " + (config.file() == null ? "CONFIG" : config.file()) + " --accept-new-store");
       ObjectMapper json = new ObjectMapper();
       events = new EventLog(store, config.node());
       startEvents(json);
@@ -250,6 +260,8 @@ public final class Agent implements AutoCloseable {
       keeper.start();
       reconciler.start();
       watch = store.watch(reconciler::request);
+      epochKeeper.scheduleWithFixedDelay(this::recordEpochs, 0, config.timing().heartbeat().toMillis(),
+          TimeUnit.MILLISECONDS);
       state.set(State.RUNNING);
       if (link != null) {
         link.running();
@@ -262,6 +274,13 @@ public final class Agent implements AutoCloseable {
     } catch (RuntimeException e) {
       shutdown(false);
       throw e;
+    }
+  }
+
+  private void recordEpochs() {
+    View v = reconciler.view();
+    if (v != null) {
+      joined.record(v.snapshot());
     }
   }
 
@@ -605,6 +624,7 @@ public final class Agent implements AutoCloseable {
       keeper.close(); // going down as a crashed node: not one more renewal, so the lease starts to run now
     }
     closeQuietly(watch);
+    epochKeeper.shutdownNow();
     closeQuietly(reconciler);
     if (supervisor != null && nodeGone) {
       // Its services died with the guardian (and their PID namespaces with them): nothing to stop

@@ -5,6 +5,7 @@ import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ConfigException;
 import dev.baton.agent.config.ConfigLoader;
 import dev.baton.agent.http.HttpApi;
+import dev.baton.agent.session.JoinedGroup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,6 +22,11 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the node's YAML config")
   Path config;
 
+  @Option(names = "--accept-new-store", description = {"Forget the group this node joined (state-dir/joined-group) and join",
+      "the group found in the store, or create one there. Only for starting a new group on purpose:",
+      "without it, an agent refuses a store that was emptied, replaced or restored from a backup."})
+  boolean acceptNewStore;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -31,6 +37,11 @@ final class AgentCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("baton: refusing to start with an invalid config:\n" + e.getMessage());
       return ExitCodes.BAD_INPUT;
+    }
+    if (acceptNewStore) {
+      String forgotten = JoinedGroup.forget(cfg.stateDir()).orElse("nothing remembered");
+      spec.commandLine().getErr().println("baton: --accept-new-store: forgot the group this node joined (" + forgotten
+          + "); joining the group found in " + cfg.store());
     }
     if (cfg.guardian() && System.getenv("BATON_GUARDIAN_SOCKET") == null) {
       return new GuardedNode(cfg, spec.commandLine().getErr()).run();

@@ -6,7 +6,9 @@ import dev.baton.agent.config.ConfigLoader;
 import dev.baton.agent.config.FailoverBudget;
 import dev.baton.agent.supervisor.ServiceTrees;
 import dev.baton.core.BatonException;
+import dev.baton.core.store.Stores;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +34,13 @@ final class ValidateCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return ExitCodes.BAD_INPUT;
     }
+    Optional<String> unusable = Stores.unusable(cfg.store());
+    if (unusable.isPresent()) {
+      spec.commandLine().getErr().println(config + ": store: " + unusable.get());
+      return ExitCodes.BAD_INPUT;
+    }
     spec.commandLine().getOut().println(FailoverBudget.describe(cfg).stripTrailing());
+    Stores.notice(cfg.store()).ifPresent(notice -> spec.commandLine().getOut().println("Store: " + notice));
     spec.commandLine().getOut().flush();
     try {
       spec.commandLine().getOut().println("Containment on this machine: " + ServiceTrees.choose(cfg.containment()).describe());

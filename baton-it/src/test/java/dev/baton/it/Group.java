@@ -203,6 +203,8 @@ final class Group implements AutoCloseable {
     final Path log;
     Netns.Host host;
     Map<String, String> env = Map.of();
+    /** Arguments after {@code agent -c FILE} at the next start. */
+    List<String> args = List.of();
     boolean guardian = true;
     Duration heartbeat = Group.this.heartbeat;
     Duration lease = Group.this.lease;
@@ -245,6 +247,7 @@ final class Group implements AutoCloseable {
       }
       cmd.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
           "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Main", "agent", "-c", config.toString()));
+      cmd.addAll(args);
       ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       builder.environment().putAll(env);

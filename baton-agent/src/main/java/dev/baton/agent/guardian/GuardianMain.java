@@ -1,6 +1,7 @@
 package dev.baton.agent.guardian;
 
 import dev.baton.agent.supervisor.ServiceTrees;
+import dev.baton.agent.supervisor.Supervisor;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -357,25 +358,43 @@ public final class GuardianMain {
     }
   }
 
+  /**
+   * Kills every service at once: first each one's processes by pid, which forks nothing, then one
+   * {@code kill} for all their process groups. Killing them one by one, a fork or two each, would
+   * leave the last service of a node a fork-and-exec per service past the fence deadline (seen: 260
+   * ms on a loaded machine, long enough for the next owner to start).
+   */
   private List<Child> killChildren(String why) {
     List<Child> killed = new ArrayList<>();
     for (Child c : children.values()) {
-      if (c.process().isAlive()) {
-        kill(c, why);
+      if (children.remove(c.process().pid(), c) && c.process().isAlive()) {
         killed.add(c);
       }
-      children.remove(c.process().pid());
     }
+    kill(killed, why);
     return killed;
   }
 
   private void kill(Child c, String why) {
+    kill(List.of(c), why);
+  }
+
+  private void kill(List<Child> services, String why) {
+    if (services.isEmpty()) {
+      return;
+    }
     // Kill first, then log: on a starved node every step takes its turn.
-    ServiceTrees.killInner(c.process().pid());
-    c.process().destroyForcibly();
-    killGroup(c.process().pid());
-    log("SIGKILL service " + c.service() + " epoch " + c.epoch() + " session " + c.session() + " (process group "
-        + c.process().pid() + "): " + why);
+    List<Long> groups = new ArrayList<>();
+    for (Child c : services) {
+      groups.addAll(ServiceTrees.killInnerAtOnce(c.process().pid()));
+      c.process().destroyForcibly();
+      groups.add(c.process().pid());
+    }
+    Supervisor.signalGroups(groups, "KILL");
+    for (Child c : services) {
+      log("SIGKILL service " + c.service() + " epoch " + c.epoch() + " session " + c.session() + " (process group "
+          + c.process().pid() + "): " + why);
+    }
   }
 
   private void note(Child c, String why) {
@@ -386,17 +405,6 @@ public final class GuardianMain {
           .resolve(System.currentTimeMillis() + "-" + noteSeq.incrementAndGet() + ".note"), text);
     } catch (IOException e) {
       log("cannot leave a note for the agent: " + e.getMessage());
-    }
-  }
-
-  private static void killGroup(long pgid) {
-    try {
-      new ProcessBuilder("kill", "-s", "KILL", "--", "-" + pgid).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(2, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      // the leader is already killed; its children had their chance
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -523,7 +531,7 @@ public final class GuardianMain {
         // the agent is gone; a new one checks its processes itself
       }
     }
-    killGroup(c.process().pid()); // what the service left behind in its group
+    Supervisor.signalGroup(c.process().pid(), "KILL"); // what the service left behind in its group
   }
 
   private void send(SocketChannel ch, GuardianFiles.Message m) throws IOException {

@@ -134,9 +134,9 @@ public final class ServiceTrees {
   }
 
   /**
-   * SIGKILLs what runs right under a service's main process, innermost first: in a PID namespace the
-   * command (the namespace's pid 2) and its process group (a wrapper script and the program it
-   * runs), then {@code tini} (the namespace's init); with a process group, the leader's children.
+   * SIGKILLs what runs right under a service's main process: in a PID namespace the command (the
+   * namespace's pid 2) and {@code tini} (the namespace's init), then the command's process group (a
+   * wrapper script and the program it runs); with a process group, the leader's children.
    * Killing them at once, rather than leaving it to the kernel to empty the namespace once
    * {@code tini} died, ends the service in one step, which counts on a node whose CPU is starved or
    * that was just thawed (each step of a throttled exit takes its turn). The caller kills the main
@@ -144,23 +144,26 @@ public final class ServiceTrees {
    * namespace.
    */
   public static void killInner(long leader) {
+    List<Long> groups = killInnerAtOnce(leader);
+    if (!groups.isEmpty()) {
+      Supervisor.signalGroups(groups, "KILL");
+    }
+  }
+
+  /**
+   * The part of {@link #killInner} that forks nothing: SIGKILLs the command and {@code tini} (or the
+   * leader's children) by pid, and returns the process groups still to be killed with one
+   * {@code kill} (a wrapper's workers in the command's group). A caller that ends several services
+   * at once runs this for each before it forks once for all their groups, so that no service waits
+   * a fork-and-exec per service before it.
+   */
+  public static List<Long> killInnerAtOnce(long leader) {
     List<Long> inits = children(leader);
     List<Long> commands = new ArrayList<>();
     inits.forEach(init -> commands.addAll(children(init)));
-    commands.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly)); // no fork: at once
-    if (!commands.isEmpty()) {
-      List<String> kill = new ArrayList<>(List.of("kill", "-s", "KILL", "--"));
-      commands.forEach(pid -> kill.add("-" + pid));
-      try {
-        new ProcessBuilder(kill).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
-            .waitFor(2, TimeUnit.SECONDS);
-      } catch (IOException e) {
-        // the namespace's end reaches them all the same
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    commands.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
     inits.forEach(init -> ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly));
+    return commands;
   }
 
   /** The children of {@code pid}, from {@code /proc/PID/task/PID/children}; none when it is gone. */

@@ -498,7 +498,7 @@ public final class Supervisor implements AutoCloseable {
    * One {@code kill -s SIGNAL -- -pgid...}; false when it could not run. With one group, also
    * false when that group is gone; with several, groups already gone are fine.
    */
-  static boolean signalGroups(List<Long> pgids, String signal) {
+  public static boolean signalGroups(List<Long> pgids, String signal) {
     List<String> command = new ArrayList<>(List.of("kill", "-s", signal, "--"));
     pgids.forEach(p -> command.add("-" + p));
     try {

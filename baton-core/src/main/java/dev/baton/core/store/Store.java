@@ -5,6 +5,7 @@ import dev.baton.core.ServiceName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The coordination store of one group: the only state the nodes share.
@@ -156,6 +157,20 @@ public interface Store extends AutoCloseable {
    * their own schedule. Closing the returned handle stops the calls.
    */
   AutoCloseable watch(Runnable listener);
+
+  /**
+   * The group's identity in this store, or empty when the group has none yet: a store that was
+   * never joined, or one that was emptied or replaced since. See {@link #createIdentity()}.
+   */
+  Optional<String> identity();
+
+  /**
+   * Gives the group its identity (a random id) if it has none, and returns the identity it has.
+   * Atomic: two nodes creating one at once get the same. An identity never changes afterwards, so
+   * a node that remembers the identity it joined can tell this store from a replaced, emptied or
+   * recreated one, whose epochs may start again below ones already handed out.
+   */
+  String createIdentity();
 
   /** Releases the store's resources. Does not close sessions. */
   @Override

@@ -28,6 +28,16 @@ public final class Stores {
             + "\"; expected sqlite:/path/to/file.db, postgresql://user@host:port/db or zookeeper://host:port,.../chroot"));
   }
 
+  /** Why its provider says the store at a valid {@code url} cannot be used from here, if it can't. */
+  public static Optional<String> unusable(String url) {
+    return find(url).flatMap(p -> p.unusable(url));
+  }
+
+  /** What its provider says an operator should know about the store at a valid {@code url}. */
+  public static Optional<String> notice(String url) {
+    return find(url).flatMap(p -> p.notice(url));
+  }
+
   public static Store open(StoreOptions options) {
     List<String> problems = problems(options.url());
     if (!problems.isEmpty()) {

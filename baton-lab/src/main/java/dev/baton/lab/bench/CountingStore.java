@@ -16,6 +16,7 @@ import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -141,6 +142,18 @@ final class CountingStore implements Store {
       calls.count("watch-notification");
       listener.run();
     });
+  }
+
+  @Override
+  public Optional<String> identity() {
+    calls.count("identity");
+    return store.identity();
+  }
+
+  @Override
+  public String createIdentity() {
+    calls.count("createIdentity");
+    return store.createIdentity();
   }
 
   @Override

@@ -50,6 +50,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -816,6 +817,40 @@ final class PostgresStore implements Store {
       }
       notifyChange(c, "settings");
       return null;
+    });
+  }
+
+  @Override
+  public Optional<String> identity() {
+    return call("read the group's identity", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT identity FROM group_identity WHERE group_name = ?")) {
+        ps.setString(1, group.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public String createIdentity() {
+    return call("create the group's identity", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO group_identity (group_name, identity) VALUES (?, ?) ON CONFLICT (group_name) DO NOTHING")) {
+        ps.setString(1, group.value());
+        ps.setString(2, UUID.randomUUID().toString());
+        ps.executeUpdate();
+      }
+      // A statement of its own (read committed): it sees the row of a node that won a race.
+      try (PreparedStatement ps = c.prepareStatement("SELECT identity FROM group_identity WHERE group_name = ?")) {
+        ps.setString(1, group.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new SQLException("no identity on file for group " + group + " right after it was made");
+          }
+          return rs.getString(1);
+        }
+      }
     });
   }
 

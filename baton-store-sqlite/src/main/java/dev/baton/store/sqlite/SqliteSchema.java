@@ -127,7 +127,16 @@ final class SqliteSchema {
           // and its lease, in milliseconds. A claimant waits at least this lease. Null for sessions
           // opened before this version (they read as unknown: a claimant then uses its own lease).
           "ALTER TABLE nodes ADD COLUMN heartbeat_ms INTEGER",
-          "ALTER TABLE nodes ADD COLUMN lease_ms INTEGER"));
+          "ALTER TABLE nodes ADD COLUMN lease_ms INTEGER"),
+      List.of(
+          // The group's identity: made once, when the first agent joins, and never changed. An agent
+          // remembers the one it joined and refuses a store where it is missing or another.
+          """
+          CREATE TABLE group_identity (
+            grp TEXT PRIMARY KEY,
+            identity TEXT NOT NULL,
+            created_at TEXT NOT NULL
+          ) WITHOUT ROWID"""));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

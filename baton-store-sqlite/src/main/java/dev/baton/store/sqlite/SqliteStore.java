@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -117,12 +118,9 @@ final class SqliteStore implements Store {
    */
   static SqliteStore open(Path path, StoreOptions options) {
     GroupName group = options.group();
-    Path parent = path.getParent();
-    try {
-      Files.createDirectories(parent);
-    } catch (IOException e) {
-      throw new StoreException("[group=" + group + "] cannot create the directory " + parent
-          + " for the SQLite store " + path + " (" + e + "); create it or choose another path", e);
+    Path parent = path.toAbsolutePath().getParent();
+    if (!Files.isDirectory(parent)) {
+      throw new InvalidInputException("[group=" + group + "] " + SqliteStoreProvider.missingDirectory(path));
     }
     SQLiteConnection connection;
     try {
@@ -893,6 +891,41 @@ final class SqliteStore implements Store {
     Watcher(Runnable listener, long seen) {
       this.listener = listener;
       this.seen = seen;
+    }
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  @Override
+  public Optional<String> identity() {
+    return read("read the group's identity", this::identity);
+  }
+
+  @Override
+  public String createIdentity() {
+    return write("create the group's identity", c -> {
+      Optional<String> known = identity(c);
+      if (known.isPresent()) {
+        return known.get();
+      }
+      String id = UUID.randomUUID().toString();
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO group_identity (grp, identity, created_at) VALUES (?, ?, ?)")) {
+        ps.setString(1, grp);
+        ps.setString(2, id);
+        ps.setString(3, Instant.now().toString());
+        ps.executeUpdate();
+      }
+      return id;
+    });
+  }
+
+  private Optional<String> identity(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT identity FROM group_identity WHERE grp = ?")) {
+      ps.setString(1, grp);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
     }
   }
 

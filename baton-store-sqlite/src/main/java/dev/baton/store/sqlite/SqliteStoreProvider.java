@@ -4,14 +4,17 @@ import dev.baton.core.InvalidInputException;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.StoreProvider;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Opens the embedded SQLite store for URLs of the form {@code sqlite:/absolute/path/to/file.db}.
- * The file and its directory are created when missing. Registered for {@link java.util.ServiceLoader}.
+ * The file is created when missing, but not its directory: a typo in the path must not start a second
+ * group in a new file. Registered for {@link java.util.ServiceLoader}.
  */
 public final class SqliteStoreProvider implements StoreProvider {
   static final String SCHEME = "sqlite:";
@@ -59,19 +62,46 @@ public final class SqliteStoreProvider implements StoreProvider {
       return List.of("store URL \"" + url + "\" names " + path + ", which is not a regular file; " + EXPECTED);
     }
     Path parent = path.getParent();
-    Path existing = parent;
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
+    if (Files.exists(parent) && !Files.isDirectory(parent)) {
+      return List.of("store URL \"" + url + "\" names a file in " + parent + ", which is not a directory;"
+          + " expected a path under a directory");
     }
-    if (existing != null && !Files.isDirectory(existing)) {
-      return List.of("store URL \"" + url + "\" needs the directory " + parent + ", which cannot be created"
-          + " because " + existing + " is a file; expected a path under a directory");
-    }
-    if (existing != null && !Files.exists(path) && !Files.isWritable(existing)) {
-      return List.of("store URL \"" + url + "\" needs " + (existing.equals(parent) ? "a new file in " : "new directories under ")
-          + existing + ", which this user may not write; give it write access or choose another path");
+    if (Files.isDirectory(parent) && !Files.exists(path) && !Files.isWritable(parent)) {
+      return List.of("store URL \"" + url + "\" needs a new file in " + parent
+          + ", which this user may not write; give it write access or choose another path");
     }
     return List.of();
+  }
+
+  /** Why a SQLite store cannot be opened at {@code path}: its directory does not exist. */
+  static String missingDirectory(Path path) {
+    return "the directory " + path.getParent() + " of the SQLite store does not exist; create it, or fix the path"
+        + " (Baton does not create it: a typo in the path would start a second group in a new file)";
+  }
+
+  @Override
+  public Optional<String> unusable(String url) {
+    Path path = path(url);
+    return Files.isDirectory(path.getParent()) ? Optional.empty() : Optional.of(missingDirectory(path));
+  }
+
+  @Override
+  public Optional<String> notice(String url) {
+    Path path = path(url);
+    try {
+      if (Files.isDirectory(path.getParent()) && (!Files.exists(path) || Files.size(path) == 0)) {
+        return Optional.of("the SQLite store " + path + (Files.exists(path) ? " is empty" : " does not exist yet")
+            + ": the first agent to start there creates it and a new group (an agent that joined another"
+            + " group refuses it)");
+      }
+    } catch (IOException e) {
+      return Optional.empty(); // the agent's own open says what is wrong
+    }
+    return Optional.empty();
+  }
+
+  private static Path path(String url) {
+    return Path.of(url.substring(SCHEME.length())).normalize();
   }
 
   @Override
@@ -80,6 +110,6 @@ public final class SqliteStoreProvider implements StoreProvider {
     if (!problems.isEmpty()) {
       throw new InvalidInputException(String.join("; ", problems));
     }
-    return SqliteStore.open(Path.of(options.url().substring(SCHEME.length())).normalize(), options);
+    return SqliteStore.open(path(options.url()), options);
   }
 }

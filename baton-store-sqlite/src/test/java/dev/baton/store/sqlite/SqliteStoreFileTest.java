@@ -85,8 +85,8 @@ class SqliteStoreFileTest {
   }
 
   @Test
-  void aNewFileAndItsDirectoriesAreCreatedAtTheCurrentSchemaVersionInWalMode() throws Exception {
-    Path path = dir.resolve("var/lib/baton/billing.db");
+  void aNewFileIsCreatedAtTheCurrentSchemaVersionInWalMode() throws Exception {
+    Path path = dir.resolve("billing.db");
     open(path).snapshot();
 
     Connection c = raw(path);

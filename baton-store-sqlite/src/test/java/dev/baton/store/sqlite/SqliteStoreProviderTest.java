@@ -26,9 +26,25 @@ class SqliteStoreProviderTest {
   }
 
   @Test
-  void aGoodUrlHasNoProblemsEvenWhenItsDirectoriesDoNotExistYet() {
-    assertThat(provider.problems("sqlite:" + dir.resolve("a/b/baton.db"))).isEmpty();
-    assertThat(provider.problems("sqlite:" + dir.resolve("baton.db"))).isEmpty();
+  void aGoodUrlInAnExistingDirectoryHasNoProblemsAndSaysANewGroupWillBeCreated() throws Exception {
+    String url = "sqlite:" + dir.resolve("baton.db");
+    assertThat(provider.problems(url)).isEmpty();
+    assertThat(Stores.notice(url)).get().asString().contains("does not exist yet", "a new group");
+    Files.createFile(dir.resolve("baton.db"));
+    assertThat(Stores.notice(url)).get().asString().contains("is empty", "a new group");
+  }
+
+  @Test
+  void aMissingDirectoryMakesTheStoreUnusableAndIsNotCreated() {
+    String url = "sqlite:" + dir.resolve("a/b/baton.db");
+    assertThat(provider.problems(url)).as("the URL itself is fine").isEmpty();
+    assertThat(Stores.unusable(url)).get().asString()
+        .contains("the directory " + dir.resolve("a/b") + " of the SQLite store does not exist");
+    assertThatThrownBy(() -> Stores.open(new StoreOptions(url, GroupName.of("g"), Duration.ofMillis(250),
+        Duration.ofSeconds(1), Duration.ofSeconds(1), null)))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("does not exist");
+    assertThat(dir.resolve("a")).doesNotExist();
   }
 
   @Test
@@ -66,11 +82,11 @@ class SqliteStoreProviderTest {
   }
 
   @Test
-  void aParentThatCannotBeCreatedIsExplained() throws Exception {
+  void aParentThatIsAFileIsExplained() throws Exception {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
-    String url = "sqlite:" + file.resolve("sub/baton.db");
+    String url = "sqlite:" + file.resolve("baton.db");
     assertThat(provider.problems(url)).singleElement().asString()
-        .contains("\"" + url + "\"", "cannot be created", file + " is a file");
+        .contains("\"" + url + "\"", "names a file in " + file + ", which is not a directory");
   }
 
   @Test

@@ -34,11 +34,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -774,6 +776,51 @@ public abstract class StoreTck {
         assertThat(snapshot.ownership(svc(name))).as("%s: ownership of %s", where, name)
             .isEqualTo(model.get(name));
       }
+    }
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  @Test
+  void aGroupHasNoIdentityUntilOneIsMadeAndThenKeepsItAcrossReopening() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    assertThat(a.identity()).isEmpty();
+    String made = a.createIdentity();
+    assertThat(made).isNotBlank();
+    assertThat(a.createIdentity()).isEqualTo(made);
+    close(a);
+
+    Store reopened = open(group);
+    assertThat(reopened.identity()).contains(made);
+    assertThat(reopened.createIdentity()).isEqualTo(made);
+    Store other = open(freshGroup());
+    assertThat(other.createIdentity()).isNotEqualTo(made);
+  }
+
+  @Test
+  void nodesMakingTheIdentityAtOnceAllGetTheSameOne() throws Exception {
+    GroupName group = freshGroup();
+    List<Store> nodes = List.of(open(group), open(group), open(group), open(group));
+    ExecutorService pool = Executors.newFixedThreadPool(nodes.size());
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<String>> made = new ArrayList<>();
+      for (Store n : nodes) {
+        made.add(pool.submit(() -> {
+          go.await();
+          return n.createIdentity();
+        }));
+      }
+      go.countDown();
+      Set<String> identities = new HashSet<>();
+      for (Future<String> f : made) {
+        identities.add(f.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+      }
+      assertThat(identities).hasSize(1);
+      assertThat(nodes.get(0).identity()).contains(identities.iterator().next());
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.List;
  * settings/services/&lt;svc&gt;    persistent: ranking, disabled, move-to and move-epoch (a planned move)
  * settings/nodes/&lt;node&gt;      persistent: drained
  * events/e-NNNNNNNNNN         persistent sequential: one event each, the newest kept
+ * identity                    persistent, never changed: the group's identity (made by the first agent)
  * </pre>
  */
 final class GroupPaths {
@@ -26,6 +27,7 @@ final class GroupPaths {
   final String serviceSettings;
   final String nodeSettings;
   final String events;
+  final String identity;
 
   GroupPaths(String chroot, GroupName group) {
     this.group = chroot + "/groups/" + group.value();
@@ -35,6 +37,7 @@ final class GroupPaths {
     this.serviceSettings = this.group + "/settings/services";
     this.nodeSettings = this.group + "/settings/nodes";
     this.events = this.group + "/events";
+    this.identity = this.group + "/identity";
   }
 
   /** Every directory the store needs, parents before children. */

@@ -28,14 +28,17 @@ import dev.baton.core.store.StoreOptions;
 import dev.baton.store.zookeeper.Zk.Deadline;
 import dev.baton.store.zookeeper.Zk.Refused;
 import dev.baton.store.zookeeper.Znodes.NodeEntry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -689,6 +692,31 @@ final class ZookeeperStore implements Store {
         }
       }
     }
+  }
+
+  @Override
+  public Optional<String> identity() {
+    Deadline d = zk.deadline();
+    ZooKeeper h = zk.handle(d, true);
+    GetDataResult data = zk.data(zk.read(h, List.of(Op.getData(paths.identity)), d, "read the group's identity").get(0),
+        "read the group's identity");
+    return data == null ? Optional.empty() : Optional.of(new String(data.getData(), StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public String createIdentity() {
+    Deadline d = zk.deadline();
+    ZooKeeper h = zk.handle(d, true);
+    byte[] id = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
+    try {
+      zk.transact(h, List.of(Op.create(paths.identity, id, Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)), d,
+          "create the group's identity");
+    } catch (Refused e) {
+      if (!e.at(0, Code.NODEEXISTS)) {
+        throw zk.failure("create the group's identity", e.code);
+      }
+    }
+    return identity().orElseThrow(() -> new StoreException(who + " the group's identity is gone right after it was made"));
   }
 
   /**
