@@ -42,8 +42,8 @@ import java.util.Set;
  * (3) no write from an epoch older than the newest started: accepted (audit mode) or refused
  * (enforcing mode), except, refused, from a process whose whole node was frozen when the newer epoch
  * started (only a downstream that honours epochs can stop that one); (4) no two processes of one
- * service alive at once, except that a process on a frozen node may overlap the next epoch while
- * frozen, and must end within the thaw bound after its node is thawed; (7) each reader's status reads
+ * service alive at once, except that a process on a node that was frozen when the next epoch's life
+ * began may overlap it, and must end within the thaw bound after its node is thawed; (7) each reader's status reads
  * never go back to an older epoch of a service. The run tells it when the group settled after each
  * fault and when it ended, for checks 5, 6 and 8 ({@link #settled}, {@link #oneWriterEach},
  * {@link #noneLeft}).
@@ -143,6 +143,8 @@ public final class FencingChecker implements AutoCloseable {
   private final Map<String, Long> lastStatusEpoch = new HashMap<>();
   private final Set<String> frozenNodes = new HashSet<>();
   private final Map<String, Long> thawedAt = new HashMap<>();
+  /** Per node, its freezes so far: {frozen, thawed}, thawed Long.MAX_VALUE while it lasts. */
+  private final Map<String, List<long[]>> freezes = new HashMap<>();
   private final List<Double> thawToEndMillis = new ArrayList<>();
   private final Mode mode;
   private final long thawBoundNanos;
@@ -286,10 +288,15 @@ public final class FencingChecker implements AutoCloseable {
         violation("1-one-process-per-epoch", "#" + s + " " + life + " started epoch " + epoch + " already started by "
             + other + (overlaps ? ", alive when it began" + endedAfter(other, began) : ""));
       }
-      if (overlaps && frozenNodes.contains(other.node) && other.epoch < epoch) {
+      // Judged at the new life's beginning, not at its START's arrival: its worker may come up after the thaw.
+      long thaw = thawOfFreezeAt(other.node, began);
+      if (overlaps && thaw >= 0 && other.epoch < epoch) {
         other.overlappedFrozen = true;
-        record("NOTE #" + s + " " + life + " started while " + other + " is alive on frozen node " + other.node
+        record("NOTE #" + s + " " + life + " began while " + other + " was alive on frozen node " + other.node
             + ": allowed while frozen; it must end within " + thawBoundNanos / 1_000_000 + " ms of the thaw");
+        if (other.ended() && thaw != Long.MAX_VALUE) {
+          thawBound(other, other.endNanos - thaw, s);
+        }
       } else if (overlaps) {
         violation("4-never-two-alive", "#" + s + " " + life + " began while " + other + " was alive" + endedAfter(other, began));
       }
@@ -341,13 +348,30 @@ public final class FencingChecker implements AutoCloseable {
     long s = record("END " + life + (life.stopped ? " after STOP" : " without STOP") + ", " + life.writes + " writes");
     Long thaw = thawedAt.get(life.node);
     if (life.overlappedFrozen && thaw != null && !frozenNodes.contains(life.node)) {
-      long after = life.endNanos - thaw;
-      thawToEndMillis.add(Math.max(0, after) / 1e6);
-      if (after > thawBoundNanos) {
-        violation("4-never-two-alive", "#" + s + " " + life + " overlapped a newer epoch while frozen and lived "
-            + after / 1_000_000 + " ms after its node was thawed, bound " + thawBoundNanos / 1_000_000 + " ms");
+      thawBound(life, life.endNanos - thaw, s);
+    }
+  }
+
+  /** A life that overlapped a newer epoch while its node was frozen ended {@code after} nanos after the thaw. */
+  private void thawBound(Life life, long after, long s) {
+    thawToEndMillis.add(Math.max(0, after) / 1e6);
+    if (after > thawBoundNanos) {
+      violation("4-never-two-alive", "#" + s + " " + life + " overlapped a newer epoch while frozen and lived "
+          + after / 1_000_000 + " ms after its node was thawed, bound " + thawBoundNanos / 1_000_000 + " ms");
+    }
+  }
+
+  /**
+   * If {@code node} was frozen at {@code nanos}: when that freeze was thawed (Long.MAX_VALUE while it
+   * lasts); else -1.
+   */
+  private long thawOfFreezeAt(String node, long nanos) {
+    for (long[] f : freezes.getOrDefault(node, List.of())) {
+      if (f[0] <= nanos && nanos <= f[1]) {
+        return f[1];
       }
     }
+    return -1;
   }
 
   /**
@@ -358,13 +382,19 @@ public final class FencingChecker implements AutoCloseable {
    */
   public synchronized void frozen(String node) {
     frozenNodes.add(node);
+    freezes.computeIfAbsent(node, n -> new ArrayList<>()).add(new long[] {System.nanoTime(), Long.MAX_VALUE});
     record("NOTE freezing [node=" + node + "]");
   }
 
   /** Records that {@code node} is being thawed: a process of it that overlapped a newer epoch must end within the thaw bound. */
   public synchronized void thawed(String node) {
     frozenNodes.remove(node);
-    thawedAt.put(node, System.nanoTime());
+    long now = System.nanoTime();
+    thawedAt.put(node, now);
+    List<long[]> f = freezes.getOrDefault(node, List.of());
+    if (!f.isEmpty() && f.get(f.size() - 1)[1] == Long.MAX_VALUE) {
+      f.get(f.size() - 1)[1] = now;
+    }
     record("NOTE thawing [node=" + node + "]");
   }
 
