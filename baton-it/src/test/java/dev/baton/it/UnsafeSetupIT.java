@@ -25,7 +25,8 @@ import picocli.CommandLine;
  * its agent is paused, node-b claims after a lease on its own clock, at most about
  * 0.25 s + 3 s / 2 = 1.75 s after node-a's last renewal was sent, while node-a's guardian kills at
  * 2.5 s: the service's two trees overlap by 0.75 s or more, every time, and the suite stops at the
- * first violation. Without the kernel-dated start of each life this margin would still show; with
+ * first violation. Which node claims first is a race, but seed 5 aims its first two faults at the
+ * owner and a 2 x lease pause always moves the service, so node-a is paused as owner by the second. Without the kernel-dated start of each life this margin would still show; with
  * it, the check does not depend on the new worker's JVM start-up.
  */
 class UnsafeSetupIT {

@@ -22,9 +22,9 @@ import sun.misc.Signal;
  * {@code START service epoch node pid leader-pid leader-start} once, where {@code leader-start} is
  * when the kernel says the leader (its parent) began, in nanoseconds since boot ({@link BootClock}),
  * so that the checker dates the life from the leader's fork, not from this JVM's first message a
- * JVM start-up later; then a {@code W} line every 20-50 ms, then {@code STOP} on SIGTERM, and returns. When it is
- * killed the kernel closes its connection: the checker takes the end of the connection as the end
- * of its life. It also returns when the checker goes away, and when the checker (in enforcing mode,
+ * JVM start-up later; then a {@code W} line every 20-50 ms, then {@code STOP} on SIGTERM, and
+ * returns. When it is killed the kernel closes its connection: the checker takes the end of the
+ * connection as the end of its life. It also returns when the checker goes away, and when the checker (in enforcing mode,
  * like a downstream that honours epochs) answers {@code REFUSED}: a refused service exits with 3.
  */
 public final class CheckedService {
