@@ -57,7 +57,7 @@ public final class NodeCgroup implements AutoCloseable {
           continue;
         }
         Path mountPoint = Path.of(f[4].replace("\\040", " "));
-        Set<String> options = Set.of(f[dash + 3].split(","));
+        List<String> options = Arrays.asList(f[dash + 3].split(","));
         if (f[dash + 1].equals("cgroup2") && unified == null) {
           unified = mountPoint;
         } else if (f[dash + 1].equals("cgroup")) {
@@ -80,21 +80,36 @@ public final class NodeCgroup implements AutoCloseable {
       return unified != null && Files.isWritable(unified.resolve("cgroup.procs")) ? unified : null;
     }
 
-    /** Where the node's cpu cgroups go: the v1 cpu hierarchy with CFS quotas, else the v2 one with the cpu controller, else null. */
+    /**
+     * Where the node's cpu cgroups go: the v1 cpu hierarchy with CFS quotas, else the v2 one when
+     * its {@code cgroup.subtree_control} passes the cpu controller on to child cgroups, else null.
+     * On v2 it enables the controller there ({@code +cpu}) when the hierarchy has it but does not
+     * pass it on; the kernel refuses that where the hierarchy's top is not the machine's root and
+     * holds processes itself (a container's cgroup namespace), and then there is no quota.
+     */
     Path cpuRoot() {
       if (cpuV1 != null && Files.isWritable(cpuV1.resolve("cgroup.procs")) && Files.exists(cpuV1.resolve("cpu.cfs_quota_us"))) {
         return cpuV1;
       }
-      if (unified != null && Files.isWritable(unified.resolve("cgroup.subtree_control"))) {
-        try {
-          if (Set.of(Files.readString(unified.resolve("cgroup.controllers")).trim().split(" ")).contains("cpu")) {
-            return unified;
-          }
-        } catch (IOException e) {
-          return null;
+      if (unified == null || !Files.isWritable(unified.resolve("cgroup.subtree_control"))) {
+        return null;
+      }
+      try {
+        if (words(unified.resolve("cgroup.subtree_control")).contains("cpu")) {
+          return unified;
         }
+        if (words(unified.resolve("cgroup.controllers")).contains("cpu")) {
+          Files.writeString(unified.resolve("cgroup.subtree_control"), "+cpu");
+          return unified;
+        }
+      } catch (IOException e) {
+        return null;
       }
       return null;
+    }
+
+    private static List<String> words(Path file) throws IOException {
+      return Arrays.asList(Files.readString(file).trim().split("\\s+"));
     }
 
     boolean v2(Path root) {
@@ -161,10 +176,6 @@ public final class NodeCgroup implements AutoCloseable {
       Files.createDirectory(dir);
       if (cpuDir != null && !cpuDir.equals(dir)) {
         Files.createDirectory(cpuDir);
-      }
-      if (mounts.v2(cpuRoot)) {
-        // v2: a controller reaches a child only when its parent's subtree_control enables it
-        Files.writeString(cpuRoot.resolve("cgroup.subtree_control"), "+cpu");
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the cgroups of " + name + ": " + e.getMessage(), e);
