@@ -20,7 +20,9 @@ import picocli.CommandLine;
 /**
  * The CI size of the fault suite (docs/reliability.md): {@code baton bench faults} in this JVM,
  * {@value #FAULTS} faults from a fixed seed per store, three real nodes with their guardians and two
- * checked services, every service process reporting to the fencing checker. The schedule draws the
+ * checked services, each a process tree (a shell leader that forks the worker JVM, which reports
+ * to the fencing checker a life dated from its leader's start), so that every kind also tests that
+ * a service's whole tree ends with it. The schedule draws the
  * kinds that can run on the store in shuffled rounds, so {@value #FAULTS} faults hold each of them at
  * least twice (17 to 23 kinds, as root with every tool .ci/run installs). CI uses a short lease
  * (heartbeat 200 ms, lease 1 s) to keep the three runs within about eight minutes on a 2-core

@@ -58,10 +58,10 @@ import picocli.CommandLine.Spec;
         "store dump.",
         "Faults: node-crash, agent-crash, guardian-crash, service-crash,",
         "agent-stop-0.5L, -0.9L, -1.1L, -2L and -3L (SIGSTOP of the agent for that many",
-        "leases), node-freeze (cgroup freezer for 2 leases; root and --mode enforcing),",
+        "leases), node-freeze (cgroup freezer, v1 or v2, 2 leases; root, --mode enforcing),",
         "move-frozen-owner (a freeze of the owner's node while `move` is asked",
         "elsewhere; same conditions), node-cpu-starved (a CPU quota of 2%% on the node's",
-        "cgroup for 2 leases; root, cgroup-v1 cpu and --mode enforcing), cpu-stress",
+        "cgroup for 2 leases; root, the cpu controller and --mode enforcing), cpu-stress",
         "(stress-ng --cpu 4 on the whole machine for 2 leases; stress-ng installed),",
         "store-crash and store-hang (postgresql), sqlite-lock, sqlite-disk-full (sqlite;",
         "as root: the file on a small tmpfs the fault fills) and sqlite-unreadable (mode",
@@ -523,14 +523,25 @@ final class BenchFaultsCommand implements Callable<Integer> {
     return Optional.of(lives);
   }
 
-  /** The service command: a script that runs {@link dev.baton.lab.faults.CheckedService} on this JVM's classpath. */
+  /**
+   * The service command: a shell script, the service's leader, that forks {@link
+   * dev.baton.lab.faults.CheckedService} on this JVM's classpath as its worker (no {@code exec}: the
+   * service is a process tree), passes SIGTERM, SIGINT and SIGHUP on to it, and exits with its exit
+   * code. The worker dates its life from the leader's start.
+   */
   private static Path writeService(Path dir) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     Path script = dir.resolve("checked-service.sh");
     Files.writeString(script, String.join("\n",
         "#!/bin/sh",
-        "exec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx32m -Xss256k -cp '"
-            + System.getProperty("java.class.path") + "' dev.baton.lab.faults.CheckedService",
+        "'" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx32m -Xss256k -cp '"
+            + System.getProperty("java.class.path") + "' dev.baton.lab.faults.CheckedService &",
+        "worker=$!",
+        "trap 'kill -TERM \"$worker\" 2>/dev/null' TERM INT HUP",
+        "while :; do",
+        "  wait \"$worker\"; code=$?",
+        "  kill -0 \"$worker\" 2>/dev/null || exit \"$code\"",
+        "done",
         ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;

@@ -14,11 +14,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import sun.misc.Signal;
 
 /**
- * The fault suite's service: run by Baton as a service command, it reports its life to the
- * {@link FencingChecker} at {@code $FAULTS_CHECKER_SOCKET}: {@code START service epoch node pid}
- * once, then a {@code W} line every 20-50 ms, then {@code STOP} on SIGTERM, and returns. When it is
- * killed the kernel closes its connection: the checker takes the end of the connection as the end
- * of its life. It also returns when the checker goes away, and when the checker (in enforcing mode,
+ * The fault suite's service worker. Baton runs a shell script as the service command (the
+ * service's leader); the script forks this JVM as its child, passes SIGTERM on to it and exits with
+ * its exit code, so every fault also tests that Baton ends the service's whole process tree: a
+ * worker that outlived its leader would overlap the next one. The worker reports its service's
+ * life to the {@link FencingChecker} at {@code $FAULTS_CHECKER_SOCKET}:
+ * {@code START service epoch node pid leader-pid leader-start} once, where {@code leader-start} is
+ * when the kernel says the leader (its parent) began, in nanoseconds since boot ({@link BootClock}),
+ * so that the checker dates the life from the leader's fork, not from this JVM's first message a
+ * JVM start-up later; then a {@code W} line every 20-50 ms, then {@code STOP} on SIGTERM, and
+ * returns. When it is killed the kernel closes its connection: the checker takes the end of the
+ * connection as the end of its life. It also returns when the checker goes away, and when the checker (in enforcing mode,
  * like a downstream that honours epochs) answers {@code REFUSED}: a refused service exits with 3.
  */
 public final class CheckedService {
@@ -47,7 +53,10 @@ public final class CheckedService {
       Thread replies = new Thread(() -> readReplies(channel, refused, main), "checked-service-replies");
       replies.setDaemon(true);
       replies.start();
-      send(channel, "START " + service + " " + epoch + " " + node + " " + hostPid());
+      long pid = hostPid();
+      long leader = BootClock.parent(pid);
+      send(channel, "START " + service + " " + epoch + " " + node + " " + pid + " " + leader + " "
+          + BootClock.startedSinceBoot(leader));
       while (true) {
         synchronized (refused) {
           if (refused[0] != null) {

@@ -42,14 +42,21 @@ import java.util.Set;
  * (3) no write from an epoch older than the newest started: accepted (audit mode) or refused
  * (enforcing mode), except, refused, from a process whose whole node was frozen when the newer epoch
  * started (only a downstream that honours epochs can stop that one); (4) no two processes of one
- * service alive at once, except that a process on a frozen node may overlap the next epoch while
- * frozen, and must end within the thaw bound after its node is thawed; (7) each reader's status reads
+ * service alive at once, except that a process on a node that was frozen when the next epoch's life
+ * began may overlap it, and must end within the thaw bound after its node is thawed; (7) each reader's status reads
  * never go back to an older epoch of a service. The run tells it when the group settled after each
  * fault and when it ended, for checks 5, 6 and 8 ({@link #settled}, {@link #oneWriterEach},
- * {@link #noneLeft}). Race: a process's end is seen when its connection's
- * EOF is read, so a start that follows a death by less than the reading thread's delay could be
- * judged an overlap; Baton's takeovers take at least a lease, and restarts in place at least their
- * backoff.
+ * {@link #noneLeft}).
+ *
+ * <p>A life is a service's process tree: it begins when its leader (the process Baton started)
+ * began, as the kernel dates it (field 22 of {@code /proc/PID/stat}, sent in the START; {@link
+ * BootClock}), not when the START arrives a JVM start-up later, and it ends when its worker's
+ * connection ends. Checks 1 and 4 compare a new life's beginning with the ends of the others, so an
+ * overlap shorter than the new worker's start-up is caught. Races: the kernel's date is rounded
+ * down to its 10 ms tick (a life may seem to begin up to 10 ms early), and an end is seen when the
+ * connection's EOF is read (a little late), so a start that follows a death by less than about
+ * 10 ms could be judged an overlap; Baton's takeovers take at least a lease, and restarts in place
+ * at least their backoff.
  */
 public final class FencingChecker implements AutoCloseable {
   /** Whether the checker only records (audit) or also refuses old epochs, like a downstream that honours them. */
@@ -72,14 +79,23 @@ public final class FencingChecker implements AutoCloseable {
     }
   }
 
-  /** One service process, from its START to the end of its connection. */
+  /**
+   * One service process tree, from its leader's start (as the kernel dates it, when the START says;
+   * else the START's arrival) to the end of its worker's connection.
+   */
   public static final class Life {
     public final int id;
     public final String service;
     public final long epoch;
     public final String node;
+    /** The worker's pid (the process connected to the checker). */
     public final long pid;
+    /** The leader's pid (the process Baton started), or the worker's when the START did not name one. */
+    public final long leaderPid;
+    /** When the life began: its leader's start, on this JVM's monotonic clock. */
     public final long startNanos;
+    /** When its START arrived. */
+    public final long receivedNanos;
     volatile long endNanos = -1;
     volatile boolean stopped;
     volatile long lastWriteNanos;
@@ -87,14 +103,16 @@ public final class FencingChecker implements AutoCloseable {
     /** Whether it was alive on a frozen node when a newer process of its service started. */
     volatile boolean overlappedFrozen;
 
-    Life(int id, String service, long epoch, String node, long pid, long startNanos) {
+    Life(int id, String service, long epoch, String node, long pid, long leaderPid, long startNanos, long receivedNanos) {
       this.id = id;
       this.service = service;
       this.epoch = epoch;
       this.node = node;
       this.pid = pid;
+      this.leaderPid = leaderPid;
       this.startNanos = startNanos;
-      this.lastWriteNanos = startNanos;
+      this.receivedNanos = receivedNanos;
+      this.lastWriteNanos = receivedNanos;
     }
 
     public boolean ended() {
@@ -107,7 +125,8 @@ public final class FencingChecker implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "[service=" + service + " epoch=" + epoch + " node=" + node + " pid=" + pid + "]";
+      return "[service=" + service + " epoch=" + epoch + " node=" + node + " pid=" + pid
+          + (leaderPid != pid ? " leader=" + leaderPid : "") + "]";
     }
   }
 
@@ -124,6 +143,8 @@ public final class FencingChecker implements AutoCloseable {
   private final Map<String, Long> lastStatusEpoch = new HashMap<>();
   private final Set<String> frozenNodes = new HashSet<>();
   private final Map<String, Long> thawedAt = new HashMap<>();
+  /** Per node, its freezes so far: {frozen, thawed}, thawed Long.MAX_VALUE while it lasts. */
+  private final Map<String, List<long[]>> freezes = new HashMap<>();
   private final List<Double> thawToEndMillis = new ArrayList<>();
   private final Mode mode;
   private final long thawBoundNanos;
@@ -237,35 +258,47 @@ public final class FencingChecker implements AutoCloseable {
   private synchronized Life start(String line) {
     String[] f = line.trim().split(" ");
     long now = System.nanoTime();
-    if (f.length != 5 || !f[0].equals("START")) {
-      record("ERROR a connection's first message must be START service epoch node pid, got: " + line);
+    if ((f.length != 5 && f.length != 7) || !f[0].equals("START")) {
+      record("ERROR a connection's first message must be START service epoch node pid [leader-pid leader-start], got: " + line);
       return null;
     }
     long epoch;
     long pid;
+    long leader;
+    long began;
     try {
       epoch = Long.parseLong(f[2]);
       pid = Long.parseLong(f[4]);
+      leader = f.length == 7 ? Long.parseLong(f[5]) : pid;
+      // A leader cannot begin after its worker's message arrived; the kernel's tick rounds down.
+      began = f.length == 7 ? Math.min(now, BootClock.toNanoTime(Long.parseLong(f[6]))) : now;
     } catch (NumberFormatException e) {
-      record("ERROR bad START (epoch and pid must be numbers): " + line);
+      record("ERROR bad START (epoch, pids and start must be numbers): " + line);
       return null;
     }
-    Life life = new Life(lives.size() + 1, f[1], epoch, f[3], pid, now);
-    long s = record("START " + life);
+    Life life = new Life(lives.size() + 1, f[1], epoch, f[3], pid, leader, began, now);
+    long s = record("START " + life + (began < now ? String.format(" (its leader began %.1f ms earlier)", (now - began) / 1e6) : ""));
     for (Life other : lives) {
       if (!other.service.equals(life.service)) {
         continue;
       }
-      if (other.epoch == epoch && (!other.node.equals(life.node) || !other.ended())) {
+      // The new life runs from its leader's start until now at least: it overlaps every life that had not ended by then.
+      boolean overlaps = !other.ended() || other.endNanos > began;
+      if (other.epoch == epoch && (!other.node.equals(life.node) || overlaps)) {
         violation("1-one-process-per-epoch", "#" + s + " " + life + " started epoch " + epoch + " already started by "
-            + other + (other.ended() ? "" : " (still alive)"));
+            + other + (overlaps ? ", alive when it began" + endedAfter(other, began) : ""));
       }
-      if (!other.ended() && frozenNodes.contains(other.node) && other.epoch < epoch) {
+      // Judged at the new life's beginning, not at its START's arrival: its worker may come up after the thaw.
+      long thaw = thawOfFreezeAt(other.node, began);
+      if (overlaps && thaw >= 0 && other.epoch < epoch) {
         other.overlappedFrozen = true;
-        record("NOTE #" + s + " " + life + " started while " + other + " is alive on frozen node " + other.node
+        record("NOTE #" + s + " " + life + " began while " + other + " was alive on frozen node " + other.node
             + ": allowed while frozen; it must end within " + thawBoundNanos / 1_000_000 + " ms of the thaw");
-      } else if (!other.ended()) {
-        violation("4-never-two-alive", "#" + s + " " + life + " started while " + other + " is alive");
+        if (other.ended() && thaw != Long.MAX_VALUE) {
+          thawBound(other, other.endNanos - thaw, s);
+        }
+      } else if (overlaps) {
+        violation("4-never-two-alive", "#" + s + " " + life + " began while " + other + " was alive" + endedAfter(other, began));
       }
     }
     Long newest = newestEpoch.get(life.service);
@@ -275,6 +308,12 @@ public final class FencingChecker implements AutoCloseable {
     newestEpoch.merge(life.service, epoch, Math::max);
     lives.add(life);
     return life;
+  }
+
+  /** How long after {@code began} {@code other} ended, or that it is still alive. */
+  private static String endedAfter(Life other, long began) {
+    return other.ended() ? String.format(": it ended %.1f ms after the leader began", (other.endNanos - began) / 1e6)
+        : "; it still runs";
   }
 
   /** Judges one write; returns false when enforcing mode refuses it. */
@@ -309,13 +348,30 @@ public final class FencingChecker implements AutoCloseable {
     long s = record("END " + life + (life.stopped ? " after STOP" : " without STOP") + ", " + life.writes + " writes");
     Long thaw = thawedAt.get(life.node);
     if (life.overlappedFrozen && thaw != null && !frozenNodes.contains(life.node)) {
-      long after = life.endNanos - thaw;
-      thawToEndMillis.add(Math.max(0, after) / 1e6);
-      if (after > thawBoundNanos) {
-        violation("4-never-two-alive", "#" + s + " " + life + " overlapped a newer epoch while frozen and lived "
-            + after / 1_000_000 + " ms after its node was thawed, bound " + thawBoundNanos / 1_000_000 + " ms");
+      thawBound(life, life.endNanos - thaw, s);
+    }
+  }
+
+  /** A life that overlapped a newer epoch while its node was frozen ended {@code after} nanos after the thaw. */
+  private void thawBound(Life life, long after, long s) {
+    thawToEndMillis.add(Math.max(0, after) / 1e6);
+    if (after > thawBoundNanos) {
+      violation("4-never-two-alive", "#" + s + " " + life + " overlapped a newer epoch while frozen and lived "
+          + after / 1_000_000 + " ms after its node was thawed, bound " + thawBoundNanos / 1_000_000 + " ms");
+    }
+  }
+
+  /**
+   * If {@code node} was frozen at {@code nanos}: when that freeze was thawed (Long.MAX_VALUE while it
+   * lasts); else -1.
+   */
+  private long thawOfFreezeAt(String node, long nanos) {
+    for (long[] f : freezes.getOrDefault(node, List.of())) {
+      if (f[0] <= nanos && nanos <= f[1]) {
+        return f[1];
       }
     }
+    return -1;
   }
 
   /**
@@ -326,13 +382,19 @@ public final class FencingChecker implements AutoCloseable {
    */
   public synchronized void frozen(String node) {
     frozenNodes.add(node);
+    freezes.computeIfAbsent(node, n -> new ArrayList<>()).add(new long[] {System.nanoTime(), Long.MAX_VALUE});
     record("NOTE freezing [node=" + node + "]");
   }
 
   /** Records that {@code node} is being thawed: a process of it that overlapped a newer epoch must end within the thaw bound. */
   public synchronized void thawed(String node) {
     frozenNodes.remove(node);
-    thawedAt.put(node, System.nanoTime());
+    long now = System.nanoTime();
+    thawedAt.put(node, now);
+    List<long[]> f = freezes.getOrDefault(node, List.of());
+    if (!f.isEmpty() && f.get(f.size() - 1)[1] == Long.MAX_VALUE) {
+      f.get(f.size() - 1)[1] = now;
+    }
     record("NOTE thawing [node=" + node + "]");
   }
 

@@ -32,6 +32,7 @@ final class MoveFrozenOwner extends Fault {
     long at = breakFor(context, target.who() + " FROZEN for 2 x lease; move " + service + " to " + to.name()
             + " through its API", 2,
         () -> {
+          NodeFreeze.requireWholeTrees(context, node, cgroup);
           context.checker().frozen(node);
           cgroup.freeze();
           answer[0] = to.operator("POST", "/v1/services/" + service + "/move", Map.of("to", to.name()));

@@ -15,7 +15,7 @@ final class NodeCpuStarved extends Fault {
 
   NodeCpuStarved() {
     super("node-cpu-starved", Aim.NODE, false,
-        "cgroup-v1 CPU quota of 2 ms per 100 ms on the node's launcher, guardian, agent and services for 2 x lease, then lifted", Setup.NODE_CGROUPS);
+        "cgroup CPU quota (v1 cpu.cfs_quota_us, v2 cpu.max) of 2 ms per 100 ms on the node's launcher, guardian, agent and services for 2 x lease, then lifted", Setup.NODE_CGROUPS);
   }
 
   /** Where a node can be frozen (its cgroups, enforcing mode) and also given a CPU quota. */
@@ -33,6 +33,7 @@ final class NodeCpuStarved extends Fault {
     return Injected.at(breakFor(context, target.who() + " CPU quota " + CPUS + " on " + node + " for 2 x lease", 2,
         () -> {
           // For the checker a starved node is a frozen one: the overlap is allowed while it lasts.
+          NodeFreeze.requireWholeTrees(context, node, cgroup);
           context.checker().frozen(node);
           cgroup.limitCpu(CPUS);
         },

@@ -64,6 +64,49 @@ class FencingCheckerTest {
   }
 
   @Test
+  void aLifeBeginsWhenTheKernelSaysItsLeaderBeganSoAnOverlapShorterThanTheWorkersStartUpIsCaught() throws Exception {
+    Process leader = null;
+    try {
+      try (SocketChannel old = process("svc", 1, "node-a", 101)) {
+        awaitLives(1, 1);
+        leader = new ProcessBuilder("sleep", "60").start(); // begins while the old life is alive
+      }
+      awaitLives(1, 0);
+      // its worker's START arrives only now, after the old life ended
+      try (SocketChannel late = process("svc", 2, "node-b", 102, leader.pid())) {
+        awaitLives(2, 1);
+      }
+    } finally {
+      if (leader != null) {
+        leader.destroyForcibly().waitFor();
+      }
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("4-never-two-alive");
+    assertThat(checker.violations().get("4-never-two-alive")).singleElement().asString()
+        .contains("began while [service=svc epoch=1 node=node-a pid=101] was alive: it ended", "ms after the leader began");
+    FencingChecker.Life late = checker.lives().get(1);
+    assertThat(late.leaderPid).isEqualTo(leader.pid());
+    assertThat(late.startNanos).isLessThan(late.receivedNanos);
+  }
+
+  @Test
+  void aLeaderThatBeganAfterTheOldLifeEndedIsNoOverlap() throws Exception {
+    try (SocketChannel old = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+    }
+    awaitLives(1, 0);
+    // beyond the kernel's 10 ms tick, by which a leader's start may seem early
+    pastTicks(checker.lives().get(0).endNanos);
+    Process leader = new ProcessBuilder("sleep", "60").start();
+    try (SocketChannel next = process("svc", 2, "node-b", 102, leader.pid())) {
+      awaitLives(2, 1);
+    } finally {
+      leader.destroyForcibly().waitFor();
+    }
+    assertThat(checker.violationCounts()).isEmpty();
+  }
+
+  @Test
   void aWriteFromAnOlderEpochAfterANewerStartIsRefusedInTheRecord() throws IOException {
     try (SocketChannel old = process("svc", 1, "node-a", 101)) {
       awaitLives(1, 1);
@@ -143,6 +186,33 @@ class FencingCheckerTest {
     frozenThenTakenOver(frozen -> Thread.sleep(50)); // outlive the 1 ms thaw bound
     awaitLives(2, 0);
     assertThat(checker.violationCounts()).containsOnlyKeys("4-never-two-alive");
+  }
+
+  @Test
+  void aLifeThatBeganWhileTheOldNodeWasFrozenIsJudgedByThatEvenWhenItsStartArrivesAfterTheThaw() throws Exception {
+    enforcing(Duration.ofSeconds(10));
+    Process leader = null;
+    try {
+      try (SocketChannel frozen = process("svc", 1, "node-a", 101)) {
+        awaitLives(1, 1);
+        checker.frozen("node-a");
+        // the new leader begins while node-a is frozen, more than the kernel's 10 ms tick from either end
+        pastTicks(System.nanoTime());
+        leader = new ProcessBuilder("sleep", "60").start();
+        pastTicks(System.nanoTime());
+        checker.thawed("node-a");
+      }
+      awaitLives(1, 0); // the old life ends after the thaw, within the bound
+      try (SocketChannel late = process("svc", 2, "node-b", 102, leader.pid())) { // its worker came up late
+        awaitLives(2, 1);
+      }
+    } finally {
+      if (leader != null) {
+        leader.destroyForcibly().waitFor();
+      }
+    }
+    assertThat(checker.violationCounts()).isEmpty();
+    assertThat(checker.thawToEndMillis()).hasSize(1);
   }
 
   /** A process of epoch 1 on node-a, node-a frozen, epoch 2 started on node-b, node-a thawed: then {@code afterThaw}. */
@@ -310,6 +380,18 @@ class FencingCheckerTest {
   private SocketChannel process(String service, long epoch, String node, long pid) throws IOException {
     SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(checker.socket()));
     send(c, "START " + service + " " + epoch + " " + node + " " + pid);
+    return c;
+  }
+
+  /** Waits until 30 ms (three of the kernel's ticks) have passed since {@code since}. */
+  private static void pastTicks(long since) {
+    await().atMost(Duration.ofSeconds(1)).until(() -> System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(30));
+  }
+
+  /** A START as {@link CheckedService} sends it: dated by the kernel's start of {@code leader}, a real process. */
+  private SocketChannel process(String service, long epoch, String node, long pid, long leader) throws IOException {
+    SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(checker.socket()));
+    send(c, "START " + service + " " + epoch + " " + node + " " + pid + " " + leader + " " + BootClock.startedSinceBoot(leader));
     return c;
   }
 
