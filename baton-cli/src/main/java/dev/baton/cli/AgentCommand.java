@@ -16,15 +16,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "agent", mixinStandardHelpOptions = true,
     description = {"Run this node's agent: join the group, heartbeat, and provide services.",
         "SIGTERM, Ctrl-C or `baton stop` hand its services over gracefully and exit 0.",
-        "With the guardian on (the default; `guardian: false` turns it off) this process starts a",
-        "guardian beside the agent: see docs/guardian.md."})
+        "With the guardian on (the default; `guardian: false` turns it off) this process",
+        "starts a guardian beside the agent: see docs/guardian.md."})
 final class AgentCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the node's YAML config")
   Path config;
 
-  @Option(names = "--accept-new-store", description = {"Forget the group this node joined (state-dir/joined-group) and join",
-      "the group found in the store, or create one there. Only for starting a new group on purpose:",
-      "without it, an agent refuses a store that was emptied, replaced or restored from a backup."})
+  @Option(names = "--accept-new-store", description = "Forget the group this node joined (state-dir/joined-group)"
+      + " and join the group found in the store, or create one there. Only to start a new group on purpose:"
+      + " without it, the agent refuses a store that was emptied, replaced or restored from a backup.")
   boolean acceptNewStore;
 
   @Spec CommandSpec spec;
