@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -88,9 +89,20 @@ class HttpFuzzTest {
     check(request);
   }
 
+  /**
+   * Whether the last request was a change that succeeded: the agent acts on it after answering (a
+   * drain releases the service, say), so the store is let settle before the next one is judged.
+   */
+  static boolean acting;
+
   static void check(Request request) throws Exception {
+    if (acting) {
+      awaitSettled();
+      acting = false;
+    }
     State before = state();
     Answer answer = send(request);
+    acting = answer.status() < 400 && !request.method().equals("GET") && !request.method().equals("HEAD");
     String what = request.method() + " " + request.target() + " " + request.body() + " -> " + answer.status() + " "
         + answer.body();
     boolean loadBalancerNo = answer.status() == 503 && request.target().matches("/v1/services/[^/?]+/active.*");
@@ -106,6 +118,16 @@ class HttpFuzzTest {
     if (answer.status() >= 400 && !loadBalancerNo) {
       assertThat(state()).as("the store after " + what).isEqualTo(before);
     }
+  }
+
+  /** Waits until the store has not changed for 600 ms. */
+  static void awaitSettled() {
+    AtomicReference<State> last = new AtomicReference<>(state());
+    await("the store settled after a change").atMost(Duration.ofSeconds(20)).during(Duration.ofMillis(600))
+        .pollInterval(Duration.ofMillis(100)).until(() -> {
+          State now = state();
+          return now.equals(last.getAndSet(now));
+        });
   }
 
   /** What a request could change: the settings, the ownerships and the event log. */
