@@ -35,7 +35,7 @@ public final class TestNodes {
           "node:",
           "  name: " + node,
           "api:",
-          "  listen: 127.0.0.1:" + freePort(),
+          "  listen: 127.0.0.1:0", // the kernel picks: a port picked free here may be taken by the time it binds
           "store: sqlite:" + dir.resolve("group.db"),
           "timing:",
           "  heartbeat: 200ms",
