@@ -107,7 +107,10 @@ class SupervisorTest {
     await("stopped").atMost(Duration.ofSeconds(10)).until(() -> s.running(ServiceName.of("chatty")).isEmpty());
     assertThat(firstNumber(second)).as("log.2 holds older output than log.1, and log.1 than the log")
         .isLessThan(firstNumber(first));
-    assertThat(firstNumber(first)).isLessThan(firstNumber(log));
+    // The live log may have just been rotated when the service stopped, and so be empty.
+    if (Files.size(log) > 0) {
+      assertThat(firstNumber(first)).isLessThan(firstNumber(log));
+    }
   }
 
   private static long firstNumber(Path file) throws IOException {
