@@ -39,9 +39,9 @@ class StatusTableTest {
 
   static StatusResponse withALine(String takeoverIn) {
     return new StatusResponse("it", "node-b",
-        List.of(new NodeStatus("node-a", "alive", "eu/paris", "127.0.0.1:7070", "3s", "500ms"),
-            new NodeStatus("node-b", "alive", "eu/paris", "127.0.0.1:7071", "3s", "500ms"),
-            new NodeStatus("node-c", "drained", "us", "127.0.0.1:7072", "3s", "500ms")),
+        List.of(new NodeStatus("node-a", "eu/paris", "alive", "127.0.0.1:7070", "3s", "500ms"),
+            new NodeStatus("node-b", "eu/paris", "alive", "127.0.0.1:7071", "3s", "500ms"),
+            new NodeStatus("node-c", "us", "drained", "127.0.0.1:7072", "3s", "500ms")),
         List.of(new ServiceStatus("web", "provided", "node-a", 4, List.of(
             new ProviderEntry("node-a", "providing", null, null, false, 1, 2),
             new ProviderEntry("node-b", "waiting", "next in line: rank 3 (config), shares eu/paris with node-a", null,
@@ -55,7 +55,7 @@ class StatusTableTest {
   void everyServiceShowsItsNextInLineAndItsRankingWithWhereItComesFrom() {
     String table = StatusTable.render(withALine(null));
 
-    assertThat(table).contains("SERVICE  NEXT IN LINE  RANKING                               TAKEOVER\n"
+    assertThat(table).contains("SERVICE  NEXT IN LINE  RANKING                                TAKEOVER\n"
         + "web      node-b        node-c=1, node-a=2, node-b=3 (config)\n");
     assertThat(table).contains("next in line: rank 3 (config), shares eu/paris with node-a");
   }
