@@ -95,7 +95,8 @@ public final class Whiteboard {
       if (name.equals(owner) && takeoverIn != null) {
         reason = "node not renewing its session: its lease passes in " + Durations.format(takeoverIn)
             + (queue != null && queue.nextInLine() != null ? ", then " + queue.nextInLine() + " takes over" : "");
-      } else if (p.state() == ProviderState.WAITING && queue != null && c != null) {
+      } else if (p.state() == ProviderState.WAITING && reason == null && queue != null && c != null) {
+        // A waiting provider's own reason, when its node published one, wins; Baton's agents publish none.
         reason = waiting(queue, c, place, underWay ? moving : null, located);
       }
       providers.add(new ProviderEntry(name.value(), p.state().wireName(), reason, bannedUntil, failed, place, rank));
