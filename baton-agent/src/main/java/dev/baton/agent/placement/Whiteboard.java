@@ -164,6 +164,9 @@ public final class Whiteboard {
       why.add(c.shared().segments().isEmpty() ? "no location in common with " + queue.from()
           : "shares " + c.shared() + " with " + queue.from());
     }
+    if (why.isEmpty() && queue.target() != null && queue.line().stream().filter(Candidate::eligible).count() == 2) {
+      return "next in line: the only other candidate";
+    }
     Candidate ahead = ahead(queue, c);
     boolean tiedAhead = ahead != null && ahead.rank() == c.rank()
         && (ahead.shared() == null ? 0 : ahead.shared().segments().size())
