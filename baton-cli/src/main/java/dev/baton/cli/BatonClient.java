@@ -60,6 +60,16 @@ public final class BatonClient {
     return JSON.convertValue(readTree(get("/v1/status")), StatusResponse.class);
   }
 
+  /** {@code GET /v1/services/{service}/ranking}. */
+  public dev.baton.api.RankingResponse ranking(String service) {
+    return JSON.convertValue(readTree(get("/v1/services/" + service + "/ranking")), dev.baton.api.RankingResponse.class);
+  }
+
+  /** {@code GET /v1/services/{service}}. */
+  public dev.baton.api.ServiceStatus service(String service) {
+    return JSON.convertValue(readTree(get("/v1/services/" + service)), dev.baton.api.ServiceStatus.class);
+  }
+
   /** The raw JSON of {@code GET path}, exactly as the agent sent it. */
   String get(String path) {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());

@@ -1,14 +1,19 @@
 package dev.baton.cli;
 
 import dev.baton.api.OperatorResponse;
+import dev.baton.api.RankingEntry;
+import dev.baton.api.RankingResponse;
+import dev.baton.core.InvalidInputException;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -112,8 +117,11 @@ final class OperatorCommands {
   }
 
   @Command(name = "rank", mixinStandardHelpOptions = true,
-      description = {"Set the ranking of SERVICE: the nodes that should own it, best first; nodes not listed come"
-          + " after them. No NODE clears the ranking.",
+      description = {"Show or set the ranking of SERVICE: the nodes that should own it, best first.",
+          "`baton rank SERVICE` shows the ranking placement applies and where it comes from: an operator's"
+              + " (set here), else the default ranks of the providers' configs (services.<name>.rank).",
+          "`baton rank SERVICE NODE...` sets it: nodes not listed come after them; it wins over the config"
+              + " defaults. `baton rank SERVICE --clear` clears it: the config defaults apply again.",
           "A ranking decides the next placement (after a failure, a drain, a disable); it does not take the service"
               + " from a healthy owner. To move it now: `baton move SERVICE NODE`."})
   static final class Rank extends Verb {
@@ -123,11 +131,54 @@ final class OperatorCommands {
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "NODE", description = "the preferred nodes, best first")
     List<String> nodes = List.of();
 
+    @Option(names = "--clear", description = "clear the operator's ranking (the config defaults apply again)")
+    boolean clear;
+
+    @Option(names = "--json", description = "print exactly what GET /v1/services/SERVICE/ranking returns (when showing)")
+    boolean json;
+
     @Override
     public Integer call() {
       ServiceName.of(service);
       nodes.forEach(NodeName::of);
-      return print(api.client().operator("PUT", "/v1/services/" + service + "/ranking", Map.of("ranking", nodes)));
+      if (clear && !nodes.isEmpty()) {
+        throw new InvalidInputException("--clear takes no NODE: run `baton rank " + service + " --clear` to clear the"
+            + " ranking, or `baton rank " + service + " NODE...` to set it");
+      }
+      if (clear || !nodes.isEmpty()) {
+        return print(api.client().operator("PUT", "/v1/services/" + service + "/ranking", Map.of("ranking", nodes)));
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        out.println(api.client().get("/v1/services/" + service + "/ranking"));
+      } else {
+        out.print(render(api.client().ranking(service)));
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+
+    static String render(RankingResponse r) {
+      StringBuilder out = new StringBuilder();
+      switch (r.source()) {
+        case "operator" -> out.append("ranking of ").append(r.service()).append(", set by an operator (`baton rank ")
+            .append(r.service()).append(" --clear` returns to the config defaults):\n");
+        case "config" -> out.append("ranking of ").append(r.service())
+            .append(", from the providers' config defaults (services.").append(r.service()).append(".rank):\n");
+        default -> out.append(r.service()).append(" has no ranking: placement goes by nearness to the previous owner,"
+            + " then load, then node name\n");
+      }
+      for (RankingEntry e : r.ranking()) {
+        out.append("  ").append(e.rank()).append("  ").append(e.node()).append("  (").append(e.source()).append(")\n");
+      }
+      if (!r.ranking().isEmpty()) {
+        out.append("nodes not listed come after the listed ones\n");
+      }
+      if (r.source().equals("operator") && !r.defaults().isEmpty()) {
+        out.append("config defaults, overridden: ").append(String.join(", ", r.defaults().stream()
+            .map(e -> e.node() + " " + e.rank()).toList())).append('\n');
+      }
+      return out.toString();
     }
   }
 }

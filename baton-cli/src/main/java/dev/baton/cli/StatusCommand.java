@@ -9,11 +9,19 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show the whiteboard: nodes with their state and location; services with owner, epoch, and each provider's state and reason.")
+    description = {"Show the whiteboard: nodes with their state and location; services with owner, epoch, and each"
+        + " provider's state and reason (for a waiting one its place in line and why); per service the next in line"
+        + " and the ranking.",
+        "`baton status SERVICE` shows one service's line in detail: every provider in its place, with its rank"
+            + " and reason."})
 final class StatusCommand implements Callable<Integer> {
   @Mixin ApiOption api;
 
-  @Option(names = "--json", description = "print exactly what GET /v1/status returns")
+  @picocli.CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE",
+      description = "show only this service, in detail")
+  String service;
+
+  @Option(names = "--json", description = "print exactly what GET /v1/status returns (GET /v1/services/SERVICE with SERVICE)")
   boolean json;
 
   @Option(names = "--watch", description = "refresh until interrupted (Ctrl-C)")
@@ -36,15 +44,18 @@ final class StatusCommand implements Callable<Integer> {
       throw new dev.baton.core.InvalidInputException("invalid --interval " + interval + "; expected at least "
           + MIN_INTERVAL_MILLIS + "ms");
     }
+    if (service != null) {
+      dev.baton.core.ServiceName.of(service);
+    }
     if (!watch) {
-      out.print(json ? client.get("/v1/status") + "\n" : StatusTable.render(client.status()));
+      out.print(render(client));
       out.flush();
       return ExitCodes.OK;
     }
     while (true) {
       String text;
       try {
-        text = json ? client.get("/v1/status") + "\n" : StatusTable.render(client.status());
+        text = render(client);
       } catch (BatonClient.UnreachableException e) {
         text = e.getMessage() + "\n";
       }
@@ -52,5 +63,12 @@ final class StatusCommand implements Callable<Integer> {
       out.flush();
       Thread.sleep(every);
     }
+  }
+
+  private String render(BatonClient client) {
+    if (service != null) {
+      return json ? client.get("/v1/services/" + service) + "\n" : StatusTable.renderService(client.service(service));
+    }
+    return json ? client.get("/v1/status") + "\n" : StatusTable.render(client.status());
   }
 }

@@ -41,6 +41,8 @@ public final class StatusTable {
       out.append("no services\n");
     } else {
       table(out, services);
+      out.append('\n');
+      table(out, line(s.services()));
     }
     List<String> drained = s.nodes().stream().filter(n -> n.state().equals("drained")).map(NodeStatus::name).toList();
     List<String> disabled = s.services().stream().filter(x -> x.state().equals("disabled")).map(ServiceStatus::name)
@@ -63,6 +65,68 @@ public final class StatusTable {
     if (!disabled.isEmpty()) {
       out.append(drained.isEmpty() ? "\n" : "").append("disabled (run nowhere until `baton enable SERVICE`): ")
           .append(String.join(", ", disabled)).append('\n');
+    }
+    return out.toString();
+  }
+
+  /**
+   * Per service: who takes over if the owner went now, the ranking placement applies and where it
+   * comes from, and the takeover that is due while the owner's node is not renewing its session.
+   */
+  private static List<String[]> line(List<ServiceStatus> services) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"SERVICE", "NEXT IN LINE", "RANKING", "TAKEOVER"});
+    for (ServiceStatus svc : services) {
+      rows.add(new String[] {svc.name(), svc.next() == null ? "-" : svc.next(), ranking(svc),
+          svc.takeoverIn() == null ? "" : "in " + svc.takeoverIn() + " (" + svc.owner() + " not renewing)"});
+    }
+    return rows;
+  }
+
+  private static String ranking(ServiceStatus svc) {
+    if (svc.ranking() == null || svc.ranking().isEmpty()) {
+      return "-";
+    }
+    String source = svc.ranking().get(0).source();
+    boolean positions = source.equals("operator");
+    return String.join(", ", svc.ranking().stream().map(e -> positions ? e.node() : e.node() + "=" + e.rank()).toList())
+        + " (" + source + ")";
+  }
+
+  /**
+   * One service in detail ({@code baton status SERVICE}): its owner and line, each provider in
+   * its place with the reason, the ranking and the next in line.
+   */
+  public static String renderService(ServiceStatus svc) {
+    StringBuilder out = new StringBuilder();
+    out.append(svc.name()).append(": ").append(svc.state()).append(", owner ")
+        .append(svc.owner() == null ? "none" : svc.owner()).append(svc.moving() == null ? "" : " -> " + svc.moving())
+        .append(", epoch ").append(svc.epoch()).append('\n');
+    out.append("ranking: ").append(ranking(svc)).append('\n');
+    out.append("next in line: ").append(svc.next() == null ? "none (no other candidate)" : svc.next()).append('\n');
+    if (svc.takeoverIn() != null) {
+      out.append("takeover: ").append(svc.owner()).append(" is not renewing its session; its lease passes in ")
+          .append(svc.takeoverIn()).append(svc.next() == null ? "" : ", then " + svc.next() + " takes over").append('\n');
+    }
+    out.append('\n');
+    List<ProviderEntry> ordered = new ArrayList<>(svc.providers());
+    // In line order: candidates by place, then the others by name.
+    ordered.sort(java.util.Comparator.comparing((ProviderEntry p) -> p.place() == null ? Integer.MAX_VALUE : p.place())
+        .thenComparing(ProviderEntry::node));
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"#", "PROVIDER", "STATE", "RANK", "REASON"});
+    for (ProviderEntry p : ordered) {
+      String reason = p.reason() == null ? "" : p.reason();
+      if (p.bannedUntil() != null) {
+        reason += (reason.isEmpty() ? "" : "; ") + "banned until " + p.bannedUntil() + (p.failed() ? " (failed)" : "");
+      }
+      rows.add(new String[] {p.place() == null ? "-" : p.place().toString(), p.node(), p.state(),
+          p.rank() == null ? "-" : p.rank().toString(), reason});
+    }
+    if (svc.providers().isEmpty()) {
+      out.append("no providers\n");
+    } else {
+      table(out, rows);
     }
     return out.toString();
   }

@@ -456,4 +456,62 @@ class CliTest {
       a.stop();
     }
   }
+
+  @Test
+  void rankShowsTheRankingWithoutClearingItAndClearIsItsOwnFlag() throws Exception {
+    // The extra YAML lands under services.svc: each node's default rank.
+    Agent a = new Agent(ConfigLoader.load(config("node-a", freePort(), "    rank: 2")),
+        Agent.Embedding.withApi(HttpApi::start));
+    Agent b = new Agent(ConfigLoader.load(config("node-b", freePort(), "    rank: 1")),
+        Agent.Embedding.withApi(HttpApi::start));
+    a.start();
+    b.start();
+    try {
+      String api = "http://" + a.apiAddress();
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "svc", "--api", api).out()
+          .contains("next in line: node-"));
+
+      Result byConfig = run("rank", "svc", "--api", api);
+      assertThat(byConfig.code()).as(byConfig.err()).isZero();
+      assertThat(byConfig.out()).contains("ranking of svc, from the providers' config defaults (services.svc.rank):\n"
+          + "  1  node-b  (config)\n  2  node-a  (config)\n");
+
+      assertThat(run("rank", "svc", "node-a", "node-b", "--api", api).out()).contains("ranking [node-a, node-b]");
+      for (int i = 0; i < 2; i++) {
+        Result shown = run("rank", "svc", "--api", api);
+        assertThat(shown.code()).isZero();
+        assertThat(shown.out()).as("showing does not clear").contains("set by an operator")
+            .contains("  1  node-a  (operator)\n  2  node-b  (operator)\n")
+            .contains("config defaults, overridden: node-b 1, node-a 2");
+      }
+      assertThat(run("rank", "svc", "--json", "--api", api).out()).contains("\"source\":\"operator\"");
+
+      Result both = run("rank", "svc", "node-a", "--clear", "--api", api);
+      assertThat(both.code()).isEqualTo(2);
+      assertThat(both.err()).contains("--clear takes no NODE");
+      assertThat(run("rank", "svc", "--api", api).out()).contains("set by an operator");
+      Result unknown = run("rank", "nope", "--api", api);
+      assertThat(unknown.code()).isEqualTo(1);
+      assertThat(unknown.err()).contains("answered 404").contains("no service \"nope\"");
+      Result unknownNode = run("rank", "svc", "node-z", "--api", api);
+      assertThat(unknownNode.code()).isEqualTo(1);
+      assertThat(unknownNode.err()).contains("answered 404").contains("no node \"node-z\"");
+      assertThat(run("rank", "svc", "--api", api).out()).contains("  1  node-a  (operator)");
+
+      Result cleared = run("rank", "svc", "--clear", "--api", api);
+      assertThat(cleared.code()).isZero();
+      assertThat(cleared.out()).contains("ranking cleared");
+      assertThat(run("rank", "svc", "--api", api).out()).contains("from the providers' config defaults");
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "svc", "--api", api).out()
+          .contains("ranking: node-b=1, node-a=2 (config)"));
+      String detail = run("status", "svc", "--api", api).out();
+      assertThat(detail).contains("#  PROVIDER  STATE").contains("next in line: ");
+      assertThat(run("status", "--api", api).out()).contains("NEXT IN LINE").contains("node-b=1, node-a=2 (config)");
+      assertThat(run("status", "nope", "--api", api).code()).isEqualTo(1);
+    } finally {
+      b.stop();
+      a.stop();
+    }
+  }
 }

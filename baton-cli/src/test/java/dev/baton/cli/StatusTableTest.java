@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.api.NodeStatus;
 import dev.baton.api.ProviderEntry;
+import dev.baton.api.RankingEntry;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import java.util.List;
@@ -34,5 +35,51 @@ class StatusTableTest {
             List.of(new ProviderEntry("node-a", "providing", null)), null)));
 
     assertThat(StatusTable.render(s)).doesNotContain("banned");
+  }
+
+  static StatusResponse withALine(String takeoverIn) {
+    return new StatusResponse("it", "node-b",
+        List.of(new NodeStatus("node-a", "eu/paris", "alive", "127.0.0.1:7070", "3s", "500ms"),
+            new NodeStatus("node-b", "eu/paris", "alive", "127.0.0.1:7071", "3s", "500ms"),
+            new NodeStatus("node-c", "us", "drained", "127.0.0.1:7072", "3s", "500ms")),
+        List.of(new ServiceStatus("web", "provided", "node-a", 4, List.of(
+            new ProviderEntry("node-a", "providing", null, null, false, 1, 2),
+            new ProviderEntry("node-b", "waiting", "next in line: rank 3 (config), shares eu/paris with node-a", null,
+                false, 2, 3),
+            new ProviderEntry("node-c", "unavailable", "node drained", null, false, null, 1)), null,
+            List.of(new RankingEntry("node-c", 1, "config"), new RankingEntry("node-a", 2, "config"),
+                new RankingEntry("node-b", 3, "config")), "node-b", takeoverIn)));
+  }
+
+  @Test
+  void everyServiceShowsItsNextInLineAndItsRankingWithWhereItComesFrom() {
+    String table = StatusTable.render(withALine(null));
+
+    assertThat(table).contains("SERVICE  NEXT IN LINE  RANKING                                TAKEOVER\n"
+        + "web      node-b        node-c=1, node-a=2, node-b=3 (config)\n");
+    assertThat(table).contains("next in line: rank 3 (config), shares eu/paris with node-a");
+  }
+
+  @Test
+  void aSilentOwnersTakeoverShowsTheTimeLeft() {
+    assertThat(StatusTable.render(withALine("1.2s"))).contains("in 1.2s (node-a not renewing)");
+    assertThat(StatusTable.renderService(withALine("1.2s").services().get(0)))
+        .contains("takeover: node-a is not renewing its session; its lease passes in 1.2s, then node-b takes over");
+  }
+
+  @Test
+  void oneServiceInDetailListsItsProvidersInLineOrder() {
+    String detail = StatusTable.renderService(withALine(null).services().get(0));
+
+    assertThat(detail).isEqualTo("""
+        web: provided, owner node-a, epoch 4
+        ranking: node-c=1, node-a=2, node-b=3 (config)
+        next in line: node-b
+
+        #  PROVIDER  STATE        RANK  REASON
+        1  node-a    providing    2
+        2  node-b    waiting      3     next in line: rank 3 (config), shares eu/paris with node-a
+        -  node-c    unavailable  1     node drained
+        """);
   }
 }

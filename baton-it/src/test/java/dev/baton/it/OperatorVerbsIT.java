@@ -175,4 +175,42 @@ class OperatorVerbsIT {
     assertThat(group.epochLog().lives()).filteredOn(l -> l.node().equals(owner.name))
         .as("the continued owner ran nothing again").hasSize(1);
   }
+
+  private static java.util.Optional<ServiceStatus> serviceSeenBy(Group.Node node) {
+    return node.status().flatMap(st -> st.services().stream().filter(x -> x.name().equals("svc")).findFirst());
+  }
+
+  @Test
+  void whileAPausedOwnerIsSilentTheWhiteboardCountsDownToTheTakeoverAndTheNextInLineTakesOver() throws Exception {
+    EpochLog.Life before = group.epochLog().last();
+    Group.Node owner = group.nodes.get(before.node());
+    Group.Node watcher = other(owner.name);
+    await("a next in line").atMost(Duration.ofSeconds(10))
+        .until(() -> serviceSeenBy(watcher).map(s -> s.next() != null).orElse(false));
+    String next = serviceSeenBy(watcher).orElseThrow().next();
+    assertThat(next).isNotEqualTo(owner.name);
+
+    long agent = owner.agentPid();
+    Group.signal(agent, "STOP");
+    try {
+      await("the owner shown silent, with the time left until the takeover").atMost(group.lease.plusSeconds(5))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> serviceSeenBy(watcher).map(s -> s.takeoverIn() != null).orElse(false));
+      ServiceStatus silent = serviceSeenBy(watcher).orElseThrow();
+      assertThat(silent.owner()).isEqualTo(owner.name);
+      assertThat(silent.next()).isEqualTo(next);
+      assertThat(dev.baton.core.Durations.parse(silent.takeoverIn())).isLessThanOrEqualTo(group.lease);
+      assertThat(silent.providers()).filteredOn(p -> p.node().equals(owner.name)).singleElement()
+          .satisfies(p -> assertThat(p.reason()).contains("lease passes in").contains("then " + next + " takes over"));
+
+      await("the next in line took over").atMost(group.lease.plusSeconds(10))
+          .until(() -> group.epochLog().firstAbove(before.epoch()) != null);
+      assertThat(group.epochLog().firstAbove(before.epoch()).node()).isEqualTo(next);
+      await("no countdown once the owner is lost").atMost(Duration.ofSeconds(10))
+          .until(() -> serviceSeenBy(watcher).map(s -> s.takeoverIn() == null && next.equals(s.owner())).orElse(false));
+    } finally {
+      Group.signal(agent, "CONT");
+    }
+    awaitSettled();
+  }
 }

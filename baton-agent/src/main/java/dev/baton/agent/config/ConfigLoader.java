@@ -53,7 +53,7 @@ public final class ConfigLoader {
   private static final List<String> API_KEYS = List.of("listen");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
   private static final List<String> SERVICE_KEYS =
-      List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on");
+      List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on", "rank");
   private static final List<String> CHECK_KEYS = List.of("name", "kind", "command", "url", "body-contains", "address",
       "ttl", "interval", "timeout", "failures", "grace", "standby");
   private static final List<String> RECOVERY_KEYS = List.of("restarts", "window", "backoff", "ban");
@@ -307,10 +307,14 @@ public final class ConfigLoader {
         : RecoveryConfig.DEFAULT;
     Map<String, List<String>> on = body.containsKey("on") ? serviceActions(Problems.child(path, "on"), body.get("on"))
         : Map.of();
+    Integer rank = body.containsKey("rank")
+        ? integer(Problems.child(path, "rank"), body.get("rank"), 1, Integer.MAX_VALUE,
+            "a whole number from 1 (the most preferred owner) up, the default rank of this node for the service")
+        : null;
     if (name == null || problemCount() != before) {
       return null;
     }
-    return new ServiceConfig(name, command, env, workdir, stopTimeout, checks, recovery, on);
+    return new ServiceConfig(name, command, env, workdir, stopTimeout, checks, recovery, on, rank);
   }
 
   // ---- health checks and recovery

@@ -23,10 +23,12 @@ import java.util.TreeMap;
  * @param recovery what happens when the provider fails
  * @param on commands run on this node when it records an event about this service, keyed by the
  *     event type without {@code service.} ({@code failed}, {@code started}, ...); may be empty
+ * @param rank this node's default rank for the service (1 the most preferred), published with its
+ *     provider; it orders the owners until an operator sets a ranking. Null when none
  */
 public record ServiceConfig(ServiceName name, List<String> command, Map<String, String> env,
     Path workdir, Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery,
-    Map<String, List<String>> on) {
+    Map<String, List<String>> on, Integer rank) {
   static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
   public ServiceConfig {
@@ -51,6 +53,15 @@ public record ServiceConfig(ServiceName name, List<String> command, Map<String, 
       actions.put(key, List.copyOf(cmd));
     });
     on = Collections.unmodifiableMap(actions);
+    if (rank != null && rank < 1) {
+      throw new InvalidInputException("service " + name + ": rank " + rank + " must be 1 (the most preferred) or more");
+    }
+  }
+
+  /** A service without a default rank. */
+  public ServiceConfig(ServiceName name, List<String> command, Map<String, String> env, Path workdir,
+      Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery, Map<String, List<String>> on) {
+    this(name, command, env, workdir, stopTimeout, checks, recovery, on, null);
   }
 
   /** A service without checks, with the default recovery and without per-service actions. */

@@ -186,6 +186,8 @@ public final class HttpApi implements Agent.ApiServer {
         ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), true)));
     route(app, HandlerType.POST, "/v1/services/{name}/enable", NONE,
         ctx -> ctx.json(agent.verbs().disable(ctx.pathParam("name"), false)));
+    route(app, HandlerType.GET, "/v1/services/{name}/ranking", NONE,
+        ctx -> ctx.json(agent.verbs().ranking(ctx.pathParam("name"))));
     route(app, HandlerType.PUT, "/v1/services/{name}/ranking", NONE, ctx -> ctx.json(agent.verbs()
         .rank(ctx.pathParam("name"), StrictJson.check(Bodies.text(ctx), "{\"ranking\": [\"node-a\", \"node-b\"]}"))));
     route(app, HandlerType.POST, "/v1/nodes/{name}/drain", NONE,
@@ -203,7 +205,7 @@ public final class HttpApi implements Agent.ApiServer {
     error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + Text.prefix(ctx.path(), 64)
         + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
-        + " POST /v1/services/{name}/move, /disable, /enable, PUT /v1/services/{name}/ranking,"
+        + " POST /v1/services/{name}/move, /disable, /enable, GET and PUT /v1/services/{name}/ranking,"
         + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/stop");
   }
 
@@ -223,7 +225,10 @@ public final class HttpApi implements Agent.ApiServer {
         || p.matches("/v1/services/[^/]+(/active)?")) {
       return "GET";
     }
-    if (p.matches("/v1/services/[^/]+/(heartbeat|ranking)")) {
+    if (p.matches("/v1/services/[^/]+/ranking")) {
+      return "GET, PUT";
+    }
+    if (p.matches("/v1/services/[^/]+/heartbeat")) {
       return "PUT";
     }
     if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable)")

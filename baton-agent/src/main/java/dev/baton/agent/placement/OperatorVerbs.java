@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.events.EventLog;
 import dev.baton.api.EventTypes;
 import dev.baton.api.OperatorResponse;
+import dev.baton.api.RankingResponse;
 import dev.baton.core.ConflictException;
 import dev.baton.core.GroupName;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.NodeName;
 import dev.baton.core.NotFoundException;
 import dev.baton.core.ServiceName;
+import dev.baton.core.placement.EffectiveRanking;
+import dev.baton.core.placement.NodeView;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.NodeSettings;
 import dev.baton.core.store.Ownership;
@@ -25,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -179,6 +183,28 @@ public final class OperatorVerbs {
     return new OperatorResponse("rank", service.value(), null, true, (ranking.isEmpty() ? "ranking cleared"
         : "ranking " + ranking) + "; it decides the next placement, the current owner keeps " + service
         + " (use `baton move` to move it now)");
+  }
+
+  /**
+   * {@code GET /v1/services/{name}/ranking}: the effective ranking of a service as the store holds
+   * it now (an operator's, else the providers' config defaults), and the defaults themselves.
+   */
+  public RankingResponse ranking(String serviceText) {
+    ServiceName service = ServiceName.of(serviceText);
+    Snapshot snap = store.snapshot();
+    requireService(snap, service);
+    List<NodeView> providers = new ArrayList<>();
+    for (NodeRecord n : snap.nodes()) {
+      ProviderStatus p = n.providers().get(service);
+      if (p != null) {
+        providers.add(new NodeView(n.info().name(), n.info().location(), true, false, Map.of(service, p.state()),
+            p.rank() == null ? Map.of() : Map.of(service, p.rank())));
+      }
+    }
+    EffectiveRanking effective = EffectiveRanking.of(service, snap.settings().service(service), providers);
+    EffectiveRanking defaults = EffectiveRanking.of(service, ServiceSettings.DEFAULT, providers);
+    return new RankingResponse(service.value(), effective.source().wireName(), Whiteboard.ranking(effective),
+        Whiteboard.ranking(defaults));
   }
 
   /** {@code POST /v1/nodes/{name}/drain} and {@code .../undrain}. */

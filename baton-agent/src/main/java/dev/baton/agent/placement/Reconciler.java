@@ -19,6 +19,7 @@ import dev.baton.core.ServiceName;
 import dev.baton.core.Threads;
 import dev.baton.core.placement.NodeView;
 import dev.baton.core.placement.Placement;
+import dev.baton.core.placement.ServiceQueue;
 import dev.baton.core.placement.ServiceView;
 import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.ClaimResult;
@@ -208,6 +209,8 @@ public final class Reconciler implements AutoCloseable {
         states.put(s, ProviderStatus.WAITING);
       }
     }
+    // The default rank from the config travels with the state, so that every node's placement sees it.
+    states.replaceAll((s, status) -> status.withRank(config.services().get(s).rank()));
     return states;
   }
 
@@ -598,7 +601,7 @@ public final class Reconciler implements AutoCloseable {
       placedFrom = input;
     }
     Map<ServiceName, NodeName> targets = placed.targets();
-    view = new View(snap, nodeStates, placed.validOwners(), targets);
+    view = new View(snap, nodeStates, placed.validOwners(), targets, placed.queues(), silentNodes(snap, me));
 
     if (me != null) {
       List<PendingClaim> claims = new ArrayList<>();
@@ -611,6 +614,26 @@ public final class Reconciler implements AutoCloseable {
       publish(me);
     }
     scheduleWakeUp(snap);
+  }
+
+  /**
+   * The peers whose sessions stopped being renewed (for two of their heartbeats) but are not lost
+   * yet, with the time left until their lease passes on this node's clock: the takeover of their
+   * services is due then. For the whiteboard only; {@link Liveness#judge} decides.
+   */
+  private Map<NodeName, Duration> silentNodes(Snapshot snap, SessionId me) {
+    Map<NodeName, Duration> silent = new TreeMap<>();
+    for (NodeRecord n : snap.nodes()) {
+      if (n.session().equals(me)) {
+        continue;
+      }
+      Duration heartbeat = n.heartbeat() != null ? n.heartbeat() : config.timing().heartbeat();
+      long left = liveness.nanosUntilLostWhenSilent(n, heartbeat.multipliedBy(2));
+      if (left >= 0) {
+        silent.put(n.info().name(), Duration.ofNanos(left));
+      }
+    }
+    return silent;
   }
 
   /**
@@ -725,8 +748,12 @@ public final class Reconciler implements AutoCloseable {
   private record PlacedNode(NodeName name, dev.baton.core.Location location, SessionId session, boolean alive,
       boolean drained, Map<ServiceName, ProviderStatus> providers) {}
 
-  /** The valid owners and the placement of every service, as of one {@link PlacementInput}. */
-  private record Placed(Map<ServiceName, NodeName> validOwners, Map<ServiceName, NodeName> targets) {}
+  /**
+   * The valid owners and the placement of every service, as of one {@link PlacementInput}, with
+   * the line of providers each placement came from.
+   */
+  private record Placed(Map<ServiceName, NodeName> validOwners, Map<ServiceName, NodeName> targets,
+      Map<ServiceName, ServiceQueue> queues) {}
 
   /**
    * Everything placement depends on. Equal inputs give equal placements, so a pass whose input
@@ -747,9 +774,15 @@ public final class Reconciler implements AutoCloseable {
           liveSessions.put(n.session(), n.name());
         }
         Map<ServiceName, ProviderState> providers = new HashMap<>();
-        n.providers().forEach((s, st) -> providers.put(s, st.state()));
+        Map<ServiceName, Integer> ranks = new HashMap<>();
+        n.providers().forEach((s, st) -> {
+          providers.put(s, st.state());
+          if (st.rank() != null) {
+            ranks.put(s, st.rank());
+          }
+        });
         services.addAll(n.providers().keySet());
-        nodeViews.add(new NodeView(n.name(), n.location(), n.alive(), n.drained(), providers));
+        nodeViews.add(new NodeView(n.name(), n.location(), n.alive(), n.drained(), providers, ranks));
       }
       Map<ServiceName, NodeName> validOwners = new TreeMap<>();
       List<ServiceView> serviceViews = new ArrayList<>();
@@ -761,7 +794,14 @@ public final class Reconciler implements AutoCloseable {
         }
         serviceViews.add(new ServiceView(s, owner, o.node(), settings.service(s), o.epoch()));
       }
-      return new Placed(validOwners, Placement.place(nodeViews, serviceViews));
+      Map<ServiceName, ServiceQueue> queues = Placement.explain(nodeViews, serviceViews);
+      Map<ServiceName, NodeName> targets = new TreeMap<>();
+      queues.forEach((s, q) -> {
+        if (q.target() != null) {
+          targets.put(s, q.target());
+        }
+      });
+      return new Placed(validOwners, targets, queues);
     }
   }
 

@@ -2,7 +2,9 @@ package dev.baton.agent.placement;
 
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.placement.ServiceQueue;
 import dev.baton.core.store.Snapshot;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -11,6 +13,21 @@ import java.util.Map;
  * @param nodeStates per node: alive, lost, left or drained (this node's judgement)
  * @param validOwners per service, the owner whose session is alive
  * @param targets per service, the owner the placement function chose
+ * @param queues per service, the line of its providers as placement decided it (the reasons behind
+ *     {@code targets})
+ * @param silent per node whose session stopped being renewed but is not lost yet: how long, on this
+ *     node's clock, until its lease passes and its services may be taken over
  */
 public record View(Snapshot snapshot, Map<NodeName, String> nodeStates, Map<ServiceName, NodeName> validOwners,
-    Map<ServiceName, NodeName> targets) {}
+    Map<ServiceName, NodeName> targets, Map<ServiceName, ServiceQueue> queues, Map<NodeName, Duration> silent) {
+  public View {
+    queues = Map.copyOf(queues);
+    silent = Map.copyOf(silent);
+  }
+
+  /** A view without the reasons of the placement. */
+  public View(Snapshot snapshot, Map<NodeName, String> nodeStates, Map<ServiceName, NodeName> validOwners,
+      Map<ServiceName, NodeName> targets) {
+    this(snapshot, nodeStates, validOwners, targets, Map.of(), Map.of());
+  }
+}

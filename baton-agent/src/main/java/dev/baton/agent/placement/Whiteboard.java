@@ -2,15 +2,20 @@ package dev.baton.agent.placement;
 
 import dev.baton.api.NodeStatus;
 import dev.baton.api.ProviderEntry;
+import dev.baton.api.RankingEntry;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.Durations;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
+import dev.baton.core.placement.Candidate;
+import dev.baton.core.placement.EffectiveRanking;
+import dev.baton.core.placement.ServiceQueue;
 import dev.baton.core.store.Decision;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +60,16 @@ public final class Whiteboard {
 
   private static ServiceStatus service(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local,
       Instant now) {
+    ServiceQueue queue = view.queues().get(s);
+    NodeName owner = view.validOwners().get(s);
+    long epoch = view.snapshot().ownership(s).epoch();
+    // A planned move is under way while placement gives the service to its target, not yet the owner.
+    NodeName moving = view.snapshot().settings().service(s).moveTarget(epoch);
+    boolean underWay = moving != null && moving.equals(view.targets().get(s)) && !moving.equals(owner);
+    Duration takeoverIn = owner == null ? null : view.silent().get(owner);
+    // Nearness is worth naming only when the node the line is measured from has a location.
+    boolean located = queue != null && queue.from() != null && view.snapshot().node(queue.from())
+        .map(n -> !n.info().location().segments().isEmpty()).orElse(false);
     List<ProviderEntry> providers = new ArrayList<>();
     for (NodeRecord n : view.snapshot().nodes()) {
       NodeName name = n.info().name();
@@ -69,23 +84,102 @@ public final class Whiteboard {
       boolean failed = banned && d.failed();
       boolean running = p.state() == ProviderState.PROVIDING
           || p.state() == ProviderState.STOPPING;
+      Candidate c = queue == null ? null : queue.of(name);
+      Integer place = queue == null || c == null || !c.eligible() ? null : queue.placeOf(name);
+      Integer rank = c == null || !c.ranked() ? null : c.rank();
       if (nodeState.equals("lost") || nodeState.equals("left") || (nodeState.equals("drained") && !running)) {
-        providers.add(new ProviderEntry(name.value(), "unavailable", "node " + nodeState, bannedUntil, failed));
-      } else {
-        providers.add(new ProviderEntry(name.value(), p.state().wireName(), p.reason(), bannedUntil, failed));
+        providers.add(new ProviderEntry(name.value(), "unavailable", "node " + nodeState, bannedUntil, failed, null, rank));
+        continue;
       }
+      String reason = p.reason();
+      if (name.equals(owner) && takeoverIn != null) {
+        reason = "node not renewing its session: its lease passes in " + Durations.format(takeoverIn)
+            + (queue != null && queue.nextInLine() != null ? ", then " + queue.nextInLine() + " takes over" : "");
+      } else if (p.state() == ProviderState.WAITING && reason == null && queue != null && c != null) {
+        // A waiting provider's own reason, when its node published one, wins; Baton's agents publish none.
+        reason = waiting(queue, c, place, underWay ? moving : null, located);
+      }
+      providers.add(new ProviderEntry(name.value(), p.state().wireName(), reason, bannedUntil, failed, place, rank));
     }
     providers.sort((a, b) -> a.node().compareTo(b.node()));
-    NodeName owner = view.validOwners().get(s);
     String state = view.snapshot().settings().service(s).disabled() ? "disabled"
         : owner != null ? "provided"
         : view.targets().containsKey(s) ? "placing"
         : "failed";
-    long epoch = view.snapshot().ownership(s).epoch();
-    // A planned move is under way while placement gives the service to its target, not yet the owner.
-    NodeName moving = view.snapshot().settings().service(s).moveTarget(epoch);
-    boolean underWay = moving != null && moving.equals(view.targets().get(s)) && !moving.equals(owner);
     return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(), epoch, providers,
-        underWay ? moving.value() : null);
+        underWay ? moving.value() : null, queue == null ? List.of() : ranking(queue.ranking()),
+        queue == null || queue.nextInLine() == null ? null : queue.nextInLine().value(),
+        takeoverIn == null ? null : Durations.format(takeoverIn));
+  }
+
+  /** The effective ranking in the {@code /v1} shape. */
+  public static List<RankingEntry> ranking(EffectiveRanking ranking) {
+    return ranking.entries().stream()
+        .map(e -> new RankingEntry(e.node().value(), e.rank(), ranking.source().wireName())).toList();
+  }
+
+  /** The candidate just ahead of {@code c} in line, or null when it is first. */
+  private static Candidate ahead(ServiceQueue queue, Candidate c) {
+    Candidate before = null;
+    for (Candidate x : queue.line()) {
+      if (x.node().equals(c.node())) {
+        return before;
+      }
+      if (x.eligible()) {
+        before = x;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Why a waiting provider waits, from the line placement decided: disabled, a move elsewhere, its
+   * place in line and what placed it there (rank, nearness to the node the line is measured from,
+   * load: only when rank and nearness tie with the one ahead), or that it is the chosen one
+   * about to claim. {@code located}: whether the node the line is measured from has a location.
+   */
+  static String waiting(ServiceQueue queue, Candidate c, Integer place, NodeName moving, boolean located) {
+    if (queue.disabled()) {
+      return "service disabled";
+    }
+    if (!c.eligible()) {
+      return switch (c.blocked()) {
+        case NODE_DOWN -> "node not alive";
+        case DRAINED -> "node drained";
+        case UNAVAILABLE -> "provider unavailable";
+        case NO_PROVIDER -> "no provider";
+      };
+    }
+    if (c.node().equals(queue.target())) {
+      return moving != null && moving.equals(c.node()) ? "moving here (baton move): claims it once the owner released it"
+          : "chosen by placement: claims it";
+    }
+    List<String> why = new ArrayList<>();
+    if (c.ranked()) {
+      why.add("rank " + c.rank() + " (" + queue.ranking().source().wireName() + ")");
+    } else if (queue.ranking().source() != EffectiveRanking.Source.NONE) {
+      why.add("unranked");
+    }
+    if (located && queue.from() != null && c.shared() != null && !queue.from().equals(c.node())) {
+      why.add(c.shared().segments().isEmpty() ? "no location in common with " + queue.from()
+          : "shares " + c.shared() + " with " + queue.from());
+    }
+    if (why.isEmpty() && queue.target() != null && queue.line().stream().filter(Candidate::eligible).count() == 2) {
+      return "next in line: the only other candidate";
+    }
+    Candidate ahead = ahead(queue, c);
+    boolean tiedAhead = ahead != null && ahead.rank() == c.rank()
+        && (ahead.shared() == null ? 0 : ahead.shared().segments().size())
+            == (c.shared() == null ? 0 : c.shared().segments().size());
+    if (tiedAhead) {
+      // Rank and nearness tie with the one ahead: the load (then the name) decided.
+      why.add(c.load() + " service" + (c.load() == 1 ? "" : "s") + " placed on it");
+    }
+    if (why.isEmpty() && ahead != null) {
+      why.add("after " + ahead.node() + " by name");
+    }
+    String line = place != null && place == 2 && queue.target() != null ? "next in line"
+        : place == null ? "waiting" : "#" + place + " in line";
+    return line + ": " + String.join(", ", why);
   }
 }

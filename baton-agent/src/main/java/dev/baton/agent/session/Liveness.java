@@ -29,7 +29,8 @@ import java.util.Set;
 public final class Liveness {
   public enum Verdict { ALIVE, LOST, LEFT }
 
-  private record Seen(long renewals, long sinceNanos) {}
+  /** A session's counter as first seen at {@code sinceNanos}; {@code moved}: seen changing before. */
+  private record Seen(long renewals, long sinceNanos, boolean moved) {}
 
   private final MonotonicClock clock;
   private final long leaseNanos;
@@ -50,7 +51,7 @@ public final class Liveness {
       present.add(n.session());
       Seen s = seen.get(n.session());
       if (s == null || renewedSince(n, s)) {
-        seen.put(n.session(), new Seen(n.renewals(), now));
+        seen.put(n.session(), new Seen(n.renewals(), now, s != null));
       }
     }
     seen.keySet().retainAll(present);
@@ -80,6 +81,23 @@ public final class Liveness {
     }
     long left = s.sinceNanos() + leaseNanosOf(n) - clock.nanos();
     return left > 0 ? left : -1;
+  }
+
+  /**
+   * Nanoseconds from now until {@code n} could be judged lost, when its session has stopped being
+   * renewed but is not lost yet: the store expired it, or its counter, seen moving before, has
+   * stood still for {@code silence}. -1 otherwise (renewing as usual, or already lost or left). A
+   * store whose counters never move between renewals (ZooKeeper) is judged by its expiry alone.
+   * For the whiteboard: it decides nothing.
+   */
+  public long nanosUntilLostWhenSilent(NodeRecord n, Duration silence) {
+    Seen s = seen.get(n.session());
+    if (s == null || n.state() == SessionState.CLOSED || judge(n) != Verdict.ALIVE) {
+      return -1;
+    }
+    boolean silent = n.state() == SessionState.EXPIRED
+        || (s.moved() && clock.nanos() - s.sinceNanos() >= silence.toNanos());
+    return silent ? Math.max(0, s.sinceNanos() + leaseNanosOf(n) - clock.nanos()) : -1;
   }
 
   /**

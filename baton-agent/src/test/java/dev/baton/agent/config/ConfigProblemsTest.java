@@ -564,4 +564,16 @@ class ConfigProblemsTest {
     assertThat(web.recovery().backoff(3)).isEqualTo(java.time.Duration.ofSeconds(2));
     assertThat(web.recovery().ban()).isEqualTo(RecoveryConfig.DEFAULT.ban());
   }
+
+  @Test
+  void aDefaultRankThatIsNotAWholeNumberFromOneUpIsReportedWithTheKey() {
+    String expected = "; expected a whole number from 1 (the most preferred owner) up, the default rank of this node"
+        + " for the service";
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], rank: 0}\n"))
+        .hasMessage(files.at("services.a.rank") + "\"0\" is not valid" + expected);
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], rank: first}\n"))
+        .hasMessage(files.at("services.a.rank") + "\"first\" is not valid" + expected);
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], rank: -2}\n"))
+        .hasMessage(files.at("services.a.rank") + "\"-2\" is not valid" + expected);
+  }
 }

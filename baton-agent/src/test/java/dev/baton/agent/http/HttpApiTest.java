@@ -71,8 +71,13 @@ class HttpApiTest {
     assertThat(svc.path("owner").asText()).isEqualTo("node-a");
     assertThat(svc.path("epoch").asLong()).isEqualTo(1);
     assertThat(svc.path("providers").toString())
-        .isEqualTo("[{\"node\":\"node-a\",\"state\":\"providing\",\"reason\":null,\"bannedUntil\":null,\"failed\":false},"
-            + "{\"node\":\"node-b\",\"state\":\"waiting\",\"reason\":null,\"bannedUntil\":null,\"failed\":false}]");
+        .isEqualTo("[{\"node\":\"node-a\",\"state\":\"providing\",\"reason\":null,\"bannedUntil\":null,\"failed\":false,"
+            + "\"place\":1,\"rank\":null},"
+            + "{\"node\":\"node-b\",\"state\":\"waiting\",\"reason\":\"next in line: the only other candidate\","
+            + "\"bannedUntil\":null,\"failed\":false,\"place\":2,\"rank\":null}]");
+    assertThat(svc.path("next").asText()).isEqualTo("node-b");
+    assertThat(svc.path("ranking").size()).isZero();
+    assertThat(svc.path("takeoverIn").isNull()).isTrue();
   }
 
   @Test

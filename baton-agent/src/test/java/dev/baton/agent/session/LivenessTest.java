@@ -161,4 +161,32 @@ class LivenessTest {
     Liveness l = new Liveness(() -> now, LEASE, false);
     assertThat(l.judge(node(5, SessionState.LIVE))).isEqualTo(Liveness.Verdict.ALIVE);
   }
+
+  @Test
+  void aSessionThatStoppedRenewingShowsTheTimeLeftUntilItsLeasePassesAndNothingOnceLost() {
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    Duration silence = Duration.ofMillis(1000);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    advance(Duration.ofSeconds(2));
+    assertThat(l.nanosUntilLostWhenSilent(node(5, SessionState.LIVE), silence))
+        .as("never seen renewing: a counter that may not move between renewals proves no silence").isEqualTo(-1);
+    l.observe(List.of(node(6, SessionState.LIVE)));
+    advance(Duration.ofMillis(500));
+    assertThat(l.nanosUntilLostWhenSilent(node(6, SessionState.LIVE), silence)).as("renewing as usual").isEqualTo(-1);
+    advance(Duration.ofMillis(700));
+    assertThat(l.nanosUntilLostWhenSilent(node(6, SessionState.LIVE), silence))
+        .isEqualTo(LEASE.minusMillis(1200).toNanos());
+    advance(LEASE);
+    assertThat(l.judge(node(6, SessionState.LIVE))).isEqualTo(Liveness.Verdict.LOST);
+    assertThat(l.nanosUntilLostWhenSilent(node(6, SessionState.LIVE), silence)).isEqualTo(-1);
+  }
+
+  @Test
+  void aSessionTheStoreExpiredIsSilentAtOnceWhileTheObserversLeaseRuns() {
+    Liveness l = new Liveness(() -> now, LEASE, true);
+    l.observe(List.of(node(0, SessionState.EXPIRED)));
+    advance(Duration.ofSeconds(1));
+    assertThat(l.nanosUntilLostWhenSilent(node(0, SessionState.EXPIRED), Duration.ofMillis(1000)))
+        .isEqualTo(Duration.ofSeconds(2).toNanos());
+  }
 }

@@ -25,16 +25,35 @@ import java.util.TreeMap;
  *       the one it was asked at, over a valid owner too: that owner stops and releases the
  *       service, then the target claims it. A move to a node that is not a candidate is ignored.</li>
  *   <li>A valid owner that is still a candidate keeps the service (sticky failback).</li>
- *   <li>Otherwise the best candidate wins: explicit ranking first (ranked before unranked); then
- *       nearness in the location tree to the previous owner (longest common prefix); then fewest
- *       services owned, counting the ones this pass has already placed; then node name.</li>
+ *   <li>Otherwise the best candidate wins: the {@link EffectiveRanking} first (ranked before
+ *       unranked); then nearness in the location tree to the previous owner (longest common
+ *       prefix); then fewest services owned, counting the ones this pass has already placed; then
+ *       node name.</li>
  * </ol>
+ *
+ * <p>{@link #explain} gives the same decision with its reasons: the whole line of each service,
+ * ordered by the same rules. The whiteboard shows it, so that what it says is what decides.
  */
 public final class Placement {
   private Placement() {}
 
   /** Returns the chosen owner per service; services without an eligible candidate are absent. */
   public static Map<ServiceName, NodeName> place(List<NodeView> nodes, List<ServiceView> services) {
+    Map<ServiceName, NodeName> result = new TreeMap<>();
+    explain(nodes, services).forEach((s, q) -> {
+      if (q.target() != null) {
+        result.put(s, q.target());
+      }
+    });
+    return result;
+  }
+
+  /**
+   * The line of every service: its target (what {@link #place} returns), the next in line if the
+   * target went now (measured from the target's location, with the load of this placement), and
+   * every provider's standing.
+   */
+  public static Map<ServiceName, ServiceQueue> explain(List<NodeView> nodes, List<ServiceView> services) {
     Map<NodeName, NodeView> byName = new TreeMap<>();
     nodes.forEach(n -> byName.put(n.name(), n));
     Map<ServiceName, ServiceView> sorted = new TreeMap<>();
@@ -63,36 +82,77 @@ public final class Placement {
         load.merge(keeper, 1, Integer::sum);
       }
     }
+    Map<ServiceName, EffectiveRanking> rankings = new HashMap<>();
     for (ServiceView s : sorted.values()) {
+      List<NodeView> providers = providersOf.getOrDefault(s.name(), List.of());
+      EffectiveRanking ranking = EffectiveRanking.of(s.name(), s.settings(), providers);
+      rankings.put(s.name(), ranking);
       if (s.settings().disabled() || result.containsKey(s.name())) {
         continue;
       }
-      Location near = Optional.ofNullable(s.previousOwner()).map(byName::get)
-          .map(NodeView::location).orElse(null);
-      List<NodeName> ranking = s.settings().ranking();
-      Comparator<NodeView> order = Comparator
-          .comparingInt((NodeView n) -> rank(ranking, n.name()))
-          .thenComparingInt(n -> near == null ? 0 : -near.commonPrefixLength(n.location()))
-          .thenComparingInt(n -> load.getOrDefault(n.name(), 0))
-          .thenComparing(NodeView::name);
-      providersOf.getOrDefault(s.name(), List.of()).stream()
+      providers.stream()
           .filter(n -> n.canRun(s.name()))
-          .min(order)
+          .min(preference(ranking, locationOf(byName, s.previousOwner()), load))
           .ifPresent(best -> {
             result.put(s.name(), best.name());
             load.merge(best.name(), 1, Integer::sum);
           });
     }
-    return result;
+
+    Map<ServiceName, ServiceQueue> queues = new TreeMap<>();
+    for (ServiceView s : sorted.values()) {
+      NodeName target = result.get(s.name());
+      NodeName from = target != null ? target : s.previousOwner();
+      Location near = locationOf(byName, from);
+      EffectiveRanking ranking = rankings.get(s.name());
+      List<NodeView> waiting = new ArrayList<>();
+      List<Candidate> blocked = new ArrayList<>();
+      for (NodeView n : providersOf.getOrDefault(s.name(), List.of())) {
+        Candidate.Blocked why = n.whyNot(s.name());
+        if (why != null) {
+          blocked.add(candidate(n, ranking, near, load, why));
+        } else if (!n.name().equals(target)) {
+          waiting.add(n);
+        }
+      }
+      waiting.sort(preference(ranking, near, load));
+      List<Candidate> line = new ArrayList<>();
+      if (target != null) {
+        line.add(candidate(byName.get(target), ranking, near, load, null));
+      }
+      waiting.forEach(n -> line.add(candidate(n, ranking, near, load, null)));
+      line.addAll(blocked); // providersOf is in name order
+      NodeName next = waiting.isEmpty() || s.settings().disabled() ? null : waiting.get(0).name();
+      queues.put(s.name(), new ServiceQueue(s.name(), target, next, from, ranking, line, s.settings().disabled()));
+    }
+    return queues;
+  }
+
+  /**
+   * The order of preference among candidates: the effective ranking, then nearness to
+   * {@code near} (when known), then fewest services in {@code load}, then node name. Total.
+   */
+  private static Comparator<NodeView> preference(EffectiveRanking ranking, Location near, Map<NodeName, Integer> load) {
+    return Comparator
+        .comparingInt((NodeView n) -> ranking.rankOf(n.name()))
+        .thenComparingInt(n -> near == null ? 0 : -near.commonPrefixLength(n.location()))
+        .thenComparingInt(n -> load.getOrDefault(n.name(), 0))
+        .thenComparing(NodeView::name);
+  }
+
+  private static Candidate candidate(NodeView n, EffectiveRanking ranking, Location near, Map<NodeName, Integer> load,
+      Candidate.Blocked blocked) {
+    Location shared = near == null ? null
+        : new Location(near.segments().subList(0, near.commonPrefixLength(n.location())));
+    return new Candidate(n.name(), ranking.rankOf(n.name()), shared, load.getOrDefault(n.name(), 0), blocked);
+  }
+
+  private static Location locationOf(Map<NodeName, NodeView> byName, NodeName node) {
+    return Optional.ofNullable(node).map(byName::get).map(NodeView::location).orElse(null);
   }
 
   private static boolean canRun(Map<NodeName, NodeView> byName, NodeName node, ServiceName service) {
     NodeView view = byName.get(node);
     return view != null && view.canRun(service);
-  }
-
-  private static int rank(List<NodeName> ranking, NodeName node) {
-    int i = ranking.indexOf(node);
-    return i < 0 ? Integer.MAX_VALUE : i;
   }
 }

@@ -439,13 +439,18 @@ final class PostgresStore implements Store {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO provider_state (group_name, node, service, state, reason) VALUES (?, ?, ?, ?, ?)")) {
+        "INSERT INTO provider_state (group_name, node, service, state, reason, default_rank) VALUES (?, ?, ?, ?, ?, ?)")) {
       for (Map.Entry<ServiceName, ProviderStatus> e : providers.entrySet()) {
         ps.setString(1, group.value());
         ps.setString(2, node);
         ps.setString(3, e.getKey().value());
         ps.setString(4, e.getValue().state().wireName());
         ps.setString(5, e.getValue().reason());
+        if (e.getValue().rank() == null) {
+          ps.setNull(6, java.sql.Types.INTEGER);
+        } else {
+          ps.setInt(6, e.getValue().rank());
+        }
         ps.addBatch();
       }
       ps.executeBatch();
@@ -519,7 +524,7 @@ final class PostgresStore implements Store {
   private Map<String, Map<ServiceName, ProviderStatus>> providers(Connection c) throws SQLException {
     Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, service, state, reason FROM provider_state WHERE group_name = ?")) {
+        "SELECT node, service, state, reason, default_rank FROM provider_state WHERE group_name = ?")) {
       ps.setString(1, group.value());
       try (ResultSet rs = ps.executeQuery()) {
         readProviderRows(rs, providers);
@@ -529,17 +534,22 @@ final class PostgresStore implements Store {
     return providers;
   }
 
-  /** Reads rows of (node, service, state, reason) into provider sets by node. */
+  /**
+   * Reads rows of (node, service, state, reason, default rank) into provider sets by node. A rank
+   * below 1 (the table's check forbids it) reads as none.
+   */
   private void readProviderRows(ResultSet rs, Map<String, Map<ServiceName, ProviderStatus>> into) throws SQLException {
     while (rs.next()) {
       String node = rs.getString(1);
       String service = rs.getString(2);
       String state = rs.getString(3);
+      int rankValue = rs.getInt(5);
+      Integer rank = rs.wasNull() || rankValue < 1 ? null : rankValue;
       ProviderStatus status = decode("provider_state row node=" + node + " service=" + service,
           () -> new ProviderStatus(ProviderState.fromWireName(state), null));
       into.computeIfAbsent(node, k -> new HashMap<>())
           .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
-              new ProviderStatus(status.state(), rs.getString(4)));
+              new ProviderStatus(status.state(), rs.getString(4), rank));
     }
   }
 
@@ -563,7 +573,7 @@ final class PostgresStore implements Store {
     published.forEach(node -> providers.put(node, Map.of()));
     Map<String, Map<ServiceName, ProviderStatus>> read = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, service, state, reason FROM provider_state WHERE group_name = ? AND node = ANY (?)")) {
+        "SELECT node, service, state, reason, default_rank FROM provider_state WHERE group_name = ? AND node = ANY (?)")) {
       ps.setString(1, group.value());
       ps.setArray(2, c.createArrayOf("text", published.toArray()));
       try (ResultSet rs = ps.executeQuery()) {

@@ -153,7 +153,12 @@ final class SqliteSchema {
             restarts_since TEXT,
             failed TEXT,
             PRIMARY KEY (grp, node, service)
-          ) WITHOUT ROWID"""));
+          ) WITHOUT ROWID"""),
+      List.of(
+          // The default rank a node's config gives its provider (services.<name>.rank, 1 the most
+          // preferred), published with its state so that every node's placement sees it. Null
+          // when it has none, and for rows written before this version.
+          "ALTER TABLE providers ADD COLUMN default_rank INTEGER"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

@@ -318,13 +318,14 @@ final class SqliteStore implements Store {
       ps.executeUpdate();
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO providers (grp, node, service, state, reason) VALUES (?, ?, ?, ?, ?)")) {
+        "INSERT INTO providers (grp, node, service, state, reason, default_rank) VALUES (?, ?, ?, ?, ?, ?)")) {
       for (Map.Entry<ServiceName, ProviderStatus> e : providers.entrySet()) {
         ps.setString(1, grp);
         ps.setString(2, node);
         ps.setString(3, e.getKey().value());
         ps.setString(4, e.getValue().state().wireName());
         ps.setString(5, e.getValue().reason());
+        ps.setObject(6, e.getValue().rank());
         ps.executeUpdate();
       }
     }
@@ -694,7 +695,7 @@ final class SqliteStore implements Store {
   private Map<String, Map<ServiceName, ProviderStatus>> readProviders(Connection c) throws SQLException {
     Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, service, state, reason FROM providers WHERE grp = ?")) {
+        "SELECT node, service, state, reason, default_rank FROM providers WHERE grp = ?")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -702,7 +703,7 @@ final class SqliteStore implements Store {
           String service = rs.getString(2);
           try {
             providers.computeIfAbsent(node, n -> new HashMap<>()).put(ServiceName.of(service),
-                new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4)));
+                new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4), rank(rs, 5)));
           } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
             warnSkipped("providers", "node " + node + " service " + service, e);
           }
@@ -712,6 +713,15 @@ final class SqliteStore implements Store {
     // Immutable, so that every snapshot of the same value shares them (NodeRecord copies no further).
     providers.replaceAll((node, map) -> Map.copyOf(map));
     return providers;
+  }
+
+  /**
+   * A provider's default rank, or null when it has none; a value below 1 (not one this version
+   * writes) reads as none.
+   */
+  private static Integer rank(ResultSet rs, int column) throws SQLException {
+    long rank = rs.getLong(column);
+    return rs.wasNull() || rank < 1 || rank > Integer.MAX_VALUE ? null : (int) rank;
   }
 
   /** The cached provider states with those of every node that published since replaced. */
@@ -729,7 +739,7 @@ final class SqliteStore implements Store {
       }
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, state, reason FROM providers WHERE grp = ? AND node = ?")) {
+        "SELECT service, state, reason, default_rank FROM providers WHERE grp = ? AND node = ?")) {
       for (String node : published) {
         Map<ServiceName, ProviderStatus> states = new HashMap<>();
         ps.setString(1, grp);
@@ -739,7 +749,7 @@ final class SqliteStore implements Store {
             String service = rs.getString(1);
             try {
               states.put(ServiceName.of(service), new ProviderStatus(ProviderState.fromWireName(rs.getString(2)),
-                  rs.getString(3)));
+                  rs.getString(3), rank(rs, 4)));
             } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
               warnSkipped("providers", "node " + node + " service " + service, e);
             }

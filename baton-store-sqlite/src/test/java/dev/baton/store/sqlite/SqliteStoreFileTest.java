@@ -187,7 +187,7 @@ class SqliteStoreFileTest {
     Snapshot snap = open(db()).snapshot();
     assertThat(snap.settings().node(NodeName.of("node-b")).drained()).isTrue();
     assertThat(snap.decision(NodeName.of("node-b"), ServiceName.of("mailer"))).isEqualTo(banned);
-    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo("6").isEqualTo(String.valueOf(SqliteSchema.VERSION));
+    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo("7").isEqualTo(String.valueOf(SqliteSchema.VERSION));
   }
 
   @Test
@@ -246,7 +246,7 @@ class SqliteStoreFileTest {
       st.execute("INSERT INTO nodes (grp, name, location, api, session, renewals, state) VALUES ('billing', 'Node B!', '', 'x', 's-x', 0, 'LIVE')");
       st.execute("INSERT INTO nodes (grp, name, location, api, session, renewals, state) VALUES ('billing', 'node-c', '', 'x', 's-y', 0, 'ZOMBIE')");
       st.execute("INSERT INTO services (grp, name, epoch, owner_node, owner_session) VALUES ('billing', 'Mailer 2', 3, 'node-a', NULL)");
-      st.execute("INSERT INTO providers VALUES ('billing', 'node-a', 'reporter', 'dancing', NULL)");
+      st.execute("INSERT INTO providers (grp, node, service, state, reason) VALUES ('billing', 'node-a', 'reporter', 'dancing', NULL)");
       st.execute("INSERT INTO service_settings (grp, service, ranking, disabled) VALUES ('billing', 'reporter', 'node-a,NOT OK', 0)");
       st.execute("INSERT INTO node_settings VALUES ('billing', '-bad', 1)");
     }
@@ -258,6 +258,22 @@ class SqliteStoreFileTest {
     assertThat(snapshot.ownerships()).containsOnlyKeys(ServiceName.of("mailer"));
     assertThat(snapshot.settings().services()).isEmpty();
     assertThat(snapshot.settings().nodes()).isEmpty();
+  }
+
+  @Test
+  void aDefaultRankBelowOneWrittenByAnotherVersionReadsAsNone() throws Exception {
+    ServiceName mailer = ServiceName.of("mailer");
+    ServiceName reporter = ServiceName.of("reporter");
+    Store store = open(db());
+    store.openSession(new NodeInfo(NodeName.of("node-a"), Location.ROOT, "x"),
+        Map.of(mailer, ProviderStatus.WAITING.withRank(2), reporter, ProviderStatus.WAITING.withRank(1)), null);
+    try (Statement st = raw(db()).createStatement()) {
+      st.execute("UPDATE providers SET default_rank = 0 WHERE service = 'mailer'");
+    }
+
+    Map<ServiceName, ProviderStatus> providers = open(db()).snapshot().node(NodeName.of("node-a")).orElseThrow().providers();
+    assertThat(providers.get(mailer)).isEqualTo(ProviderStatus.WAITING);
+    assertThat(providers.get(reporter).rank()).isEqualTo(1);
   }
 
   @Test

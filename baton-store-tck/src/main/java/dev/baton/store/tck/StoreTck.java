@@ -370,6 +370,31 @@ public abstract class StoreTck {
   }
 
   @Test
+  void providersDefaultRanksArePublishedWithTheirStatesAndReplacedWithThem() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store reader = open(group);
+    Map<ServiceName, ProviderStatus> opened = Map.of(
+        svc("mailer"), ProviderStatus.WAITING.withRank(1),
+        svc("reporter"), ProviderStatus.WAITING);
+    SessionId session = a.openSession(node("node-a").info(), opened, null);
+    Map<ServiceName, ProviderStatus> seen = reader.snapshot().node(nodeName("node-a")).orElseThrow().providers();
+    assertThat(seen).isEqualTo(opened);
+    assertThat(seen.get(svc("mailer")).rank()).isEqualTo(1);
+    assertThat(seen.get(svc("reporter")).rank()).isNull();
+
+    // A publication replaces the ranks with the states: a rank given, changed or taken away.
+    Map<ServiceName, ProviderStatus> now = Map.of(
+        svc("mailer"), ProviderStatus.of(ProviderState.PROVIDING),
+        svc("reporter"), new ProviderStatus(ProviderState.UNAVAILABLE, "banned", 3));
+    a.publishProviders(session, now);
+    seen = reader.snapshot().node(nodeName("node-a")).orElseThrow().providers();
+    assertThat(seen).isEqualTo(now);
+    assertThat(seen.get(svc("mailer")).rank()).isNull();
+    assertThat(seen.get(svc("reporter")).rank()).isEqualTo(3);
+  }
+
+  @Test
   void renewalsGrowTheCounterThatAnotherStoreInstanceSees() {
     GroupName group = freshGroup();
     Store a = open(group);

@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 final class Znodes {
   private static final String PROVIDER = "provider/";
   private static final String REASON = "reason/";
+  private static final String RANK = "rank/";
 
   private Znodes() {}
 
@@ -36,7 +37,8 @@ final class Znodes {
    * while the node's ephemeral exists and holds this session id, CLOSED when {@code closed}, and
    * EXPIRED otherwise. {@code heartbeat} and {@code lease} are the session's timing, null in a
    * record written by a version that did not record it (fields {@code heartbeat} and {@code lease},
-   * added to format 1: older readers ignore them).
+   * added to format 1: older readers ignore them), and so are the providers' default ranks
+   * ({@code rank/<service>}).
    */
   record NodeEntry(NodeInfo info, SessionId session, boolean closed, Map<ServiceName, ProviderStatus> providers,
       Duration heartbeat, Duration lease) {
@@ -65,6 +67,7 @@ final class Znodes {
     entry.providers().forEach((service, status) -> {
       f.put(PROVIDER + service, status.state().wireName());
       f.put(REASON + service, status.reason());
+      f.put(RANK + service, status.rank() == null ? null : status.rank().toString());
     });
     return f.bytes();
   }
@@ -80,7 +83,7 @@ final class Znodes {
       providers.put(
           f.convert(PROVIDER + service, service, ServiceName::of),
           new ProviderStatus(f.required(PROVIDER + service, ProviderState::fromWireName),
-              f.optional(REASON + service)));
+              f.optional(REASON + service), rank(f.optional(RANK + service))));
     }
     for (String service : f.keysAfter(REASON)) {
       if (f.optional(PROVIDER + service) == null) {
@@ -89,6 +92,19 @@ final class Znodes {
     }
     return new NodeEntry(info, f.required("session", SessionId::new), f.flag("closed"), providers,
         f.optional("heartbeat", Znodes::positiveDuration), f.optional("lease", Znodes::positiveDuration));
+  }
+
+  /** A provider's default rank ({@code rank/<service>}, added to format 1), or null: none, or not a rank. */
+  private static Integer rank(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      int rank = Integer.parseInt(text);
+      return rank >= 1 ? rank : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   private static Duration positiveDuration(String text) {
