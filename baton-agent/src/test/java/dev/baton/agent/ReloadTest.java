@@ -200,6 +200,33 @@ class ReloadTest {
   }
 
   @Test
+  void aWebhookAddedByAReloadReceivesTheEventsRecordedFromThenOn() throws Exception {
+    java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      received.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      writeConfig("node-a", "events: {webhooks: [{url: 'http://127.0.0.1:" + receiver.getAddress().getPort()
+          + "/hook', types: [node.reloaded]}]}", SVC, tree("node-a"));
+
+      HttpResponse<String> r = reload();
+
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(Http.json(r).path("settings").toString()).isEqualTo("[\"events.webhooks\"]");
+      await("the new webhook got the reload's own event").atMost(Duration.ofSeconds(10)).until(() ->
+          received.stream().anyMatch(b -> b.contains("\"type\":\"node.reloaded\"")
+              && b.contains("settings [events.webhooks]")));
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
   void aChangedCommandRestartsTheServiceInPlaceWithItsEpoch() throws Exception {
     Mirror.Service before = running("svc").orElseThrow();
     writeConfig("node-a", "", "  svc: {command: [sleep, '700'], stop-timeout: 2s}", tree("node-a"));
