@@ -158,10 +158,12 @@ class ReloadTest {
         "node-b".equals(service("tree").path("owner").asText()) && service("tree").path("epoch").asLong() == tree.epoch() + 1);
     assertThat(mirrored("tree")).as("gone from node-a's mirror").isEmpty();
     assertThat(service("tree").path("providers").size()).as("node-a no longer a provider").isEqualTo(1);
-    assertThat(Http.events(a, "service.released")).anySatisfy(e -> {
-      assertThat(e.path("service").asText()).isEqualTo("tree");
-      assertThat(e.path("node").asText()).isEqualTo("node-a");
-    });
+    JsonNode released = Http.events(a, "service.released").stream().filter(e -> e.path("service").asText().equals("tree")
+        && e.path("node").asText().equals("node-a")).findFirst().orElseThrow();
+    JsonNode stopped = Http.events(a, "service.stopped").stream().filter(e -> e.path("service").asText().equals("tree")
+        && e.path("node").asText().equals("node-a")).findFirst().orElseThrow();
+    assertThat(released.path("seq").asLong()).as("released after its stop was handled")
+        .isGreaterThan(stopped.path("seq").asLong());
     assertThat(picture().get("svc")).isEqualTo(svcBefore);
   }
 

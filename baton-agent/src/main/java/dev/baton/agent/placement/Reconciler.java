@@ -749,14 +749,15 @@ public final class Reconciler implements AutoCloseable {
 
   /**
    * Releases what this node's session owns but this node no longer provides: a service removed from
-   * its config before an agent restart that carried the session on. No process runs for it (the
-   * restarted agent does not re-adopt one), and only a release lets another provider take it.
+   * its config by a reload, or before an agent restart that carried the session on. No process runs
+   * for it (a reload stopped it, and its exit has been handled; a restarted agent does not re-adopt
+   * one), and only a release lets another provider take it.
    */
   private void releaseUnprovided(Snapshot snap, SessionId me) {
     for (Ownership o : snap.ownerships().values()) {
       ServiceName s = o.service();
       if (me.equals(o.session()) && !config.services().containsKey(s) && supervisor.running(s).isEmpty()
-          && store.release(s, me, o.epoch())) {
+          && !supervisor.exitPending(s) && store.release(s, me, o.epoch())) {
         LOG.info("[node={} service={} epoch={}] released: this node no longer provides it", config.node(), s, o.epoch());
         events.append("service.released", s, o.epoch(), "no longer provided by this node");
         request();
