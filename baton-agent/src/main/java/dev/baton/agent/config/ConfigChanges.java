@@ -61,7 +61,10 @@ public record ConfigChanges(SortedSet<ServiceName> added, SortedSet<ServiceName>
     restartOnly(problems, "store-password-file", running, next, AgentConfig::storePasswordFile);
     restartOnly(problems, "timing.heartbeat", running, next, c -> Durations.format(c.timing().heartbeat()));
     restartOnly(problems, "timing.lease", running, next, c -> Durations.format(c.timing().lease()));
-    restartOnly(problems, "timing.fence-margin", running, next, c -> Durations.format(c.timing().fenceMargin()));
+    if (!(followsLease(running.timing()) && followsLease(next.timing()))) {
+      // A margin that is the default for each lease changes with the lease, which is reported already.
+      restartOnly(problems, "timing.fence-margin", running, next, c -> Durations.format(c.timing().fenceMargin()));
+    }
     restartOnly(problems, "state-dir", running, next, AgentConfig::stateDir);
     restartOnly(problems, "guardian", running, next, AgentConfig::guardian);
     restartOnly(problems, "containment", running, next, c -> c.containment().name().toLowerCase(java.util.Locale.ROOT)
@@ -99,6 +102,10 @@ public record ConfigChanges(SortedSet<ServiceName> added, SortedSet<ServiceName>
       settings.add("service-logs");
     }
     return new ConfigChanges(added, removed, restarted, changed, unchanged, List.copyOf(settings));
+  }
+
+  private static boolean followsLease(Timing t) {
+    return t.fenceMargin().equals(Timing.defaultFenceMargin(t.lease()));
   }
 
   /** Whether the process a provider runs differs: its command, env or workdir. */

@@ -97,4 +97,13 @@ class ConfigChangesTest {
       assertThat(e.getMessage()).as("a store URL may hold a password: never echoed").doesNotContain("other.db");
     });
   }
+
+  @Test
+  void aLeaseChangeIsOneProblemWhenTheFenceMarginIsTheDefaultThatFollowsIt() {
+    AgentConfig running = load("a.yaml", BASE);
+    AgentConfig next = load("b.yaml", BASE.replace("lease: 3s", "lease: 4s"));
+
+    assertThatThrownBy(() -> ConfigChanges.between(running, next)).isInstanceOfSatisfying(ConfigException.class, e ->
+        assertThat(e.problems()).extracting(ConfigProblem::keyPath).containsExactly("timing.lease"));
+  }
 }
