@@ -303,4 +303,43 @@ class ReloadTest {
     assertThat(Http.events(a, "node.reload-refused")).singleElement().satisfies(e ->
         assertThat(e.path("detail").asText()).contains("timing.lease: changed from"));
   }
+
+  @Test
+  void aReloadRequestWithAQueryParameterOrTheWrongMethodIsRefusedAndChangesNothing() throws Exception {
+    Map<String, String> before = picture();
+    writeConfig("node-a", "", SVC, tree("node-a"), EXTRA);
+
+    HttpResponse<String> query = Http.post(a, "/v1/reload?force=true", "");
+    HttpResponse<String> get = Http.get(a, "/v1/reload");
+
+    assertThat(query.statusCode()).as(query.body()).isEqualTo(400);
+    assertThat(Http.json(query).path("error").asText()).contains("force");
+    assertThat(get.statusCode()).as(get.body()).isEqualTo(405);
+    assertThat(get.headers().firstValue("Allow")).contains("POST");
+    assertThat(Http.events(a, "node.reloaded")).isEmpty();
+    assertThat(picture()).isEqualTo(before);
+  }
+
+  @Test
+  void reloadsAtTheSameTimeAreAppliedOneAfterAnotherSoOnlyOneAddsTheService() throws Exception {
+    writeConfig("node-a", "", SVC, tree("node-a"), EXTRA);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        answers.add(pool.submit(this::reload));
+      }
+      int added = 0;
+      for (var answer : answers) {
+        HttpResponse<String> r = answer.get();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        added += Http.json(r).path("added").size();
+      }
+      assertThat(added).as("one reload added extra; the others found it there").isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    await("extra runs once, on node-a").atMost(Duration.ofSeconds(10)).until(() -> running("extra").isPresent());
+    assertThat(Http.events(a, "node.reloaded")).hasSize(4);
+  }
 }
