@@ -142,6 +142,10 @@ public final class Agent implements AutoCloseable {
   private volatile AgentConfig config;
   /** Serialises reloads (the reconciler applies each on its own thread). */
   private final Object reloadLock = new Object();
+  /** The config of the last reload accepted (applied, or queued on the reconciler), or the starting one. */
+  private AgentConfig accepted;
+  /** How long a reload waits for the reconciler to apply it before it answers that it is queued. */
+  private static final Duration RELOAD_PATIENCE = Duration.ofSeconds(20);
   private final MonotonicClock clock;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -185,6 +189,7 @@ public final class Agent implements AutoCloseable {
 
   private Agent(AgentConfig config, MonotonicClock clock, GuardianLink.Env guardianEnv, Embedding embedding) {
     this.config = config;
+    this.accepted = config;
     this.embedding = Objects.requireNonNull(embedding, "embedding");
     this.clock = clock;
     this.guardianEnv = guardianEnv;
@@ -461,47 +466,68 @@ public final class Agent implements AutoCloseable {
    *
    * @throws InvalidInputException listing every problem, one per line, when the file is refused
    * @throws ConflictException when the node was configured in code (it has no file to read)
-   * @throws StoreException when the node is not running
+   * <p>The change is applied on the reconciler's thread, after the pass in progress; when that pass
+   * waits for the store for longer than 20 s, the answer says the reload is accepted and queued: it
+   * is applied when the pass ends (and a following reload compares with it, not with the config in
+   * force).
+   *
+   * @throws StoreException when the node is not running, or the reload was accepted but is still
+   *     queued after 20 s
    */
   public ReloadResponse reload() {
     running();
     synchronized (reloadLock) {
-      AgentConfig running = config;
-      if (running.file() == null) {
+      AgentConfig base = accepted;
+      if (base.file() == null) {
         throw new ConflictException("node " + config.node() + " was configured in code, not from a file; there is"
             + " nothing to reload");
       }
       AgentConfig next;
       ConfigChanges changes;
       try {
-        next = ConfigLoader.load(running.file());
-        changes = ConfigChanges.between(running, next);
+        next = ConfigLoader.load(base.file());
+        changes = ConfigChanges.between(base, next);
       } catch (ConfigException e) {
         List<ConfigProblem> problems = e.problems();
         String first = problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "");
         LOG.error("{} reload refused, nothing changed:\n{}", tag, e.getMessage());
         events.append(EventTypes.NODE_RELOAD_REFUSED, null, null, first);
-        throw new InvalidInputException("node " + config.node() + " refused the reload of " + running.file()
+        throw new InvalidInputException("node " + config.node() + " refused the reload of " + base.file()
             + "; nothing changed:\n" + e.getMessage());
       }
       running();
-      reconciler.reconfigure(next, changes);
-      config = next;
-      serviceActions.reconfigure(next.services());
-      detectors.reconfigure(next.services(), next.rules());
-      if (changes.settings().contains("events.webhooks")) {
-        Webhooks old = webhooks;
-        webhooks = new Webhooks(next.events().webhooks(), next.group().value(), nodeName(), new ObjectMapper());
-        Thread closer = new Thread(() -> closeQuietly(old), "baton-webhooks-closer-" + config.node());
-        closer.setDaemon(true);
-        closer.start(); // the old webhooks deliver what they hold (1 s at most), off the caller's thread
-      }
-      if (changes.settings().contains("service-logs")) {
-        supervisor.serviceLogs(next.serviceLogs());
-      }
       String detail = changes.describe();
-      LOG.info("{} reloaded {}: {}", tag, next.file(), detail);
-      events.append(EventTypes.NODE_RELOADED, null, null, detail);
+      java.util.concurrent.CompletableFuture<Void> applied = reconciler.reconfigure(next, changes, () -> {
+        config = next;
+        serviceActions.reconfigure(next.services());
+        detectors.reconfigure(next.services(), next.rules());
+        if (changes.settings().contains("events.webhooks")) {
+          Webhooks old = webhooks;
+          webhooks = new Webhooks(next.events().webhooks(), next.group().value(), nodeName(), new ObjectMapper());
+          Thread closer = new Thread(() -> closeQuietly(old), "baton-webhooks-closer-" + config.node());
+          closer.setDaemon(true);
+          closer.start(); // the old webhooks deliver what they hold (1 s at most), off the reconciler's thread
+        }
+        if (changes.settings().contains("service-logs")) {
+          supervisor.serviceLogs(next.serviceLogs());
+        }
+        LOG.info("{} reloaded {}: {}", tag, next.file(), detail);
+        events.append(EventTypes.NODE_RELOADED, null, null, detail);
+      });
+      accepted = next; // the next reload compares with this one, applied or queued
+      try {
+        applied.get(RELOAD_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new StoreException("node " + config.node() + " accepted the reload of " + next.file() + " (" + detail
+            + "), but its reconciler is busy (waiting for the store?); it applies it as soon as it is free and records"
+            + " node.reloaded then");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new BatonException("node " + config.node() + " failed to apply the reload of " + next.file() + ": "
+            + e.getCause() + "; the agent's log has the details", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BatonException("interrupted while node " + config.node() + " applied the reload", e);
+      }
       return new ReloadResponse(nodeName(), next.file().toString(), names(changes.added()), names(changes.removed()),
           names(changes.restarted()), names(changes.changed()), names(changes.unchanged()), changes.settings(), detail);
     }

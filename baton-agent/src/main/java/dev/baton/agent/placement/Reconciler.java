@@ -465,33 +465,31 @@ public final class Reconciler implements AutoCloseable {
    * starts again from the decision this node stored (its ban, the restarts used). An added service
    * is published at once and placed like any other.
    *
-   * @throws BatonException when the reconciler is closed or the change did not finish in time
+   * <p>Returns at once: the change is queued behind the pass in progress (which may wait for the
+   * store) and any change queued before, and applied in that order; {@code then} runs on the
+   * reconciler thread right after it, before the next pass.
+   *
+   * @return completes once applied (and {@code then} has run), or exceptionally with what failed
+   * @throws StoreException when the reconciler is closed (the node is stopping)
    */
-  public void reconfigure(AgentConfig next, ConfigChanges changes) {
+  public java.util.concurrent.CompletableFuture<Void> reconfigure(AgentConfig next, ConfigChanges changes,
+      Runnable then) {
     java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
     try {
       executor.execute(() -> {
         try {
           apply(next, changes);
+          then.run();
           done.complete(null);
         } catch (RuntimeException e) {
+          LOG.error("{} applying a reloaded config failed", tag, e);
           done.completeExceptionally(e);
         }
       });
     } catch (RejectedExecutionException e) {
       throw new StoreException("node " + config.node() + " is stopping; try again shortly");
     }
-    try {
-      done.get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new BatonException(e.getCause().toString(), e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new BatonException("node " + config.node() + " did not apply the reloaded config within 30s; the agent's"
-          + " log says why");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BatonException("interrupted while the reloaded config was applied", e);
-    }
+    return done;
   }
 
   private void apply(AgentConfig next, ConfigChanges changes) {
