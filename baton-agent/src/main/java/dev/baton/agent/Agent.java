@@ -2,6 +2,10 @@ package dev.baton.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.config.AgentConfig;
+import dev.baton.agent.config.ConfigChanges;
+import dev.baton.agent.config.ConfigException;
+import dev.baton.agent.config.ConfigLoader;
+import dev.baton.agent.config.ConfigProblem;
 import dev.baton.agent.config.Containment;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
@@ -25,9 +29,13 @@ import dev.baton.agent.watchdog.Detectors;
 import dev.baton.agent.watchdog.ProviderControl;
 import dev.baton.agent.watchdog.ServiceActions;
 import dev.baton.api.ActiveResponse;
+import dev.baton.api.EventTypes;
+import dev.baton.api.ReloadResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
+import dev.baton.core.ConflictException;
+import dev.baton.core.InvalidInputException;
 import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.NotFoundException;
@@ -130,7 +138,14 @@ public final class Agent implements AutoCloseable {
     ApiServer start(ApiListen listen, Agent agent);
   }
 
-  private final AgentConfig config;
+  /** The config in force: replaced by a reload ({@link #reload}), in the parts that may change at runtime. */
+  private volatile AgentConfig config;
+  /** Serialises reloads (the reconciler applies each on its own thread). */
+  private final Object reloadLock = new Object();
+  /** The config of the last reload accepted (applied, or queued on the reconciler), or the starting one. */
+  private AgentConfig accepted;
+  /** How long a reload waits for the reconciler to apply it before it answers that it is queued. */
+  private static final Duration RELOAD_PATIENCE = Duration.ofSeconds(20);
   private final MonotonicClock clock;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -152,7 +167,8 @@ public final class Agent implements AutoCloseable {
   private volatile Reconciler reconciler;
   private AutoCloseable watch;
   private final java.util.List<EventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private Webhooks webhooks;
+  private volatile Webhooks webhooks;
+  private ServiceActions serviceActions;
   private volatile EventFeed feed;
   private ActionRunner actions;
   private volatile Detectors detectors;
@@ -173,6 +189,7 @@ public final class Agent implements AutoCloseable {
 
   private Agent(AgentConfig config, MonotonicClock clock, GuardianLink.Env guardianEnv, Embedding embedding) {
     this.config = config;
+    this.accepted = config;
     this.embedding = Objects.requireNonNull(embedding, "embedding");
     this.clock = clock;
     this.guardianEnv = guardianEnv;
@@ -435,20 +452,128 @@ public final class Agent implements AutoCloseable {
     return String.join(", ", parts);
   }
 
+  // ---- reload
+
+  /**
+   * Reads this node's config file again and applies it ({@code POST /v1/reload}, SIGHUP): added
+   * services are provided from now on, removed ones stopped gracefully and released, a service
+   * whose process changed (command, env, workdir) restarted in place at its epoch, other changed
+   * service settings, rules, webhooks and service-logs take effect; unchanged services are not
+   * touched. All or nothing: a file with problems, or one that changes a setting only a restart can
+   * change ({@link ConfigChanges#RESTART_ONLY}), is refused whole and nothing changes. Records
+   * {@code node.reloaded} or {@code node.reload-refused}. Reloads are serialised with each other and
+   * applied on the reconciler's thread, between two of its passes.
+   *
+   * @throws InvalidInputException listing every problem, one per line, when the file is refused
+   * @throws ConflictException when the node was configured in code (it has no file to read)
+   * <p>The change is applied on the reconciler's thread, after the pass in progress; when that pass
+   * waits for the store for longer than 20 s, the answer says the reload is accepted and queued: it
+   * is applied when the pass ends (and a following reload compares with it, not with the config in
+   * force).
+   *
+   * @throws StoreException when the node is not running, or the reload was accepted but is still
+   *     queued after 20 s
+   */
+  public ReloadResponse reload() {
+    running();
+    synchronized (reloadLock) {
+      AgentConfig base = accepted;
+      if (base.file() == null) {
+        throw new ConflictException("node " + config.node() + " was configured in code, not from a file; there is"
+            + " nothing to reload");
+      }
+      AgentConfig next;
+      ConfigChanges changes;
+      try {
+        next = ConfigLoader.load(base.file());
+        changes = ConfigChanges.between(base, next);
+      } catch (ConfigException e) {
+        List<ConfigProblem> problems = e.problems();
+        String first = problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "");
+        LOG.error("{} reload refused, nothing changed:\n{}", tag, e.getMessage());
+        events.append(EventTypes.NODE_RELOAD_REFUSED, null, null, first);
+        throw new InvalidInputException("node " + config.node() + " refused the reload of " + base.file()
+            + "; nothing changed:\n" + e.getMessage());
+      }
+      running();
+      String detail = changes.describe();
+      java.util.concurrent.CompletableFuture<Void> applied = reconciler.reconfigure(next, changes, () -> {
+        config = next;
+        serviceActions.reconfigure(next.services());
+        detectors.reconfigure(next.services(), next.rules());
+        if (changes.settings().contains("events.webhooks")) {
+          Webhooks old = webhooks;
+          webhooks = new Webhooks(next.events().webhooks(), next.group().value(), nodeName(), new ObjectMapper());
+          Thread closer = new Thread(() -> closeQuietly(old), "baton-webhooks-closer-" + config.node());
+          closer.setDaemon(true);
+          closer.start(); // the old webhooks deliver what they hold (1 s at most), off the reconciler's thread
+        }
+        if (changes.settings().contains("service-logs")) {
+          supervisor.serviceLogs(next.serviceLogs());
+        }
+        LOG.info("{} reloaded {}: {}", tag, next.file(), detail);
+        events.append(EventTypes.NODE_RELOADED, null, null, detail);
+      });
+      accepted = next; // the next reload compares with this one, applied or queued
+      try {
+        applied.get(RELOAD_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new StoreException("node " + config.node() + " accepted the reload of " + next.file() + " (" + detail
+            + "), but its reconciler is busy (waiting for the store?); it applies it as soon as it is free and records"
+            + " node.reloaded then");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new BatonException("node " + config.node() + " failed to apply the reload of " + next.file() + ": "
+            + e.getCause() + "; the agent's log has the details", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BatonException("interrupted while node " + config.node() + " applied the reload", e);
+      }
+      return new ReloadResponse(nodeName(), next.file().toString(), names(changes.added()), names(changes.removed()),
+          names(changes.restarted()), names(changes.changed()), names(changes.unchanged()), changes.settings(), detail);
+    }
+  }
+
+  /** Starts a reload on another thread and returns at once (SIGHUP); the outcome goes to the log and the events. */
+  public void requestReload() {
+    Thread t = new Thread(() -> {
+      try {
+        reload();
+      } catch (InvalidInputException e) {
+        // logged and recorded by reload()
+      } catch (RuntimeException e) {
+        LOG.error("{} reload failed: {}", tag, e.getMessage());
+      }
+    }, "baton-reload-" + config.node());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void running() {
+    if (state.get() != State.RUNNING) {
+      throw new StoreException("node " + config.node() + " is " + state.get().name().toLowerCase(java.util.Locale.ROOT)
+          + "; a reload needs a running node, try again shortly");
+    }
+  }
+
+  private static List<String> names(java.util.Set<ServiceName> services) {
+    return services.stream().map(ServiceName::value).toList();
+  }
+
   // ---- events and detectors
 
   /** The fan-out of events: embedders' listeners, webhooks; and the feed that reads the group's log. */
   private void startEvents(ObjectMapper json) {
     listeners.forEach(events::subscribe);
     webhooks = new Webhooks(config.events().webhooks(), config.group().value(), nodeName(), json);
-    events.subscribe(webhooks);
+    events.subscribe(event -> webhooks.onEvent(event)); // the webhooks of the moment: a reload replaces them
     feed = new EventFeed(store, nodeName(), json);
   }
 
   /** Per-service actions and detector rules; they run commands with this node's API in BATON_API. */
   private void startActions(ObjectMapper json, ProviderControl control) {
     actions = new ActionRunner(config.group().value(), nodeName(), "http://" + apiAddress, config.stateDir(), events);
-    events.subscribe(new ServiceActions(config.services(), actions));
+    serviceActions = new ServiceActions(config.services(), actions);
+    events.subscribe(serviceActions);
     detectors = new Detectors(config.node(), config.services(), config.rules(), store, events, actions, control,
         this::currentEpoch, json);
     verbs = new OperatorVerbs(config.group(), config.node(), store, events, this::currentView, json);

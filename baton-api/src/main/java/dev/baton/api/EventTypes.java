@@ -12,6 +12,10 @@ public final class EventTypes {
   public static final String NODE_LEFT = "node.left";
   public static final String NODE_LOST = "node.lost";
   public static final String NODE_FENCED = "node.fenced";
+  /** The node read its config file again and applied it ({@code baton reload}, SIGHUP); the detail says what changed. */
+  public static final String NODE_RELOADED = "node.reloaded";
+  /** The node refused to apply its config file again; nothing changed; the detail names the first problem. */
+  public static final String NODE_RELOAD_REFUSED = "node.reload-refused";
   public static final String SERVICE_CLAIMED = "service.claimed";
   public static final String SERVICE_STARTED = "service.started";
   public static final String SERVICE_STOPPED = "service.stopped";
@@ -36,6 +40,7 @@ public final class EventTypes {
 
   /** Every type, in the order the docs list them. */
   public static final List<String> ALL = List.of(NODE_JOINED, NODE_LEFT, NODE_LOST, NODE_FENCED,
+      NODE_RELOADED, NODE_RELOAD_REFUSED,
       SERVICE_CLAIMED, SERVICE_STARTED, SERVICE_STOPPED, SERVICE_RELEASED, SERVICE_FAILED, SERVICE_RESTARTED,
       SERVICE_BANNED, SERVICE_CLEARED, CHECK_PASSED, CHECK_FAILED, REPORT_RECEIVED, ACTION_RUN,
       GUARDIAN_RESTARTED_AGENT, GUARDIAN_KILLED_SERVICES, OPERATOR_MOVE, OPERATOR_DISABLE, OPERATOR_ENABLE,

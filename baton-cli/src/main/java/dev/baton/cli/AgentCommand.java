@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "agent", mixinStandardHelpOptions = true,
     description = {"Run this node's agent: join the group, heartbeat, and provide services.",
-        "SIGTERM, Ctrl-C or `baton stop` hand its services over gracefully and exit 0.",
+        "SIGTERM, Ctrl-C or `baton stop` hand its services over gracefully and exit 0;",
+        "SIGHUP or `baton reload` re-read the config file and apply it without a restart.",
         "With the guardian on (the default; `guardian: false` turns it off) this process",
         "starts a guardian beside the agent: see docs/guardian.md."})
 final class AgentCommand implements Callable<Integer> {
@@ -48,6 +49,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     Agent agent = Agent.underGuardian(cfg, System.getenv(), HttpApi::start);
     Signals.onTerminate(agent::requestStop);
+    Signals.onReload(agent::requestReload);
     agent.start();
     agent.awaitStopped();
     return ExitCodes.OK;

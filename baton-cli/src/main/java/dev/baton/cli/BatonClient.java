@@ -36,6 +36,8 @@ public final class BatonClient {
   private final URI base;
   /** How long the agent may take to begin its answer to the event stream's request. */
   static final Duration HEADER_TIMEOUT = Duration.ofSeconds(5);
+  /** How long a reload may take: the agent gives up applying one after 30 s. */
+  static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(40);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   public BatonClient(String url) {
@@ -101,6 +103,15 @@ public final class BatonClient {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new BatonException("cannot write the request as JSON: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@code POST /v1/reload}: the agent reads its config file again. It may wait for a reconciler
+   * pass in progress (a slow store), so it is given longer than other requests.
+   */
+  public dev.baton.api.ReloadResponse reload() {
+    return JSON.convertValue(readTree(send(HttpRequest.newBuilder(base.resolve("/v1/reload"))
+        .POST(HttpRequest.BodyPublishers.noBody()), RELOAD_TIMEOUT)), dev.baton.api.ReloadResponse.class);
   }
 
   /** A page of {@code GET /v1/events}. */
@@ -214,9 +225,13 @@ public final class BatonClient {
   }
 
   private String send(HttpRequest.Builder request) {
+    return send(request, Duration.ofSeconds(5));
+  }
+
+  private String send(HttpRequest.Builder request, Duration timeout) {
     HttpResponse<String> response;
     try {
-      response = http.send(request.timeout(Duration.ofSeconds(5)).header("Accept", "application/json").build(),
+      response = http.send(request.timeout(timeout).header("Accept", "application/json").build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new UnreachableException("cannot reach the agent at " + base + " (" + e.getClass().getSimpleName()

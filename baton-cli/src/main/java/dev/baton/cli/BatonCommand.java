@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     description = {
         "Keeps each service running on exactly one server of a group, and moves it when that server fails.",
         ""},
-    subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class,
+    subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class, ReloadCommand.class,
         OperatorCommands.Move.class, OperatorCommands.Drain.class, OperatorCommands.Undrain.class,
         OperatorCommands.Disable.class, OperatorCommands.Enable.class, OperatorCommands.Rank.class,
         HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class},

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
  * launcher, the one a user or a service manager starts and stops. It starts the guardian (which
  * starts the real agent as its child) under {@code setpriv --pdeathsig KILL -- setsid --}, so the
  * node dies with the launcher and a Ctrl-C reaches only the launcher; it turns SIGTERM and SIGINT
- * into a graceful stop of the node and exits with the guardian's code (0 after a graceful stop).
+ * into a graceful stop of the node, passes SIGHUP on to the agent (a reload), and exits with the guardian's code (0 after a graceful stop).
  *
  * <p>If the guardian dies while the agent lives, the agent starts a new guardian; the launcher then
  * follows the node through the agent's mirrored pid until the agent stops.
@@ -48,6 +48,7 @@ final class GuardedNode {
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
     command.addAll(GuardianMain.command(java, classpath, config.stateDir(), ProcessHandle.current().pid(), 0, agent));
     Signals.onTerminate(this::stop);
+    Signals.onReload(this::reload);
     try {
       Files.createDirectories(config.stateDir());
       guardian = new ProcessBuilder(command).inheritIO().start();
@@ -75,6 +76,14 @@ final class GuardedNode {
     } else {
       currentAgent().ifPresent(ProcessHandle::destroy);
     }
+  }
+
+  /** SIGHUP: passed on to the node's agent, which reads its config file again. */
+  private void reload() {
+    currentAgent().filter(ProcessHandle::isAlive).ifPresentOrElse(a -> GuardianMain.sendHup(a.pid()), () -> {
+      err.println("baton: SIGHUP: no agent of node " + config.node() + " runs to reload its config");
+      err.flush();
+    });
   }
 
   /** Waits until no agent of this node runs any more: 0 if the last one stopped gracefully. */

@@ -514,4 +514,45 @@ class CliTest {
       a.stop();
     }
   }
+
+  @Test
+  void reloadPrintsWhatChangedAndABrokenFileExits2WithEveryProblemAndChangesNothing() throws Exception {
+    Path file = config("node-a", 0);
+    Agent agent = new Agent(ConfigLoader.load(file), Agent.Embedding.withApi(HttpApi::start));
+    agent.start();
+    try {
+      String api = "http://" + agent.apiAddress();
+      String good = Files.readString(file);
+
+      Files.writeString(file, good.replace("services:", "services:\n  extra: {command: [sleep, '601']}"));
+      Result added = run("reload", "--api", api);
+      assertThat(added.code()).as(added.err()).isZero();
+      assertThat(added.out()).startsWith("node-a reloaded " + file + "\n")
+          .contains("  added:     extra (provided from now on)\n", "  unchanged: svc\n");
+
+      Result same = run("reload", "--api", api);
+      assertThat(same.code()).as(same.err()).isZero();
+      assertThat(same.out()).startsWith("node-a reloaded " + file + ": nothing changed\n");
+
+      Files.writeString(file, good.replace("command: [sleep, '600']", "comand: [sleep, '600']\n    stop-timeout: soon"));
+      Result broken = run("reload", "--api", api);
+      assertThat(broken.code()).isEqualTo(2);
+      assertThat(broken.out()).isEmpty();
+      assertThat(broken.err()).contains("node node-a refused the reload of " + file + "; nothing changed:\n")
+          .contains(file + ": services.svc.comand: unknown key; did you mean command?\n")
+          .contains(file + ": services.svc.stop-timeout: invalid duration \"soon\"");
+
+      Files.writeString(file, good.replace("location: eu/paris", "location: eu/lyon"));
+      Result moved = run("reload", "--api", api);
+      assertThat(moved.code()).isEqualTo(2);
+      assertThat(moved.err()).contains(file + ": node.location: changed from \"eu/paris\" to \"eu/lyon\";"
+          + " node.location cannot change while the agent runs. Restart the agent");
+
+      Files.writeString(file, good.replace("services:", "services:\n  extra: {command: [sleep, '601']}"));
+      Result unchanged = run("reload", "--api", api);
+      assertThat(unchanged.out()).as("the refused files changed nothing").contains(": nothing changed");
+    } finally {
+      agent.stop();
+    }
+  }
 }

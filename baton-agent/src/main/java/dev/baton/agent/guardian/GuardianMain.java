@@ -150,6 +150,7 @@ public final class GuardianMain {
     }
     Signal.handle(new Signal("TERM"), s -> stop());
     Signal.handle(new Signal("INT"), s -> stop());
+    Signal.handle(new Signal("HUP"), s -> reloadAgent());
     daemon("baton-guardian-fence", this::watchDeadline);
     daemon("baton-guardian-agent", () -> keepAgent(adoptAgentPid));
     serve(server); // on this thread, which lives as long as the guardian: it forks the services
@@ -264,6 +265,35 @@ public final class GuardianMain {
       if (agent != null) {
         agent.destroy();
       }
+    }
+  }
+
+  /**
+   * SIGHUP: passed on to the agent, which reads its config file again ({@code baton reload}). The
+   * guardian's own settings come from its command line and do not change.
+   */
+  private void reloadAgent() {
+    ProcessHandle a;
+    synchronized (agentLock) {
+      a = agent;
+    }
+    if (a == null || !a.isAlive()) {
+      log("SIGHUP: no agent runs to reload its config");
+      return;
+    }
+    log("SIGHUP: asking the agent (pid " + a.pid() + ") to reload its config");
+    sendHup(a.pid());
+  }
+
+  /** Sends SIGHUP to {@code pid} (the JDK can send only TERM and KILL). */
+  public static void sendHup(long pid) {
+    try {
+      new ProcessBuilder("kill", "-s", "HUP", Long.toString(pid)).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.io.IOException e) {
+      throw new dev.baton.core.BatonException("cannot send SIGHUP to pid " + pid + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

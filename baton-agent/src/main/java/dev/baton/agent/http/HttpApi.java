@@ -96,6 +96,7 @@ public final class HttpApi implements Agent.ApiServer {
       ctx.res().flushBuffer();
       agent.requestStop();
     });
+    route(app, HandlerType.POST, "/v1/reload", NONE, ctx -> ctx.json(agent.reload()));
     eventRoutes(app, agent);
     operatorRoutes(app, agent);
     app.exception(Bodies.TooLarge.class, (e, ctx) -> Bodies.refuse(ctx, e.getMessage()));
@@ -206,7 +207,7 @@ public final class HttpApi implements Agent.ApiServer {
         + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
         + " POST /v1/services/{name}/move, /disable, /enable, GET and PUT /v1/services/{name}/ranking,"
-        + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/stop");
+        + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/reload, POST /v1/stop");
   }
 
   private static void methodNotAllowed(Context ctx) {
@@ -231,7 +232,7 @@ public final class HttpApi implements Agent.ApiServer {
     if (p.matches("/v1/services/[^/]+/heartbeat")) {
       return "PUT";
     }
-    if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable)")
+    if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.equals("/v1/reload") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable)")
         || p.matches("/v1/nodes/[^/]+/(drain|undrain)")) {
       return "POST";
     }

@@ -2,6 +2,7 @@ package dev.baton.agent.placement;
 
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.CheckConfig;
+import dev.baton.agent.config.ConfigChanges;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.events.EventLog;
 import dev.baton.agent.session.Liveness;
@@ -78,7 +79,8 @@ public final class Reconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final Duration STORE_VERDICT_RECHECK = Duration.ofMillis(50);
 
-  private final AgentConfig config;
+  /** Replaced only on the reconciler thread, by {@link #reconfigure}; read by other threads too. */
+  private volatile AgentConfig config;
   private final Store store;
   private final SessionKeeper keeper;
   private final Supervisor supervisor;
@@ -96,7 +98,7 @@ public final class Reconciler implements AutoCloseable {
 
   private final ScheduledExecutorService checkScheduler;
   private final HttpClient checkHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final Map<ServiceName, HealthChecks> standbyChecks = new HashMap<>();
+  private final Map<ServiceName, HealthChecks> standbyChecks = new ConcurrentHashMap<>();
 
   // Written on the reconciler thread; concurrent maps because localStates() is also read by the
   // heartbeat thread (publishing providers with a new session) and the HTTP threads.
@@ -161,13 +163,7 @@ public final class Reconciler implements AutoCloseable {
   }
 
   public void start() {
-    for (ServiceConfig sc : config.services().values()) {
-      List<CheckConfig> standby = sc.checks().stream().filter(CheckConfig::standby).toList();
-      if (!standby.isEmpty()) {
-        standbyChecks.put(sc.name(), new HealthChecks(checkScheduler, checkHttp, sc.name(), standby, clock.nanos(), clock,
-            checkEnv(sc.name(), null), this::checkChanged));
-      }
-    }
+    config.services().values().forEach(this::startStandbyChecks);
     long h = config.timing().heartbeat().toMillis();
     executor.scheduleWithFixedDelay(this::request, 0, h, TimeUnit.MILLISECONDS);
   }
@@ -243,6 +239,10 @@ public final class Reconciler implements AutoCloseable {
   /** A health check of a provider changed (called on a check thread). */
   private void checkChanged(ServiceName s, CheckConfig check, boolean healthy, String detail) {
     execute(() -> {
+      ServiceConfig sc = config.services().get(s);
+      if (sc == null || !sc.checks().contains(check)) {
+        return; // a check a reload removed or replaced, reporting once more before it was closed
+      }
       Optional<Supervisor.Running> r = supervisor.running(s);
       Long epoch = r.map(x -> x.epoch()).orElse(null);
       events.append(healthy ? "check.passed" : "check.failed", s, epoch, check.name() + ": " + detail);
@@ -312,7 +312,8 @@ public final class Reconciler implements AutoCloseable {
     long left = recoveries.get(s).banLeft().toMillis();
     try {
       executor.schedule(() -> {
-        if (!recoveries.get(s).banned() && banReasons.remove(s) != null) {
+        Recovery recovery = recoveries.get(s);
+        if (recovery != null && !recovery.banned() && banReasons.remove(s) != null) {
           LOG.info("[node={} service={}] ban ended", config.node(), s);
           failedDetails.remove(s);
           save(s);
@@ -457,12 +458,143 @@ public final class Reconciler implements AutoCloseable {
     });
   }
 
+  /**
+   * Applies a reloaded config, on the reconciler thread, so that no pass sees half of it; returns
+   * once it is applied. {@code next} differs from the running config only in what a reload may
+   * change ({@link ConfigChanges}). A removed service is stopped gracefully (SIGTERM, SIGKILL after
+   * its stop-timeout) and released by the pass after its process tree is gone; its decision is
+   * dropped from the store. A service whose process changed is restarted in place at its epoch, the
+   * new settings used for the new process. Changed checks are replaced; a changed recovery ladder
+   * starts again from the decision this node stored (its ban, the restarts used). An added service
+   * is published at once and placed like any other.
+   *
+   * <p>Returns at once: the change is queued behind the pass in progress (which may wait for the
+   * store) and any change queued before, and applied in that order; {@code then} runs on the
+   * reconciler thread right after it, before the next pass.
+   *
+   * @return completes once applied (and {@code then} has run), or exceptionally with what failed
+   * @throws StoreException when the reconciler is closed (the node is stopping)
+   */
+  public java.util.concurrent.CompletableFuture<Void> reconfigure(AgentConfig next, ConfigChanges changes,
+      Runnable then) {
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    try {
+      executor.execute(() -> {
+        try {
+          apply(next, changes);
+          then.run();
+          done.complete(null);
+        } catch (RuntimeException e) {
+          LOG.error("{} applying a reloaded config failed", tag, e);
+          done.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      throw new StoreException("node " + config.node() + " is stopping; try again shortly");
+    }
+    return done;
+  }
+
+  private void apply(AgentConfig next, ConfigChanges changes) {
+    AgentConfig old = config;
+    config = next;
+    for (ServiceName s : changes.removed()) {
+      HealthChecks standby = standbyChecks.remove(s);
+      if (standby != null) {
+        standby.close();
+      }
+      standbyFailing.remove(s);
+      restarts.remove(s);
+      forget(s);
+      recoveries.remove(s);
+      save(s); // nothing decided any more: the decision this node stored is dropped
+      supervisor.running(s).ifPresent(r -> {
+        LOG.info("[node={} service={} epoch={}] no longer provided (reload): stopping {}, then releasing it",
+            config.node(), s, r.epoch(), r.describe());
+        supervisor.stop(s, old.services().get(s).stopTimeout());
+      });
+    }
+    for (ServiceName s : changes.added()) {
+      recoveries.put(s, new Recovery(next.services().get(s).recovery(), clock));
+      startStandbyChecks(next.services().get(s));
+    }
+    for (ServiceName s : changes.restarted()) {
+      reconfigureService(old.services().get(s), next.services().get(s));
+    }
+    for (ServiceName s : changes.changed()) {
+      reconfigureService(old.services().get(s), next.services().get(s));
+    }
+    placedFrom = null; // the services this node provides are part of what placement decides from
+    request();
+  }
+
+  /** Applies the new settings of a service this node provides before and after a reload. */
+  private void reconfigureService(ServiceConfig old, ServiceConfig next) {
+    ServiceName s = next.name();
+    if (!old.recovery().equals(next.recovery())) {
+      Recovery recovery = new Recovery(next.recovery(), clock);
+      Decision d = saved.get(s);
+      if (d != null) {
+        recovery.restore(d, wall.instant());
+      }
+      recoveries.put(s, recovery);
+    }
+    List<CheckConfig> oldStandby = old.checks().stream().filter(CheckConfig::standby).toList();
+    List<CheckConfig> newStandby = next.checks().stream().filter(CheckConfig::standby).toList();
+    if (!oldStandby.equals(newStandby)) {
+      HealthChecks checks = standbyChecks.remove(s);
+      if (checks != null) {
+        checks.close();
+      }
+      standbyFailing.remove(s);
+      startStandbyChecks(next);
+    }
+    Optional<Supervisor.Running> running = supervisor.running(s).filter(r -> !r.stopping());
+    if (running.isEmpty()) {
+      return; // a start to come uses the new settings
+    }
+    long epoch = running.get().epoch();
+    if (ConfigChanges.processChanged(old, next)) {
+      if (!restarts.containsKey(s)) {
+        PendingRestart p = new PendingRestart(epoch, "its command, env or workdir changed (reload)", 0, 0, Duration.ZERO, -1);
+        restarts.put(s, p);
+        LOG.info("[node={} service={} epoch={}] {}: restarting it in place", config.node(), s, epoch, p.reason());
+        events.append("service.restarted", s, epoch, restartText(p));
+        supervisor.stop(s, old.stopTimeout());
+      }
+      return;
+    }
+    List<CheckConfig> oldRun = old.checks().stream().filter(c -> !c.standby()).toList();
+    List<CheckConfig> newRun = next.checks().stream().filter(c -> !c.standby()).toList();
+    if (!oldRun.equals(newRun)) {
+      HealthChecks checks = runChecks.remove(s);
+      if (checks != null) {
+        checks.close();
+      }
+      if (!newRun.isEmpty()) {
+        runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, newRun, clock.nanos(), clock,
+            checkEnv(s, epoch), this::checkChanged));
+      }
+      LOG.info("[node={} service={} epoch={}] health checks replaced (reload): {}", config.node(), s, epoch,
+          newRun.stream().map(CheckConfig::name).toList());
+    }
+  }
+
+  private void startStandbyChecks(ServiceConfig sc) {
+    List<CheckConfig> standby = sc.checks().stream().filter(CheckConfig::standby).toList();
+    if (!standby.isEmpty()) {
+      standbyChecks.put(sc.name(), new HealthChecks(checkScheduler, checkHttp, sc.name(), standby, clock.nanos(), clock,
+          checkEnv(sc.name(), null), this::checkChanged));
+    }
+  }
+
   /** The {@link ProviderControl} rules and operators use. */
   public ProviderControl control() {
     return new ProviderControl() {
       @Override
       public void restart(ServiceName s, String reason) {
-        execute(() -> supervisor.running(s).filter(r -> !r.stopping() && !restarts.containsKey(s)).ifPresent(r -> {
+        execute(() -> supervisor.running(s).filter(r -> !r.stopping() && !restarts.containsKey(s)
+            && config.services().containsKey(s)).ifPresent(r -> {
           PendingRestart p = new PendingRestart(r.epoch(), reason, 0, 0, Duration.ZERO, -1);
           restarts.put(s, p);
           events.append("service.restarted", s, r.epoch(), restartText(p));
@@ -473,7 +605,7 @@ public final class Reconciler implements AutoCloseable {
       @Override
       public void failover(ServiceName s, String reason) {
         execute(() -> {
-          if (supervisor.running(s).isEmpty()) {
+          if (supervisor.running(s).isEmpty() || !recoveries.containsKey(s)) {
             LOG.info("[node={} service={}] failover asked ({}), but it does not run here", config.node(), s, reason);
             return;
           }
@@ -638,14 +770,15 @@ public final class Reconciler implements AutoCloseable {
 
   /**
    * Releases what this node's session owns but this node no longer provides: a service removed from
-   * its config before an agent restart that carried the session on. No process runs for it (the
-   * restarted agent does not re-adopt one), and only a release lets another provider take it.
+   * its config by a reload, or before an agent restart that carried the session on. No process runs
+   * for it (a reload stopped it, and its exit has been handled; a restarted agent does not re-adopt
+   * one), and only a release lets another provider take it.
    */
   private void releaseUnprovided(Snapshot snap, SessionId me) {
     for (Ownership o : snap.ownerships().values()) {
       ServiceName s = o.service();
       if (me.equals(o.session()) && !config.services().containsKey(s) && supervisor.running(s).isEmpty()
-          && store.release(s, me, o.epoch())) {
+          && !supervisor.exitPending(s) && store.release(s, me, o.epoch())) {
         LOG.info("[node={} service={} epoch={}] released: this node no longer provides it", config.node(), s, o.epoch());
         events.append("service.released", s, o.epoch(), "no longer provided by this node");
         request();

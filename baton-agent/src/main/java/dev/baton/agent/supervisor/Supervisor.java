@@ -171,6 +171,7 @@ public final class Supervisor implements AutoCloseable {
   private final ScheduledExecutorService killer;
   /** Rotates the services' logs, apart from {@link #killer}, whose kills must not wait for a copy. */
   private final ScheduledExecutorService logKeeper;
+  private volatile ServiceLogs serviceLogs;
   private long lastLogWarningNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
   private final ServiceTrees trees;
 
@@ -210,13 +211,15 @@ public final class Supervisor implements AutoCloseable {
    * overshoots by what it writes in 200 ms.
    */
   public void rotateLogs(ServiceLogs logs) {
+    serviceLogs = logs;
     logKeeper.scheduleWithFixedDelay(() -> {
+      ServiceLogs current = serviceLogs;
       for (Running r : all()) {
         if (r.handle == null) {
           continue; // runs inside this JVM: no log file of its own
         }
         try {
-          if (LogRotation.rotateIfFull(logFile(r.service), logs)) {
+          if (LogRotation.rotateIfFull(logFile(r.service), current)) {
             LOG.debug("[node={} service={}] rotated its log {}", node, r.service, logFile(r.service));
           }
         } catch (IOException | RuntimeException e) {
@@ -228,6 +231,11 @@ public final class Supervisor implements AutoCloseable {
         }
       }
     }, LOG_CHECK_MILLIS, LOG_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** Rotates by {@code logs} from now on (a reload); {@link #rotateLogs} must have been called. */
+  public void serviceLogs(ServiceLogs logs) {
+    serviceLogs = java.util.Objects.requireNonNull(logs, "logs");
   }
 
   Supervisor(String group, String node, String api, Path stateDir, ServiceTrees trees, Consumer<Exit> onExit) {

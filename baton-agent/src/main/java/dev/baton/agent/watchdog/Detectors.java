@@ -37,8 +37,8 @@ public final class Detectors {
   static final int MAX_DETAIL = 2000;
 
   private final NodeName node;
-  private final Map<ServiceName, ServiceConfig> services;
-  private final List<RuleConfig> rules;
+  private volatile Map<ServiceName, ServiceConfig> services;
+  private volatile List<RuleConfig> rules;
   private final Store store;
   private final EventLog events;
   private final ActionRunner runner;
@@ -63,6 +63,12 @@ public final class Detectors {
     this.json = json;
   }
 
+  /** Uses the services and rules of a reloaded config for the reports received from now on. */
+  public void reconfigure(Map<ServiceName, ServiceConfig> services, List<RuleConfig> rules) {
+    this.services = services;
+    this.rules = rules;
+  }
+
   /**
    * Checks the JSON body of a report, records it and starts the matching rules' actions.
    *
@@ -73,6 +79,7 @@ public final class Detectors {
     events.append(EventTypes.REPORT_RECEIVED, report.service(), null,
         report.condition() + (report.detail() == null ? "" : ": " + report.detail()));
     List<String> actions = new ArrayList<>();
+    List<RuleConfig> rules = this.rules;
     for (int i = 0; i < rules.size(); i++) {
       RuleConfig rule = rules.get(i);
       if (rule.matches(report.condition(), report.service())) {

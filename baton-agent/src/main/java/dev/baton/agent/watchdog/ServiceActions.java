@@ -16,12 +16,17 @@ import java.util.Map;
  * {@code BATON_EVENT_DETAIL}.
  */
 public final class ServiceActions implements EventListener {
-  private final Map<ServiceName, ServiceConfig> services;
+  private volatile Map<ServiceName, ServiceConfig> services;
   private final ActionRunner runner;
 
   public ServiceActions(Map<ServiceName, ServiceConfig> services, ActionRunner runner) {
     this.services = services;
     this.runner = runner;
+  }
+
+  /** Runs the actions of a reloaded config for the events recorded from now on. */
+  public void reconfigure(Map<ServiceName, ServiceConfig> services) {
+    this.services = services;
   }
 
   @Override
