@@ -20,5 +20,6 @@ import picocli.CommandLine.Command;
     footer = {"",
         "Start here: baton demo          (a 3-node group on this machine)",
         "Operator commands talk to an agent's HTTP API: --api URL, else $BATON_API, else http://127.0.0.1:7070.",
-        "Exit codes: 0 ok, 1 failed, 2 bad input, 3 agent unreachable, 4 conflict, 5 --wait timed out."})
+        "Exit codes: 0 ok, 1 failed, 2 bad input, 3 agent unreachable, 4 conflict,",
+        "5 --wait timed out (the change was accepted and may still happen)."})
 final class BatonCommand {}

