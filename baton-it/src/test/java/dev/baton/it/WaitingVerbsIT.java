@@ -61,6 +61,14 @@ class WaitingVerbsIT {
 
   record Cli(int code, String out, String err) {}
 
+  /** The renewal counter of {@code node}'s session, as the store has it. */
+  private long renewals(String node) {
+    try (dev.baton.core.store.Store s = dev.baton.core.store.Stores.open(new dev.baton.core.store.StoreOptions(
+        group.store, dev.baton.core.GroupName.of("it"), group.heartbeat, group.lease, Duration.ofSeconds(2), null))) {
+      return s.snapshot().node(dev.baton.core.NodeName.of(node)).map(n -> n.renewals()).orElse(0L);
+    }
+  }
+
   /** Runs {@code baton ARGS} as its own JVM, as an operator would; waits for it (at most 2 minutes). */
   private Cli baton(String... args) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
@@ -167,12 +175,23 @@ class WaitingVerbsIT {
   @Test
   void aKilledNodeIsRecordedLostAndTheRecordingNodeRunsItsOnNodeLostCommand() throws Exception {
     Group.Node victim = group.nodes.get("node-b");
+    // A node records a loss only of a session it has seen renewed (LostNodes): let node-b renew a
+    // few times more while the others, the last of which may have only just joined, watch it.
+    long renewals = renewals(victim.name);
+    await("node-b renewing while its peers watch").atMost(Duration.ofSeconds(30))
+        .until(() -> renewals(victim.name) >= renewals + 4);
 
     victim.kill();
 
     // node-a, the alive node with the lowest name, records the loss and runs its command once.
     Path file = dir.resolve("lost-node-a");
-    await("node-a ran its on: node.lost command").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(file));
+    try {
+      await("node-a ran its on: node.lost command").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(file));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      String log = group.nodes.get("node-a").logText();
+      throw new AssertionError("no " + file + "; events: " + group.events().stream().map(x -> x.type() + " " + x.node()
+          + " " + x.detail()).toList() + "\nnode-a's log:\n" + log.substring(Math.max(0, log.length() - 6000)), e);
+    }
     await().atMost(Duration.ofSeconds(5)).until(() -> !Files.readString(file).isBlank());
     long seq = group.events().stream().filter(e -> e.type().equals("node.lost")).findFirst().orElseThrow().seq();
     assertThat(Files.readAllLines(file)).containsExactly("node-b " + seq);
