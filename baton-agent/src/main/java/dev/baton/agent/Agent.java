@@ -173,6 +173,7 @@ public final class Agent implements AutoCloseable {
   private ActionRunner actions;
   private volatile Detectors detectors;
   private volatile OperatorVerbs verbs;
+  private volatile dev.baton.agent.placement.RestartVerb restarts;
   private GuardianLink link;
   /** False when the node is being taken down as if it crashed: the session is left to expire. */
   private volatile boolean leaveGracefully = true;
@@ -574,9 +575,12 @@ public final class Agent implements AutoCloseable {
     actions = new ActionRunner(config.group().value(), nodeName(), "http://" + apiAddress, config.stateDir(), events);
     serviceActions = new ServiceActions(config.services(), actions);
     events.subscribe(serviceActions);
+    events.subscribe(new dev.baton.agent.watchdog.NodeActions(config.events().on(), actions));
     detectors = new Detectors(config.node(), config.services(), config.rules(), store, events, actions, control,
         this::currentEpoch, json);
     verbs = new OperatorVerbs(config.group(), config.node(), store, events, this::currentView, json);
+    restarts = new dev.baton.agent.placement.RestartVerb(config.group(), config.node(), store, events,
+        this::currentView, supervisor::running, control, config.timing().storeCallTimeout());
   }
 
   private Long currentEpoch(ServiceName service) {
@@ -618,6 +622,11 @@ public final class Agent implements AutoCloseable {
   /** The operator verbs, answered for the whole group by any node ({@code /v1} move, disable, ...). */
   public OperatorVerbs verbs() {
     return ready(verbs);
+  }
+
+  /** A restart in place ({@code POST /v1/services/{name}/restart}): done here by the owner, or sent on to it. */
+  public dev.baton.agent.placement.RestartVerb restarts() {
+    return ready(restarts);
   }
 
   /**

@@ -37,6 +37,8 @@ public final class EventTypes {
   public static final String OPERATOR_RANK = "operator.rank";
   public static final String OPERATOR_DRAIN = "operator.drain";
   public static final String OPERATOR_UNDRAIN = "operator.undrain";
+  /** An operator asked for a restart in place; recorded by the owner, before the stop and start it causes. */
+  public static final String OPERATOR_RESTART = "operator.restart";
 
   /** Every type, in the order the docs list them. */
   public static final List<String> ALL = List.of(NODE_JOINED, NODE_LEFT, NODE_LOST, NODE_FENCED,
@@ -44,7 +46,13 @@ public final class EventTypes {
       SERVICE_CLAIMED, SERVICE_STARTED, SERVICE_STOPPED, SERVICE_RELEASED, SERVICE_FAILED, SERVICE_RESTARTED,
       SERVICE_BANNED, SERVICE_CLEARED, CHECK_PASSED, CHECK_FAILED, REPORT_RECEIVED, ACTION_RUN,
       GUARDIAN_RESTARTED_AGENT, GUARDIAN_KILLED_SERVICES, OPERATOR_MOVE, OPERATOR_DISABLE, OPERATOR_ENABLE,
-      OPERATOR_RANK, OPERATOR_DRAIN, OPERATOR_UNDRAIN);
+      OPERATOR_RANK, OPERATOR_DRAIN, OPERATOR_UNDRAIN, OPERATOR_RESTART);
+
+  /**
+   * The keys of a node's own {@code on:} commands (the top level of its config): the events that
+   * concern a node as a whole, and a failed service of any service it provides.
+   */
+  public static final List<String> NODE_ACTIONS = List.of(NODE_LOST, NODE_FENCED, SERVICE_FAILED);
 
   /** The prefix of the events about one service's provider. */
   public static final String SERVICE_PREFIX = "service.";

@@ -95,7 +95,8 @@ public final class BatonClient {
     return JSON.convertValue(readTree(send(method, path, body)), dev.baton.api.OperatorResponse.class);
   }
 
-  private String send(String method, String path, Object body) {
+  /** {@code method path} with {@code body} as JSON (none when null); the raw JSON answer. */
+  String send(String method, String path, Object body) {
     try {
       return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody()

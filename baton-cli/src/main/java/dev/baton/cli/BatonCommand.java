@@ -15,9 +15,11 @@ import picocli.CommandLine.Command;
     subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class, ReloadCommand.class,
         OperatorCommands.Move.class, OperatorCommands.Drain.class, OperatorCommands.Undrain.class,
         OperatorCommands.Disable.class, OperatorCommands.Enable.class, OperatorCommands.Rank.class,
+        OperatorCommands.Restart.class,
         HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class},
     footer = {"",
         "Start here: baton demo          (a 3-node group on this machine)",
         "Operator commands talk to an agent's HTTP API: --api URL, else $BATON_API, else http://127.0.0.1:7070.",
-        "Exit codes: 0 ok, 1 failed, 2 bad input, 3 agent unreachable, 4 conflict."})
+        "Exit codes: 0 ok, 1 failed, 2 bad input, 3 agent unreachable, 4 conflict,",
+        "5 --wait timed out (the change was accepted and may still happen)."})
 final class BatonCommand {}

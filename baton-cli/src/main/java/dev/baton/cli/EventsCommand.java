@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.EventEntry;
+import dev.baton.api.EventTypes;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
 import dev.baton.core.ServiceName;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "events", mixinStandardHelpOptions = true,
-    description = {"Print the group's events, oldest first: seq, time, type, node, service, epoch, detail.",
+    description = {"Print the group's events, oldest first: seq, time, type, node, service, epoch, detail;",
+        "only those of --service and --type when given.",
         "With --follow, keep printing new ones as any node of the group records them, until Ctrl-C;",
         "when the stream breaks or goes silent, say so and connect again (1s, 2s, 4s, ... up to 30s apart),",
         "carrying on after the last event printed."})
@@ -40,6 +42,11 @@ final class EventsCommand implements Callable<Integer> {
   @Option(names = "--service", paramLabel = "NAME", description = "only events about this service")
   String service;
 
+  @Option(names = "--type", paramLabel = "TYPE", split = ",",
+      description = "only events of this type (repeat it or separate types by commas), e.g. node.lost,service.failed;"
+          + " the types are listed in docs/events.md")
+  List<String> types = List.of();
+
   @Option(names = "--json", description = "one JSON object per line, as GET /v1/events returns each event")
   boolean json;
 
@@ -57,8 +64,8 @@ final class EventsCommand implements Callable<Integer> {
     if (since < 0) {
       throw new InvalidInputException("invalid --since " + since + "; expected an event sequence number, 0 or more");
     }
-    String filter = service == null ? "" : "&service=" + URLEncoder.encode(ServiceName.of(service).value(),
-        StandardCharsets.UTF_8);
+    String filter = (service == null ? "" : "&service=" + URLEncoder.encode(ServiceName.of(service).value(),
+        StandardCharsets.UTF_8)) + typeFilter(types);
     Duration stall = Durations.parse(stallTimeout);
     if (stall.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new InvalidInputException("invalid --stall-timeout " + stallTimeout + "; expected at least 1s");
@@ -79,6 +86,20 @@ final class EventsCommand implements Callable<Integer> {
       }
       after = page.get(page.size() - 1).seq();
     }
+  }
+
+  /** {@code &type=a,b} for the types asked, each one checked; empty when none. */
+  static String typeFilter(List<String> types) {
+    java.util.Set<String> wanted = new java.util.TreeSet<>();
+    for (String t : types) {
+      String type = t.strip();
+      if (!EventTypes.ALL.contains(type)) {
+        throw new InvalidInputException("unknown event type " + dev.baton.core.Text.quote(type) + " in --type; expected"
+            + " one or more of " + String.join(", ", EventTypes.ALL));
+      }
+      wanted.add(type);
+    }
+    return wanted.isEmpty() ? "" : "&type=" + URLEncoder.encode(String.join(",", wanted), StandardCharsets.UTF_8);
   }
 
   /**

@@ -10,6 +10,8 @@ public final class ExitCodes {
   public static final int BAD_INPUT = 2;
   static final int UNREACHABLE = 3;
   static final int CONFLICT = 4;
+  /** A verb's {@code --wait} ran out of time before the change happened (it may still happen). */
+  static final int TIMED_OUT = 5;
 
   private ExitCodes() {}
 
@@ -19,6 +21,9 @@ public final class ExitCodes {
     }
     if (e instanceof ConflictException) {
       return CONFLICT;
+    }
+    if (e instanceof WaitOptions.TimedOut) {
+      return TIMED_OUT;
     }
     if (e instanceof BatonClient.UnreachableException) {
       return UNREACHABLE;

@@ -19,22 +19,53 @@ import picocli.CommandLine.Spec;
 
 /**
  * The operator verbs ({@code move}, {@code drain}, {@code undrain}, {@code disable},
- * {@code enable}, {@code rank}): each one request to an agent, which answers for the whole group.
- * They print what happens next; a refusal (unknown name, a move that cannot happen now) exits
- * non-zero and changes nothing.
+ * {@code enable}, {@code rank}, {@code restart}): each one request to an agent, which answers for
+ * the whole group. They print what happens next; a refusal (unknown name, a move that cannot happen
+ * now) exits non-zero and changes nothing. Each takes {@code --wait[=TIMEOUT]} and {@code --json}
+ * ({@link WaitOptions}): with {@code --wait} it returns once the change has happened, judged on the
+ * agent's whiteboard ({@link Until}).
  */
 final class OperatorCommands {
   private OperatorCommands() {}
 
-  /** The parts every verb shares: the agent to ask and where to print. */
+  /** The parts every verb shares: the agent to ask, --wait and --json, and where to print. */
   abstract static class Verb implements Callable<Integer> {
     @Mixin ApiOption api;
+    @Mixin WaitOptions waiting;
     @Spec CommandSpec spec;
 
+    /** Asks {@code method path} with {@code body}, prints the answer and with --wait waits {@code until}. */
+    int ask(String method, String path, Object body, Until until) {
+      BatonClient client = api.client();
+      String answer = client.send(method, path, body);
+      return waiting.finish(client, answer, text(parse(answer, OperatorResponse.class)), until);
+    }
+
+    /** Prints an answer already received; with --wait, returns at once (the agent answered after the change). */
     int print(OperatorResponse answer) {
-      spec.commandLine().getOut().println((answer.changed() ? "" : "unchanged: ") + answer.detail());
-      spec.commandLine().getOut().flush();
-      return ExitCodes.OK;
+      String json;
+      try {
+        json = JSON.writeValueAsString(answer);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+      return waiting.finish(api.client(), json, text(answer), Until.answered("the agent has answered"));
+    }
+
+    static String text(OperatorResponse answer) {
+      return (answer.changed() ? "" : "unchanged: ") + answer.detail();
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+      .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  static <T> T parse(String answer, Class<T> type) {
+    try {
+      return JSON.readValue(answer, type);
+    } catch (java.io.IOException e) {
+      throw new dev.baton.core.BatonException("the agent sent something that is not the expected JSON: "
+          + Texts.prefix(answer));
     }
   }
 
@@ -56,7 +87,7 @@ final class OperatorCommands {
     public Integer call() {
       ServiceName.of(service);
       NodeName.of(node);
-      return print(api.client().operator("POST", "/v1/services/" + service + "/move", Map.of("to", node)));
+      return ask("POST", "/v1/services/" + service + "/move", Map.of("to", node), Until.runsOn(service, node));
     }
   }
 
@@ -71,7 +102,7 @@ final class OperatorCommands {
     @Override
     public Integer call() {
       NodeName.of(node);
-      return print(api.client().operator("POST", "/v1/nodes/" + node + "/drain", null));
+      return ask("POST", "/v1/nodes/" + node + "/drain", null, Until.ownsNothing(node));
     }
   }
 
@@ -85,7 +116,7 @@ final class OperatorCommands {
     @Override
     public Integer call() {
       NodeName.of(node);
-      return print(api.client().operator("POST", "/v1/nodes/" + node + "/undrain", null));
+      return ask("POST", "/v1/nodes/" + node + "/undrain", null, Until.notDrained(node));
     }
   }
 
@@ -99,7 +130,7 @@ final class OperatorCommands {
     @Override
     public Integer call() {
       ServiceName.of(service);
-      return print(api.client().operator("POST", "/v1/services/" + service + "/disable", null));
+      return ask("POST", "/v1/services/" + service + "/disable", null, Until.runsNowhere(service));
     }
   }
 
@@ -112,7 +143,7 @@ final class OperatorCommands {
     @Override
     public Integer call() {
       ServiceName.of(service);
-      return print(api.client().operator("POST", "/v1/services/" + service + "/enable", null));
+      return ask("POST", "/v1/services/" + service + "/enable", null, Until.runs(service));
     }
   }
 
@@ -134,9 +165,6 @@ final class OperatorCommands {
     @Option(names = "--clear", description = "clear the operator's ranking (the config defaults apply again)")
     boolean clear;
 
-    @Option(names = "--json", description = "print exactly what GET /v1/services/SERVICE/ranking returns (when showing)")
-    boolean json;
-
     @Override
     public Integer call() {
       ServiceName.of(service);
@@ -146,10 +174,11 @@ final class OperatorCommands {
             + " ranking, or `baton rank " + service + " NODE...` to set it");
       }
       if (clear || !nodes.isEmpty()) {
-        return print(api.client().operator("PUT", "/v1/services/" + service + "/ranking", Map.of("ranking", nodes)));
+        return ask("PUT", "/v1/services/" + service + "/ranking", Map.of("ranking", nodes),
+            Until.answered("the ranking of " + service + " is written"));
       }
       PrintWriter out = spec.commandLine().getOut();
-      if (json) {
+      if (waiting.json) {
         out.println(api.client().get("/v1/services/" + service + "/ranking"));
       } else {
         out.print(render(api.client().ranking(service)));
@@ -179,6 +208,26 @@ final class OperatorCommands {
             .map(e -> e.node() + " " + e.rank()).toList())).append('\n');
       }
       return out.toString();
+    }
+  }
+
+  @Command(name = "restart", mixinStandardHelpOptions = true,
+      description = {"Restart SERVICE in place on its owner: the owner stops it (SIGTERM, then SIGKILL after its"
+          + " stop-timeout) and starts it again with the same epoch; it never moves to another node.",
+          "Any agent takes the request and sends it on to the owner. Refused (exit 4, nothing changed) when SERVICE"
+              + " is disabled, no node owns it now, or it is starting or stopping on its owner.",
+          "With --wait, returns once the owner has started it again."})
+  static final class Restart extends Verb {
+    @Parameters(paramLabel = "SERVICE", description = "the service to restart")
+    String service;
+
+    @Override
+    public Integer call() {
+      ServiceName.of(service);
+      BatonClient client = api.client();
+      String answer = client.send("POST", "/v1/services/" + service + "/restart", null);
+      dev.baton.api.RestartResponse r = parse(answer, dev.baton.api.RestartResponse.class);
+      return waiting.finish(client, answer, r.detail(), Until.restarted(r));
     }
   }
 }

@@ -353,7 +353,10 @@ class CliTest {
   void helpListsEveryCommandAndTheExitCodes() {
     Result r = run("--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "events", "report", "Exit codes");
+    assertThat(r.out()).contains("agent", "validate", "status", "stop", "move", "drain", "undrain", "disable", "enable", "rank", "restart", "events", "report", "Exit codes")
+        .contains("5 --wait timed out");
+    Result move = run("move", "--help");
+    assertThat(move.out()).contains("--wait[=TIMEOUT]").contains("--json");
   }
 
   /** A stray {@code %} in a description makes picocli warn on stderr and print the raw text. */

@@ -51,6 +51,8 @@ final class Group implements AutoCloseable {
   final Duration heartbeat;
   final Duration lease;
   final Map<String, Node> nodes = new LinkedHashMap<>();
+  /** More YAML at the top level of the config of each node started from now on; empty for none. */
+  String topYaml = "";
 
   Group(Path dir, String store, Duration heartbeat, Duration lease) throws IOException {
     this.dir = dir;
@@ -210,6 +212,8 @@ final class Group implements AutoCloseable {
     boolean providesService = true;
     /** More YAML keys of the service (indented by four spaces), e.g. its recovery; empty for none. */
     String serviceYaml = "";
+    /** More YAML at the top level of the node's config (e.g. its {@code on:} commands); empty for none. */
+    String topYaml = Group.this.topYaml;
     Duration heartbeat = Group.this.heartbeat;
     Duration lease = Group.this.lease;
     Process process;
@@ -245,6 +249,7 @@ final class Group implements AutoCloseable {
               "  other:",
               "    command: [sleep, '3600']",
               "    stop-timeout: 2s"),
+          topYaml,
           ""));
     }
 

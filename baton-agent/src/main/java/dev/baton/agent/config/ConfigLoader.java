@@ -48,7 +48,7 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_KEYS =
       List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
-          "events", "rules", "guardian", "containment", "service-logs");
+          "events", "on", "rules", "guardian", "containment", "service-logs");
   private static final List<String> NODE_KEYS = List.of("name", "location");
   private static final List<String> API_KEYS = List.of("listen");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
@@ -541,7 +541,38 @@ public final class ConfigLoader {
         }
       }
     }
-    return new EventsConfig(webhooks);
+    return new EventsConfig(webhooks, top.containsKey("on") ? nodeActions("on", top.get("on")) : Map.of());
+  }
+
+  /**
+   * The top-level {@code on:}: a command per event of the node's own ({@link EventTypes#NODE_ACTIONS}),
+   * e.g. {@code node.lost: [/usr/local/bin/page-oncall]}.
+   */
+  private Map<String, List<String>> nodeActions(String path, YamlNode value) {
+    String allowed = String.join(", ", EventTypes.NODE_ACTIONS);
+    Map<String, YamlNode> entries = mapping(path, value, "a mapping from an event (" + allowed
+        + ") to a command, e.g. node.lost: [/usr/local/bin/page-oncall]", true);
+    Map<String, List<String>> on = new TreeMap<>();
+    for (Map.Entry<String, YamlNode> entry : entries.entrySet()) {
+      String key = entry.getKey();
+      String keyPath = Problems.child(path, key);
+      if (!EventTypes.NODE_ACTIONS.contains(key)) {
+        String suggestion = closest(key, EventTypes.NODE_ACTIONS);
+        String why = EventTypes.ALL.contains(key) && key.startsWith(EventTypes.SERVICE_PREFIX)
+            ? "\"" + key + "\" runs per service: put it under services.<name>.on as "
+                + key.substring(EventTypes.SERVICE_PREFIX.length()) + "; "
+            : EventTypes.ALL.contains(key) ? "\"" + key + "\" is not one of the events that run a node's command; "
+            : "\"" + key + "\" is not an event type; ";
+        problems.add(keyPath, why + "expected " + (suggestion != null && !suggestion.equals(key)
+            ? suggestion + " or another of " : "one of ") + allowed);
+        continue;
+      }
+      List<String> command = command(keyPath, entry.getValue());
+      if (command != null) {
+        on.put(key, command);
+      }
+    }
+    return on;
   }
 
   private WebhookConfig webhook(String path, YamlNode value) {

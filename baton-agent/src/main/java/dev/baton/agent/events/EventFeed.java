@@ -10,6 +10,7 @@ import dev.baton.core.store.Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,8 +32,27 @@ public final class EventFeed implements AutoCloseable {
   static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
   private static final int BATCH = 500;
 
-  /** What a request asks for. */
-  public record Query(long since, ServiceName service, int limit) {}
+  /**
+   * What a request asks for.
+   *
+   * @param service only events about this service, or null for all
+   * @param types only events of these types; empty for all
+   */
+  public record Query(long since, ServiceName service, int limit, Set<String> types) {
+    public Query {
+      types = Set.copyOf(types);
+    }
+
+    /** Events of every type. */
+    public Query(long since, ServiceName service, int limit) {
+      this(since, service, limit, Set.of());
+    }
+
+    /** Whether {@code e} is one the request asks for. */
+    boolean wants(Event e) {
+      return (service == null || service.equals(e.service())) && (types.isEmpty() || types.contains(e.type()));
+    }
+  }
 
   /** Where a stream goes: one subscriber's connection, as the feed uses it. */
   public interface Sink {
@@ -57,14 +77,14 @@ public final class EventFeed implements AutoCloseable {
 
   private final class Subscriber {
     final Sink client;
-    final ServiceName service;
+    final Query query;
     volatile long cursor;
     long lastWriteNanos = System.nanoTime();
 
-    Subscriber(Sink client, long since, ServiceName service) {
+    Subscriber(Sink client, Query query) {
       this.client = client;
-      this.cursor = since;
-      this.service = service;
+      this.cursor = query.since();
+      this.query = query;
     }
   }
 
@@ -82,16 +102,19 @@ public final class EventFeed implements AutoCloseable {
     poller.scheduleWithFixedDelay(this::push, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Up to {@code q.limit()} events after {@code q.since()}, of {@code q.service()} when given, oldest first. */
+  /**
+   * Up to {@code q.limit()} events after {@code q.since()}, of {@code q.service()} and {@code q.types()}
+   * when given, oldest first.
+   */
   public List<EventEntry> read(Query q) {
     List<EventEntry> found = new ArrayList<>();
     long after = q.since();
     while (found.size() < q.limit()) {
-      int want = q.service() == null ? q.limit() - found.size() : BATCH;
+      int want = q.service() == null && q.types().isEmpty() ? q.limit() - found.size() : BATCH;
       List<Event> page = store.events(after, want);
       for (Event e : page) {
         after = e.seq();
-        if (q.service() == null || q.service().equals(e.service())) {
+        if (q.wants(e)) {
           found.add(Events.entry(e));
           if (found.size() == q.limit()) {
             break;
@@ -108,7 +131,7 @@ public final class EventFeed implements AutoCloseable {
   /** Starts streaming to {@code client}: everything after {@code q.since()}, then each new event. */
   public void subscribe(Sink client, Query q) {
     client.keepAlive();
-    Subscriber s = new Subscriber(client, q.since(), q.service());
+    Subscriber s = new Subscriber(client, q);
     client.onClose(() -> subscribers.remove(s));
     subscribers.add(s);
     client.comment("baton events of node " + node + " after " + q.since());
@@ -135,7 +158,7 @@ public final class EventFeed implements AutoCloseable {
       page = store.events(s.cursor, BATCH);
       for (Event e : page) {
         s.cursor = e.seq();
-        if (s.service == null || s.service.equals(e.service())) {
+        if (s.query.wants(e)) {
           send(s, e);
         }
       }

@@ -6,11 +6,15 @@ import dev.baton.core.Threads;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.Store;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +48,7 @@ public final class EventLog implements AutoCloseable {
   private final ThreadPoolExecutor writer;
   private final AtomicLong dropped = new AtomicLong();
   // Guarded by this: the events not yet written, and whether a write task is queued or running.
-  private final ArrayDeque<EventDraft> pending = new ArrayDeque<>();
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private boolean writing;
 
   public EventLog(Store store, NodeName node) {
@@ -59,18 +63,48 @@ public final class EventLog implements AutoCloseable {
     subscribers.add(listener);
   }
 
+  /** An event waiting to be written, and who waits for its sequence number (or null). */
+  private record Pending(EventDraft draft, CompletableFuture<Long> seq) {}
+
   /** Records an event of this node; returns at once. {@code service}, {@code epoch}, {@code detail} may be null. */
   public void append(String type, ServiceName service, Long epoch, String detail) {
-    EventDraft draft = new EventDraft(Instant.now(), type, node, service, epoch, detail);
+    enqueue(new Pending(new EventDraft(Instant.now(), type, node, service, epoch, detail), null));
+  }
+
+  /**
+   * Records an event as {@link #append} does and waits up to {@code timeout} for the store to number
+   * it: for an answer that names its event, so that a client can read what happened after it.
+   * Events this node appends later get higher numbers.
+   *
+   * @return the event's sequence number, or 0 when the store did not record it in time (it may
+   *     still be recorded, or may not)
+   */
+  public long appendAndWait(String type, ServiceName service, Long epoch, String detail, Duration timeout) {
+    CompletableFuture<Long> seq = new CompletableFuture<>();
+    enqueue(new Pending(new EventDraft(Instant.now(), type, node, service, epoch, detail), seq));
+    try {
+      return seq.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
+  }
+
+  private void enqueue(Pending event) {
     synchronized (this) {
       if (pending.size() >= QUEUE) {
         long n = dropped.incrementAndGet();
         if (n == 1 || n % 100 == 0) {
           LOG.warn("[node={}] event queue full ({} waiting): {} event(s) dropped so far", node, QUEUE, n);
         }
+        if (event.seq() != null) {
+          event.seq().complete(0L);
+        }
         return;
       }
-      pending.add(draft);
+      pending.add(event);
       if (writing) {
         return; // the running write task takes it along
       }
@@ -88,7 +122,7 @@ public final class EventLog implements AutoCloseable {
   /** Writes and delivers what is pending, a batch at a time, until nothing is. */
   private void writeAll() {
     while (true) {
-      List<EventDraft> batch = new ArrayList<>();
+      List<Pending> batch = new ArrayList<>();
       synchronized (this) {
         while (!pending.isEmpty() && batch.size() < BATCH) {
           batch.add(pending.poll());
@@ -100,13 +134,17 @@ public final class EventLog implements AutoCloseable {
       }
       List<Long> seqs = null;
       try {
-        seqs = store.appendEvents(batch);
+        seqs = store.appendEvents(batch.stream().map(Pending::draft).toList());
       } catch (RuntimeException e) {
         LOG.warn("[node={}] {} event(s) from {} on not recorded in the store: {}", node, batch.size(),
-            batch.get(0).type(), e.getMessage());
+            batch.get(0).draft().type(), e.getMessage());
       }
       for (int i = 0; i < batch.size(); i++) {
-        deliver(Event.numbered(seqs == null ? 0 : seqs.get(i), batch.get(i)));
+        long seq = seqs == null ? 0 : seqs.get(i);
+        if (batch.get(i).seq() != null) {
+          batch.get(i).seq().complete(seq);
+        }
+        deliver(Event.numbered(seq, batch.get(i).draft()));
       }
     }
   }

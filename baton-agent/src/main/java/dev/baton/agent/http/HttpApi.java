@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.events.EventFeed;
+import dev.baton.agent.placement.RestartVerb;
 import dev.baton.api.ErrorResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.ConflictException;
@@ -105,6 +106,7 @@ public final class HttpApi implements Agent.ApiServer {
     app.exception(NotFoundException.class, (e, ctx) -> error(ctx, HttpStatus.NOT_FOUND, e.getMessage()));
     app.exception(ConflictException.class, (e, ctx) -> error(ctx, HttpStatus.CONFLICT, e.getMessage()));
     app.exception(StoreException.class, (e, ctx) -> error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage()));
+    app.exception(OwnerUnreachable.class, (e, ctx) -> error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage()));
     app.exception(HttpResponseException.class, (e, ctx) -> {
       HttpStatus status = HttpStatus.forStatus(e.getStatus());
       if (status == HttpStatus.METHOD_NOT_ALLOWED) {
@@ -195,6 +197,44 @@ public final class HttpApi implements Agent.ApiServer {
         ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
     route(app, HandlerType.POST, "/v1/nodes/{name}/undrain", NONE,
         ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), false)));
+    route(app, HandlerType.POST, "/v1/services/{name}/restart", NONE, ctx -> {
+      var outcome = agent.restarts().restart(ctx.pathParam("name"), ctx.header(FORWARDED_BY));
+      if (outcome instanceof RestartVerb.Outcome.Restarting r) {
+        ctx.status(HttpStatus.ACCEPTED).json(r.response());
+      } else if (outcome instanceof RestartVerb.Outcome.Forward f) {
+        forward(ctx, agent, f);
+      }
+    });
+  }
+
+  /** The header of a restart that a node sent on to the service's owner: the sending node's name. */
+  static final String FORWARDED_BY = "Baton-Forwarded-By";
+  private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
+      .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+
+  /**
+   * Sends a restart on to the service's owner, which answers it (its status and body are relayed as
+   * they are); an owner that cannot be reached is a 503 that says so.
+   */
+  private static void forward(Context ctx, Agent agent, RestartVerb.Outcome.Forward to) {
+    String url = "http://" + to.api() + "/v1/services/" + ctx.pathParam("name") + "/restart";
+    java.net.http.HttpResponse<String> answer;
+    try {
+      answer = FORWARDER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+          .timeout(java.time.Duration.ofSeconds(10)).header(FORWARDED_BY, agent.nodeName())
+          .header("Accept", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      throw new OwnerUnreachable("cannot restart " + ctx.pathParam("name") + ": its owner " + to.owner()
+          + " did not answer at http://" + to.api() + " (" + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); nothing was restarted, ask again");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OwnerUnreachable("interrupted while asking " + to.owner() + " to restart " + ctx.pathParam("name"));
+    }
+    LOG.info("[node={}] restart of {} sent on to its owner {}: it answered {}", agent.nodeName(),
+        Text.prefix(ctx.pathParam("name"), 64), to.owner(), answer.statusCode());
+    ctx.status(answer.statusCode()).contentType("application/json").result(answer.body());
   }
 
   private static void internalError(Agent agent, Context ctx, Exception e) {
@@ -206,7 +246,7 @@ public final class HttpApi implements Agent.ApiServer {
     error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + Text.prefix(ctx.path(), 64)
         + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
-        + " POST /v1/services/{name}/move, /disable, /enable, GET and PUT /v1/services/{name}/ranking,"
+        + " POST /v1/services/{name}/move, /disable, /enable, /restart, GET and PUT /v1/services/{name}/ranking,"
         + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/reload, POST /v1/stop");
   }
 
@@ -232,11 +272,18 @@ public final class HttpApi implements Agent.ApiServer {
     if (p.matches("/v1/services/[^/]+/heartbeat")) {
       return "PUT";
     }
-    if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.equals("/v1/reload") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable)")
+    if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.equals("/v1/reload") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable|restart)")
         || p.matches("/v1/nodes/[^/]+/(drain|undrain)")) {
       return "POST";
     }
     return "";
+  }
+
+  /** A restart sent on to a service's owner that did not answer: 503. */
+  private static final class OwnerUnreachable extends RuntimeException {
+    OwnerUnreachable(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** A request for the event stream that does not accept one: 406. */

@@ -53,13 +53,20 @@ public final class LostNodes {
         seenLive.add(s);
       }
       if (lost.contains(s) && seenLive.contains(s) && recorded.add(s) && lowestAlive(alive, n.info().name())) {
-        events.append(EventTypes.NODE_LOST, null, null, n.info().name() + " (session " + s + ", api "
-            + n.info().api() + "): no renewal for a lease");
+        events.append(EventTypes.NODE_LOST, null, null, detail(n.info().name(), s, n.info().api()));
       }
     }
     firstSeen.keySet().retainAll(present);
     seenLive.retainAll(present);
     recorded.retainAll(present);
+  }
+
+  /**
+   * The detail of a {@code node.lost}. It begins with the lost node's name and a space: the node's
+   * {@code on: node.lost} command reads it from there ({@code NodeActions}).
+   */
+  static String detail(NodeName lost, SessionId session, String api) {
+    return lost + " (session " + session + ", api " + api + "): no renewal for a lease";
   }
 
   private boolean lowestAlive(Set<NodeName> alive, NodeName lostNode) {

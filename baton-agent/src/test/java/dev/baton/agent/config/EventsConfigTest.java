@@ -146,4 +146,31 @@ class EventsConfigTest {
         .hasMessageContaining(files.at("services.web.on.node.lost") + "\"node.lost\" is not an event of a service")
         .hasMessageContaining(files.at("services.web.on.started") + "expected the program and its arguments as a list");
   }
+
+  @Test
+  void theNodesOwnOnCommandsAreReadPerEventType() {
+    AgentConfig c = files.load(BASE + "on:\n  node.lost: [/usr/local/bin/page-oncall, lost]\n"
+        + "  node.fenced: [/usr/local/bin/cleanup]\n  service.failed: [/usr/local/bin/page-oncall, failed]\n");
+    assertThat(c.events().on()).isEqualTo(Map.of(
+        "node.lost", List.of("/usr/local/bin/page-oncall", "lost"),
+        "node.fenced", List.of("/usr/local/bin/cleanup"),
+        "service.failed", List.of("/usr/local/bin/page-oncall", "failed")));
+    assertThat(files.load(BASE).events().on()).isEmpty();
+  }
+
+  @Test
+  void anOnKeyThatIsNotANodeEventIsReportedWithTheEventsThatRunACommand() {
+    assertThat(files.reject(BASE + "on:\n  node.lots: [/bin/page]\n  service.started: [/bin/page]\n"
+            + "  node.joined: [/bin/page]\n  node.fenced: /bin/page\n  service.failed: []\n"))
+        .hasMessageContaining(files.at("on.node.lots") + "\"node.lots\" is not an event type; expected node.lost or"
+            + " another of node.lost, node.fenced, service.failed")
+        .hasMessageContaining(files.at("on.service.started") + "\"service.started\" runs per service: put it under"
+            + " services.<name>.on as started; expected one of node.lost, node.fenced, service.failed")
+        .hasMessageContaining(files.at("on.node.joined") + "\"node.joined\" is not one of the events that run a node's"
+            + " command")
+        .hasMessageContaining(files.at("on.node.fenced") + "expected the program and its arguments as a list")
+        .hasMessageContaining(files.at("on.service.failed") + "is an empty list");
+    assertThat(files.reject(BASE + "on: [/bin/page]\n")).hasMessageContaining(files.at("on")
+        + "expected a mapping from an event (node.lost, node.fenced, service.failed) to a command");
+  }
 }

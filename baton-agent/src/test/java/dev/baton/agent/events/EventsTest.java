@@ -90,18 +90,74 @@ class EventsTest {
 
   @Test
   void badEventParametersAre400sThatSayWhatIsExpected() throws Exception {
-    Map<String, String> bad = Map.of(
+    Map<String, String> bad = pairs(
         "/v1/events?since=-1", "invalid since \"-1\"; expected an event sequence number",
         "/v1/events?since=abc", "invalid since \"abc\"",
         "/v1/events?limit=0", "invalid limit \"0\"; expected a number from 1 to 1000",
         "/v1/events?limit=5000", "invalid limit \"5000\"",
         "/v1/events?service=Bad", "invalid service name \"Bad\"",
         "/v1/events?sinse=3", "unknown query parameter \"sinse\"",
-        "/v1/events/stream?since=x", "invalid since \"x\"");
+        "/v1/events/stream?since=x", "invalid since \"x\"",
+        "/v1/events?type=node.lots", "unknown event type \"node.lots\"; expected one or more of node.joined,",
+        "/v1/events?type=node.lost,", "an empty event type in type=\"node.lost,\"",
+        "/v1/events?type=node.lost&type=node.left", "query parameter \"type\" is given more than once",
+        "/v1/events/stream?type=Service.Started", "unknown event type \"Service.Started\"");
     for (Map.Entry<String, String> e : bad.entrySet()) {
       HttpResponse<String> r = get(a, e.getKey());
       assertThat(r.statusCode()).as(e.getKey()).isEqualTo(400);
       assertThat(json(r).path("error").asText()).as(e.getKey()).contains(e.getValue());
+    }
+  }
+
+  private static Map<String, String> pairs(String... keysAndValues) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
+  }
+
+  @Test
+  void eventsAreFilteredByTypeInTheListAndTheStream() throws Exception {
+    List<JsonNode> all = events(a);
+    JsonNode joined = json(get(a, "/v1/events?type=node.joined&limit=1000")).path("events");
+    assertThat(joined).hasSize((int) all.stream().filter(e -> e.path("type").asText().equals("node.joined")).count())
+        .hasSizeGreaterThanOrEqualTo(2);
+    JsonNode two = json(get(b, "/v1/events?type=service.started,node.joined&service=svc&limit=1000")).path("events");
+    assertThat(two).isNotEmpty().allSatisfy(e -> {
+      assertThat(e.path("type").asText()).isEqualTo("service.started");
+      assertThat(e.path("service").asText()).isEqualTo("svc");
+    });
+    assertThat(json(get(a, "/v1/events?type=node.joined&limit=1")).path("events").get(0).path("seq").asLong())
+        .as("the limit counts matching events").isEqualTo(joined.get(0).path("seq").asLong());
+
+    HttpResponse<InputStream> stream = Http.CLIENT.send(HttpRequest.newBuilder(
+            URI.create("http://" + a.apiAddress() + "/v1/events/stream?since=0&type=report.received,node.joined"))
+            .header("Accept", "text/event-stream").GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    List<String> data = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          if (line.startsWith("data:")) {
+            data.add(line.substring(5));
+          }
+        }
+      } catch (Exception e) {
+        // the test closed the stream
+      }
+    }, "sse-type-reader");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      assertThat(post(b, "/v1/reports", "{\"condition\":\"typed-stream\"}").statusCode()).isEqualTo(202);
+      await().atMost(Duration.ofSeconds(10)).until(() -> data.stream().anyMatch(d -> d.contains("typed-stream")));
+      assertThat(data).extracting(d -> Http.JSON.readTree(d).path("type").asText())
+          .as("the stream carries only the types asked for, from the start of the log")
+          .containsOnly("node.joined", "report.received").contains("node.joined");
+    } finally {
+      stream.body().close();
     }
   }
 
