@@ -29,6 +29,10 @@ class NodeActionsTest {
     try {
       b.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> Http.json(Http.get(a, "/v1/status")).path("nodes").size() == 2);
+      // A node records a loss only of a session it saw renewed (LostNodes): let node-b renew while node-a watches.
+      long renewals = renewals("node-b");
+      await("node-b renewing while node-a watches").atMost(Duration.ofSeconds(15))
+          .until(() -> renewals("node-b") >= renewals + 4);
 
       b.crash();
 
@@ -44,6 +48,13 @@ class NodeActionsTest {
     } finally {
       b.stop();
       a.stop();
+    }
+  }
+
+  /** The renewal counter of {@code node}'s session, as the store has it. */
+  private long renewals(String node) {
+    try (dev.baton.core.store.Store s = TestNodes.store(dir)) {
+      return s.snapshot().node(dev.baton.core.NodeName.of(node)).map(n -> n.renewals()).orElse(0L);
     }
   }
 }
