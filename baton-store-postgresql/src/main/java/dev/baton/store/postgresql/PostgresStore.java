@@ -608,7 +608,8 @@ final class PostgresStore implements Store {
   private GroupSettings settings(Connection c) throws SQLException {
     Map<ServiceName, ServiceSettings> services = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, ranking, disabled, move_to, move_epoch FROM service_settings WHERE group_name = ?")) {
+        "SELECT service, ranking, disabled, move_to, move_epoch, paused_since, failback, failback_delay_ms"
+            + " FROM service_settings WHERE group_name = ?")) {
       ps.setString(1, group.value());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -618,10 +619,15 @@ final class PostgresStore implements Store {
           boolean disabled = rs.getBoolean(3);
           String moveTo = rs.getString(4);
           long moveEpoch = rs.getLong(5);
+          java.sql.Timestamp paused = rs.getTimestamp(6);
+          String failback = rs.getString(7);
+          Duration failbackDelay = millisOrNull(rs, 8);
           services.put(decode("service_settings row service=" + service, () -> ServiceName.of(service)),
               decode("service_settings row service=" + service,
                   () -> new ServiceSettings(Arrays.stream(ranking).map(NodeName::of).toList(), disabled,
-                      moveTo == null ? null : new ServiceSettings.Move(NodeName.of(moveTo), moveEpoch))));
+                      moveTo == null ? null : new ServiceSettings.Move(NodeName.of(moveTo), moveEpoch),
+                      paused == null ? null : paused.toInstant(),
+                      ServiceSettings.Failback.stored(failback), failbackDelay)));
         }
       }
     }
@@ -821,9 +827,12 @@ final class PostgresStore implements Store {
   public void putServiceSettings(ServiceName service, ServiceSettings settings) {
     call("[service=" + service + "] put settings", c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO service_settings (group_name, service, ranking, disabled, move_to, move_epoch)"
-              + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_name, service) DO UPDATE SET ranking = excluded.ranking,"
-              + " disabled = excluded.disabled, move_to = excluded.move_to, move_epoch = excluded.move_epoch")) {
+          "INSERT INTO service_settings (group_name, service, ranking, disabled, move_to, move_epoch, paused_since,"
+              + " failback, failback_delay_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+              + " ON CONFLICT (group_name, service) DO UPDATE SET ranking = excluded.ranking,"
+              + " disabled = excluded.disabled, move_to = excluded.move_to, move_epoch = excluded.move_epoch,"
+              + " paused_since = excluded.paused_since, failback = excluded.failback,"
+              + " failback_delay_ms = excluded.failback_delay_ms")) {
         ps.setString(1, group.value());
         ps.setString(2, service.value());
         ps.setArray(3, c.createArrayOf("text", settings.ranking().stream().map(NodeName::value).toArray()));
@@ -834,6 +843,13 @@ final class PostgresStore implements Store {
           ps.setNull(6, java.sql.Types.BIGINT);
         } else {
           ps.setLong(6, move.epoch());
+        }
+        ps.setTimestamp(7, settings.pausedSince() == null ? null : java.sql.Timestamp.from(settings.pausedSince()));
+        ps.setString(8, settings.failback().word());
+        if (settings.failbackDelay() == null) {
+          ps.setNull(9, java.sql.Types.BIGINT);
+        } else {
+          ps.setLong(9, settings.failbackDelay().toMillis());
         }
         ps.executeUpdate();
       }

@@ -158,7 +158,15 @@ final class SqliteSchema {
           // The default rank a node's config gives its provider (services.<name>.rank, 1 the most
           // preferred), published with its state so that every node's placement sees it. Null
           // when it has none, and for rows written before this version.
-          "ALTER TABLE providers ADD COLUMN default_rank INTEGER"));
+          "ALTER TABLE providers ADD COLUMN default_rank INTEGER"),
+      List.of(
+          // Maintenance and failback (`baton pause`, `baton failback`): when the service was paused
+          // (ISO-8601 instant, the pausing node's wall clock; null when not paused), the failback
+          // policy (sticky or rank; null reads as sticky) and its delay in milliseconds (null: the
+          // default). Older rows read as not paused, sticky.
+          "ALTER TABLE service_settings ADD COLUMN paused_since TEXT",
+          "ALTER TABLE service_settings ADD COLUMN failback TEXT",
+          "ALTER TABLE service_settings ADD COLUMN failback_delay_ms INTEGER"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

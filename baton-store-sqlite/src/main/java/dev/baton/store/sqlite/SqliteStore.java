@@ -471,10 +471,13 @@ final class SqliteStore implements Store {
     Objects.requireNonNull(settings, "settings");
     write("put settings of service " + service, c -> {
       try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO service_settings (grp, service, ranking, disabled, move_to, move_epoch)
-          VALUES (?, ?, ?, ?, ?, ?)
+          INSERT INTO service_settings (grp, service, ranking, disabled, move_to, move_epoch, paused_since,
+            failback, failback_delay_ms)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (grp, service) DO UPDATE SET ranking = excluded.ranking,
-            disabled = excluded.disabled, move_to = excluded.move_to, move_epoch = excluded.move_epoch""")) {
+            disabled = excluded.disabled, move_to = excluded.move_to, move_epoch = excluded.move_epoch,
+            paused_since = excluded.paused_since, failback = excluded.failback,
+            failback_delay_ms = excluded.failback_delay_ms""")) {
         ps.setString(1, grp);
         ps.setString(2, service.value());
         ps.setString(3, String.join(",", settings.ranking().stream().map(NodeName::value).toList()));
@@ -482,6 +485,9 @@ final class SqliteStore implements Store {
         ServiceSettings.Move move = settings.move();
         ps.setString(5, move == null ? null : move.to().value());
         ps.setObject(6, move == null ? null : move.epoch());
+        ps.setString(7, settings.pausedSince() == null ? null : settings.pausedSince().toString());
+        ps.setString(8, settings.failback().word());
+        ps.setObject(9, settings.failbackDelay() == null ? null : settings.failbackDelay().toMillis());
         ps.executeUpdate();
       }
       bumpGeneration(c);
@@ -823,7 +829,8 @@ final class SqliteStore implements Store {
   private GroupSettings readSettings(Connection c) throws SQLException {
     Map<ServiceName, ServiceSettings> services = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, ranking, disabled, move_to, move_epoch FROM service_settings WHERE grp = ?")) {
+        "SELECT service, ranking, disabled, move_to, move_epoch, paused_since, failback, failback_delay_ms"
+            + " FROM service_settings WHERE grp = ?")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -834,8 +841,13 @@ final class SqliteStore implements Store {
                 : List.of(ranking.split(",", -1)).stream().map(NodeName::of).toList();
             String moveTo = rs.getString(4);
             ServiceSettings.Move move = moveTo == null ? null : new ServiceSettings.Move(NodeName.of(moveTo), rs.getLong(5));
-            services.put(ServiceName.of(name), new ServiceSettings(nodes, rs.getInt(3) != 0, move));
-          } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
+            String paused = rs.getString(6);
+            String failback = rs.getString(7);
+            Duration failbackDelay = millisOrNull(rs, 8);
+            services.put(ServiceName.of(name), new ServiceSettings(nodes, rs.getInt(3) != 0, move,
+                paused == null ? null : Instant.parse(paused), ServiceSettings.Failback.stored(failback), failbackDelay));
+          } catch (InvalidInputException | IllegalArgumentException | NullPointerException
+              | DateTimeParseException e) {
             warnSkipped("service_settings", "service " + name, e);
           }
         }

@@ -896,6 +896,36 @@ public abstract class StoreTck {
     assertThat(snapshot.settings().service(svc("reporter")).ranking()).containsExactly(nodeName("node-a"));
   }
 
+  @Test
+  void pauseAndFailbackAreKeptWithTheSettingsAndSeenByEveryHandle() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store b = open(group);
+    Instant since = Instant.parse("2026-12-05T10:15:30.123Z");
+    ServiceSettings paused = new ServiceSettings(List.of(nodeName("node-a")), false, null)
+        .withPausedSince(since).withFailback(ServiceSettings.Failback.RANK, Duration.ofSeconds(45));
+    ServiceSettings rankDefaultDelay = ServiceSettings.DEFAULT.withFailback(ServiceSettings.Failback.RANK, null);
+    b.snapshot(); // b has read the group before the writes: it must see them as changes
+    a.putServiceSettings(svc("mailer"), paused);
+    a.putServiceSettings(svc("reporter"), rankDefaultDelay);
+
+    Snapshot seen = b.snapshot();
+    assertThat(seen.settings().service(svc("mailer"))).isEqualTo(paused);
+    assertThat(seen.settings().service(svc("mailer")).paused()).isTrue();
+    assertThat(seen.settings().service(svc("reporter"))).isEqualTo(rankDefaultDelay);
+    assertThat(seen.settings().service(svc("reporter")).effectiveFailbackDelay())
+        .isEqualTo(ServiceSettings.DEFAULT_FAILBACK_DELAY);
+
+    a.putServiceSettings(svc("mailer"), paused.withPausedSince(null));
+    assertThat(b.snapshot().settings().service(svc("mailer")).paused()).isFalse();
+    close(a);
+    close(b);
+
+    Store reopened = open(group);
+    assertThat(reopened.snapshot().settings().service(svc("mailer"))).isEqualTo(paused.withPausedSince(null));
+    assertThat(reopened.snapshot().settings().service(svc("reporter")).failback()).isEqualTo(ServiceSettings.Failback.RANK);
+  }
+
   // ---------------------------------------------------------------- decisions
 
   @Test

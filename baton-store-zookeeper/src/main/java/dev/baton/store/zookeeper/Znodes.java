@@ -147,6 +147,9 @@ final class Znodes {
         .put("disabled", settings.disabled())
         .put("move-to", settings.move() == null ? null : settings.move().to().value())
         .put("move-epoch", settings.move() == null ? null : settings.move().epoch())
+        .put("paused-since", settings.pausedSince())
+        .put("failback", settings.failback().word())
+        .put("failback-delay-ms", settings.failbackDelay() == null ? null : settings.failbackDelay().toMillis())
         .bytes();
   }
 
@@ -161,7 +164,19 @@ final class Znodes {
     }
     NodeName moveTo = f.optional("move-to", NodeName::of);
     ServiceSettings.Move move = moveTo == null ? null : new ServiceSettings.Move(moveTo, f.number("move-epoch"));
-    return new ServiceSettings(nodes, f.flag("disabled"), move);
+    // Written before pause and failback existed: absent keys read as not paused, sticky, the default delay.
+    Instant paused = f.optional("paused-since", Znodes::instant);
+    ServiceSettings.Failback failback = f.convert("failback", f.optional("failback"), ServiceSettings.Failback::stored);
+    java.time.Duration delay = f.optional("failback-delay-ms", Znodes::positiveMillis);
+    return new ServiceSettings(nodes, f.flag("disabled"), move, paused, failback, delay);
+  }
+
+  private static java.time.Duration positiveMillis(String text) {
+    long millis = Long.parseLong(text); // a NumberFormatException is an IllegalArgumentException
+    if (millis <= 0) {
+      throw new IllegalArgumentException(millis + " ms is not above zero");
+    }
+    return java.time.Duration.ofMillis(millis);
   }
 
   static byte[] nodeSettings(String path, NodeSettings settings) {
