@@ -24,6 +24,11 @@ public final class EventTypes {
   public static final String SERVICE_RESTARTED = "service.restarted";
   public static final String SERVICE_BANNED = "service.banned";
   public static final String SERVICE_CLEARED = "service.cleared";
+  /**
+   * A better-ranked node has been a candidate for the service's failback delay (failback {@code rank}):
+   * the owner hands the service over to it by a planned move; recorded by the owner.
+   */
+  public static final String SERVICE_FAILBACK = "service.failback";
   public static final String CHECK_PASSED = "check.passed";
   public static final String CHECK_FAILED = "check.failed";
   public static final String REPORT_RECEIVED = "report.received";
@@ -39,14 +44,21 @@ public final class EventTypes {
   public static final String OPERATOR_UNDRAIN = "operator.undrain";
   /** An operator asked for a restart in place; recorded by the owner, before the stop and start it causes. */
   public static final String OPERATOR_RESTART = "operator.restart";
+  /** An operator paused a service (or, with no service, every service of the group): Baton takes no decision about it. */
+  public static final String OPERATOR_PAUSE = "operator.pause";
+  /** An operator resumed a paused service (or, with no service, every paused one): Baton acts on it again. */
+  public static final String OPERATOR_RESUME = "operator.resume";
+  /** An operator set a service's failback policy; the detail says which, with its delay. */
+  public static final String OPERATOR_FAILBACK = "operator.failback";
 
   /** Every type, in the order the docs list them. */
   public static final List<String> ALL = List.of(NODE_JOINED, NODE_LEFT, NODE_LOST, NODE_FENCED,
       NODE_RELOADED, NODE_RELOAD_REFUSED,
       SERVICE_CLAIMED, SERVICE_STARTED, SERVICE_STOPPED, SERVICE_RELEASED, SERVICE_FAILED, SERVICE_RESTARTED,
-      SERVICE_BANNED, SERVICE_CLEARED, CHECK_PASSED, CHECK_FAILED, REPORT_RECEIVED, ACTION_RUN,
+      SERVICE_BANNED, SERVICE_CLEARED, SERVICE_FAILBACK, CHECK_PASSED, CHECK_FAILED, REPORT_RECEIVED, ACTION_RUN,
       GUARDIAN_RESTARTED_AGENT, GUARDIAN_KILLED_SERVICES, OPERATOR_MOVE, OPERATOR_DISABLE, OPERATOR_ENABLE,
-      OPERATOR_RANK, OPERATOR_DRAIN, OPERATOR_UNDRAIN, OPERATOR_RESTART);
+      OPERATOR_RANK, OPERATOR_DRAIN, OPERATOR_UNDRAIN, OPERATOR_RESTART, OPERATOR_PAUSE, OPERATOR_RESUME,
+      OPERATOR_FAILBACK);
 
   /**
    * The keys of a node's own {@code on:} commands (the top level of its config): the events that

@@ -16,13 +16,21 @@ import java.util.List;
  *     placement chose) went now; null when no other candidate is left
  * @param takeoverIn while the owner's node has stopped renewing its session but its lease has not
  *     passed yet: the time left until it passes and the next in line takes over (a duration such
- *     as {@code 1.2s}, on the answering node's clock); null otherwise
+ *     as {@code 1.2s}, on the answering node's clock); null otherwise (and while paused: no takeover
+ *     happens until the service is resumed)
+ * @param pausedSince when an operator paused the service ({@code baton pause}; ISO-8601), or null
+ *     when it is not paused
+ * @param pausedFor how long it has been paused (a duration such as {@code 3m12s}), or null
+ * @param failback {@code sticky} (the owner keeps the service) or {@code rank} (a better-ranked
+ *     candidate takes it back after {@code failbackDelay}); see {@code baton failback}
+ * @param failbackDelay the failback delay in force (a duration such as {@code 30s})
  */
 public record ServiceStatus(String name, String state, String owner, long epoch, List<ProviderEntry> providers,
-    String moving, List<RankingEntry> ranking, String next, String takeoverIn) {
+    String moving, List<RankingEntry> ranking, String next, String takeoverIn, String pausedSince, String pausedFor,
+    String failback, String failbackDelay) {
   /** A service without its line (as older agents answer). */
   public ServiceStatus(String name, String state, String owner, long epoch, List<ProviderEntry> providers,
       String moving) {
-    this(name, state, owner, epoch, providers, moving, List.of(), null, null);
+    this(name, state, owner, epoch, providers, moving, List.of(), null, null, null, null, "sticky", "30s");
   }
 }

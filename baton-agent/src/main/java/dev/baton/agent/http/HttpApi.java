@@ -193,6 +193,14 @@ public final class HttpApi implements Agent.ApiServer {
         ctx -> ctx.json(agent.verbs().ranking(ctx.pathParam("name"))));
     route(app, HandlerType.PUT, "/v1/services/{name}/ranking", NONE, ctx -> ctx.json(agent.verbs()
         .rank(ctx.pathParam("name"), StrictJson.check(Bodies.text(ctx), "{\"ranking\": [\"node-a\", \"node-b\"]}"))));
+    route(app, HandlerType.PUT, "/v1/services/{name}/failback", NONE, ctx -> ctx.json(agent.verbs()
+        .failback(ctx.pathParam("name"), StrictJson.check(Bodies.text(ctx), "{\"policy\": \"rank\", \"delay\": \"30s\"}"))));
+    route(app, HandlerType.POST, "/v1/services/{name}/pause", NONE,
+        ctx -> ctx.json(agent.verbs().pause(ctx.pathParam("name"), true)));
+    route(app, HandlerType.POST, "/v1/services/{name}/resume", NONE,
+        ctx -> ctx.json(agent.verbs().pause(ctx.pathParam("name"), false)));
+    route(app, HandlerType.POST, "/v1/pause", NONE, ctx -> ctx.json(agent.verbs().pauseAll(true)));
+    route(app, HandlerType.POST, "/v1/resume", NONE, ctx -> ctx.json(agent.verbs().pauseAll(false)));
     route(app, HandlerType.POST, "/v1/nodes/{name}/drain", NONE,
         ctx -> ctx.json(agent.verbs().drain(ctx.pathParam("name"), true)));
     route(app, HandlerType.POST, "/v1/nodes/{name}/undrain", NONE,
@@ -246,7 +254,8 @@ public final class HttpApi implements Agent.ApiServer {
     error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + Text.prefix(ctx.path(), 64)
         + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
-        + " POST /v1/services/{name}/move, /disable, /enable, /restart, GET and PUT /v1/services/{name}/ranking,"
+        + " POST /v1/services/{name}/move, /disable, /enable, /restart, /pause, /resume, GET and PUT"
+        + " /v1/services/{name}/ranking, PUT /v1/services/{name}/failback, POST /v1/pause, /v1/resume,"
         + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/reload, POST /v1/stop");
   }
 
@@ -269,10 +278,11 @@ public final class HttpApi implements Agent.ApiServer {
     if (p.matches("/v1/services/[^/]+/ranking")) {
       return "GET, PUT";
     }
-    if (p.matches("/v1/services/[^/]+/heartbeat")) {
+    if (p.matches("/v1/services/[^/]+/(heartbeat|failback)")) {
       return "PUT";
     }
-    if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.equals("/v1/reload") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable|restart)")
+    if (p.equals("/v1/reports") || p.equals("/v1/stop") || p.equals("/v1/reload") || p.equals("/v1/pause")
+        || p.equals("/v1/resume") || p.matches("/v1/services/[^/]+/(clear|move|disable|enable|restart|pause|resume)")
         || p.matches("/v1/nodes/[^/]+/(drain|undrain)")) {
       return "POST";
     }

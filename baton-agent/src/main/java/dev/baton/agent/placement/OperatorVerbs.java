@@ -24,6 +24,10 @@ import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
+import dev.baton.core.Durations;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -35,7 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator verbs: move, disable, enable, rank, drain, undrain. Any node answers them for the
+ * The operator verbs: move, disable, enable, rank, failback, pause, resume, drain, undrain. Any node answers them for the
  * whole group: each reads the store afresh, checks the request against it completely, and only
  * then writes one settings record and records an {@code operator.*} event. A rejected request
  * (400 bad input, 404 unknown service or node, 409 not possible now, 503 store unreachable)
@@ -205,6 +209,113 @@ public final class OperatorVerbs {
     EffectiveRanking defaults = EffectiveRanking.of(service, ServiceSettings.DEFAULT, providers);
     return new RankingResponse(service.value(), effective.source().wireName(), Whiteboard.ranking(effective),
         Whiteboard.ranking(defaults));
+  }
+
+  /**
+   * {@code POST /v1/services/{name}/pause} and {@code .../resume}. A paused service is left alone:
+   * no claim, start, stop, restart, release, failover or failback, whatever happens to its
+   * processes or nodes; health checks still run and report. Pausing a paused service (or resuming
+   * one that is not) is a conflict: the operator's picture of the group is wrong.
+   */
+  public synchronized OperatorResponse pause(String serviceText, boolean pause) {
+    ServiceName service = ServiceName.of(serviceText);
+    Snapshot snap = store.snapshot();
+    requireService(snap, service);
+    ServiceSettings settings = snap.settings().service(service);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    if (pause && settings.paused()) {
+      throw new ConflictException("cannot pause " + service + ": it is already paused (since " + settings.pausedSince()
+          + ", for " + Durations.format(Whiteboard.pausedFor(settings.pausedSince(), now)) + "); run `baton resume "
+          + service + "` to resume it");
+    }
+    if (!pause && !settings.paused()) {
+      throw new ConflictException("cannot resume " + service + ": it is not paused");
+    }
+    write(() -> store.putServiceSettings(service, settings.withPausedSince(pause ? now : null)));
+    long epoch = snap.ownership(service).epoch();
+    record(pause ? EventTypes.OPERATOR_PAUSE : EventTypes.OPERATOR_RESUME, service, epoch,
+        pause ? null : "paused for " + Durations.format(Whiteboard.pausedFor(settings.pausedSince(), now)));
+    return new OperatorResponse(pause ? "pause" : "resume", service.value(), null, true, pause
+        ? "Baton takes no decision about " + service + " until `baton resume " + service + "`: what runs keeps running,"
+            + " nothing is started, stopped, restarted or failed over; health checks still report"
+        : service + " is managed again: placement, recovery and failover act on it from the next pass");
+  }
+
+  /**
+   * {@code POST /v1/pause} and {@code /v1/resume}: every service the group knows, paused or resumed
+   * one by one (a service added to the group later is not paused). A conflict when there is none to
+   * change.
+   */
+  public synchronized OperatorResponse pauseAll(boolean pause) {
+    Snapshot snap = store.snapshot();
+    Set<ServiceName> known = new java.util.TreeSet<>(snap.ownerships().keySet());
+    snap.nodes().forEach(n -> known.addAll(n.providers().keySet()));
+    List<ServiceName> toChange = known.stream().filter(s -> snap.settings().service(s).paused() != pause).toList();
+    if (toChange.isEmpty()) {
+      throw new ConflictException(known.isEmpty() ? "cannot " + (pause ? "pause" : "resume") + ": group " + group
+          + " has no services" : pause ? "cannot pause: every service of group " + group + " is already paused"
+          : "cannot resume: no service of group " + group + " is paused");
+    }
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    for (ServiceName s : toChange) {
+      ServiceSettings settings = snap.settings().service(s);
+      write(() -> store.putServiceSettings(s, settings.withPausedSince(pause ? now : null)));
+    }
+    record(pause ? EventTypes.OPERATOR_PAUSE : EventTypes.OPERATOR_RESUME, null, null,
+        (pause ? "paused " : "resumed ") + toChange.stream().map(ServiceName::value).toList());
+    return new OperatorResponse(pause ? "pause" : "resume", null, null, true, (pause ? "paused " : "resumed ")
+        + toChange.size() + " service" + (toChange.size() == 1 ? "" : "s") + ": "
+        + String.join(", ", toChange.stream().map(ServiceName::value).toList())
+        + (pause ? "; services added to the group later are not paused" : ""));
+  }
+
+  /** {@code PUT /v1/services/{name}/failback {"policy": "rank", "delay": "30s"}}. */
+  public synchronized OperatorResponse failback(String serviceText, String body) {
+    ServiceName service = ServiceName.of(serviceText);
+    String example = "{\"policy\": \"rank\", \"delay\": \"30s\"}";
+    JsonNode request = object(body, Set.of("policy", "delay"), example);
+    JsonNode policyField = request.get("policy");
+    ServiceSettings.Failback policy = policyField == null || !policyField.isTextual() ? null
+        : ServiceSettings.Failback.parse(policyField.asText());
+    if (policy == null) {
+      throw new InvalidInputException("the failback needs \"policy\": \"sticky\" (the owner keeps the service) or"
+          + " \"rank\" (a better-ranked candidate takes it back)" + (policyField == null ? ""
+              : ", got " + dev.baton.core.Text.prefix(policyField.toString(), dev.baton.core.Text.QUOTE_LENGTH))
+          + "; expected " + example);
+    }
+    JsonNode delayField = request.get("delay");
+    Duration delay = null;
+    if (delayField != null && !delayField.isNull()) {
+      if (!delayField.isTextual()) {
+        throw new InvalidInputException("\"delay\" is a duration as a string, such as \"30s\" or \"2m\"; expected "
+            + example);
+      }
+      try {
+        delay = Durations.parse(delayField.asText());
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("\"delay\": " + e.getMessage());
+      }
+      if (delay.isZero() || delay.isNegative()) {
+        throw new InvalidInputException("\"delay\" must be above zero (it keeps a flapping node from taking the"
+            + " service back), got " + delayField.asText());
+      }
+    }
+    Snapshot snap = store.snapshot();
+    requireService(snap, service);
+    ServiceSettings settings = snap.settings().service(service);
+    Duration newDelay = delay != null ? delay : settings.failbackDelay();
+    String said = policy.word() + (policy == ServiceSettings.Failback.RANK ? " after "
+        + Durations.format(newDelay != null ? newDelay : ServiceSettings.DEFAULT_FAILBACK_DELAY) : "");
+    if (settings.failback() == policy && java.util.Objects.equals(settings.failbackDelay(), newDelay)) {
+      return new OperatorResponse("failback", service.value(), null, false, service + " already fails back " + said);
+    }
+    write(() -> store.putServiceSettings(service, settings.withFailback(policy, newDelay)));
+    record(EventTypes.OPERATOR_FAILBACK, service, null, "failback " + said);
+    return new OperatorResponse("failback", service.value(), null, true, policy == ServiceSettings.Failback.STICKY
+        ? "failback sticky: the owner keeps " + service + " until it cannot run it"
+        : "failback rank: a node ranked better than the owner takes " + service + " back by a graceful handover once it"
+            + " has been a candidate for " + Durations.format(newDelay != null ? newDelay
+                : ServiceSettings.DEFAULT_FAILBACK_DELAY) + " without a break (and the owner has held it that long)");
   }
 
   /** {@code POST /v1/nodes/{name}/drain} and {@code .../undrain}. */

@@ -8,6 +8,7 @@ import dev.baton.agent.events.EventLog;
 import dev.baton.agent.session.Liveness;
 import dev.baton.agent.session.LostNodes;
 import dev.baton.agent.session.SessionKeeper;
+import dev.baton.api.EventTypes;
 import dev.baton.agent.supervisor.Supervisor;
 import dev.baton.agent.watchdog.HealthChecks;
 import dev.baton.agent.watchdog.ProviderControl;
@@ -30,6 +31,7 @@ import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
 import dev.baton.core.store.Snapshot;
@@ -89,6 +91,7 @@ public final class Reconciler implements AutoCloseable {
   private final Clock wall;
   private final Liveness liveness;
   private final LostNodes lostNodes;
+  private final Failbacks failbacks = new Failbacks();
   private final String tag;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean pending = new AtomicBoolean();
@@ -228,6 +231,9 @@ public final class Reconciler implements AutoCloseable {
       PendingRestart restart = restarts.get(s);
       if (restart != null && restart.atNanos() < 0) {
         scheduleRestart(s, restart);
+      } else if (!exit.requested() && paused(s)) {
+        LOG.warn("[node={} service={} epoch={}] exited with code {} while paused: not restarted, not released,"
+            + " not failed over until it is resumed", config.node(), s, exit.epoch(), exit.code());
       } else if (!exit.requested()) {
         failed(s, exit.epoch(), "exited with code " + exit.code());
       }
@@ -254,7 +260,7 @@ public final class Reconciler implements AutoCloseable {
           standbyFailing.put(s, "check " + check.name() + " failing: " + detail);
         }
       }
-      if (!healthy && r.isPresent() && !r.get().stopping()) {
+      if (!healthy && r.isPresent() && !r.get().stopping() && !paused(s)) {
         failed(s, r.get().epoch(), "check " + check.name() + " failed: " + detail);
       }
       request();
@@ -434,6 +440,11 @@ public final class Reconciler implements AutoCloseable {
     if (stopped || !restarts.remove(s, p)) {
       return;
     }
+    if (paused(s)) {
+      LOG.info("[node={} service={} epoch={}] restart dropped: the service is paused; it is placed again once resumed",
+          config.node(), s, p.epoch());
+      return;
+    }
     Ownership o = store.snapshot().ownership(s);
     SessionId me = keeper.session();
     if (me == null || !me.equals(o.session()) || o.epoch() != p.epoch() || !keeper.mayClaim()
@@ -594,7 +605,7 @@ public final class Reconciler implements AutoCloseable {
       @Override
       public void restart(ServiceName s, String reason) {
         execute(() -> supervisor.running(s).filter(r -> !r.stopping() && !restarts.containsKey(s)
-            && config.services().containsKey(s)).ifPresent(r -> {
+            && config.services().containsKey(s) && !pausedSaying(s, "restart (" + reason + ")")).ifPresent(r -> {
           PendingRestart p = new PendingRestart(r.epoch(), reason, 0, 0, Duration.ZERO, -1);
           restarts.put(s, p);
           events.append("service.restarted", s, r.epoch(), restartText(p));
@@ -607,6 +618,9 @@ public final class Reconciler implements AutoCloseable {
         execute(() -> {
           if (supervisor.running(s).isEmpty() || !recoveries.containsKey(s)) {
             LOG.info("[node={} service={}] failover asked ({}), but it does not run here", config.node(), s, reason);
+            return;
+          }
+          if (pausedSaying(s, "failover (" + reason + ")")) {
             return;
           }
           recoveries.get(s).ban();
@@ -738,7 +752,8 @@ public final class Reconciler implements AutoCloseable {
     if (me != null) {
       List<PendingClaim> claims = new ArrayList<>();
       for (ServiceConfig service : config.services().values()) {
-        act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession, claims);
+        act(service, snap.ownership(service.name()), targets.get(service.name()), me, bySession, claims,
+            snap.settings().service(service.name()));
         reportFailed(service.name(), snap, targets);
       }
       claim(claims);
@@ -777,7 +792,7 @@ public final class Reconciler implements AutoCloseable {
   private void releaseUnprovided(Snapshot snap, SessionId me) {
     for (Ownership o : snap.ownerships().values()) {
       ServiceName s = o.service();
-      if (me.equals(o.session()) && !config.services().containsKey(s) && supervisor.running(s).isEmpty()
+      if (me.equals(o.session()) && !config.services().containsKey(s) && !snap.settings().service(s).paused() && supervisor.running(s).isEmpty()
           && !supervisor.exitPending(s) && store.release(s, me, o.epoch())) {
         LOG.info("[node={} service={} epoch={}] released: this node no longer provides it", config.node(), s, o.epoch());
         events.append("service.released", s, o.epoch(), "no longer provided by this node");
@@ -794,7 +809,7 @@ public final class Reconciler implements AutoCloseable {
    * adds to {@code claims} what it should claim (claimed together after every service was seen).
    */
   private void act(ServiceConfig service, Ownership o, NodeName target, SessionId me, Map<SessionId, NodeRecord> bySession,
-      List<PendingClaim> claims) {
+      List<PendingClaim> claims, ServiceSettings settings) {
     ServiceName s = service.name();
     boolean mine = me.equals(o.session());
     Optional<Supervisor.Running> running = supervisor.running(s);
@@ -805,6 +820,17 @@ public final class Reconciler implements AutoCloseable {
     if (!mine) {
       restarts.remove(s);
     }
+    if (settings.paused()) {
+      // Paused: no claim, start, stop, release or handover. A process without the right to run was
+      // killed above all the same: that is safety, not a decision.
+      failbacks.forget(s);
+      return;
+    }
+    if (mine && running.isPresent() && config.node().equals(target) && !running.get().stopping()) {
+      failBack(s, o, settings); // the steady state of an owner: the only one a failback is judged in
+      return;
+    }
+    failbacks.forget(s); // any other pass breaks the watch: a failback needs the delay seen without a break
     if (mine) {
       if (running.isEmpty()) {
         if (restarts.containsKey(s) || supervisor.exitPending(s)) {
@@ -936,6 +962,48 @@ public final class Reconciler implements AutoCloseable {
       });
       return new Placed(validOwners, targets, queues);
     }
+  }
+
+  /** Whether an operator paused {@code s}, as of the latest pass (false before the first). */
+  private boolean paused(ServiceName s) {
+    View v = view;
+    return v != null && v.snapshot().settings().service(s).paused();
+  }
+
+  /** True (and logged) when {@code what} is not done because {@code s} is paused. */
+  private boolean pausedSaying(ServiceName s, String what) {
+    if (paused(s)) {
+      LOG.info("[node={} service={}] {} not done: the service is paused", config.node(), s, what);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Failback {@code rank}, judged by the owner: when {@link Failbacks} says a better-ranked
+   * candidate is due, the owner writes a planned move to it (the handover is a move's: the owner
+   * stops and releases, the candidate claims with the next epoch) and records {@code service.failback}.
+   */
+  private void failBack(ServiceName s, Ownership o, ServiceSettings settings) {
+    ServiceQueue queue = placed.queues().get(s);
+    NodeName to = failbacks.due(s, o.epoch(), settings, queue, config.node(), clock.nanos());
+    if (to == null) {
+      return;
+    }
+    try {
+      store.putServiceSettings(s, settings.withMove(new ServiceSettings.Move(to, o.epoch())));
+    } catch (StoreException e) {
+      LOG.warn("[node={} service={}] cannot hand the service back to {} yet: {}", config.node(), s, to, e.getMessage());
+      return;
+    }
+    String detail = "failback rank: " + to + " (rank " + queue.ranking().rankOf(to) + ") has been a candidate for "
+        + Durations.format(settings.effectiveFailbackDelay()) + "; handing over from " + config.node()
+        + (queue.ranking().rankOf(config.node()) == Integer.MAX_VALUE ? " (unranked)"
+            : " (rank " + queue.ranking().rankOf(config.node()) + ")");
+    LOG.info("[node={} service={} epoch={}] {}", config.node(), s, o.epoch(), detail);
+    events.append(EventTypes.SERVICE_FAILBACK, s, o.epoch(), detail);
+    failbacks.forget(s);
+    request();
   }
 
   private NodeName plannedMoveTarget(ServiceName s, Ownership o) {

@@ -94,6 +94,11 @@ public final class RestartVerb {
       throw new ConflictException("cannot restart " + service + ": it is disabled, no node runs it; `baton enable "
           + service + "` starts it");
     }
+    if (snap.settings().service(service).paused()) {
+      throw new ConflictException("cannot restart " + service + ": it is paused (since "
+          + snap.settings().service(service).pausedSince() + "), Baton restarts nothing; `baton resume " + service
+          + "` first");
+    }
     Ownership ownership = snap.ownership(service);
     NodeName owner = view.get().validOwners().get(service);
     if (owner == null || !owner.equals(ownership.node())) {

@@ -15,6 +15,7 @@ import dev.baton.core.store.Decision;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.ServiceSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,7 +67,10 @@ public final class Whiteboard {
     // A planned move is under way while placement gives the service to its target, not yet the owner.
     NodeName moving = view.snapshot().settings().service(s).moveTarget(epoch);
     boolean underWay = moving != null && moving.equals(view.targets().get(s)) && !moving.equals(owner);
-    Duration takeoverIn = owner == null ? null : view.silent().get(owner);
+    ServiceSettings settings = view.snapshot().settings().service(s);
+    // While paused nothing takes over: the countdown would promise what does not happen.
+    Duration takeoverIn = owner == null || settings.paused() ? null : view.silent().get(owner);
+    boolean ownerSilent = owner != null && view.silent().containsKey(owner);
     // Nearness is worth naming only when the node the line is measured from has a location.
     boolean located = queue != null && queue.from() != null && view.snapshot().node(queue.from())
         .map(n -> !n.info().location().segments().isEmpty()).orElse(false);
@@ -88,13 +92,19 @@ public final class Whiteboard {
       Integer place = queue == null || c == null || !c.eligible() ? null : queue.placeOf(name);
       Integer rank = c == null || !c.ranked() ? null : c.rank();
       if (nodeState.equals("lost") || nodeState.equals("left") || (nodeState.equals("drained") && !running)) {
-        providers.add(new ProviderEntry(name.value(), "unavailable", "node " + nodeState, bannedUntil, failed, null, rank));
+        String why = "node " + nodeState + (settings.paused() && name.equals(view.snapshot().ownership(s).node())
+            && !nodeState.equals("drained") ? "; " + s + " is paused: nothing takes over until `baton resume " + s + "`" : "");
+        providers.add(new ProviderEntry(name.value(), "unavailable", why, bannedUntil, failed, null, rank));
         continue;
       }
       String reason = p.reason();
       if (name.equals(owner) && takeoverIn != null) {
         reason = "node not renewing its session: its lease passes in " + Durations.format(takeoverIn)
             + (queue != null && queue.nextInLine() != null ? ", then " + queue.nextInLine() + " takes over" : "");
+      } else if (name.equals(owner) && ownerSilent) {
+        reason = "node not renewing its session; " + s + " is paused: nothing takes over until `baton resume " + s + "`";
+      } else if (settings.paused() && p.state() == ProviderState.WAITING && reason == null) {
+        reason = "service paused: Baton starts nothing until `baton resume " + s + "`";
       } else if (p.state() == ProviderState.WAITING && reason == null && queue != null && c != null) {
         // A waiting provider's own reason, when its node published one, wins; Baton's agents publish none.
         reason = waiting(queue, c, place, underWay ? moving : null, located);
@@ -102,14 +112,23 @@ public final class Whiteboard {
       providers.add(new ProviderEntry(name.value(), p.state().wireName(), reason, bannedUntil, failed, place, rank));
     }
     providers.sort((a, b) -> a.node().compareTo(b.node()));
-    String state = view.snapshot().settings().service(s).disabled() ? "disabled"
+    String state = settings.disabled() ? "disabled"
         : owner != null ? "provided"
         : view.targets().containsKey(s) ? "placing"
         : "failed";
     return new ServiceStatus(s.value(), state, owner == null ? null : owner.value(), epoch, providers,
         underWay ? moving.value() : null, queue == null ? List.of() : ranking(queue.ranking()),
         queue == null || queue.nextInLine() == null ? null : queue.nextInLine().value(),
-        takeoverIn == null ? null : Durations.format(takeoverIn));
+        takeoverIn == null ? null : Durations.format(takeoverIn),
+        settings.pausedSince() == null ? null : settings.pausedSince().toString(),
+        settings.pausedSince() == null ? null : Durations.format(pausedFor(settings.pausedSince(), now)),
+        settings.failback().word(), Durations.format(settings.effectiveFailbackDelay()));
+  }
+
+  /** How long a pause since {@code since} has lasted at {@code now}, to the second (never negative). */
+  static Duration pausedFor(Instant since, Instant now) {
+    Duration d = Duration.between(since, now);
+    return d.isNegative() ? Duration.ZERO : Duration.ofSeconds(d.toSeconds());
   }
 
   /** The effective ranking in the {@code /v1} shape. */
