@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {AgentCommand.class, ValidateCommand.class, StatusCommand.class, StopCommand.class, ReloadCommand.class,
         OperatorCommands.Move.class, OperatorCommands.Drain.class, OperatorCommands.Undrain.class,
         OperatorCommands.Disable.class, OperatorCommands.Enable.class, OperatorCommands.Rank.class,
+        OperatorCommands.Failback.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
         OperatorCommands.Restart.class,
         HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class},
     footer = {"",

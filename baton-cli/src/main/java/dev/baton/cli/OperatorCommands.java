@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The operator verbs ({@code move}, {@code drain}, {@code undrain}, {@code disable},
- * {@code enable}, {@code rank}, {@code restart}): each one request to an agent, which answers for
+ * {@code enable}, {@code rank}, {@code failback}, {@code pause}, {@code resume}, {@code restart}): each one request to an agent, which answers for
  * the whole group. They print what happens next; a refusal (unknown name, a move that cannot happen
  * now) exits non-zero and changes nothing. Each takes {@code --wait[=TIMEOUT]} and {@code --json}
  * ({@link WaitOptions}): with {@code --wait} it returns once the change has happened, judged on the
@@ -208,6 +208,97 @@ final class OperatorCommands {
             .map(e -> e.node() + " " + e.rank()).toList())).append('\n');
       }
       return out.toString();
+    }
+  }
+
+  @Command(name = "failback", mixinStandardHelpOptions = true,
+      description = {"Set what happens to SERVICE when a node ranked better than its owner becomes a candidate"
+          + " again (say the preferred server is back after a crash).",
+          "sticky (the default): the owner keeps SERVICE until it cannot run it.",
+          "rank: the best-ranked candidate that is ranked strictly better than the owner takes SERVICE back by a"
+              + " graceful handover (as `baton move`), once it has been a candidate for the delay without a break"
+              + " and the owner has held SERVICE that long; a node that flaps starts its delay again, so it never"
+              + " gets the service during a flap. Only rank counts (see `baton rank`): nearness and load never move"
+              + " a running service.",
+          "Kept in the store; shown by `baton status SERVICE`."})
+  static final class Failback extends Verb {
+    @Parameters(index = "0", paramLabel = "SERVICE", description = "the service")
+    String service;
+
+    @Parameters(index = "1", paramLabel = "POLICY", description = "sticky or rank")
+    String policy;
+
+    @Option(names = "--delay", paramLabel = "DURATION",
+        description = "with rank: how long the better-ranked node must have been a candidate (default 30s)")
+    String delay;
+
+    @Override
+    public Integer call() {
+      ServiceName.of(service);
+      if (dev.baton.core.store.ServiceSettings.Failback.parse(policy) == null) {
+        throw new InvalidInputException("unknown failback policy " + dev.baton.core.Text.quote(policy)
+            + "; expected sticky (the owner keeps the service) or rank (a better-ranked node takes it back)");
+      }
+      if (delay != null) {
+        dev.baton.core.Durations.parse(delay);
+      }
+      Map<String, String> body = new java.util.LinkedHashMap<>();
+      body.put("policy", policy);
+      if (delay != null) {
+        body.put("delay", delay);
+      }
+      return ask("PUT", "/v1/services/" + service + "/failback", body,
+          Until.answered("the failback of " + service + " is written"));
+    }
+  }
+
+  /** {@code pause} and {@code resume}: one service, or with --all every service of the group. */
+  abstract static class Maintenance extends Verb {
+    @Parameters(arity = "0..1", paramLabel = "SERVICE", description = "the service")
+    String service;
+
+    @Option(names = "--all", description = "every service of the group")
+    boolean all;
+
+    int maintain(boolean pause) {
+      String verb = pause ? "pause" : "resume";
+      if (all == (service != null)) {
+        throw new InvalidInputException("name one SERVICE or give --all: `baton " + verb + " SERVICE` or `baton "
+            + verb + " --all`");
+      }
+      if (all) {
+        return ask("POST", "/v1/" + verb, null, Until.allPaused(pause));
+      }
+      ServiceName.of(service);
+      return ask("POST", "/v1/services/" + service + "/" + verb, null, Until.paused(service, pause));
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true,
+      description = {"Pause SERVICE (or with --all every service of the group) for maintenance: Baton takes no"
+          + " decision about it until `baton resume`. What runs keeps running; nothing is claimed, started, stopped,"
+          + " restarted, released, failed over or failed back; health checks still run and report.",
+          "A paused owner that dies is reported (node.lost) and shown on the whiteboard, but nobody takes the"
+              + " service over until it is resumed. Safety still holds: a process without the right to run is"
+              + " killed, and a node that cannot renew its session fences itself.",
+          "Kept in the store; `baton status` shows PAUSED and for how long. --all pauses the services the group knows"
+              + " now; one added later is not paused. Pausing a paused service is refused (exit 4)."})
+  static final class Pause extends Maintenance {
+    @Override
+    public Integer call() {
+      return maintain(true);
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      description = {"Resume SERVICE (or with --all every paused service): Baton acts on it again from its next"
+          + " pass. An owner whose process ended while paused releases it and placement starts it again; a service"
+          + " whose owner died while paused is taken over by the next in line.",
+          "Resuming a service that is not paused is refused (exit 4)."})
+  static final class Resume extends Maintenance {
+    @Override
+    public Integer call() {
+      return maintain(false);
     }
   }
 

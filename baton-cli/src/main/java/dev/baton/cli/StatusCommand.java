@@ -65,10 +65,16 @@ final class StatusCommand implements Callable<Integer> {
     }
   }
 
+  /** Paused services in bold when the output is a terminal that takes ANSI escapes (picocli decides). */
+  private static String terminal(String text) {
+    return picocli.CommandLine.Help.Ansi.AUTO.enabled() ? StatusTable.bold(text) : text;
+  }
+
   private String render(BatonClient client) {
     if (service != null) {
-      return json ? client.get("/v1/services/" + service) + "\n" : StatusTable.renderService(client.service(service));
+      return json ? client.get("/v1/services/" + service) + "\n"
+          : terminal(StatusTable.renderService(client.service(service)));
     }
-    return json ? client.get("/v1/status") + "\n" : StatusTable.render(client.status());
+    return json ? client.get("/v1/status") + "\n" : terminal(StatusTable.render(client.status()));
   }
 }

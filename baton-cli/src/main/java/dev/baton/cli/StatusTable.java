@@ -11,6 +11,9 @@ import java.util.List;
 public final class StatusTable {
   private StatusTable() {}
 
+  /** The word that marks a paused service; {@link #bold} makes it bold on a terminal. */
+  static final String PAUSED = "PAUSED";
+
   public static String render(StatusResponse s) {
     StringBuilder out = new StringBuilder();
     out.append("group ").append(s.group()).append(" (as seen by ").append(s.node()).append(")\n\n");
@@ -26,12 +29,13 @@ public final class StatusTable {
     services.add(new String[] {"SERVICE", "STATE", "OWNER", "EPOCH", "PROVIDER", "PROVIDER STATE", "REASON"});
     for (ServiceStatus svc : s.services()) {
       String owner = (svc.owner() == null ? "-" : svc.owner()) + (svc.moving() == null ? "" : " -> " + svc.moving());
+      String state = svc.pausedSince() == null ? svc.state() : PAUSED + " " + svc.pausedFor() + " (" + svc.state() + ")";
       if (svc.providers().isEmpty()) {
-        services.add(new String[] {svc.name(), svc.state(), owner, Long.toString(svc.epoch()), "-", "-", ""});
+        services.add(new String[] {svc.name(), state, owner, Long.toString(svc.epoch()), "-", "-", ""});
       }
       boolean first = true;
       for (ProviderEntry p : svc.providers()) {
-        services.add(new String[] {first ? svc.name() : "", first ? svc.state() : "", first ? owner : "",
+        services.add(new String[] {first ? svc.name() : "", first ? state : "", first ? owner : "",
             first ? Long.toString(svc.epoch()) : "",
             p.node(), p.state(), p.reason() == null ? "" : p.reason()});
         first = false;
@@ -58,6 +62,13 @@ public final class StatusTable {
     if (!bans.isEmpty()) {
       out.append("\nbanned (until the time shown, or `baton clear SERVICE --node NODE`):\n");
       bans.forEach(b -> out.append(b).append('\n'));
+    }
+    List<String> paused = s.services().stream().filter(x -> x.pausedSince() != null)
+        .map(x -> x.name() + " for " + x.pausedFor() + " (since " + x.pausedSince() + ")").toList();
+    if (!paused.isEmpty()) {
+      out.append("\n").append(PAUSED).append(": Baton starts, stops and moves nothing of these until `baton resume"
+          + " SERVICE` (or --all):\n");
+      paused.forEach(p -> out.append("  ").append(p).append('\n'));
     }
     if (!drained.isEmpty()) {
       out.append("\ndrained (no services until `baton undrain NODE`): ").append(String.join(", ", drained)).append('\n');
@@ -102,7 +113,14 @@ public final class StatusTable {
     out.append(svc.name()).append(": ").append(svc.state()).append(", owner ")
         .append(svc.owner() == null ? "none" : svc.owner()).append(svc.moving() == null ? "" : " -> " + svc.moving())
         .append(", epoch ").append(svc.epoch()).append('\n');
+    if (svc.pausedSince() != null) {
+      out.append(PAUSED).append(" for ").append(svc.pausedFor()).append(" (since ").append(svc.pausedSince())
+          .append("): Baton starts, stops and moves nothing of ").append(svc.name()).append(" until `baton resume ")
+          .append(svc.name()).append("`\n");
+    }
     out.append("ranking: ").append(ranking(svc)).append('\n');
+    out.append("failback: ").append(svc.failback() == null ? "sticky" : svc.failback())
+        .append("rank".equals(svc.failback()) ? " after " + svc.failbackDelay() : "").append('\n');
     out.append("next in line: ").append(svc.next() == null ? "none (no other candidate)" : svc.next()).append('\n');
     if (svc.takeoverIn() != null) {
       out.append("takeover: ").append(svc.owner()).append(" is not renewing its session; its lease passes in ")
@@ -129,6 +147,14 @@ public final class StatusTable {
       table(out, rows);
     }
     return out.toString();
+  }
+
+  /**
+   * {@code text} with every {@link #PAUSED} in bold (ANSI), for a terminal: the tables are aligned
+   * on the plain text first, and the escapes take no columns.
+   */
+  static String bold(String text) {
+    return text.replace(PAUSED, "\u001b[1m" + PAUSED + "\u001b[0m");
   }
 
   private static void table(StringBuilder out, List<String[]> rows) {

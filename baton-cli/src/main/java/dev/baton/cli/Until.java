@@ -92,6 +92,27 @@ record Until(String goal, Check check) {
     });
   }
 
+  /** {@code pause} / {@code resume}: the whiteboard shows the service paused / not paused. */
+  static Until paused(String service, boolean paused) {
+    return new Until(service + " is " + (paused ? "paused" : "resumed"), (status, client) -> {
+      ServiceStatus s = service(status, service).orElse(null);
+      if (s == null) {
+        return "the whiteboard shows no service " + service;
+      }
+      return (s.pausedSince() != null) == paused ? null
+          : "the whiteboard still shows " + service + (paused ? " not paused" : " paused");
+    });
+  }
+
+  /** {@code pause --all} / {@code resume --all}: the whiteboard shows every service paused / none paused. */
+  static Until allPaused(boolean paused) {
+    return new Until(paused ? "every service is paused" : "no service is paused", (status, client) -> {
+      List<String> still = status.services().stream().filter(s -> (s.pausedSince() != null) != paused)
+          .map(ServiceStatus::name).toList();
+      return still.isEmpty() ? null : (paused ? "not paused yet: " : "still paused: ") + String.join(", ", still);
+    });
+  }
+
   /** {@code undrain}: the whiteboard no longer shows the node drained. */
   static Until notDrained(String node) {
     return new Until(node + " is not drained", (status, client) -> {

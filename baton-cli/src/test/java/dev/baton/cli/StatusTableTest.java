@@ -38,6 +38,10 @@ class StatusTableTest {
   }
 
   static StatusResponse withALine(String takeoverIn) {
+    return withALine(takeoverIn, null, null);
+  }
+
+  static StatusResponse withALine(String takeoverIn, String pausedSince, String pausedFor) {
     return new StatusResponse("it", "node-b",
         List.of(new NodeStatus("node-a", "eu/paris", "alive", "127.0.0.1:7070", "3s", "500ms"),
             new NodeStatus("node-b", "eu/paris", "alive", "127.0.0.1:7071", "3s", "500ms"),
@@ -48,7 +52,7 @@ class StatusTableTest {
                 false, 2, 3),
             new ProviderEntry("node-c", "unavailable", "node drained", null, false, null, 1)), null,
             List.of(new RankingEntry("node-c", 1, "config"), new RankingEntry("node-a", 2, "config"),
-                new RankingEntry("node-b", 3, "config")), "node-b", takeoverIn)));
+                new RankingEntry("node-b", 3, "config")), "node-b", takeoverIn, pausedSince, pausedFor, "sticky", "30s")));
   }
 
   @Test
@@ -74,6 +78,7 @@ class StatusTableTest {
     assertThat(detail).isEqualTo("""
         web: provided, owner node-a, epoch 4
         ranking: node-c=1, node-a=2, node-b=3 (config)
+        failback: sticky
         next in line: node-b
 
         #  PROVIDER  STATE        RANK  REASON
@@ -81,5 +86,21 @@ class StatusTableTest {
         2  node-b    waiting      3     next in line: rank 3 (config), shares eu/paris with node-a
         -  node-c    unavailable  1     node drained
         """);
+  }
+
+  @Test
+  void aPausedServiceIsMarkedWithHowLongItHasBeenPausedAndBoldOnATerminal() {
+    StatusResponse paused = withALine(null, "2026-12-05T10:00:00Z", "192s");
+    String table = StatusTable.render(paused);
+
+    assertThat(table).contains("web      PAUSED 192s (provided)  node-a");
+    assertThat(table).contains("PAUSED: Baton starts, stops and moves nothing of these until `baton resume SERVICE`"
+        + " (or --all):\n  web for 192s (since 2026-12-05T10:00:00Z)\n");
+    assertThat(StatusTable.renderService(paused.services().get(0)))
+        .contains("PAUSED for 192s (since 2026-12-05T10:00:00Z): Baton starts, stops and moves nothing of web until"
+            + " `baton resume web`");
+    assertThat(StatusTable.bold(table)).contains("\u001b[1mPAUSED\u001b[0m 192s (provided)")
+        .doesNotContain(" PAUSED ");
+    assertThat(StatusTable.render(withALine(null))).doesNotContain("PAUSED");
   }
 }
