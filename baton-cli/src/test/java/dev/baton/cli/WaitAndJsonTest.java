@@ -167,6 +167,50 @@ class WaitAndJsonTest {
   }
 
   @Test
+  void pauseResumeAndFailbackThroughTheCliWithTheirRefusals() throws Exception {
+    Result paused = CliTest.run("pause", "svc", "--wait", "--api", apiB);
+    assertThat(paused.code()).as(paused.err()).isZero();
+    assertThat(paused.out()).contains("Baton takes no decision about svc").contains("done after").contains("svc is paused");
+    assertThat(CliTest.run("status", "--api", apiA).out()).contains("PAUSED").contains("svc for ");
+    assertThat(CliTest.run("status", "svc", "--api", apiA).out()).contains("PAUSED for ");
+
+    Result again = CliTest.run("pause", "svc", "--api", apiA);
+    assertThat(again.code()).isEqualTo(4);
+    assertThat(again.err()).contains("cannot pause svc: it is already paused");
+    Result restart = CliTest.run("restart", "svc", "--api", apiA);
+    assertThat(restart.code()).isEqualTo(4);
+    assertThat(restart.err()).contains("it is paused");
+
+    Result resumed = CliTest.run("resume", "--all", "--json", "--wait", "--api", apiA);
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+    JsonNode out = JSON.readTree(resumed.out());
+    assertThat(out.path("done").asBoolean()).isTrue();
+    assertThat(out.path("answer").path("detail").asText()).isEqualTo("resumed 1 service: svc");
+    assertThat(service(status(apiA), "svc").path("pausedSince").isNull()).isTrue();
+    Result notPaused = CliTest.run("resume", "svc", "--api", apiA);
+    assertThat(notPaused.code()).isEqualTo(4);
+    assertThat(notPaused.err()).contains("cannot resume svc: it is not paused");
+
+    for (String[] bad : new String[][] {{"pause"}, {"pause", "svc", "--all"}, {"resume", "Bad Svc"},
+        {"failback", "svc", "always"}, {"failback", "svc", "rank", "--delay", "soon"}, {"failback", "svc"}}) {
+      Result r = CliTest.run(java.util.stream.Stream.concat(java.util.Arrays.stream(bad),
+          java.util.stream.Stream.of("--api", apiA)).toArray(String[]::new));
+      assertThat(r.code()).as(String.join(" ", bad) + ": " + r.err()).isEqualTo(2);
+    }
+
+    Result rank = CliTest.run("failback", "svc", "rank", "--delay", "45s", "--json", "--api", apiA);
+    assertThat(rank.code()).as(rank.err()).isZero();
+    assertThat(JSON.readTree(rank.out()).path("changed").asBoolean()).isTrue();
+    JsonNode svc = service(status(apiA), "svc");
+    assertThat(svc.path("failback").asText() + " " + svc.path("failbackDelay").asText()).isEqualTo("rank 45s");
+    assertThat(CliTest.run("status", "svc", "--api", apiA).out()).contains("failback: rank after 45s");
+    Result sticky = CliTest.run("failback", "svc", "sticky", "--api", apiA);
+    assertThat(sticky.code()).as(sticky.err()).isZero();
+    assertThat(sticky.out()).contains("the owner keeps svc");
+    assertThat(owner("svc")).as("none of this moved svc").isEqualTo("node-a");
+  }
+
+  @Test
   void aWaitThatTimesOutSaysWhatIsStillNotTrueAndExits5() throws Exception {
     Result r = CliTest.run("disable", "stubborn", "--wait=300ms", "--api", apiA);
 
