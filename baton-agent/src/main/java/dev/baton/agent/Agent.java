@@ -169,6 +169,7 @@ public final class Agent implements AutoCloseable {
   private final java.util.List<EventListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Webhooks webhooks;
   private ServiceActions serviceActions;
+  private dev.baton.agent.watchdog.NodeActions nodeActions;
   private volatile EventFeed feed;
   private ActionRunner actions;
   private volatile Detectors detectors;
@@ -509,6 +510,9 @@ public final class Agent implements AutoCloseable {
           closer.setDaemon(true);
           closer.start(); // the old webhooks deliver what they hold (1 s at most), off the reconciler's thread
         }
+        if (changes.settings().contains("on")) {
+          nodeActions.reconfigure(next.events().on());
+        }
         if (changes.settings().contains("service-logs")) {
           supervisor.serviceLogs(next.serviceLogs());
         }
@@ -575,7 +579,8 @@ public final class Agent implements AutoCloseable {
     actions = new ActionRunner(config.group().value(), nodeName(), "http://" + apiAddress, config.stateDir(), events);
     serviceActions = new ServiceActions(config.services(), actions);
     events.subscribe(serviceActions);
-    events.subscribe(new dev.baton.agent.watchdog.NodeActions(config.events().on(), actions));
+    nodeActions = new dev.baton.agent.watchdog.NodeActions(config.events().on(), actions);
+    events.subscribe(nodeActions);
     detectors = new Detectors(config.node(), config.services(), config.rules(), store, events, actions, control,
         this::currentEpoch, json);
     verbs = new OperatorVerbs(config.group(), config.node(), store, events, this::currentView, json);

@@ -229,6 +229,22 @@ class ReloadTest {
   }
 
   @Test
+  void aNodeLevelCommandAddedByAReloadRunsForTheEventsRecordedFromThenOn() throws Exception {
+    Path failed = dir.resolve("failed.txt");
+    writeConfig("node-a", "on: {service.failed: [sh, -c, 'echo $BATON_EVENT_SERVICE >> " + failed + "']}", SVC,
+        tree("node-a"), "  broken: {command: [sh, -c, 'exit 1'], stop-timeout: 2s, recovery: {restarts: 0, ban: 10m}}");
+
+    HttpResponse<String> r = reload();
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(Http.json(r).path("settings").toString()).isEqualTo("[\"on\"]");
+    assertThat(Http.json(r).path("added").toString()).isEqualTo("[\"broken\"]");
+    // broken exits at once, is banned after no restart, and no other node provides it: service.failed.
+    await("the reloaded on: service.failed command ran").atMost(Duration.ofSeconds(15))
+        .until(() -> Files.exists(failed) && Files.readString(failed).equals("broken\n"));
+  }
+
+  @Test
   void aChangedCommandRestartsTheServiceInPlaceWithItsEpoch() throws Exception {
     Mirror.Service before = running("svc").orElseThrow();
     writeConfig("node-a", "", "  svc: {command: [sleep, '700'], stop-timeout: 2s}", tree("node-a"));

@@ -95,8 +95,11 @@ public record ConfigChanges(SortedSet<ServiceName> added, SortedSet<ServiceName>
     if (!running.rules().equals(next.rules())) {
       settings.add("rules");
     }
-    if (!running.events().equals(next.events())) {
+    if (!running.events().webhooks().equals(next.events().webhooks())) {
       settings.add("events.webhooks");
+    }
+    if (!running.events().on().equals(next.events().on())) {
+      settings.add("on");
     }
     if (!running.serviceLogs().equals(next.serviceLogs())) {
       settings.add("service-logs");

@@ -22,12 +22,17 @@ import java.util.Map;
  * and {@code BATON_EVENT_DETAIL}.
  */
 public final class NodeActions implements EventListener {
-  private final Map<String, List<String>> on;
+  private volatile Map<String, List<String>> on;
   private final ActionRunner runner;
 
   public NodeActions(Map<String, List<String>> on, ActionRunner runner) {
     this.on = on;
     this.runner = runner;
+  }
+
+  /** Takes a reloaded config's {@code on:} commands: the events recorded from now on run them. */
+  public void reconfigure(Map<String, List<String>> next) {
+    this.on = next;
   }
 
   @Override
