@@ -48,7 +48,7 @@ final class WaitOptions {
     }
   }
 
-  @Option(names = "--wait", arity = "0..1", paramLabel = "TIMEOUT", parameterConsumer = TimeoutConsumer.class,
+  @Option(names = "--wait", arity = "0..1", paramLabel = "TIMEOUT", preprocessor = TimeoutPreprocessor.class,
       description = "return only once the change has happened, or exit 5 after TIMEOUT (default: 60s);"
           + " write it attached (--wait=2m) or right after (--wait 2m)")
   Duration wait;
@@ -60,16 +60,19 @@ final class WaitOptions {
   @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
   /**
-   * Takes the value of {@code --wait} only when it looks like a timeout (begins with a digit), so
-   * that {@code baton drain --wait node-a} waits the default time for node-a; a value that begins
-   * with a digit and is not a good timeout is bad input, refused before anything is asked.
+   * Takes the value of {@code --wait}: always when attached ({@code --wait=2m}, so {@code --wait=abc}
+   * is refused, not taken for a NODE), and when separate only if it looks like a timeout (begins
+   * with a digit), so that {@code baton drain --wait node-a} waits the default time for node-a. A
+   * value taken that is not a good timeout is bad input, refused before anything is asked.
    */
-  static final class TimeoutConsumer implements CommandLine.IParameterConsumer {
+  static final class TimeoutPreprocessor implements CommandLine.IParameterPreprocessor {
     private static final Pattern LOOKS_LIKE_TIMEOUT = Pattern.compile("[0-9].*");
 
     @Override
-    public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
-      if (!args.isEmpty() && LOOKS_LIKE_TIMEOUT.matcher(args.peek()).matches()) {
+    public boolean preprocess(Stack<String> args, CommandSpec commandSpec, ArgSpec argSpec,
+        java.util.Map<String, Object> info) {
+      boolean attached = !" ".equals(info.get("separator")); // picocli: " " when the value was not attached
+      if (!args.isEmpty() && (attached || LOOKS_LIKE_TIMEOUT.matcher(args.peek()).matches())) {
         String text = args.pop();
         try {
           argSpec.setValue(timeout(text));
@@ -79,6 +82,7 @@ final class WaitOptions {
       } else {
         argSpec.setValue(DEFAULT_TIMEOUT);
       }
+      return true; // handled: picocli takes nothing more for this option
     }
   }
 

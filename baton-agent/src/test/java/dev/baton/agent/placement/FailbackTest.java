@@ -59,7 +59,8 @@ class FailbackTest {
     try {
       HttpResponse<String> set = failback(b, "svc", "{\"policy\": \"rank\", \"delay\": \"2s\"}");
       assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
-      assertThat(service(b).path("failback").asText()).isEqualTo("rank");
+      await("the whiteboard shows it from the next pass").atMost(Duration.ofSeconds(10))
+          .until(() -> service(b).path("failback").asText().equals("rank"));
       assertThat(service(b).path("failbackDelay").asText()).isEqualTo("2s");
       long epoch = service(b).path("epoch").asLong();
 
