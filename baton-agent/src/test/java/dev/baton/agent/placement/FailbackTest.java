@@ -115,14 +115,14 @@ class FailbackTest {
     try (Store store = TestNodes.store(dir)) {
       await().atMost(Duration.ofSeconds(10)).until(() -> "node-a".equals(service(a).path("owner").asText(null)));
       GroupSettings before = store.snapshot().settings();
-      refused(failback(a, "svc", "{\"policy\": \"always\"}"), 400, "\"sticky\"", store, before);
-      refused(failback(a, "svc", "{}"), 400, "needs \"policy\"", store, before);
-      refused(failback(a, "svc", "{\"policy\": \"rank\", \"delay\": \"soon\"}"), 400, "invalid duration", store, before);
-      refused(failback(a, "svc", "{\"policy\": \"rank\", \"delay\": \"0s\"}"), 400, "above zero", store, before);
-      refused(failback(a, "svc", "{\"policy\": \"rank\", \"after\": \"1s\"}"), 400, "unknown field \"after\"", store,
+      PauseTest.refused(failback(a, "svc", "{\"policy\": \"always\"}"), 400, "\"sticky\"", store, before);
+      PauseTest.refused(failback(a, "svc", "{}"), 400, "needs \"policy\"", store, before);
+      PauseTest.refused(failback(a, "svc", "{\"policy\": \"rank\", \"delay\": \"soon\"}"), 400, "invalid duration", store, before);
+      PauseTest.refused(failback(a, "svc", "{\"policy\": \"rank\", \"delay\": \"0s\"}"), 400, "above zero", store, before);
+      PauseTest.refused(failback(a, "svc", "{\"policy\": \"rank\", \"after\": \"1s\"}"), 400, "unknown field \"after\"", store,
           before);
-      refused(failback(a, "svc", "rank"), 400, "not valid JSON", store, before);
-      refused(failback(a, "nope", "{\"policy\": \"rank\"}"), 404, "no service \"nope\"", store, before);
+      PauseTest.refused(failback(a, "svc", "rank"), 400, "not valid JSON", store, before);
+      PauseTest.refused(failback(a, "nope", "{\"policy\": \"rank\"}"), 404, "no service \"nope\"", store, before);
 
       HttpResponse<String> set = failback(a, "svc", "{\"policy\": \"rank\"}");
       assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
@@ -137,12 +137,5 @@ class FailbackTest {
     return events.stream().filter(e -> e.path("type").asText().equals(type) && e.path("node").asText().equals(node)
         && e.path("epoch").asLong() == epoch).mapToLong(e -> e.path("seq").asLong()).min()
         .orElseThrow(() -> new AssertionError("no " + type + " of " + node + " at epoch " + epoch + " in " + events));
-  }
-
-  private static void refused(HttpResponse<String> r, int status, String text, Store store, GroupSettings before)
-      throws Exception {
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-    assertThat(Http.json(r).path("error").asText()).contains(text);
-    assertThat(store.snapshot().settings()).isEqualTo(before);
   }
 }

@@ -148,7 +148,8 @@ class PauseTest {
     }
   }
 
-  private static void refused(HttpResponse<String> r, int status, String text, Store store, GroupSettings before)
+  /** Asserts the answer's status and that its error names {@code text}; then that the settings are as before. */
+  static void refused(HttpResponse<String> r, int status, String text, Store store, GroupSettings before)
       throws Exception {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
     assertThat(Http.json(r).path("error").asText()).contains(text);
