@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -145,7 +143,7 @@ public final class GuardianMain {
       server.bind(UnixDomainSocketAddress.of(socket));
       GuardianFiles.writeAtomically(stateDir.resolve(GuardianFiles.GUARDIAN_PID), ProcessHandle.current().pid() + "\n");
     } catch (IOException | RuntimeException e) {
-      log("cannot set up in the state-dir: " + e);
+      log("ERROR", "cannot set up in the state-dir: " + e);
       return 1;
     }
     Signal.handle(new Signal("TERM"), s -> stop());
@@ -193,7 +191,7 @@ public final class GuardianMain {
           code = -1; // not our child: its exit code is not ours to read
         }
       } catch (IOException e) {
-        log("cannot start the agent " + agentCommand + ": " + e.getMessage());
+        log("ERROR", "cannot start the agent " + agentCommand + ": " + e.getMessage());
         finish(1);
         return;
       } catch (InterruptedException e) {
@@ -208,7 +206,7 @@ public final class GuardianMain {
         return;
       }
       if (!everRan && code == EXIT_BAD_INPUT) {
-        log("the agent refused its config (exit code " + code + ") before it was ever running; giving up");
+        log("ERROR", "the agent refused its config (exit code " + code + ") before it was ever running; giving up");
         finish(code);
         return;
       }
@@ -336,7 +334,7 @@ public final class GuardianMain {
       if (launcherPid > 0 && now - lastLauncherCheck > TimeUnit.MILLISECONDS.toNanos(LAUNCHER_CHECK_MILLIS)) {
         lastLauncherCheck = now;
         if (!GuardianFiles.running(launcherPid)) {
-          log("the launcher (pid " + launcherPid + ") that owns this node is gone: taking the node down");
+          log("WARN", "the launcher (pid " + launcherPid + ") that owns this node is gone: taking the node down");
           stopping = true;
           synchronized (agentLock) {
             if (agent != null) {
@@ -422,7 +420,7 @@ public final class GuardianMain {
     }
     Supervisor.signalGroups(groups, "KILL");
     for (Child c : services) {
-      log("SIGKILL service " + c.service() + " epoch " + c.epoch() + " session " + c.session() + " (process group "
+      log("WARN", "SIGKILL service " + c.service() + " epoch " + c.epoch() + " session " + c.session() + " (process group "
           + c.process().pid() + "): " + why);
     }
   }
@@ -434,7 +432,7 @@ public final class GuardianMain {
       GuardianFiles.writeAtomically(stateDir.resolve(GuardianFiles.NOTES)
           .resolve(System.currentTimeMillis() + "-" + noteSeq.incrementAndGet() + ".note"), text);
     } catch (IOException e) {
-      log("cannot leave a note for the agent: " + e.getMessage());
+      log("WARN", "cannot leave a note for the agent: " + e.getMessage());
     }
   }
 
@@ -521,7 +519,7 @@ public final class GuardianMain {
       reply = new GuardianFiles.Message(GuardianFiles.SPAWN_FAILED);
       reply.out.writeLong(id);
       reply.out.writeUTF(refused);
-      log("refused to start service " + service + " epoch " + epoch + ": " + refused);
+      log("WARN", "refused to start service " + service + " epoch " + epoch + ": " + refused);
     } else {
       if (!workdir.isEmpty()) {
         pb.directory(new File(workdir));
@@ -573,7 +571,12 @@ public final class GuardianMain {
   // ---- small things
 
   private void log(String message) {
-    System.err.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " GUARD " + tag + " " + message);
+    log("INFO", message);
+  }
+
+  /** One line on stderr (the node's log), in the agent's format: {@link LogLines}. */
+  private void log(String level, String message) {
+    System.err.println(LogLines.line(java.time.Instant.now(), level, tag + " " + message));
   }
 
   private static void daemon(String name, Runnable body) {
