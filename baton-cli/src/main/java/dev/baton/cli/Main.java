@@ -30,6 +30,10 @@ public final class Main {
         .sorted(Comparator.comparing((ServiceLoader.Provider<CommandModule> p) -> p.type().getName()))
         .forEach(p -> p.get().commands().forEach(c -> cli.addSubcommand(c)));
     cli.addSubcommand(CommandLine.HelpCommand.class);
+    // `baton generate-completion`: the bash completion script of every command above (the archive's
+    // completion/baton.bash is made by it); hidden from the list of commands.
+    cli.addSubcommand(new picocli.AutoComplete.GenerateCompletion());
+    cli.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof dev.baton.core.BatonException) {
         cmd.getErr().println("baton: " + e.getMessage());

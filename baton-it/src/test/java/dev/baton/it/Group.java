@@ -53,6 +53,11 @@ final class Group implements AutoCloseable {
   final Map<String, Node> nodes = new LinkedHashMap<>();
   /** More YAML at the top level of the config of each node started from now on; empty for none. */
   String topYaml = "";
+  /**
+   * The command that runs {@code baton} for the nodes started from now on (an installed archive's
+   * {@code bin/baton}); null for a JVM on the test's classpath.
+   */
+  List<String> launcher;
 
   Group(Path dir, String store, Duration heartbeat, Duration lease) throws IOException {
     this.dir = dir;
@@ -260,8 +265,13 @@ final class Group implements AutoCloseable {
       if (host != null) {
         cmd.addAll(host.exec());
       }
-      cmd.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
-          "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Main", "agent", "-c", config.toString()));
+      if (launcher != null) {
+        cmd.addAll(launcher);
+      } else {
+        cmd.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+            "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Main"));
+      }
+      cmd.addAll(List.of("agent", "-c", config.toString()));
       cmd.addAll(args);
       ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
