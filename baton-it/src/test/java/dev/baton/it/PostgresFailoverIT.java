@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class PostgresFailoverIT extends FailoverContract {
   static final Duration HEARTBEAT = Duration.ofMillis(300);
   static final Duration LEASE = Duration.ofSeconds(2);
-  static final Duration FENCE_MARGIN = LEASE.dividedBy(3);
+  static final Duration LONG_LEASE = Duration.ofSeconds(8);
 
   private static Path serverDir;
   private static LocalPostgres postgres;
@@ -107,16 +107,30 @@ class PostgresFailoverIT extends FailoverContract {
    * Only an outage that really was shorter than the budget says anything: a stop and start of the
    * server that took longer (a loaded machine) may fence the owner, as it should. Such a trial is
    * thrown away, and the next one starts once the group has settled again; three are allowed.
+   *
+   * <p>The group runs at an 8 s lease here (a budget of about 5 s): a stop and start of PostgreSQL
+   * has taken 2.6 to 3.6 s on this 2-core machine under load, longer than the 1 s budget of the
+   * class's 2 s lease, so every trial was thrown away. The rule under test does not depend on the
+   * lease's length.
    */
   @Test
-  void postgresDownShorterThanLeaseMinusFenceMarginMinusHeartbeatStopsNothing() {
-    Duration budget = LEASE.minus(FENCE_MARGIN).minus(HEARTBEAT);
+  void postgresDownShorterThanLeaseMinusFenceMarginMinusHeartbeatStopsNothing() throws Exception {
+    group.close();
+    group = Group.onStore(Files.createDirectories(dir.resolve("long-lease")),
+        postgres.createDatabase("it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)), HEARTBEAT,
+        LONG_LEASE);
+    for (String n : new String[] {"node-a", "node-b", "node-c"}) {
+      group.start(n);
+    }
+    await("the service provided by one node, three nodes alive").atMost(Duration.ofSeconds(60))
+        .until(() -> group.providedWithNodesAlive(3));
+    Duration budget = LONG_LEASE.minus(LONG_LEASE.dividedBy(3)).minus(HEARTBEAT);
     List<Duration> tooLong = new ArrayList<>();
     while (true) {
       EpochLog.Life before = group.epochLog().last();
       long lives = group.epochLog().lives().size();
-      // Down for half the budget before the start begins; the start itself takes a few hundred ms more.
-      Duration hold = budget.dividedBy(2);
+      // Down for a second before the start begins; the stop and the start take a few hundred ms more.
+      Duration hold = Duration.ofSeconds(1);
       long down = System.nanoTime();
       try {
         postgres.stop();
@@ -130,14 +144,14 @@ class PostgresFailoverIT extends FailoverContract {
         tooLong.add(outage);
         assertThat(tooLong).as("outages (stop and start of PostgreSQL) longer than the budget of " + budget)
             .hasSizeLessThan(3);
-        await("the service provided again after an outage of " + outage).atMost(LEASE.plusSeconds(10)).until(() -> {
+        await("the service provided again after an outage of " + outage).atMost(LONG_LEASE.plusSeconds(10)).until(() -> {
           EpochLog.Life last = group.epochLog().last();
           return Processes.running(last.pid()) && group.service()
               .map(st -> st.epoch() == last.epoch() && last.node().equals(st.owner())).orElse(false);
         });
         continue;
       }
-      await("the same service process keeps running").during(LEASE.plusSeconds(1)).atMost(LEASE.plusSeconds(3))
+      await("the same service process keeps running").during(LONG_LEASE.plusSeconds(1)).atMost(LONG_LEASE.plusSeconds(3))
           .until(() -> Processes.running(before.pid()) && group.epochLog().last().pid() == before.pid());
       await("the whiteboard shows the same owner and epoch").atMost(Duration.ofSeconds(5)).until(() -> group.service()
           .map(st -> st.epoch() == before.epoch() && before.node().equals(st.owner())).orElse(false));
