@@ -58,6 +58,14 @@ final class BenchFailoverCommand implements Callable<Integer> {
       description = "faults to inject, of kill, term, stop, service-crash, move (default: ${DEFAULT-VALUE})")
   List<String> faults;
 
+  @Option(names = "--samples", paramLabel = "FILE",
+      description = "also write every sample as CSV (series,trial,millis) to FILE")
+  Path samples;
+
+  @Option(names = "--plot", paramLabel = "FILE.png",
+      description = "also draw each measure's distribution (share of trials done by each time) as a PNG")
+  Path plot;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -65,6 +73,8 @@ final class BenchFailoverCommand implements Callable<Integer> {
     if (trials < 1 || nodes < 2 || nodes > 9) {
       throw new InvalidInputException("--trials must be at least 1 and --nodes 2 to 9");
     }
+    BenchFiles.writable("--samples", samples, null);
+    BenchFiles.writable("--plot", plot, ".png");
     for (String f : faults) {
       if (!FAULTS.contains(f)) {
         throw new InvalidInputException("unknown fault \"" + f + "\"; expected some of " + String.join(", ", FAULTS));
@@ -85,8 +95,9 @@ final class BenchFailoverCommand implements Callable<Integer> {
           shared.description(), trials, String.join(", ", faults));
       out.flush();
       group.nodes().forEach(LocalGroup.Node::start);
+      Progress progress = new Progress("bench failover", faults.size() * trials);
       for (String fault : faults) {
-        results.put(fault, trials(group, epochs, fault, trials, leaseD, out));
+        results.put(fault, trials(group, epochs, fault, trials, leaseD, out, progress));
       }
     } finally {
       LocalGroup.deleteTree(dir);
@@ -102,6 +113,16 @@ final class BenchFailoverCommand implements Callable<Integer> {
     });
     results.forEach((fault, t) -> t.notes.forEach((note, count) -> out.printf("%-14s %s: %d of %d trials%n", fault, note,
         count, trials)));
+    Map<String, Stats> series = new LinkedHashMap<>();
+    results.forEach((fault, t) -> t.rows.forEach((measure, stats) -> series.put(fault + ": " + measure, stats)));
+    if (samples != null) {
+      Samples.csv(samples, series);
+      out.println("samples: " + samples);
+    }
+    if (plot != null) {
+      Samples.plot(plot, "bench failover: store " + store + ", heartbeat " + heartbeat + ", lease " + lease, series);
+      out.println("plot: " + plot);
+    }
     out.flush();
     return ExitCodes.OK;
   }
@@ -144,6 +165,11 @@ final class BenchFailoverCommand implements Callable<Integer> {
    */
   static Trials trials(LocalGroup group, Path epochs, String fault, int trials, Duration lease, PrintWriter out)
       throws Exception {
+    return trials(group, epochs, fault, trials, lease, out, new Progress("bench failover " + fault, trials));
+  }
+
+  static Trials trials(LocalGroup group, Path epochs, String fault, int trials, Duration lease, PrintWriter out,
+      Progress progress) throws Exception {
     Trials result = new Trials();
     for (int t = 1; t <= trials; t++) {
       Lives.Life before = awaitSteady(group, epochs);
@@ -213,6 +239,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
         owner.awaitExit();
         owner.start();
       }
+      progress.step();
     }
     return result;
   }

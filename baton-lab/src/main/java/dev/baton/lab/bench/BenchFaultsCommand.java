@@ -116,6 +116,10 @@ final class BenchFaultsCommand implements Callable<Integer> {
   @Option(names = "--kinds", split = ",", description = "only these fault kinds (default: every kind that can run here)")
   List<String> kinds;
 
+  @Option(names = "--samples", paramLabel = "FILE",
+      description = "also write every fault's recovery time as CSV (series,trial,millis; series = the kind) to FILE")
+  Path samples;
+
   @Option(names = "--keep", description = "keep the run directory also when every check holds")
   boolean keep;
 
@@ -135,6 +139,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
       throw new InvalidInputException("--faults must be 0 or more (got " + faults + "), --nodes 2 to 5 (got " + nodes
           + ") and --services 1 to 9 (got " + services + ")");
     }
+    BenchFiles.writable("--samples", samples, null);
     FencingChecker.Mode checkerMode;
     try {
       checkerMode = FencingChecker.Mode.of(mode);
@@ -229,6 +234,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
             checker.violation("5-provided-again-within-bound", "the group did not settle within " + SETTLE.toSeconds() + "s after starting");
           }
           List<Fault> bag = new ArrayList<>();
+          Progress progress = new Progress("bench faults", faults);
           for (int i = 1; i <= faults && checker.violationCounts().isEmpty() && settled.isPresent(); i++) {
             if (bag.isEmpty()) {
               bag.addAll(chosen);
@@ -246,6 +252,7 @@ final class BenchFaultsCommand implements Callable<Integer> {
               break;
             }
             judge(i, fault, target, injected, before, settled.get(), checker, bound, run, out);
+            progress.step();
           }
           checker.oneWriterEach(names);
           completed = true;
@@ -266,6 +273,13 @@ final class BenchFaultsCommand implements Callable<Integer> {
       }
       checker.flush();
       report(out, theSeed, (System.nanoTime() - began) / 1e9, run, checker, bound);
+      if (samples != null) {
+        Map<String, Stats> series = new java.util.LinkedHashMap<>(run.recovery);
+        series.put("all", run.all);
+        Samples.csv(samples, series);
+        out.println("samples: " + samples);
+        out.flush();
+      }
       if (!checker.violationCounts().isEmpty()) {
         out.printf("VIOLATIONS: run directory kept: %s (checker.log, node-*/agent.log, store-dump.json%s)%n", dir,
             store.equals("sqlite") ? ", group.db" : "");

@@ -1,32 +1,38 @@
 package dev.baton.lab.bench;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import org.HdrHistogram.Histogram;
 
-/** A distribution of durations in milliseconds, summarised by nearest-rank percentiles. */
+/**
+ * A distribution of durations in milliseconds: percentiles from an HdrHistogram (three significant
+ * digits, recorded in microseconds), and the raw samples in the order they came, for the CSV and
+ * the plots.
+ */
 final class Stats {
-  private final List<Double> values = new ArrayList<>();
+  private final Histogram histogram = new Histogram(3);
+  private final List<Double> samples = new ArrayList<>();
 
   void add(double millis) {
-    values.add(millis);
+    histogram.recordValue(Math.max(0, Math.round(millis * 1000)));
+    samples.add(millis);
   }
 
   int count() {
-    return values.size();
+    return samples.size();
   }
 
+  /** The value at percentile {@code p} (0 to 100) in milliseconds; NaN when there is none. */
   double percentile(double p) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    return samples.isEmpty() ? Double.NaN : histogram.getValueAtPercentile(p) / 1000.0;
   }
 
   double max() {
-    return percentile(100);
+    return samples.isEmpty() ? Double.NaN : histogram.getMaxValue() / 1000.0;
+  }
+
+  /** Every sample, in the order they were added. */
+  List<Double> samples() {
+    return List.copyOf(samples);
   }
 }
