@@ -9,5 +9,13 @@ package dev.baton.api;
  *     fences itself by it, and peers wait at least this long before they take over from it. Null
  *     when unknown (a session opened by an older version of Baton)
  * @param heartbeat the renewal interval of the node's session ({@code "500ms"}); null when unknown
+ * @param version the Baton version of the node's agent; null when unknown (a development build, an
+ *     older agent)
  */
-public record NodeStatus(String name, String location, String state, String api, String lease, String heartbeat) {}
+public record NodeStatus(String name, String location, String state, String api, String lease, String heartbeat,
+    String version) {
+  /** A node whose version is unknown. */
+  public NodeStatus(String name, String location, String state, String api, String lease, String heartbeat) {
+    this(name, location, state, api, lease, heartbeat, null);
+  }
+}

@@ -17,13 +17,27 @@ public final class StatusTable {
   public static String render(StatusResponse s) {
     StringBuilder out = new StringBuilder();
     out.append("group ").append(s.group()).append(" (as seen by ").append(s.node()).append(")\n\n");
+    // The version is worth a column only when the nodes do not all run the same one (a rolling upgrade).
+    java.util.Map<String, List<String>> versions = new java.util.TreeMap<>();
+    s.nodes().forEach(n -> versions.computeIfAbsent(version(n), v -> new ArrayList<>()).add(n.name()));
+    boolean mixed = versions.size() > 1;
     List<String[]> nodes = new ArrayList<>();
-    nodes.add(new String[] {"NODE", "STATE", "LOCATION", "LEASE", "API"});
+    nodes.add(mixed ? new String[] {"NODE", "STATE", "LOCATION", "LEASE", "API", "VERSION"}
+        : new String[] {"NODE", "STATE", "LOCATION", "LEASE", "API"});
     for (NodeStatus n : s.nodes()) {
-      nodes.add(new String[] {n.name(), n.state(), n.location().isEmpty() ? "-" : n.location(),
-          n.lease() == null ? "?" : n.lease(), n.api()});
+      String[] row = {n.name(), n.state(), n.location().isEmpty() ? "-" : n.location(),
+          n.lease() == null ? "?" : n.lease(), n.api()};
+      if (mixed) {
+        row = java.util.Arrays.copyOf(row, 6);
+        row[5] = version(n);
+      }
+      nodes.add(row);
     }
     table(out, nodes);
+    if (mixed) {
+      out.append("nodes run different versions of Baton: ").append(String.join("; ", versions.entrySet().stream()
+          .map(e -> e.getKey() + " on " + String.join(", ", e.getValue())).toList())).append('\n');
+    }
     out.append('\n');
     List<String[]> services = new ArrayList<>();
     services.add(new String[] {"SERVICE", "STATE", "OWNER", "EPOCH", "PROVIDER", "PROVIDER STATE", "REASON"});
@@ -147,6 +161,10 @@ public final class StatusTable {
       table(out, rows);
     }
     return out.toString();
+  }
+
+  private static String version(NodeStatus n) {
+    return n.version() == null ? "unknown" : n.version();
   }
 
   /**

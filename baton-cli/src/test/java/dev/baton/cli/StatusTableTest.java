@@ -103,4 +103,23 @@ class StatusTableTest {
         .doesNotContain(" PAUSED ");
     assertThat(StatusTable.render(withALine(null))).doesNotContain("PAUSED");
   }
+
+  @Test
+  void nodesOnDifferentVersionsShowTheirVersionAndSameVersionsShowNone() {
+    List<ServiceStatus> none = List.of();
+    StatusResponse mixed = new StatusResponse("it", "node-a", List.of(
+        new NodeStatus("node-a", "", "alive", "127.0.0.1:7070", "3s", "500ms", "0.2.0"),
+        new NodeStatus("node-b", "", "alive", "127.0.0.1:7071", "3s", "500ms", "0.1.0"),
+        new NodeStatus("node-c", "", "alive", "127.0.0.1:7072", "3s", "500ms", "0.2.0")), none, "0.2.0");
+    String table = StatusTable.render(mixed);
+    assertThat(table).contains("NODE    STATE  LOCATION  LEASE  API             VERSION\n"
+        + "node-a  alive  -         3s     127.0.0.1:7070  0.2.0\n"
+        + "node-b  alive  -         3s     127.0.0.1:7071  0.1.0\n");
+    assertThat(table).contains("nodes run different versions of Baton: 0.1.0 on node-b; 0.2.0 on node-a, node-c\n");
+
+    StatusResponse same = new StatusResponse("it", "node-a", List.of(
+        new NodeStatus("node-a", "", "alive", "127.0.0.1:7070", "3s", "500ms", "0.2.0"),
+        new NodeStatus("node-b", "", "alive", "127.0.0.1:7071", "3s", "500ms", "0.2.0")), none, "0.2.0");
+    assertThat(StatusTable.render(same)).doesNotContain("VERSION").doesNotContain("different versions");
+  }
 }

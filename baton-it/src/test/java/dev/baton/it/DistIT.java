@@ -76,6 +76,9 @@ class DistIT {
     }
     await("three nodes from the archive, the service provided").atMost(Duration.ofSeconds(90))
         .until(() -> group.providedWithNodesAlive(3));
+    // Each agent publishes the version of its jars; the whiteboard shows them.
+    assertThat(group.status().orElseThrow().version()).isEqualTo(version.out().trim().substring("baton ".length()));
+    assertThat(group.status().orElseThrow().nodes()).allSatisfy(n -> assertThat(n.version()).startsWith("0.1.0"));
     EpochLog.Life before = group.epochLog().last();
     group.nodes.get(before.node()).killNode();
     await("taken over with a higher epoch").atMost(Duration.ofSeconds(30)).until(() -> {

@@ -40,7 +40,7 @@ public final class Whiteboard {
       nodes.add(new NodeStatus(n.info().name().value(), n.info().location().toString(),
           view.nodeStates().getOrDefault(n.info().name(), "alive"), n.info().api(),
           n.lease() == null ? null : Durations.format(n.lease()),
-          n.heartbeat() == null ? null : Durations.format(n.heartbeat())));
+          n.heartbeat() == null ? null : Durations.format(n.heartbeat()), n.info().version()));
     }
     nodes.sort((a, b) -> a.name().compareTo(b.name()));
     TreeSet<ServiceName> names = new TreeSet<>(view.snapshot().ownerships().keySet());
@@ -50,7 +50,7 @@ public final class Whiteboard {
     for (ServiceName s : names) {
       services.add(service(s, self, view, local, now));
     }
-    return new StatusResponse(group, self.value(), nodes, services);
+    return new StatusResponse(group, self.value(), nodes, services, dev.baton.agent.Agent.VERSION);
   }
 
   public static Optional<ServiceStatus> find(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {

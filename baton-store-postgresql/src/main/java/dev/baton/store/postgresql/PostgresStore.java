@@ -239,9 +239,9 @@ final class PostgresStore implements Store {
       if (current == null) {
         try (PreparedStatement ps = c.prepareStatement(
             "INSERT INTO server_registry (group_name, node, api, location, session, renewals, opened_at,"
-                + " last_heartbeat, expires_at, state, heartbeat_ms, lease_ms)"
+                + " last_heartbeat, expires_at, state, heartbeat_ms, lease_ms, version)"
                 + " VALUES (?, ?, ?, ?, ?, 0, clock_timestamp(), clock_timestamp(),"
-                + " clock_timestamp() + ? * interval '1 millisecond', 'open', ?, ?)"
+                + " clock_timestamp() + ? * interval '1 millisecond', 'open', ?, ?, ?)"
                 + " ON CONFLICT (group_name, node) DO NOTHING")) {
           ps.setString(1, group.value());
           ps.setString(2, name);
@@ -251,6 +251,7 @@ final class PostgresStore implements Store {
           ps.setLong(6, leaseMillis);
           ps.setLong(7, heartbeatMillis);
           ps.setLong(8, leaseMillis);
+          ps.setString(9, node.version());
           if (ps.executeUpdate() == 0) {
             current = lockNode(c, name); // another agent inserted it first; judge its session
           }
@@ -282,11 +283,12 @@ final class PostgresStore implements Store {
         // The new session's timing, in a statement of its own: the change of session cleared the
         // previous session's (a trigger, so that an older agent's session never shows it).
         try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE server_registry SET heartbeat_ms = ?, lease_ms = ? WHERE group_name = ? AND node = ?")) {
+            "UPDATE server_registry SET heartbeat_ms = ?, lease_ms = ?, version = ? WHERE group_name = ? AND node = ?")) {
           ps.setLong(1, heartbeatMillis);
           ps.setLong(2, leaseMillis);
-          ps.setString(3, group.value());
-          ps.setString(4, name);
+          ps.setString(3, node.version());
+          ps.setString(4, group.value());
+          ps.setString(5, name);
           ps.executeUpdate();
         }
         log.debug("{} [node={}] session {} replaces {} ({})", who, name, session, current.session,
@@ -501,7 +503,7 @@ final class PostgresStore implements Store {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT node, api, location, session, renewals,"
               + " CASE WHEN state = 'open' AND expires_at <= clock_timestamp() THEN 'expired' ELSE state END,"
-              + " heartbeat_ms, lease_ms"
+              + " heartbeat_ms, lease_ms, version"
               + " FROM server_registry WHERE group_name = ? ORDER BY node")) {
         ps.setString(1, group.value());
         try (ResultSet rs = ps.executeQuery()) {
@@ -509,8 +511,9 @@ final class PostgresStore implements Store {
             String node = rs.getString(1);
             String api = rs.getString(2);
             String location = rs.getString(3);
+            String version = rs.getString(9);
             NodeInfo info = decode("server_registry row node=" + node,
-                () -> new NodeInfo(NodeName.of(node), Location.parse(location), api));
+                () -> new NodeInfo(NodeName.of(node), Location.parse(location), api, version));
             nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
                 sessionState(rs.getString(6)), shared.providers().getOrDefault(node, Map.of()),
                 millisOrNull(rs, 7), millisOrNull(rs, 8)));

@@ -166,7 +166,12 @@ final class SqliteSchema {
           // default). Older rows read as not paused, sticky.
           "ALTER TABLE service_settings ADD COLUMN paused_since TEXT",
           "ALTER TABLE service_settings ADD COLUMN failback TEXT",
-          "ALTER TABLE service_settings ADD COLUMN failback_delay_ms INTEGER"));
+          "ALTER TABLE service_settings ADD COLUMN failback_delay_ms INTEGER"),
+      List.of(
+          // The Baton version of the agent that opened the node's session; null when unknown (a
+          // development build, an older agent: every session write sets it, so an older agent's
+          // session reads as unknown, not as the version before it).
+          "ALTER TABLE nodes ADD COLUMN version TEXT"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

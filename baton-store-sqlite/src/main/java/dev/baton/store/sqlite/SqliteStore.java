@@ -230,11 +230,11 @@ final class SqliteStore implements Store {
       long number = bumpCounter(c, "sessions_opened");
       String id = number + "-" + String.format("%08x", ThreadLocalRandom.current().nextInt());
       try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO nodes (grp, name, location, api, session, renewals, state, heartbeat_ms, lease_ms)
-          VALUES (?, ?, ?, ?, ?, 0, 'LIVE', ?, ?)
+          INSERT INTO nodes (grp, name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version)
+          VALUES (?, ?, ?, ?, ?, 0, 'LIVE', ?, ?, ?)
           ON CONFLICT (grp, name) DO UPDATE SET location = excluded.location, api = excluded.api,
             session = excluded.session, renewals = 0, state = 'LIVE',
-            heartbeat_ms = excluded.heartbeat_ms, lease_ms = excluded.lease_ms""")) {
+            heartbeat_ms = excluded.heartbeat_ms, lease_ms = excluded.lease_ms, version = excluded.version""")) {
         ps.setString(1, grp);
         ps.setString(2, node.name().value());
         ps.setString(3, node.location().toString());
@@ -242,6 +242,7 @@ final class SqliteStore implements Store {
         ps.setString(5, id);
         ps.setLong(6, heartbeatMillis);
         ps.setLong(7, leaseMillis);
+        ps.setString(8, node.version());
         ps.executeUpdate();
       }
       replaceProviders(c, node.name().value(), providers);
@@ -779,14 +780,15 @@ final class SqliteStore implements Store {
       throws SQLException {
     List<NodeRecord> nodes = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("""
-        SELECT name, location, api, session, renewals, state, heartbeat_ms, lease_ms
+        SELECT name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version
         FROM nodes WHERE grp = ? ORDER BY name""")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String name = rs.getString(1);
           try {
-            NodeInfo info = new NodeInfo(NodeName.of(name), Location.parse(rs.getString(2)), rs.getString(3));
+            NodeInfo info = new NodeInfo(NodeName.of(name), Location.parse(rs.getString(2)), rs.getString(3),
+                rs.getString(9));
             nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
                 SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of()),
                 millisOrNull(rs, 7), millisOrNull(rs, 8)));

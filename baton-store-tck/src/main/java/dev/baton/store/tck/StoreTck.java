@@ -264,6 +264,7 @@ public abstract class StoreTck {
     private final NodeName name;
     private Location location = Location.parse("eu/paris/rack-1");
     private String api = "127.0.0.1:7070";
+    private String version;
 
     NodeInfoBuilder(NodeName name) {
       this.name = name;
@@ -279,8 +280,13 @@ public abstract class StoreTck {
       return this;
     }
 
+    public NodeInfoBuilder version(String version) {
+      this.version = version;
+      return this;
+    }
+
     public NodeInfo info() {
-      return new NodeInfo(name, location, api);
+      return new NodeInfo(name, location, api, version);
     }
   }
 
@@ -313,15 +319,27 @@ public abstract class StoreTck {
         svc("mailer"), ProviderStatus.WAITING,
         svc("folder-monitor"), new ProviderStatus(ProviderState.UNAVAILABLE, "check failed: disk full"));
     SessionId session = a.openSession(
-        node("node-a").location("eu/paris/rack-2").api("10.0.0.1:7070").info(), providers, null);
+        node("node-a").location("eu/paris/rack-2").api("10.0.0.1:7070").version("1.2.3").info(), providers, null);
 
     NodeRecord record = reader.snapshot().node(nodeName("node-a")).orElseThrow();
     assertThat(record.info()).isEqualTo(
-        node("node-a").location("eu/paris/rack-2").api("10.0.0.1:7070").info());
+        node("node-a").location("eu/paris/rack-2").api("10.0.0.1:7070").version("1.2.3").info());
     assertThat(record.session()).isEqualTo(session);
     assertThat(record.state()).isEqualTo(SessionState.LIVE);
     assertThat(record.providers()).isEqualTo(providers);
     assertThat(reader.snapshot().nodes()).hasSize(1);
+  }
+
+  @Test
+  void aSessionCarriesTheVersionOfTheAgentThatOpenedItNotThatOfThePreviousOne() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    SessionId first = a.openSession(node("node-a").version("1.2.3").info(), Map.of(), null);
+    assertThat(open(group).snapshot().node(nodeName("node-a")).orElseThrow().info().version()).isEqualTo("1.2.3");
+
+    a.closeSession(first);
+    a.openSession(node("node-a").info(), Map.of(), null); // an agent that does not know its version
+    assertThat(open(group).snapshot().node(nodeName("node-a")).orElseThrow().info().version()).isNull();
   }
 
   @Test

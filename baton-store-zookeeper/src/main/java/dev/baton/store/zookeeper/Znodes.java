@@ -60,6 +60,7 @@ final class Znodes {
         .put("name", entry.info().name())
         .put("location", entry.info().location())
         .put("api", entry.info().api())
+        .put("version", entry.info().version())
         .put("session", entry.session())
         .put("closed", entry.closed())
         .put("heartbeat", entry.heartbeat() == null ? null : Durations.format(entry.heartbeat()))
@@ -77,7 +78,8 @@ final class Znodes {
     NodeInfo info = new NodeInfo(
         f.required("name", NodeName::of),
         f.required("location", Location::parse),
-        f.required("api"));
+        f.required("api"),
+        f.optional("version"));
     Map<ServiceName, ProviderStatus> providers = new LinkedHashMap<>();
     for (String service : f.keysAfter(PROVIDER)) {
       providers.put(
