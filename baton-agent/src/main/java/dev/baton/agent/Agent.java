@@ -88,8 +88,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
-  /** This agent's Baton version (its jar's Implementation-Version), or null in a development build (classes, no jar). */
-  public static final String VERSION = Agent.class.getPackage().getImplementationVersion();
 
   public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED }
 
@@ -267,7 +265,8 @@ public final class Agent implements AutoCloseable {
       supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
           config.stateDir(), link, embedding.runner(), containment(), exit -> reconciler.exited(exit), this::mirror);
       supervisor.rotateLogs(config.serviceLogs());
-      keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress, VERSION),
+      keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress,
+          dev.baton.core.BatonVersion.current()),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
       startActions(json, reconciler.control());

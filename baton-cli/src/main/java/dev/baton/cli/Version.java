@@ -5,7 +5,7 @@ import picocli.CommandLine.IVersionProvider;
 final class Version implements IVersionProvider {
   @Override
   public String[] getVersion() {
-    String v = Version.class.getPackage().getImplementationVersion();
+    String v = dev.baton.core.BatonVersion.current();
     return new String[] {"baton " + (v == null ? "(development build)" : v)};
   }
 }

@@ -50,7 +50,7 @@ public final class Whiteboard {
     for (ServiceName s : names) {
       services.add(service(s, self, view, local, now));
     }
-    return new StatusResponse(group, self.value(), nodes, services, dev.baton.agent.Agent.VERSION);
+    return new StatusResponse(group, self.value(), nodes, services, dev.baton.core.BatonVersion.current());
   }
 
   public static Optional<ServiceStatus> find(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
