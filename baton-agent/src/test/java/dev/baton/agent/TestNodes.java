@@ -28,14 +28,22 @@ public final class TestNodes {
    * {@code services.svc} (indented by four spaces), {@code topYaml} at the top level.
    */
   public static AgentConfig config(Path dir, String node, String command, String serviceYaml, String topYaml) {
+    return config(dir, node, command, serviceYaml, topYaml, "api:\n  listen: 127.0.0.1:0");
+  }
+
+  /**
+   * As {@link #config(Path, String, String, String, String)}, with {@code apiYaml} as the whole
+   * {@code api} section (instead of {@code listen: 127.0.0.1:0}).
+   */
+  public static AgentConfig config(Path dir, String node, String command, String serviceYaml, String topYaml,
+      String apiYaml) {
     try {
       Path file = dir.resolve(node + ".yaml");
       Files.writeString(file, String.join("\n",
           "group: it",
           "node:",
           "  name: " + node,
-          "api:",
-          "  listen: 127.0.0.1:0", // the kernel picks: a port picked free here may be taken by the time it binds
+          apiYaml, // by default port 0: the kernel picks; a port picked free here may be taken by the time it binds
           "store: sqlite:" + dir.resolve("group.db"),
           "timing:",
           "  heartbeat: 200ms",

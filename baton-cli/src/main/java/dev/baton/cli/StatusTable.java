@@ -13,7 +13,10 @@ public final class StatusTable {
 
   public static String render(StatusResponse s) {
     StringBuilder out = new StringBuilder();
-    out.append("group ").append(s.group()).append(" (as seen by ").append(s.node()).append(")\n\n");
+    out.append("group ").append(s.group()).append(" (as seen by ").append(s.node())
+        .append(s.viewAgeMillis() == null ? ""
+            : ", view " + dev.baton.core.Durations.format(java.time.Duration.ofMillis(s.viewAgeMillis())) + " old")
+        .append(")\n\n");
     List<String[]> nodes = new ArrayList<>();
     nodes.add(new String[] {"NODE", "STATE", "LOCATION", "LEASE", "API"});
     for (NodeStatus n : s.nodes()) {
