@@ -266,7 +266,7 @@ public final class Agent implements AutoCloseable {
         apiAddress = "";
         advertisedAddress = "";
       }
-      supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
+      supervisor = new Supervisor(config.group().value(), config.node().value(), config.access().scheme() + "://" + apiAddress,
           config.stateDir(), link, embedding.runner(), containment(), exit -> reconciler.exited(exit), this::mirror);
       supervisor.rotateLogs(config.serviceLogs());
       keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), advertisedAddress),
@@ -292,7 +292,8 @@ public final class Agent implements AutoCloseable {
           events.append("guardian.restarted-agent", null, null, "restart " + link.restartReason() + "; " + readoption.detail());
         }
       }
-      LOG.info("{} running: {} service(s), API on http://{}{}{}, store {}{}", tag, config.services().size(), apiAddress,
+      LOG.info("{} running: {} service(s), API on {}://{}{}{}, store {}{}", tag, config.services().size(),
+          config.access().scheme(), apiAddress,
           advertisedAddress.equals(apiAddress) ? "" : " (advertised as " + advertisedAddress + ")",
           config.access().token() == null ? "" : ", token required", config.store(), link == null ? "" : ", guarded");
     } catch (RuntimeException e) {
@@ -621,7 +622,7 @@ public final class Agent implements AutoCloseable {
 
   /** Per-service actions and detector rules; they run commands with this node's API in BATON_API. */
   private void startActions(ObjectMapper json, ProviderControl control) {
-    actions = new ActionRunner(config.group().value(), nodeName(), "http://" + apiAddress, config.stateDir(), events);
+    actions = new ActionRunner(config.group().value(), nodeName(), config.access().scheme() + "://" + apiAddress, config.stateDir(), events);
     serviceActions = new ServiceActions(config.services(), actions);
     events.subscribe(serviceActions);
     events.subscribe(new dev.baton.agent.watchdog.NodeActions(config.events().on(), actions));

@@ -75,6 +75,23 @@ public final class TestNodes {
         second, null));
   }
 
+  /**
+   * A self-signed certificate for {@code localhost} and 127.0.0.1, made with openssl: {@code cert.pem}
+   * and {@code key.pem} (PKCS#8) in {@code dir}; returns {@code dir}.
+   */
+  public static Path selfSigned(Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString())
+        .redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IOException("openssl could not make a certificate: " + output);
+    }
+    return dir;
+  }
+
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

@@ -27,6 +27,11 @@ final class ApiOption {
           + " Authorization: Bearer (default: the token in $BATON_TOKEN, else none)")
   Path tokenFile;
 
+  @Option(names = "--cacert", paramLabel = "FILE",
+      description = "PEM certificates (the agents' CA, or their certificate) to verify an https:// agent with,"
+          + " instead of the JDK's certificate authorities (default: $BATON_CACERT)")
+  Path cacert;
+
   BatonClient client() {
     return client(System.getenv());
   }
@@ -36,7 +41,39 @@ final class ApiOption {
     List<String> urls = api != null ? api
         : Arrays.stream(environment.getOrDefault("BATON_API", DEFAULT_API).split(",")).map(String::strip)
             .filter(u -> !u.isEmpty()).toList();
-    return new BatonClient(urls, token(environment));
+    Path ca = cacert != null ? cacert : environment.containsKey("BATON_CACERT") ? Path.of(environment.get("BATON_CACERT")) : null;
+    return new BatonClient(urls, token(environment), ca == null ? null : trusting(ca));
+  }
+
+  /** An SSL context that trusts the certificates in {@code file} (PEM) and no others. */
+  private static javax.net.ssl.SSLContext trusting(Path file) {
+    java.util.Collection<? extends java.security.cert.Certificate> certificates;
+    try (var in = Files.newInputStream(file)) {
+      certificates = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidInputException("--cacert " + file + " cannot be read (" + e.getClass().getSimpleName()
+          + "); expected a PEM file of certificates");
+    } catch (java.security.GeneralSecurityException e) {
+      throw new InvalidInputException("--cacert " + file + " holds no valid PEM certificate (" + e.getMessage() + ")");
+    }
+    if (certificates.isEmpty()) {
+      throw new InvalidInputException("--cacert " + file + " holds no certificate; expected -----BEGIN CERTIFICATE----- blocks");
+    }
+    try {
+      java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (var c : certificates) {
+        store.setCertificateEntry("ca-" + i++, c);
+      }
+      var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(store);
+      var context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, trust.getTrustManagers(), null);
+      return context;
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new dev.baton.core.BatonException("cannot set up TLS with --cacert " + file + ": " + e.getMessage(), e);
+    }
   }
 
   private String token(Map<String, String> environment) {

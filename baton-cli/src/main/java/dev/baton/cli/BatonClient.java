@@ -55,10 +55,10 @@ public final class BatonClient {
   static final Duration HEADER_TIMEOUT = Duration.ofSeconds(5);
   /** How long a reload may take: the agent gives up applying one after 30 s. */
   static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(40);
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http;
 
   public BatonClient(String url) {
-    this(List.of(url), null);
+    this(List.of(url), null, null);
   }
 
   /**
@@ -67,11 +67,21 @@ public final class BatonClient {
    * @throws InvalidInputException for an address that is not {@code http://HOST:PORT}, or none
    */
   public BatonClient(List<String> urls, String token) {
+    this(urls, token, null);
+  }
+
+  /**
+   * As {@link #BatonClient(List, String)}, verifying {@code https://} agents with {@code tls} (null:
+   * the JDK's certificate authorities).
+   */
+  public BatonClient(List<String> urls, String token, javax.net.ssl.SSLContext tls) {
     if (urls.isEmpty()) {
       throw new InvalidInputException("no agent address given; expected --api http://HOST:PORT[,http://HOST:PORT...]");
     }
     this.bases = urls.stream().map(BatonClient::uri).toList();
     this.token = token;
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    this.http = (tls == null ? builder : builder.sslContext(tls)).build();
   }
 
   private static URI uri(String url) {
@@ -79,13 +89,13 @@ public final class BatonClient {
     u = u.contains("://") ? u : "http://" + u;
     try {
       URI uri = new URI(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
-      if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535) {
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535) {
         throw new URISyntaxException(url, "expected http://HOST:PORT");
       }
       return uri;
     } catch (URISyntaxException e) {
-      throw new InvalidInputException("invalid --api \"" + Texts.prefix(url) + "\"; expected http://HOST:PORT with a port"
-          + " from 1 to 65535, e.g. http://127.0.0.1:7070 (several: comma separated)");
+      throw new InvalidInputException("invalid --api \"" + Texts.prefix(url) + "\"; expected http://HOST:PORT (or https://)"
+          + " with a port from 1 to 65535, e.g. http://127.0.0.1:7070 (several: comma separated)");
     }
   }
 
@@ -300,6 +310,9 @@ public final class BatonClient {
       HttpResponse<String> response;
       try {
         response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      } catch (javax.net.ssl.SSLException e) {
+        throw new BatonException("TLS with the agent at " + base + " failed (" + e.getMessage() + "); for an agent"
+            + " whose certificate the JDK's authorities do not vouch for, give its CA with --cacert FILE", e);
       } catch (IOException e) {
         last = e;
         // Another agent is tried only when this one certainly did nothing: no connection, or a GET.

@@ -17,14 +17,20 @@ import java.util.Optional;
  * @param token the bearer token every request but the health probes and {@code /active} must
  *     carry; null: none (the API is open)
  * @param insecure whether the agent may serve an API beyond loopback without a token
+ * @param tls the API's certificate and key: it serves HTTPS; null: plain HTTP
  */
-public record ApiAccess(ApiListen advertise, ApiToken token, boolean insecure) {
-  /** No advertise address, no token, not insecure: what a config without those keys gets. */
-  public static final ApiAccess NONE = new ApiAccess(null, null, false);
+public record ApiAccess(ApiListen advertise, ApiToken token, boolean insecure, ApiTls tls) {
+  /** No advertise address, no token, not insecure, no TLS: what a config without those keys gets. */
+  public static final ApiAccess NONE = new ApiAccess(null, null, false, null);
 
   /** The same, allowed to serve an API beyond loopback without a token ({@code baton agent --insecure}). */
   public ApiAccess withInsecure() {
-    return new ApiAccess(advertise, token, true);
+    return new ApiAccess(advertise, token, true, tls);
+  }
+
+  /** {@code https} with TLS, else {@code http}. */
+  public String scheme() {
+    return tls == null ? "http" : "https";
   }
 
   /**

@@ -39,7 +39,7 @@ public record ConfigChanges(SortedSet<ServiceName> added, SortedSet<ServiceName>
 
   /** The keys a reload refuses to change, in the order they are checked. */
   public static final List<String> RESTART_ONLY = List.of("group", "node.name", "node.location", "api.listen",
-      "api.advertise", "api.token-file", "store", "store-password-file", "timing.heartbeat", "timing.lease", "timing.fence-margin", "state-dir", "guardian",
+      "api.advertise", "api.token-file", "api.tls", "store", "store-password-file", "timing.heartbeat", "timing.lease", "timing.fence-margin", "state-dir", "guardian",
       "containment");
 
   /**
@@ -59,6 +59,10 @@ public record ConfigChanges(SortedSet<ServiceName> added, SortedSet<ServiceName>
       // Not echoed: the token is a secret.
       problems.add("api.token-file", "changed (the file or the token in it); the API's token cannot change while the"
           + " agent runs. " + restartHint(next));
+    }
+    if (!Objects.equals(running.access().tls(), next.access().tls())) {
+      problems.add("api.tls", "changed (the files, or the certificate or key in them); the API's TLS cannot change"
+          + " while the agent runs. " + restartHint(next));
     }
     if (!running.store().equals(next.store())) {
       // Not echoed: a store URL may hold a password.

@@ -50,7 +50,7 @@ public final class ConfigLoader {
       List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
           "events", "on", "rules", "guardian", "containment", "service-logs");
   private static final List<String> NODE_KEYS = List.of("name", "location");
-  private static final List<String> API_KEYS = List.of("listen", "advertise", "token-file", "insecure");
+  private static final List<String> API_KEYS = List.of("listen", "advertise", "token-file", "insecure", "tls");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
   private static final List<String> SERVICE_KEYS =
       List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on", "rank");
@@ -229,7 +229,31 @@ public final class ConfigLoader {
         : null;
     ApiToken token = api.containsKey("token-file") ? token(api.get("token-file")) : null;
     boolean insecure = api.containsKey("insecure") && bool("api.insecure", api.get("insecure"));
-    return new ApiAccess(advertise, token, insecure);
+    ApiTls tls = api.containsKey("tls") ? tls(api.get("tls")) : null;
+    return new ApiAccess(advertise, token, insecure, tls);
+  }
+
+  /** {@code api.tls: {cert: FILE, key: FILE}}: PEM files, both required. */
+  private ApiTls tls(YamlNode value) {
+    Map<String, YamlNode> tls = mapping("api.tls", value, "a mapping of cert and key (PEM files)", false);
+    unknownKeys("api.tls", tls, List.of("cert", "key"));
+    Path cert = tls.containsKey("cert") ? path("api.tls.cert", tls.get("cert"), "the PEM file of the API's certificate")
+        : missing("api.tls.cert", "missing; expected the PEM file of the API's certificate (with api.tls.key)");
+    Path key = tls.containsKey("key") ? path("api.tls.key", tls.get("key"), "the PEM file of the API's private key")
+        : missing("api.tls.key", "missing; expected the PEM file of the API's private key, PKCS#8 (with api.tls.cert)");
+    List<java.security.cert.X509Certificate> chain = cert == null ? null
+        : parsed("api.tls.cert", tls.get("cert"), "a PEM file", text -> ApiTls.readChain(cert));
+    java.security.PrivateKey privateKey = key == null ? null
+        : parsed("api.tls.key", tls.get("key"), "a PEM file", text -> ApiTls.readKey(key));
+    if (chain == null || privateKey == null) {
+      return null;
+    }
+    try {
+      return ApiTls.of(cert, key, chain, privateKey);
+    } catch (InvalidInputException e) {
+      problems.add("api.tls.key", e.getMessage());
+      return null;
+    }
   }
 
   /** {@code host:port}, or a host alone (port 0: the port the API listens on); never a wildcard address. */

@@ -3,6 +3,7 @@ package dev.baton.agent.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ApiListen;
+import dev.baton.agent.config.ApiTls;
 import dev.baton.agent.config.ApiToken;
 import dev.baton.agent.events.EventFeed;
 import dev.baton.agent.placement.RestartVerb;
@@ -74,6 +75,10 @@ public final class HttpApi implements Agent.ApiServer {
       pool.setDaemon(true);
       cfg.jetty.threadPool = pool;
       cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+      ApiTls tls = agent.access().tls();
+      if (tls != null) {
+        cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, listen, tls));
+      }
       cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors));
     });
     // The token first: a request without it is refused before its body is read.
@@ -169,6 +174,31 @@ public final class HttpApi implements Agent.ApiServer {
     return new HttpApi(app);
   }
 
+  /**
+   * The connector that serves HTTPS on {@code listen} with the configured certificate; Javalin
+   * then adds no plain HTTP connector.
+   */
+  private static org.eclipse.jetty.server.Connector httpsConnector(org.eclipse.jetty.server.Server server,
+      org.eclipse.jetty.server.HttpConfiguration http, ApiListen listen, ApiTls tls) {
+    var ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+    try {
+      ssl.setKeyStore(tls.keyStore());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new BatonException("cannot use api.tls (" + tls + "): " + e.getMessage(), e);
+    }
+    ssl.setKeyStorePassword(new String(tls.keyStorePassword()));
+    var https = new org.eclipse.jetty.server.HttpConfiguration(http);
+    var secure = new org.eclipse.jetty.server.SecureRequestCustomizer();
+    secure.setSniHostCheck(false); // clients connect by address as often as by name
+    https.addCustomizer(secure);
+    var connector = new org.eclipse.jetty.server.ServerConnector(server,
+        new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+        new org.eclipse.jetty.server.HttpConnectionFactory(https));
+    connector.setHost(listen.host());
+    connector.setPort(listen.port());
+    return connector;
+  }
+
   /** The paths open without a token: the health probes and {@code /active}, for load balancers and monitors. */
   private static final java.util.regex.Pattern OPEN = java.util.regex.Pattern.compile(
       "/v1/health/(live|ready)/?|/v1/services/[^/]+/active/?");
@@ -257,13 +287,29 @@ public final class HttpApi implements Agent.ApiServer {
   static final String FORWARDED_BY = "Baton-Forwarded-By";
   private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
       .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+  private static final java.util.Map<ApiTls, java.net.http.HttpClient> TLS_FORWARDERS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * The client a node sends restarts on with: over TLS (a group serves its API one way), trusting
+   * the certificates of the node's own {@code api.tls.cert} (the group's CA, or its one shared
+   * certificate) besides the JDK's.
+   */
+  private static java.net.http.HttpClient forwarder(Agent agent) {
+    ApiTls tls = agent.access().tls();
+    if (tls == null) {
+      return FORWARDER;
+    }
+    return TLS_FORWARDERS.computeIfAbsent(tls, t -> java.net.http.HttpClient.newBuilder()
+        .connectTimeout(java.time.Duration.ofSeconds(2)).sslContext(Trust.context(t.chain())).build());
+  }
 
   /**
    * Sends a restart on to the service's owner, which answers it (its status and body are relayed as
    * they are); an owner that cannot be reached is a 503 that says so.
    */
   private static void forward(Context ctx, Agent agent, RestartVerb.Outcome.Forward to) {
-    String url = "http://" + to.api() + "/v1/services/" + ctx.pathParam("name") + "/restart";
+    String url = agent.access().scheme() + "://" + to.api() + "/v1/services/" + ctx.pathParam("name") + "/restart";
     java.net.http.HttpResponse<String> answer;
     try {
       var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
@@ -273,10 +319,10 @@ public final class HttpApi implements Agent.ApiServer {
       if (token != null) {
         request.header("Authorization", token.header()); // the group shares one token
       }
-      answer = FORWARDER.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      answer = forwarder(agent).send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException | IllegalArgumentException e) {
       throw new OwnerUnreachable("cannot restart " + ctx.pathParam("name") + ": its owner " + to.owner()
-          + " did not answer at http://" + to.api() + " (" + e.getClass().getSimpleName()
+          + " did not answer at " + agent.access().scheme() + "://" + to.api() + " (" + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); nothing was restarted, ask again");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -85,4 +85,27 @@ class ApiAccessConfigTest {
     assertThat(load("{listen: '[::1]:7070'}").access().refusal(new ApiListen("::1", 7070))).isEmpty();
     assertThat(problems("{insecure: yes-please}")).contains("api.insecure: \"yes-please\" is not true or false");
   }
+
+  @Test
+  void tlsReadsAPemCertificateAndPkcs8KeyAndRefusesWhatItCannotUse() throws Exception {
+    dev.baton.agent.TestNodes.selfSigned(dir.resolve("tls"));
+    AgentConfig c = load("{tls: {cert: tls/cert.pem, key: tls/key.pem}}");
+    assertThat(c.access().tls().chain()).hasSize(1);
+    assertThat(c.access().scheme()).isEqualTo("https");
+    assertThat(c.access().tls().toString()).doesNotContain("PRIVATE");
+
+    assertThat(problems("{tls: {cert: tls/cert.pem}}")).contains("api.tls.key: missing; expected the PEM file");
+    assertThat(problems("{tls: {cert: tls/key.pem, key: tls/key.pem}}"))
+        .contains("api.tls.cert: " + dir.resolve("tls/key.pem") + " holds no -----BEGIN CERTIFICATE----- block");
+    assertThat(problems("{tls: {cert: tls/cert.pem, key: tls/cert.pem}}"))
+        .contains("api.tls.key: " + dir.resolve("tls/cert.pem") + " holds 0 -----BEGIN PRIVATE KEY----- blocks");
+    assertThat(problems("{tls: {cert: tls/cert.pem, key: tls/nowhere.pem}}"))
+        .contains("api.tls.key: " + dir.resolve("tls/nowhere.pem") + " cannot be read");
+    Process rsa = new ProcessBuilder("openssl", "genrsa", "-traditional", "-out", dir.resolve("tls/rsa.pem").toString(), "2048")
+        .redirectErrorStream(true).start();
+    rsa.getInputStream().readAllBytes();
+    assertThat(rsa.waitFor()).isZero();
+    assertThat(problems("{tls: {cert: tls/cert.pem, key: tls/rsa.pem}}"))
+        .contains("holds a PKCS#1 or SEC1 key; convert it to PKCS#8: openssl pkcs8 -topk8");
+  }
 }

@@ -194,4 +194,50 @@ class ApiAccessTest {
       assertThat(nodes.get(1).path("api").asText()).isEqualTo("10.1.2.3:8443");
     });
   }
+
+  /** A client that trusts the test's self-signed certificate (and nothing else). */
+  private static java.net.http.HttpClient trusting(Path cert) throws Exception {
+    java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    store.load(null, null);
+    try (InputStream in = Files.newInputStream(cert)) {
+      store.setCertificateEntry("test", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    javax.net.ssl.TrustManagerFactory trust =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(store);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    return java.net.http.HttpClient.newBuilder().sslContext(context).build();
+  }
+
+  @Test
+  void withTlsTheApiServesHttpsOnlyAndANodeForwardsARestartOverIt() throws Exception {
+    TestNodes.selfSigned(dir.resolve("tls"));
+    String tls = "tls: {cert: tls/cert.pem, key: tls/key.pem}";
+    Agent a = start("node-a", api("listen: 127.0.0.1:0", "token-file: token", tls));
+    java.net.http.HttpClient https = trusting(dir.resolve("tls/cert.pem"));
+    URI status = URI.create("https://" + a.apiAddress() + "/v1/status");
+    await().atMost(Duration.ofSeconds(20)).until(() -> https.send(HttpRequest.newBuilder(status)
+        .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+    assertThat(https.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .as("the token is still needed").isEqualTo(401);
+    assertThat(https.send(HttpRequest.newBuilder(URI.create("https://" + a.apiAddress() + "/v1/health/live")).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    assertThatThrownBy(() -> Http.CLIENT.send(HttpRequest.newBuilder(URI.create("https://" + a.apiAddress()
+        + "/v1/health/live")).build(), HttpResponse.BodyHandlers.ofString()))
+        .as("a client that does not trust the certificate").isInstanceOf(javax.net.ssl.SSLException.class);
+    assertThatThrownBy(() -> Http.get(a, "/v1/health/live")).as("plain HTTP is not served")
+        .isInstanceOf(java.io.IOException.class);
+
+    Agent b = start("node-b", api("listen: 127.0.0.1:0", "token-file: token", tls));
+    URI restart = URI.create("https://" + b.apiAddress() + "/v1/services/svc/restart");
+    URI active = URI.create("https://" + a.apiAddress() + "/v1/services/svc/active");
+    await().atMost(Duration.ofSeconds(20)).until(() -> https.send(HttpRequest.newBuilder(active).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+    HttpResponse<String> forwarded = await().atMost(Duration.ofSeconds(20)).until(() -> https.send(
+        HttpRequest.newBuilder(restart).header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody())
+            .build(), HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() != 503 || !r.body().contains("has not read"));
+    assertThat(forwarded.statusCode()).as(forwarded.body()).isEqualTo(202);
+    assertThat(Http.json(forwarded).path("node").asText()).isEqualTo("node-a");
+  }
 }
