@@ -202,4 +202,33 @@ class ApiAccessCliTest {
     Result stopped = running.get(60, TimeUnit.SECONDS);
     assertThat(stopped.code()).as(stopped.err()).isZero();
   }
+
+  @Test
+  void anHttpsAgentIsVerifiedWithCacert() throws Exception {
+    Files.createDirectories(dir.resolve("tls"));
+    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout", dir.resolve("tls/key.pem").toString(), "-out", dir.resolve("tls/cert.pem").toString())
+        .redirectErrorStream(true).start();
+    String made = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(openssl.waitFor()).as(made).isZero();
+    Agent agent = new Agent(ConfigLoader.load(config("node-a",
+        "{listen: '127.0.0.1:0', token-file: token, tls: {cert: tls/cert.pem, key: tls/key.pem}}")),
+        Agent.Embedding.withApi(HttpApi::start));
+    agents.add(agent);
+    agent.start();
+    String api = "https://" + agent.apiAddress();
+    String token = dir.resolve("token").toString();
+    String ca = dir.resolve("tls/cert.pem").toString();
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> run("status", "--api", api, "--token-file", token, "--cacert", ca).code() == 0);
+    assertThat(run("drain", "node-a", "--api", api, "--token-file", token, "--cacert", ca).code()).isZero();
+
+    Result unverified = run("status", "--api", api, "--token-file", token);
+    assertThat(unverified.code()).isEqualTo(1);
+    assertThat(unverified.err()).contains("TLS with the agent at " + api + " failed").contains("--cacert FILE");
+    Result badCa = run("status", "--api", api, "--token-file", token, "--cacert", token);
+    assertThat(badCa.code()).isEqualTo(2);
+    assertThat(badCa.err()).contains("--cacert " + token);
+  }
 }
