@@ -89,7 +89,8 @@ public final class BatonClient {
     u = u.contains("://") ? u : "http://" + u;
     try {
       URI uri = new URI(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
-      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535) {
+      boolean scheme = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+      if (!scheme || uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535) {
         throw new URISyntaxException(url, "expected http://HOST:PORT");
       }
       return uri;
