@@ -30,6 +30,7 @@ import dev.baton.agent.watchdog.ProviderControl;
 import dev.baton.agent.watchdog.ServiceActions;
 import dev.baton.api.ActiveResponse;
 import dev.baton.api.EventTypes;
+import dev.baton.api.HealthResponse;
 import dev.baton.api.ReloadResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
@@ -161,6 +162,8 @@ public final class Agent implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(Threads.named("baton-joined-group"));
   private ApiServer api;
   private String apiAddress;
+  /** The API's address as the node publishes it ({@code api.advertise}); empty without an API. */
+  private String advertisedAddress;
   private EventLog events;
   private Supervisor supervisor;
   private SessionKeeper keeper;
@@ -258,14 +261,16 @@ public final class Agent implements AutoCloseable {
       Readoption readoption = readopt(previous.orElse(null));
       if (embedding.api() != null) {
         api = embedding.api().start(config.api(), this);
-        apiAddress = config.api().host() + ":" + api.port();
+        apiAddress = new ApiListen(config.api().host(), api.port()).toString();
+        advertisedAddress = config.access().advertised(config.api(), api.port());
       } else {
         apiAddress = "";
+        advertisedAddress = "";
       }
-      supervisor = new Supervisor(config.group().value(), config.node().value(), "http://" + apiAddress,
+      supervisor = new Supervisor(config.group().value(), config.node().value(), config.access().scheme() + "://" + apiAddress,
           config.stateDir(), link, embedding.runner(), containment(), exit -> reconciler.exited(exit), this::mirror);
       supervisor.rotateLogs(config.serviceLogs());
-      keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), apiAddress,
+      keeper = new SessionKeeper(store, new NodeInfo(config.node(), config.location(), advertisedAddress,
           dev.baton.core.BatonVersion.current()),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
@@ -289,8 +294,10 @@ public final class Agent implements AutoCloseable {
           events.append("guardian.restarted-agent", null, null, "restart " + link.restartReason() + "; " + readoption.detail());
         }
       }
-      LOG.info("{} running: {} service(s), API on http://{}, store {}{}", tag, config.services().size(), apiAddress,
-          config.store(), link == null ? "" : ", guarded");
+      LOG.info("{} running: {} service(s), API on {}://{}{}{}, store {}{}", tag, config.services().size(),
+          config.access().scheme(), apiAddress,
+          advertisedAddress.equals(apiAddress) ? "" : " (advertised as " + advertisedAddress + ")",
+          config.access().token() == null ? "" : ", token required", config.store(), link == null ? "" : ", guarded");
     } catch (RuntimeException e) {
       shutdown(false);
       throw e;
@@ -356,13 +363,56 @@ public final class Agent implements AutoCloseable {
     return apiAddress;
   }
 
+  /**
+   * The address the node publishes for its API, {@code host:port}: {@code api.advertise}, else
+   * derived from the listen address ({@link dev.baton.agent.config.ApiAccess#advertised}); known once
+   * started; empty without an API.
+   */
+  public String advertisedAddress() {
+    return advertisedAddress;
+  }
+
   public String nodeName() {
     return config.node().value();
   }
 
-  /** The whiteboard as this node sees it: {@code GET /v1/status}. */
+  /** Who may use the API, as configured when the node started. */
+  public dev.baton.agent.config.ApiAccess access() {
+    return config.access();
+  }
+
+  /** The whiteboard as this node sees it, and how old that view is: {@code GET /v1/status}. */
   public StatusResponse status() {
-    return Whiteboard.status(config.group().value(), config.node(), currentView(), reconciler.localStates());
+    View v = currentView();
+    Duration age = reconciler.viewAge();
+    StatusResponse s = Whiteboard.status(config.group().value(), config.node(), v, reconciler.localStates());
+    return age == null ? s : s.withViewAge(age.toMillis());
+  }
+
+  /**
+   * Whether this node is ready ({@code GET /v1/health/ready}): running, joined (it holds a session),
+   * and its view of the group fresh, read from the store no longer ago than
+   * {@link dev.baton.agent.config.Timing#terminateAfter()} (lease minus fence margin: the moment a
+   * cut-off owner starts to stop its services). Otherwise a reason: the store unreachable (the view
+   * stale), not joined, starting or stopping.
+   */
+  public HealthResponse readiness() {
+    State now = state.get();
+    Reconciler r = reconciler;
+    Duration age = r == null ? null : r.viewAge();
+    Long ageMillis = age == null ? null : age.toMillis();
+    String reason = null;
+    if (now != State.RUNNING) {
+      reason = "node " + config.node() + " is " + now.name().toLowerCase(java.util.Locale.ROOT);
+    } else if (keeper == null || keeper.session() == null) {
+      reason = "node " + config.node() + " holds no session in the group (not joined, or its session was lost)";
+    } else if (age == null) {
+      reason = "node " + config.node() + " has not read the store yet";
+    } else if (age.compareTo(config.timing().terminateAfter()) > 0) {
+      reason = "node " + config.node() + "'s view of the group is " + Durations.format(age) + " old (stale after "
+          + Durations.format(config.timing().terminateAfter()) + "): the store has not answered since; see the agent's log";
+    }
+    return new HealthResponse(reason == null ? "ready" : "not-ready", nodeName(), reason, ageMillis);
   }
 
   /** One service of the whiteboard: {@code GET /v1/services/{name}}. */
@@ -577,7 +627,7 @@ public final class Agent implements AutoCloseable {
 
   /** Per-service actions and detector rules; they run commands with this node's API in BATON_API. */
   private void startActions(ObjectMapper json, ProviderControl control) {
-    actions = new ActionRunner(config.group().value(), nodeName(), "http://" + apiAddress, config.stateDir(), events);
+    actions = new ActionRunner(config.group().value(), nodeName(), config.access().scheme() + "://" + apiAddress, config.stateDir(), events);
     serviceActions = new ServiceActions(config.services(), actions);
     events.subscribe(serviceActions);
     nodeActions = new dev.baton.agent.watchdog.NodeActions(config.events().on(), actions);
@@ -857,7 +907,7 @@ public final class Agent implements AutoCloseable {
   private final class KeeperListener implements SessionKeeper.Listener {
     @Override
     public void sessionOpened(SessionId session) {
-      events.append("node.joined", null, null, "session " + session + ", api " + apiAddress);
+      events.append("node.joined", null, null, "session " + session + ", api " + advertisedAddress);
       mirror();
       Reconciler r = reconciler;
       if (r != null) {

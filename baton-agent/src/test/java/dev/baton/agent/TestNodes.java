@@ -28,14 +28,22 @@ public final class TestNodes {
    * {@code services.svc} (indented by four spaces), {@code topYaml} at the top level.
    */
   public static AgentConfig config(Path dir, String node, String command, String serviceYaml, String topYaml) {
+    return config(dir, node, command, serviceYaml, topYaml, "api:\n  listen: 127.0.0.1:0");
+  }
+
+  /**
+   * As {@link #config(Path, String, String, String, String)}, with {@code apiYaml} as the whole
+   * {@code api} section (instead of {@code listen: 127.0.0.1:0}).
+   */
+  public static AgentConfig config(Path dir, String node, String command, String serviceYaml, String topYaml,
+      String apiYaml) {
     try {
       Path file = dir.resolve(node + ".yaml");
       Files.writeString(file, String.join("\n",
           "group: it",
           "node:",
           "  name: " + node,
-          "api:",
-          "  listen: 127.0.0.1:0", // the kernel picks: a port picked free here may be taken by the time it binds
+          apiYaml, // by default port 0: the kernel picks; a port picked free here may be taken by the time it binds
           "store: sqlite:" + dir.resolve("group.db"),
           "timing:",
           "  heartbeat: 200ms",
@@ -65,6 +73,23 @@ public final class TestNodes {
     return dev.baton.core.store.Stores.open(new dev.baton.core.store.StoreOptions("sqlite:" + dir.resolve("group.db"),
         dev.baton.core.GroupName.of("it"), java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(1200),
         second, null));
+  }
+
+  /**
+   * A self-signed certificate for {@code localhost} and 127.0.0.1, made with openssl: {@code cert.pem}
+   * and {@code key.pem} (PKCS#8) in {@code dir}; returns {@code dir}.
+   */
+  public static Path selfSigned(Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString())
+        .redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IOException("openssl could not make a certificate: " + output);
+    }
+    return dir;
   }
 
   public static int freePort() throws IOException {

@@ -28,6 +28,10 @@ final class AgentCommand implements Callable<Integer> {
       + " without it, the agent refuses a store that was emptied, replaced or restored from a backup.")
   boolean acceptNewStore;
 
+  @Option(names = "--insecure", description = "Serve the API beyond loopback without a token (as api.insecure: true)."
+      + " Without it, an agent whose api.listen is not a loopback address refuses to start unless api.token-file is set.")
+  boolean insecure;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -37,6 +41,14 @@ final class AgentCommand implements Callable<Integer> {
       cfg = ConfigLoader.load(config);
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("baton: refusing to start with an invalid config:\n" + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    if (insecure) {
+      cfg = cfg.insecure();
+    }
+    var refusal = cfg.access().refusal(cfg.api());
+    if (refusal.isPresent()) {
+      spec.commandLine().getErr().println("baton: refusing to start: " + refusal.get());
       return ExitCodes.BAD_INPUT;
     }
     if (acceptNewStore) {

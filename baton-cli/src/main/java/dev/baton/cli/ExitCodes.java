@@ -12,6 +12,8 @@ public final class ExitCodes {
   static final int CONFLICT = 4;
   /** A verb's {@code --wait} ran out of time before the change happened (it may still happen). */
   static final int TIMED_OUT = 5;
+  /** The agent requires a token and none, or another, was sent (401). */
+  static final int UNAUTHORIZED = 6;
 
   private ExitCodes() {}
 
@@ -24,6 +26,9 @@ public final class ExitCodes {
     }
     if (e instanceof WaitOptions.TimedOut) {
       return TIMED_OUT;
+    }
+    if (e instanceof BatonClient.UnauthorizedException) {
+      return UNAUTHORIZED;
     }
     if (e instanceof BatonClient.UnreachableException) {
       return UNREACHABLE;

@@ -45,6 +45,9 @@ final class GuardedNode {
     List<String> agent = new ArrayList<>(List.of(java));
     agent.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     agent.addAll(List.of("-cp", classpath, Main.class.getName(), "agent", "-c", config.file().toString()));
+    if (config.access().insecure()) {
+      agent.add("--insecure"); // from the command line, or api.insecure: the agent checks it again
+    }
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
     command.addAll(GuardianMain.command(java, classpath, config.stateDir(), ProcessHandle.current().pid(), 0, agent));
     Signals.onTerminate(this::stop);

@@ -82,13 +82,19 @@ class CliTest {
 
       Result table = run("status", "--api", api);
       assertThat(table.code()).isZero();
-      assertThat(table.out()).contains("group cli (as seen by node-a)")
+      assertThat(table.out()).containsPattern("group cli \\(as seen by node-a, view [0-9.]+m?s old\\)")
           .containsPattern("node-a +alive +eu/paris +3s +127\\.0\\.0\\.1:\\d+")
           .containsPattern("svc +provided +node-a +1 +node-a +providing");
 
       Result json = run("status", "--json", "--api", api);
       ObjectMapper m = new ObjectMapper();
-      assertThat(m.readTree(json.out())).isEqualTo(m.readTree(new BatonClient(api).get("/v1/status")));
+      // The same whiteboard, but for its age, which grows between the two reads.
+      com.fasterxml.jackson.databind.node.ObjectNode printed = (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(json.out());
+      com.fasterxml.jackson.databind.node.ObjectNode served =
+          (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(new BatonClient(api).get("/v1/status"));
+      assertThat(printed.remove("viewAgeMillis").isNumber()).isTrue();
+      served.remove("viewAgeMillis");
+      assertThat(printed).isEqualTo(served);
       assertThat(m.readTree(json.out()).at("/nodes/0/lease").asText()).isEqualTo("3s");
       assertThat(m.readTree(json.out()).at("/nodes/0/heartbeat").asText()).isEqualTo("500ms");
     } finally {

@@ -237,6 +237,7 @@ final class Group implements AutoCloseable {
           "  name: " + name,
           "api:",
           "  listen: " + listenHost() + ":" + port,
+          "  insecure: " + (host != null), // a namespace's address, on a test network of its own
           "store: " + store,
           "timing:",
           "  heartbeat: " + heartbeat.toMillis() + "ms",

@@ -33,11 +33,12 @@ import java.util.TreeMap;
  *     (docs/guardian.md)
  * @param containment how each service's processes are held together
  * @param serviceLogs how the services' output files are rotated
+ * @param access the API's advertised address, token and whether it may be open beyond loopback
  */
 public record AgentConfig(Path file, GroupName group, NodeName node, Location location,
     ApiListen api, String store, Path storePasswordFile, Timing timing,
     Path stateDir, Map<ServiceName, ServiceConfig> services, EventsConfig events, List<RuleConfig> rules,
-    boolean guardian, Containment containment, ServiceLogs serviceLogs) {
+    boolean guardian, Containment containment, ServiceLogs serviceLogs, ApiAccess access) {
 
   public AgentConfig {
     Objects.requireNonNull(group, "group");
@@ -57,6 +58,22 @@ public record AgentConfig(Path file, GroupName group, NodeName node, Location lo
     rules = List.copyOf(rules);
     Objects.requireNonNull(containment, "containment");
     Objects.requireNonNull(serviceLogs, "serviceLogs");
+    Objects.requireNonNull(access, "access");
+  }
+
+  /** A config whose API is open ({@link ApiAccess#NONE}). */
+  public AgentConfig(Path file, GroupName group, NodeName node, Location location,
+      ApiListen api, String store, Path storePasswordFile, Timing timing,
+      Path stateDir, Map<ServiceName, ServiceConfig> services, EventsConfig events, List<RuleConfig> rules,
+      boolean guardian, Containment containment, ServiceLogs serviceLogs) {
+    this(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services, events, rules,
+        guardian, containment, serviceLogs, ApiAccess.NONE);
+  }
+
+  /** This config, allowed to serve its API beyond loopback without a token ({@code baton agent --insecure}). */
+  public AgentConfig insecure() {
+    return new AgentConfig(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services,
+        events, rules, guardian, containment, serviceLogs, access.withInsecure());
   }
 
   /** A config with the default containment ({@link Containment#AUTO}) and service logs. */

@@ -38,8 +38,8 @@ public record ConfigChanges(SortedSet<ServiceName> added, SortedSet<ServiceName>
     List<String> settings) {
 
   /** The keys a reload refuses to change, in the order they are checked. */
-  public static final List<String> RESTART_ONLY = List.of("group", "node.name", "node.location", "api.listen", "store",
-      "store-password-file", "timing.heartbeat", "timing.lease", "timing.fence-margin", "state-dir", "guardian",
+  public static final List<String> RESTART_ONLY = List.of("group", "node.name", "node.location", "api.listen",
+      "api.advertise", "api.token-file", "api.tls", "store", "store-password-file", "timing.heartbeat", "timing.lease", "timing.fence-margin", "state-dir", "guardian",
       "containment");
 
   /**
@@ -54,6 +54,16 @@ public record ConfigChanges(SortedSet<ServiceName> added, SortedSet<ServiceName>
     restartOnly(problems, "node.name", running, next, AgentConfig::node);
     restartOnly(problems, "node.location", running, next, AgentConfig::location);
     restartOnly(problems, "api.listen", running, next, AgentConfig::api);
+    restartOnly(problems, "api.advertise", running, next, c -> c.access().advertise());
+    if (!Objects.equals(running.access().token(), next.access().token())) {
+      // Not echoed: the token is a secret.
+      problems.add("api.token-file", "changed (the file or the token in it); the API's token cannot change while the"
+          + " agent runs. " + restartHint(next));
+    }
+    if (!Objects.equals(running.access().tls(), next.access().tls())) {
+      problems.add("api.tls", "changed (the files, or the certificate or key in them); the API's TLS cannot change"
+          + " while the agent runs. " + restartHint(next));
+    }
     if (!running.store().equals(next.store())) {
       // Not echoed: a store URL may hold a password.
       problems.add("store", "changed; the store cannot change while the agent runs. " + restartHint(next));

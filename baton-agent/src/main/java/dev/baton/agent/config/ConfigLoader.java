@@ -50,7 +50,7 @@ public final class ConfigLoader {
       List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
           "events", "on", "rules", "guardian", "containment", "service-logs");
   private static final List<String> NODE_KEYS = List.of("name", "location");
-  private static final List<String> API_KEYS = List.of("listen");
+  private static final List<String> API_KEYS = List.of("listen", "advertise", "token-file", "insecure", "tls");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
   private static final List<String> SERVICE_KEYS =
       List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on", "rank");
@@ -120,6 +120,7 @@ public final class ConfigLoader {
     ApiListen api = apiSection.containsKey("listen")
         ? parsed("api.listen", apiSection.get("listen"), "host:port, e.g. 127.0.0.1:7070", ApiListen::parse)
         : DEFAULT_API;
+    ApiAccess access = access(apiSection);
 
     String store = top.containsKey("store")
         ? scalar("store", top.get("store"), "a store URL such as sqlite:/var/lib/baton/" + orExample(group) + ".db")
@@ -148,7 +149,7 @@ public final class ConfigLoader {
       throw problems.exception();
     }
     return new AgentConfig(file, group, node, location, api, store, passwordFile, timing, stateDir, services,
-        events, rules, guardian, containment, serviceLogs);
+        events, rules, guardian, containment, serviceLogs, access);
   }
 
   // ---- sections
@@ -219,6 +220,101 @@ public final class ConfigLoader {
       found = List.of("\"" + url + "\" could not be checked by its store provider: " + e);
     }
     found.forEach(message -> problems.add("store", message));
+  }
+
+  /** {@code api.advertise}, {@code api.token-file} and {@code api.insecure}. */
+  private ApiAccess access(Map<String, YamlNode> api) {
+    ApiListen advertise = api.containsKey("advertise")
+        ? parsed("api.advertise", api.get("advertise"), "host:port or host", ConfigLoader::advertise)
+        : null;
+    ApiToken token = api.containsKey("token-file") ? token(api.get("token-file")) : null;
+    boolean insecure = api.containsKey("insecure") && bool("api.insecure", api.get("insecure"));
+    ApiTls tls = api.containsKey("tls") ? tls(api.get("tls")) : null;
+    return new ApiAccess(advertise, token, insecure, tls);
+  }
+
+  /** {@code api.tls: {cert: FILE, key: FILE}}: PEM files, both required. */
+  private ApiTls tls(YamlNode value) {
+    Map<String, YamlNode> tls = mapping("api.tls", value, "a mapping of cert and key (PEM files)", false);
+    unknownKeys("api.tls", tls, List.of("cert", "key"));
+    Path cert = tls.containsKey("cert") ? path("api.tls.cert", tls.get("cert"), "the PEM file of the API's certificate")
+        : missing("api.tls.cert", "missing; expected the PEM file of the API's certificate (with api.tls.key)");
+    Path key = tls.containsKey("key") ? path("api.tls.key", tls.get("key"), "the PEM file of the API's private key")
+        : missing("api.tls.key", "missing; expected the PEM file of the API's private key, PKCS#8 (with api.tls.cert)");
+    List<java.security.cert.X509Certificate> chain = cert == null ? null
+        : parsed("api.tls.cert", tls.get("cert"), "a PEM file", text -> ApiTls.readChain(cert));
+    java.security.PrivateKey privateKey = key == null ? null
+        : parsed("api.tls.key", tls.get("key"), "a PEM file", text -> ApiTls.readKey(key));
+    if (chain == null || privateKey == null) {
+      return null;
+    }
+    try {
+      return ApiTls.of(cert, key, chain, privateKey);
+    } catch (InvalidInputException e) {
+      problems.add("api.tls.key", e.getMessage());
+      return null;
+    }
+  }
+
+  /** {@code host:port}, or a host alone (port 0: the port the API listens on); never a wildcard address. */
+  private static ApiListen advertise(String text) {
+    String expected = "the host:port (or host) other nodes and clients reach this agent's API at, e.g."
+        + " node-a.example.com:7070 or 10.0.0.5";
+    boolean hostOnly = text.startsWith("[") ? !text.contains("]:") : !text.contains(":");
+    ApiListen parsed;
+    if (hostOnly) {
+      String host = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+      try {
+        parsed = new ApiListen(host, 0);
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("\"" + text + "\" is not a host name or address; expected " + expected);
+      }
+    } else {
+      try {
+        parsed = ApiListen.parse(text);
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException(e.getMessage().replace(ApiListen.EXPECTED, "expected " + expected));
+      }
+    }
+    if (ApiAccess.isWildcard(parsed.host())) {
+      throw new InvalidInputException("\"" + text + "\" is a wildcard address, which no one can connect to; expected "
+          + expected);
+    }
+    return parsed;
+  }
+
+  /** The token in {@code api.token-file}: the file's text, trimmed; it must be readable and not empty. */
+  private ApiToken token(YamlNode value) {
+    String expected = "the path of a readable file holding the API's secret token (the same on every node of the group)";
+    Path path = path("api.token-file", value, expected);
+    if (path == null) {
+      return null;
+    }
+    if (!Files.isRegularFile(path)) {
+      problems.add("api.token-file", shown(value, path) + (Files.exists(path) ? " is not a regular file" : " does not exist")
+          + "; expected " + expected);
+      return null;
+    }
+    String text;
+    try {
+      text = Files.readString(path).strip();
+    } catch (java.io.IOException | RuntimeException e) {
+      problems.add("api.token-file", shown(value, path) + " cannot be read (" + e.getClass().getSimpleName()
+          + "); expected " + expected);
+      return null;
+    }
+    if (text.isEmpty()) {
+      problems.add("api.token-file", shown(value, path) + " is empty; write a secret token into it, e.g."
+          + " `head -c 32 /dev/urandom | base64 > " + path + "`");
+      return null;
+    }
+    if (!text.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      // Not echoed: it is a secret.
+      problems.add("api.token-file", shown(value, path) + " holds characters an HTTP header cannot carry (spaces,"
+          + " control characters or non-ASCII); expected a token of printable ASCII, e.g. base64");
+      return null;
+    }
+    return new ApiToken(text, path);
   }
 
   private Path passwordFile(YamlNode value) {

@@ -3,9 +3,12 @@ package dev.baton.agent.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ApiListen;
+import dev.baton.agent.config.ApiTls;
+import dev.baton.agent.config.ApiToken;
 import dev.baton.agent.events.EventFeed;
 import dev.baton.agent.placement.RestartVerb;
 import dev.baton.api.ErrorResponse;
+import dev.baton.api.HealthResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.ConflictException;
 import dev.baton.core.InvalidInputException;
@@ -54,6 +57,11 @@ public final class HttpApi implements Agent.ApiServer {
    * @throws BatonException when it cannot listen there
    */
   public static HttpApi start(ApiListen listen, Agent agent) {
+    var refusal = agent.access().refusal(listen);
+    if (refusal.isPresent()) {
+      throw new BatonException("refusing to start: " + refusal.get());
+    }
+    ApiToken token = agent.access().token();
     ObjectMapper json = new ObjectMapper();
     JsonErrors jettyErrors = new JsonErrors(json);
     Javalin app = Javalin.create(cfg -> {
@@ -67,10 +75,24 @@ public final class HttpApi implements Agent.ApiServer {
       pool.setDaemon(true);
       cfg.jetty.threadPool = pool;
       cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+      ApiTls tls = agent.access().tls();
+      if (tls != null) {
+        cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, listen, tls));
+      }
       cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors));
     });
+    // The token first: a request without it is refused before its body is read.
+    if (token != null) {
+      app.before(ctx -> authorize(ctx, token));
+    }
     // Every body is read through the bound first, whatever the route (or none) does with it.
     app.before(Bodies::read);
+    route(app, HandlerType.GET, "/v1/health/live", NONE,
+        ctx -> ctx.json(new HealthResponse("live", agent.nodeName(), null, null)));
+    route(app, HandlerType.GET, "/v1/health/ready", NONE, ctx -> {
+      HealthResponse ready = agent.readiness();
+      ctx.status(ready.reason() == null ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(ready);
+    });
     route(app, HandlerType.GET, "/v1/status", NONE, ctx -> ctx.json(agent.status()));
     route(app, HandlerType.GET, "/v1/services/{name}", NONE, ctx -> ctx.json(agent.service(ctx.pathParam("name"))));
     route(app, HandlerType.GET, "/v1/services/{name}/active", NONE, ctx -> {
@@ -100,6 +122,10 @@ public final class HttpApi implements Agent.ApiServer {
     route(app, HandlerType.POST, "/v1/reload", NONE, ctx -> ctx.json(agent.reload()));
     eventRoutes(app, agent);
     operatorRoutes(app, agent);
+    app.exception(Unauthorized.class, (e, ctx) -> {
+      ctx.header("WWW-Authenticate", "Bearer realm=\"baton\"");
+      error(ctx, HttpStatus.UNAUTHORIZED, e.getMessage());
+    });
     app.exception(Bodies.TooLarge.class, (e, ctx) -> Bodies.refuse(ctx, e.getMessage()));
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
     app.exception(NotAcceptable.class, (e, ctx) -> error(ctx, HttpStatus.NOT_ACCEPTABLE, e.getMessage()));
@@ -146,6 +172,56 @@ public final class HttpApi implements Agent.ApiServer {
           + "; is another agent using this address? Set a free address in api.listen", e);
     }
     return new HttpApi(app);
+  }
+
+  /**
+   * The connector that serves HTTPS on {@code listen} with the configured certificate; Javalin
+   * then adds no plain HTTP connector.
+   */
+  private static org.eclipse.jetty.server.Connector httpsConnector(org.eclipse.jetty.server.Server server,
+      org.eclipse.jetty.server.HttpConfiguration http, ApiListen listen, ApiTls tls) {
+    var ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+    try {
+      ssl.setKeyStore(tls.keyStore());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new BatonException("cannot use api.tls (" + tls + "): " + e.getMessage(), e);
+    }
+    ssl.setKeyStorePassword(new String(tls.keyStorePassword()));
+    var https = new org.eclipse.jetty.server.HttpConfiguration(http);
+    var secure = new org.eclipse.jetty.server.SecureRequestCustomizer();
+    secure.setSniHostCheck(false); // clients connect by address as often as by name
+    https.addCustomizer(secure);
+    var connector = new org.eclipse.jetty.server.ServerConnector(server,
+        new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+        new org.eclipse.jetty.server.HttpConnectionFactory(https));
+    connector.setHost(listen.host());
+    connector.setPort(listen.port());
+    return connector;
+  }
+
+  /** The paths open without a token: the health probes and {@code /active}, for load balancers and monitors. */
+  private static final java.util.regex.Pattern OPEN = java.util.regex.Pattern.compile(
+      "/v1/health/(live|ready)/?|/v1/services/[^/]+/active/?");
+
+  /**
+   * Refuses (401) a request that does not carry {@code Authorization: Bearer <token>}, unless its
+   * path is open ({@link #OPEN}). The token is compared in constant time and never logged or echoed.
+   */
+  private static void authorize(Context ctx, ApiToken token) {
+    if (OPEN.matcher(ctx.path()).matches()) {
+      return;
+    }
+    String header = ctx.header("Authorization");
+    if (header == null) {
+      throw new Unauthorized("this agent requires a token: send the header Authorization: Bearer <token>"
+          + " with the token of the group's api.token-file (the CLI: --token-file FILE or BATON_TOKEN)");
+    }
+    boolean bearer = header.regionMatches(true, 0, "Bearer ", 0, 7);
+    if (!bearer || !token.matches(header.substring(7).strip())) {
+      throw new Unauthorized(bearer ? "the token sent in the Authorization header is not this agent's token;"
+          + " send Authorization: Bearer <token> with the token of the group's api.token-file"
+          : "the Authorization header is not a bearer token; expected Authorization: Bearer <token>");
+    }
   }
 
   /**
@@ -219,22 +295,42 @@ public final class HttpApi implements Agent.ApiServer {
   static final String FORWARDED_BY = "Baton-Forwarded-By";
   private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
       .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+  private static final java.util.Map<ApiTls, java.net.http.HttpClient> TLS_FORWARDERS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * The client a node sends restarts on with: over TLS (a group serves its API one way), trusting
+   * the certificates of the node's own {@code api.tls.cert} (the group's CA, or its one shared
+   * certificate) besides the JDK's.
+   */
+  private static java.net.http.HttpClient forwarder(Agent agent) {
+    ApiTls tls = agent.access().tls();
+    if (tls == null) {
+      return FORWARDER;
+    }
+    return TLS_FORWARDERS.computeIfAbsent(tls, t -> java.net.http.HttpClient.newBuilder()
+        .connectTimeout(java.time.Duration.ofSeconds(2)).sslContext(Trust.context(t.chain())).build());
+  }
 
   /**
    * Sends a restart on to the service's owner, which answers it (its status and body are relayed as
    * they are); an owner that cannot be reached is a 503 that says so.
    */
   private static void forward(Context ctx, Agent agent, RestartVerb.Outcome.Forward to) {
-    String url = "http://" + to.api() + "/v1/services/" + ctx.pathParam("name") + "/restart";
+    String url = agent.access().scheme() + "://" + to.api() + "/v1/services/" + ctx.pathParam("name") + "/restart";
     java.net.http.HttpResponse<String> answer;
     try {
-      answer = FORWARDER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+      var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
           .timeout(java.time.Duration.ofSeconds(10)).header(FORWARDED_BY, agent.nodeName())
-          .header("Accept", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+          .header("Accept", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.noBody());
+      ApiToken token = agent.access().token();
+      if (token != null) {
+        request.header("Authorization", token.header()); // the group shares one token
+      }
+      answer = forwarder(agent).send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException | IllegalArgumentException e) {
       throw new OwnerUnreachable("cannot restart " + ctx.pathParam("name") + ": its owner " + to.owner()
-          + " did not answer at http://" + to.api() + " (" + e.getClass().getSimpleName()
+          + " did not answer at " + agent.access().scheme() + "://" + to.api() + " (" + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); nothing was restarted, ask again");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -252,7 +348,7 @@ public final class HttpApi implements Agent.ApiServer {
 
   private static void notFound(Context ctx) {
     error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + Text.prefix(ctx.path(), 64)
-        + "; see GET /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
+        + "; see GET /v1/health/live, /v1/health/ready, /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
         + " POST /v1/services/{name}/move, /disable, /enable, /restart, /pause, /resume, GET and PUT"
         + " /v1/services/{name}/ranking, PUT /v1/services/{name}/failback, POST /v1/pause, /v1/resume,"
@@ -271,7 +367,7 @@ public final class HttpApi implements Agent.ApiServer {
   /** The methods the API answers on {@code path}, for a 405's Allow header and message. */
   private static String allowedMethods(String path) {
     String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-    if (p.equals("/v1/status") || p.equals("/v1/events") || p.equals("/v1/events/stream")
+    if (p.equals("/v1/status") || p.equals("/v1/health/live") || p.equals("/v1/health/ready") || p.equals("/v1/events") || p.equals("/v1/events/stream")
         || p.matches("/v1/services/[^/]+(/active)?")) {
       return "GET";
     }
@@ -287,6 +383,13 @@ public final class HttpApi implements Agent.ApiServer {
       return "POST";
     }
     return "";
+  }
+
+  /** A request without the API's token, or with another: 401. */
+  private static final class Unauthorized extends RuntimeException {
+    Unauthorized(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** A restart sent on to a service's owner that did not answer: 503. */

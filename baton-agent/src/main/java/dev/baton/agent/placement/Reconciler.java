@@ -97,6 +97,8 @@ public final class Reconciler implements AutoCloseable {
   private final AtomicBoolean pending = new AtomicBoolean();
   private volatile boolean stopped;
   private volatile View view;
+  /** When the snapshot behind {@link #view} began to be read, on {@link #clock}. */
+  private volatile long viewReadNanos;
   private ScheduledFuture<?> wakeUp;
 
   private final ScheduledExecutorService checkScheduler;
@@ -184,6 +186,15 @@ public final class Reconciler implements AutoCloseable {
 
   public View view() {
     return view;
+  }
+
+  /**
+   * How old the last view is: the time since the store read behind it began, on this node's
+   * monotonic clock; null before the first. The reconciler reads the store every heartbeat, so an
+   * age well over one heartbeat means the store has not answered since.
+   */
+  public Duration viewAge() {
+    return view == null ? null : Duration.ofNanos(Math.max(0, clock.nanos() - viewReadNanos));
   }
 
   /** The provider states this node publishes, from its own processes (fresher than the store). */
@@ -698,6 +709,7 @@ public final class Reconciler implements AutoCloseable {
   }
 
   private void reconcile() {
+    long readNanos = clock.nanos();
     Snapshot snap = store.snapshot();
     if (!restored) {
       restore(snap);
@@ -747,6 +759,7 @@ public final class Reconciler implements AutoCloseable {
       placedFrom = input;
     }
     Map<ServiceName, NodeName> targets = placed.targets();
+    viewReadNanos = readNanos;
     view = new View(snap, nodeStates, placed.validOwners(), targets, placed.queues(), silentNodes(snap, me));
 
     if (me != null) {

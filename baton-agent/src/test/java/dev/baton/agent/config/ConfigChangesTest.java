@@ -70,14 +70,17 @@ class ConfigChangesTest {
   }
 
   @Test
-  void everyRestartOnlySettingIsRefusedWithItsOldAndNewValueAndTheWayToApplyIt() {
+  void everyRestartOnlySettingIsRefusedWithItsOldAndNewValueAndTheWayToApplyIt() throws Exception {
     AgentConfig running = load("a.yaml", BASE);
     new ConfigFiles(dir).write("pw", "secret\n");
+    new ConfigFiles(dir).write("token", "the-api-token\n");
+    dev.baton.agent.TestNodes.selfSigned(dir.resolve("tls"));
     Path file = new ConfigFiles(dir).write("b.yaml", BASE
         .replace("group: billing", "group: payroll")
         .replace("name: node-a", "name: node-b")
         .replace("location: eu/paris", "location: eu/lyon")
-        .replace("127.0.0.1:7070", "127.0.0.1:7071")
+        .replace("'127.0.0.1:7070'", "'127.0.0.1:7071', advertise: node-b.example.com, token-file: token,"
+            + " tls: {cert: tls/cert.pem, key: tls/key.pem}")
         .replace("sqlite:/tmp/billing.db", "sqlite:/tmp/other.db")
         .replace("heartbeat: 500ms, lease: 3s", "heartbeat: 400ms, lease: 4s, fence-margin: 1200ms")
         .replace("state-dir: /tmp/node-a", "state-dir: /tmp/node-b")
@@ -88,13 +91,14 @@ class ConfigChangesTest {
 
     assertThatThrownBy(() -> ConfigChanges.between(running, next)).isInstanceOfSatisfying(ConfigException.class, e -> {
       assertThat(e.problems()).extracting(ConfigProblem::keyPath).containsExactly("group", "node.name", "node.location",
-          "api.listen", "store", "store-password-file", "timing.heartbeat", "timing.lease", "timing.fence-margin",
+          "api.listen", "api.advertise", "api.token-file", "api.tls", "store", "store-password-file", "timing.heartbeat", "timing.lease", "timing.fence-margin",
           "state-dir", "guardian", "containment");
       assertThat(e.problems()).extracting(ConfigProblem::keyPath).containsExactlyElementsOf(ConfigChanges.RESTART_ONLY);
       assertThat(e.getMessage().lines()).contains(file + ": node.location: changed from \"eu/paris\" to \"eu/lyon\";"
           + " node.location cannot change while the agent runs. Restart the agent to apply it (`baton stop`, then"
           + " `baton agent -c " + file + "`), or put the old value back to reload the rest");
       assertThat(e.getMessage()).as("a store URL may hold a password: never echoed").doesNotContain("other.db");
+      assertThat(e.getMessage()).as("the token is a secret: never echoed").doesNotContain("the-api-token");
     });
   }
 

@@ -132,7 +132,7 @@ class ConfigProblemsTest {
   @Test
   void unknownKeyWithNothingCloseListsTheKnownKeys() {
     assertThat(files.reject("group: billing\napi: {port: 7070}\n"))
-        .hasMessage(files.at("api.port") + "unknown key; expected one of listen");
+        .hasMessage(files.at("api.port") + "unknown key; expected one of listen, advertise, token-file, insecure, tls");
   }
 
   @Test
