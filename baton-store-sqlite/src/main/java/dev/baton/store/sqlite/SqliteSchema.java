@@ -166,7 +166,12 @@ final class SqliteSchema {
           // default). Older rows read as not paused, sticky.
           "ALTER TABLE service_settings ADD COLUMN paused_since TEXT",
           "ALTER TABLE service_settings ADD COLUMN failback TEXT",
-          "ALTER TABLE service_settings ADD COLUMN failback_delay_ms INTEGER"));
+          "ALTER TABLE service_settings ADD COLUMN failback_delay_ms INTEGER"),
+      List.of(
+          // The address the service's clients use on the node (services.<name>.endpoint,
+          // host:port), published for resolve. Null when it declares none, and for rows written
+          // before this version.
+          "ALTER TABLE providers ADD COLUMN endpoint TEXT"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();
