@@ -19,11 +19,13 @@ import java.util.function.Consumer;
  * Follows the service's events on {@code /v1/events/stream} of one agent after another, on a
  * daemon thread of its own, and hands each event (its JSON) to a consumer. When a stream breaks or
  * an agent does not answer it goes on with the next agent after a pause, from the last event it
- * got. Closing it ends the thread.
+ * got. A stream silent for {@link #STALL} (the agent sends a comment every 15 s; a paused agent
+ * sends nothing) is closed and followed elsewhere. Closing the watch ends its threads.
  */
 final class EventWatch implements AutoCloseable {
   static final String TYPES = "service.claimed,service.started,service.stopped,service.released";
   private static final Duration PAUSE = Duration.ofSeconds(1);
+  static final Duration STALL = Duration.ofSeconds(45);
 
   private final HttpClient http;
   private final Agents agents;
@@ -31,6 +33,8 @@ final class EventWatch implements AutoCloseable {
   private final ObjectMapper json;
   private final Consumer<JsonNode> onEvent;
   private final Thread thread;
+  private final Thread stallCheck;
+  private volatile long lastLineNanos = System.nanoTime();
   private volatile boolean closed;
   private volatile InputStream open;
   private long since;
@@ -43,10 +47,32 @@ final class EventWatch implements AutoCloseable {
     this.onEvent = onEvent;
     this.thread = new Thread(this::run, "baton-client-events-" + service);
     thread.setDaemon(true);
+    this.stallCheck = new Thread(this::checkStalls, "baton-client-events-stall-" + service);
+    stallCheck.setDaemon(true);
   }
 
   void start() {
     thread.start();
+    stallCheck.start();
+  }
+
+  /** Closes a stream that has been silent for longer than {@link #STALL}: its reader moves on. */
+  private void checkStalls() {
+    while (!closed) {
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        return;
+      }
+      InputStream body = open;
+      if (body != null && System.nanoTime() - lastLineNanos > STALL.toNanos()) {
+        try {
+          body.close();
+        } catch (IOException e) {
+          // closed anyway
+        }
+      }
+    }
   }
 
   private void run() {
@@ -81,6 +107,7 @@ final class EventWatch implements AutoCloseable {
       if (r.statusCode() != 200) {
         return;
       }
+      lastLineNanos = System.nanoTime();
       open = body;
       if (closed) {
         return;
@@ -88,6 +115,7 @@ final class EventWatch implements AutoCloseable {
       BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
       String line;
       while (!closed && (line = lines.readLine()) != null) {
+        lastLineNanos = System.nanoTime();
         if (line.startsWith("id:")) {
           since = Math.max(since, Long.parseLong(line.substring(3).strip()));
         } else if (line.startsWith("data:")) {
@@ -103,6 +131,7 @@ final class EventWatch implements AutoCloseable {
   public void close() {
     closed = true;
     thread.interrupt();
+    stallCheck.interrupt();
     InputStream body = open;
     if (body != null) {
       try {
