@@ -37,6 +37,7 @@ import dev.baton.api.StatusResponse;
 import dev.baton.core.BatonException;
 import dev.baton.core.ConflictException;
 import dev.baton.core.InvalidInputException;
+import dev.baton.core.Location;
 import dev.baton.core.Durations;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.NotFoundException;
@@ -45,6 +46,7 @@ import dev.baton.core.Threads;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Ownership;
+import dev.baton.core.store.ProviderStatus;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
@@ -422,12 +424,33 @@ public final class Agent implements AutoCloseable {
         .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
   }
 
-  /** Whether this node runs the service at its current epoch: {@code GET /v1/services/{name}/active}. */
+  /**
+   * Where clients reach a service, best first for {@code from} (a location path; null for this
+   * node's own): {@code GET /v1/services/{name}/resolve}. Every node answers for every service.
+   *
+   * @throws dev.baton.core.InvalidInputException for a malformed name or location
+   * @throws NotFoundException when the group has no such service
+   */
+  public dev.baton.api.ResolveResponse resolve(String name, String from) {
+    ServiceName s = ServiceName.of(name);
+    Location origin = from == null ? config.location() : Location.parse(from);
+    View view = currentView();
+    Map<ServiceName, ProviderStatus> local = reconciler.localStates();
+    ServiceStatus status = Whiteboard.find(s, config.node(), view, local)
+        .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
+    return Whiteboard.resolve(status, origin, config.node(), view, local);
+  }
+
+  /**
+   * Whether this node runs the service at its current epoch, not stopping, with its health checks
+   * passing: {@code /v1/services/{name}/active}, what a load balancer checks.
+   */
   public ActiveResponse active(String name) {
     ServiceName s = ServiceName.of(name);
     service(name);
     return supervisor.running(s)
-        .filter(r -> !r.stopping() && r.epoch() == currentView().snapshot().ownership(s).epoch())
+        .filter(r -> !r.stopping() && r.epoch() == currentView().snapshot().ownership(s).epoch()
+            && reconciler.checksPassing(s))
         .map(r -> new ActiveResponse(name, nodeName(), true, r.epoch()))
         .orElse(new ActiveResponse(name, nodeName(), false, null));
   }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         OperatorCommands.Move.class, OperatorCommands.Drain.class, OperatorCommands.Undrain.class,
         OperatorCommands.Disable.class, OperatorCommands.Enable.class, OperatorCommands.Rank.class,
         OperatorCommands.Failback.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
-        OperatorCommands.Restart.class,
+        OperatorCommands.Restart.class, ResolveCommand.class,
         HeartbeatCommand.class, ClearCommand.class, EventsCommand.class, ReportCommand.class},
     footer = {"",
         "Start here: baton demo          (a 3-node group on this machine)",

@@ -217,6 +217,10 @@ final class Group implements AutoCloseable {
     boolean providesService = true;
     /** More YAML keys of the service (indented by four spaces), e.g. its recovery; empty for none. */
     String serviceYaml = "";
+    /** The node's location ({@code node.location}), or null for the root. */
+    String location;
+    /** More services of the node (YAML indented by two spaces, under {@code services:}); empty for none. */
+    String moreServicesYaml = "";
     /** More YAML at the top level of the node's config (e.g. its {@code on:} commands); empty for none. */
     String topYaml = Group.this.topYaml;
     Duration heartbeat = Group.this.heartbeat;
@@ -235,6 +239,7 @@ final class Group implements AutoCloseable {
           "group: it",
           "node:",
           "  name: " + name,
+          location == null ? "" : "  location: " + location,
           "api:",
           "  listen: " + listenHost() + ":" + port,
           "  insecure: " + (host != null), // a namespace's address, on a test network of its own
@@ -255,6 +260,7 @@ final class Group implements AutoCloseable {
               "  other:",
               "    command: [sleep, '3600']",
               "    stop-timeout: 2s"),
+          moreServicesYaml,
           topYaml,
           ""));
     }

@@ -53,7 +53,8 @@ public final class ConfigLoader {
   private static final List<String> API_KEYS = List.of("listen", "advertise", "token-file", "insecure", "tls");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
   private static final List<String> SERVICE_KEYS =
-      List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on", "rank");
+      List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on", "rank",
+          "endpoint");
   private static final List<String> CHECK_KEYS = List.of("name", "kind", "command", "url", "body-contains", "address",
       "ttl", "interval", "timeout", "failures", "grace", "standby");
   private static final List<String> RECOVERY_KEYS = List.of("restarts", "window", "backoff", "ban");
@@ -407,10 +408,22 @@ public final class ConfigLoader {
         ? integer(Problems.child(path, "rank"), body.get("rank"), 1, Integer.MAX_VALUE,
             "a whole number from 1 (the most preferred owner) up, the default rank of this node for the service")
         : null;
+    String endpoint = body.containsKey("endpoint") ? endpoint(Problems.child(path, "endpoint"), body.get("endpoint")) : null;
     if (name == null || problemCount() != before) {
       return null;
     }
-    return new ServiceConfig(name, command, env, workdir, stopTimeout, checks, recovery, on, rank);
+    return new ServiceConfig(name, command, env, workdir, stopTimeout, checks, recovery, on, rank, endpoint);
+  }
+
+  /** A service's endpoint: {@code host:port} with a port from 1 to 65535, as its clients dial it. */
+  private String endpoint(String path, YamlNode value) {
+    ApiListen address = parsed(path, value, "host:port where clients reach the service on this node, e.g. 10.0.0.5:8080",
+        ApiListen::parse);
+    if (address != null && address.port() == 0) {
+      problems.add(path, "port 0 is no address clients can use; expected the port the service listens on (1 to 65535)");
+      return null;
+    }
+    return address == null ? null : address.toString();
   }
 
   // ---- health checks and recovery

@@ -25,10 +25,12 @@ import java.util.TreeMap;
  *     event type without {@code service.} ({@code failed}, {@code started}, ...); may be empty
  * @param rank this node's default rank for the service (1 the most preferred), published with its
  *     provider; it orders the owners until an operator sets a ranking. Null when none
+ * @param endpoint the address clients use to reach the service on this node ({@code host:port},
+ *     port 1 to 65535), published with its provider for {@code baton resolve}. Null when none
  */
 public record ServiceConfig(ServiceName name, List<String> command, Map<String, String> env,
     Path workdir, Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery,
-    Map<String, List<String>> on, Integer rank) {
+    Map<String, List<String>> on, Integer rank, String endpoint) {
   static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
   public ServiceConfig {
@@ -56,6 +58,13 @@ public record ServiceConfig(ServiceName name, List<String> command, Map<String, 
     if (rank != null && rank < 1) {
       throw new InvalidInputException("service " + name + ": rank " + rank + " must be 1 (the most preferred) or more");
     }
+  }
+
+  /** A service without an endpoint. */
+  public ServiceConfig(ServiceName name, List<String> command, Map<String, String> env, Path workdir,
+      Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery, Map<String, List<String>> on,
+      Integer rank) {
+    this(name, command, env, workdir, stopTimeout, checks, recovery, on, rank, null);
   }
 
   /** A service without a default rank. */

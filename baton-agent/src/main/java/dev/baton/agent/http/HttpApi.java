@@ -41,6 +41,7 @@ public final class HttpApi implements Agent.ApiServer {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
 
   private static final Set<String> NONE = Set.of();
+  private static final String ACTIVE_METHODS = "GET, HEAD, OPTIONS";
   private static final String EVENT_STREAM = "text/event-stream";
   private static final String REPORT_EXAMPLE = "{\"condition\": \"disk-full\", \"service\": \"web\", \"detail\": \"...\"}";
 
@@ -95,10 +96,17 @@ public final class HttpApi implements Agent.ApiServer {
     });
     route(app, HandlerType.GET, "/v1/status", NONE, ctx -> ctx.json(agent.status()));
     route(app, HandlerType.GET, "/v1/services/{name}", NONE, ctx -> ctx.json(agent.service(ctx.pathParam("name"))));
-    route(app, HandlerType.GET, "/v1/services/{name}/active", NONE, ctx -> {
-      var active = agent.active(ctx.pathParam("name"));
-      ctx.status(active.active() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(active);
-    });
+    // What a load balancer checks: the same answer to GET, HEAD and OPTIONS (HEAD without the body).
+    Handler active = ctx -> {
+      var answer = agent.active(ctx.pathParam("name"));
+      ctx.header("Allow", ACTIVE_METHODS);
+      ctx.status(answer.active() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(answer);
+    };
+    for (HandlerType method : new HandlerType[] {HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS}) {
+      route(app, method, "/v1/services/{name}/active", NONE, active);
+    }
+    route(app, HandlerType.GET, "/v1/services/{name}/resolve", Set.of("from"),
+        ctx -> ctx.json(agent.resolve(ctx.pathParam("name"), Params.of(ctx).get("from"))));
     route(app, HandlerType.PUT, "/v1/services/{name}/heartbeat", NONE, ctx -> {
       agent.heartbeat(ctx.pathParam("name"));
       ctx.json(java.util.Map.of("service", ctx.pathParam("name"), "node", agent.nodeName()));
@@ -348,7 +356,7 @@ public final class HttpApi implements Agent.ApiServer {
 
   private static void notFound(Context ctx) {
     error(ctx, HttpStatus.NOT_FOUND, "no such resource: " + ctx.method() + " " + Text.prefix(ctx.path(), 64)
-        + "; see GET /v1/health/live, /v1/health/ready, /v1/status, /v1/services/{name}, /v1/services/{name}/active, /v1/events,"
+        + "; see GET /v1/health/live, /v1/health/ready, /v1/status, /v1/services/{name}, /v1/services/{name}/active, /resolve, /v1/events,"
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
         + " POST /v1/services/{name}/move, /disable, /enable, /restart, /pause, /resume, GET and PUT"
         + " /v1/services/{name}/ranking, PUT /v1/services/{name}/failback, POST /v1/pause, /v1/resume,"
@@ -367,9 +375,12 @@ public final class HttpApi implements Agent.ApiServer {
   /** The methods the API answers on {@code path}, for a 405's Allow header and message. */
   private static String allowedMethods(String path) {
     String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-    if (p.equals("/v1/status") || p.equals("/v1/health/live") || p.equals("/v1/health/ready") || p.equals("/v1/events") || p.equals("/v1/events/stream")
-        || p.matches("/v1/services/[^/]+(/active)?")) {
+    if (p.equals("/v1/status") || p.equals("/v1/health/live") || p.equals("/v1/health/ready") || p.equals("/v1/events")
+        || p.equals("/v1/events/stream") || p.matches("/v1/services/[^/]+(/resolve)?")) {
       return "GET";
+    }
+    if (p.matches("/v1/services/[^/]+/active")) {
+      return ACTIVE_METHODS;
     }
     if (p.matches("/v1/services/[^/]+/ranking")) {
       return "GET, PUT";

@@ -219,8 +219,10 @@ public final class Reconciler implements AutoCloseable {
         states.put(s, ProviderStatus.WAITING);
       }
     }
-    // The default rank from the config travels with the state, so that every node's placement sees it.
-    states.replaceAll((s, status) -> status.withRank(config.services().get(s).rank()));
+    // The default rank and the endpoint from the config travel with the state, so that every node's
+    // placement sees the rank and every node's resolve the endpoint.
+    states.replaceAll((s, status) -> status.withRank(config.services().get(s).rank())
+        .withEndpoint(config.services().get(s).endpoint()));
     return states;
   }
 
@@ -276,6 +278,15 @@ public final class Reconciler implements AutoCloseable {
       }
       request();
     });
+  }
+
+  /**
+   * Whether the health checks of the provider running here pass (true when it has none): a
+   * check that just failed counts at once, before the reconciler has acted on it.
+   */
+  public boolean checksPassing(ServiceName s) {
+    HealthChecks checks = runChecks.get(s);
+    return checks == null || checks.passing();
   }
 
   /** The service said it is alive: feeds its ttl checks. False when it does not run here. */

@@ -3,9 +3,11 @@ package dev.baton.agent.placement;
 import dev.baton.api.NodeStatus;
 import dev.baton.api.ProviderEntry;
 import dev.baton.api.RankingEntry;
+import dev.baton.api.ResolveResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import dev.baton.core.Durations;
+import dev.baton.core.Location;
 import dev.baton.core.NodeName;
 import dev.baton.core.ServiceName;
 import dev.baton.core.placement.Candidate;
@@ -19,6 +21,7 @@ import dev.baton.core.store.ServiceSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +60,39 @@ public final class Whiteboard {
     boolean known = view.snapshot().ownerships().containsKey(s) || local.containsKey(s)
         || view.snapshot().nodes().stream().anyMatch(n -> n.providers().containsKey(s));
     return known ? Optional.of(service(s, self, view, local, Instant.now())) : Optional.empty();
+  }
+
+  /**
+   * Where clients reach {@code s}, as seen from {@code from}: the providers on alive nodes that
+   * declare an endpoint, the owner first, then the nearest to {@code from} in the location tree,
+   * then the earlier in the service's line, then by name. {@code status} is {@code s} on the
+   * whiteboard ({@link #find}); this node's own provider is read from {@code local} (fresher).
+   */
+  public static ResolveResponse resolve(ServiceStatus status, Location from, NodeName self, View view,
+      Map<ServiceName, ProviderStatus> local) {
+    ServiceName s = ServiceName.of(status.name());
+    Map<String, Integer> places = new java.util.HashMap<>();
+    status.providers().forEach(p -> places.put(p.node(), p.place() == null ? Integer.MAX_VALUE : p.place()));
+    List<ResolveResponse.ResolvedEndpoint> endpoints = new ArrayList<>();
+    for (NodeRecord n : view.snapshot().nodes()) {
+      NodeName name = n.info().name();
+      ProviderStatus p = name.equals(self) ? local.get(s) : n.providers().get(s);
+      boolean owner = name.value().equals(status.owner());
+      if (p == null || p.endpoint() == null
+          || (!owner && !view.nodeStates().getOrDefault(name, "alive").equals("alive"))) {
+        continue;
+      }
+      Location at = n.info().location();
+      endpoints.add(new ResolveResponse.ResolvedEndpoint(name.value(), p.endpoint(),
+          owner && p.state() == ProviderState.PROVIDING, p.state().wireName(), at.toString(),
+          at.commonPrefixLength(from), n.info().api()));
+    }
+    endpoints.sort(Comparator
+        .comparing((ResolveResponse.ResolvedEndpoint e) -> !e.node().equals(status.owner()))
+        .thenComparing(Comparator.comparingInt(ResolveResponse.ResolvedEndpoint::shared).reversed())
+        .thenComparingInt(e -> places.getOrDefault(e.node(), Integer.MAX_VALUE))
+        .thenComparing(ResolveResponse.ResolvedEndpoint::node));
+    return new ResolveResponse(status.name(), from.toString(), self.value(), status.owner(), status.epoch(), endpoints);
   }
 
   private static ServiceStatus service(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local,

@@ -34,6 +34,7 @@ public final class HealthChecks implements AutoCloseable {
   private final Map<String, String> env;
   private final Listener listener;
   private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+  private final List<State> states = new ArrayList<>();
   private volatile long lastHeartbeatNanos;
   private volatile boolean closed;
 
@@ -48,6 +49,7 @@ public final class HealthChecks implements AutoCloseable {
     this.lastHeartbeatNanos = startedNanos;
     for (CheckConfig check : checks) {
       State state = new State(check);
+      states.add(state);
       tasks.add(scheduler.scheduleWithFixedDelay(() -> state.run(), check.interval().toMillis(),
           check.interval().toMillis(), TimeUnit.MILLISECONDS));
     }
@@ -56,6 +58,14 @@ public final class HealthChecks implements AutoCloseable {
   /** The service said it is alive (ttl checks). */
   public void heartbeat() {
     lastHeartbeatNanos = clock.nanos();
+  }
+
+  /**
+   * Whether no check is unhealthy now: every check passed its latest run or has not yet failed
+   * {@code failures} times in a row (outside the grace period). True before any check ran.
+   */
+  public boolean passing() {
+    return states.stream().allMatch(st -> st.healthy);
   }
 
   @Override
@@ -67,7 +77,7 @@ public final class HealthChecks implements AutoCloseable {
   private final class State {
     final CheckConfig check;
     int consecutive;
-    boolean healthy = true;
+    volatile boolean healthy = true;
 
     State(CheckConfig check) {
       this.check = check;

@@ -576,4 +576,24 @@ class ConfigProblemsTest {
     assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], rank: -2}\n"))
         .hasMessage(files.at("services.a.rank") + "\"-2\" is not valid" + expected);
   }
+
+  @Test
+  void anEndpointThatIsNotHostAndPortFromOneTo65535IsReportedWithTheKey() {
+    String at = files.at("services.a.endpoint");
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], endpoint: 'db.example:0'}\n"))
+        .hasMessage(at + "port 0 is no address clients can use; expected the port the service listens on (1 to 65535)");
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], endpoint: 'db.example:70000'}\n"))
+        .hasMessage(at + "port 70000 in \"db.example:70000\" is out of range; expected 0 to 65535 (0 = any free port)");
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], endpoint: db.example}\n").getMessage())
+        .startsWith(at + "\"db.example\" is not host:port");
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], endpoint: [a, b]}\n").getMessage())
+        .startsWith(at).contains("host:port where clients reach the service on this node");
+  }
+
+  @Test
+  void anEndpointIsKeptAsHostAndPort() {
+    assertThat(files.load("group: billing\nservices:\n  a: {command: [x], endpoint: '10.0.0.5:8080'}\n"
+        + "  b: {command: [x], endpoint: '[::1]:443'}\n  c: {command: [x]}\n").services().values())
+        .extracting(ServiceConfig::endpoint).containsExactly("10.0.0.5:8080", "[::1]:443", null);
+  }
 }

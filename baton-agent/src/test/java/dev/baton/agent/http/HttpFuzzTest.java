@@ -175,12 +175,13 @@ class HttpFuzzTest {
             "/v2/status", "/v1/status/", "//v1//status"),
         name.map(n -> "/v1/services/" + n),
         Combinators.combine(name, Arbitraries.of("active", "heartbeat", "clear", "move", "disable", "enable", "ranking",
-            "restart", "x")).as((n, verb) -> "/v1/services/" + n + "/" + verb),
+            "restart", "resolve", "x")).as((n, verb) -> "/v1/services/" + n + "/" + verb),
         Combinators.combine(name, Arbitraries.of("drain", "undrain", "x")).as((n, verb) -> "/v1/nodes/" + n + "/" + verb));
     Arbitrary<String> param = Combinators.combine(
-        Arbitraries.of("since", "service", "limit", "node", "type", "x", "", "%ZZ", "since"),
+        Arbitraries.of("since", "service", "limit", "node", "type", "from", "x", "", "%ZZ", "since"),
         Arbitraries.oneOf(Arbitraries.of("0", "1", "-1", "1000", "1001", "99999999999999999999", "svc", "node-a", "Bad",
-            "%ZZ", "%", "%C3", "%0a", "", "abc", "node.joined", "node.lost,service.started", "node.lost,"), Arbitraries.strings().withChars("az09%+&=").ofMaxLength(8)))
+            "%ZZ", "%", "%C3", "%0a", "", "abc", "node.joined", "node.lost,service.started", "node.lost,",
+            "eu/paris", "eu//paris", "/"), Arbitraries.strings().withChars("az09%+&=").ofMaxLength(8)))
         .as((k, v) -> k + "=" + v);
     Arbitrary<String> query = Arbitraries.oneOf(Arbitraries.just(""),
         param.list().ofMinSize(1).ofMaxSize(3).map(l -> "?" + String.join("&", l)));

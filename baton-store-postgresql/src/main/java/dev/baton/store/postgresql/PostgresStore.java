@@ -441,7 +441,7 @@ final class PostgresStore implements Store {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO provider_state (group_name, node, service, state, reason, default_rank) VALUES (?, ?, ?, ?, ?, ?)")) {
+        "INSERT INTO provider_state (group_name, node, service, state, reason, default_rank, endpoint) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       for (Map.Entry<ServiceName, ProviderStatus> e : providers.entrySet()) {
         ps.setString(1, group.value());
         ps.setString(2, node);
@@ -453,6 +453,7 @@ final class PostgresStore implements Store {
         } else {
           ps.setInt(6, e.getValue().rank());
         }
+        ps.setString(7, e.getValue().endpoint());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -527,7 +528,7 @@ final class PostgresStore implements Store {
   private Map<String, Map<ServiceName, ProviderStatus>> providers(Connection c) throws SQLException {
     Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, service, state, reason, default_rank FROM provider_state WHERE group_name = ?")) {
+        "SELECT node, service, state, reason, default_rank, endpoint FROM provider_state WHERE group_name = ?")) {
       ps.setString(1, group.value());
       try (ResultSet rs = ps.executeQuery()) {
         readProviderRows(rs, providers);
@@ -538,7 +539,7 @@ final class PostgresStore implements Store {
   }
 
   /**
-   * Reads rows of (node, service, state, reason, default rank) into provider sets by node. A rank
+   * Reads rows of (node, service, state, reason, default rank, endpoint) into provider sets by node. A rank
    * below 1 (the table's check forbids it) reads as none.
    */
   private void readProviderRows(ResultSet rs, Map<String, Map<ServiceName, ProviderStatus>> into) throws SQLException {
@@ -552,7 +553,7 @@ final class PostgresStore implements Store {
           () -> new ProviderStatus(ProviderState.fromWireName(state), null));
       into.computeIfAbsent(node, k -> new HashMap<>())
           .put(decode("provider_state row node=" + node, () -> ServiceName.of(service)),
-              new ProviderStatus(status.state(), rs.getString(4), rank));
+              new ProviderStatus(status.state(), rs.getString(4), rank, rs.getString(6)));
     }
   }
 
@@ -576,7 +577,7 @@ final class PostgresStore implements Store {
     published.forEach(node -> providers.put(node, Map.of()));
     Map<String, Map<ServiceName, ProviderStatus>> read = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, service, state, reason, default_rank FROM provider_state WHERE group_name = ? AND node = ANY (?)")) {
+        "SELECT node, service, state, reason, default_rank, endpoint FROM provider_state WHERE group_name = ? AND node = ANY (?)")) {
       ps.setString(1, group.value());
       ps.setArray(2, c.createArrayOf("text", published.toArray()));
       try (ResultSet rs = ps.executeQuery()) {

@@ -171,7 +171,12 @@ final class SqliteSchema {
           // The Baton version of the agent that opened the node's session; null when unknown (a
           // development build, an older agent: every session write sets it, so an older agent's
           // session reads as unknown, not as the version before it).
-          "ALTER TABLE nodes ADD COLUMN version TEXT"));
+          "ALTER TABLE nodes ADD COLUMN version TEXT"),
+      List.of(
+          // The address the service's clients use on the node (services.<name>.endpoint,
+          // host:port), published for resolve. Null when it declares none, and for rows written
+          // before this version.
+          "ALTER TABLE providers ADD COLUMN endpoint TEXT"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

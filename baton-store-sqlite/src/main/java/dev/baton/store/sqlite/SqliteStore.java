@@ -319,7 +319,7 @@ final class SqliteStore implements Store {
       ps.executeUpdate();
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO providers (grp, node, service, state, reason, default_rank) VALUES (?, ?, ?, ?, ?, ?)")) {
+        "INSERT INTO providers (grp, node, service, state, reason, default_rank, endpoint) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       for (Map.Entry<ServiceName, ProviderStatus> e : providers.entrySet()) {
         ps.setString(1, grp);
         ps.setString(2, node);
@@ -327,6 +327,7 @@ final class SqliteStore implements Store {
         ps.setString(4, e.getValue().state().wireName());
         ps.setString(5, e.getValue().reason());
         ps.setObject(6, e.getValue().rank());
+        ps.setString(7, e.getValue().endpoint());
         ps.executeUpdate();
       }
     }
@@ -702,7 +703,7 @@ final class SqliteStore implements Store {
   private Map<String, Map<ServiceName, ProviderStatus>> readProviders(Connection c) throws SQLException {
     Map<String, Map<ServiceName, ProviderStatus>> providers = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, service, state, reason, default_rank FROM providers WHERE grp = ?")) {
+        "SELECT node, service, state, reason, default_rank, endpoint FROM providers WHERE grp = ?")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -710,7 +711,7 @@ final class SqliteStore implements Store {
           String service = rs.getString(2);
           try {
             providers.computeIfAbsent(node, n -> new HashMap<>()).put(ServiceName.of(service),
-                new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4), rank(rs, 5)));
+                new ProviderStatus(ProviderState.fromWireName(rs.getString(3)), rs.getString(4), rank(rs, 5), rs.getString(6)));
           } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
             warnSkipped("providers", "node " + node + " service " + service, e);
           }
@@ -746,7 +747,7 @@ final class SqliteStore implements Store {
       }
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT service, state, reason, default_rank FROM providers WHERE grp = ? AND node = ?")) {
+        "SELECT service, state, reason, default_rank, endpoint FROM providers WHERE grp = ? AND node = ?")) {
       for (String node : published) {
         Map<ServiceName, ProviderStatus> states = new HashMap<>();
         ps.setString(1, grp);
@@ -756,7 +757,7 @@ final class SqliteStore implements Store {
             String service = rs.getString(1);
             try {
               states.put(ServiceName.of(service), new ProviderStatus(ProviderState.fromWireName(rs.getString(2)),
-                  rs.getString(3), rank(rs, 4)));
+                  rs.getString(3), rank(rs, 4), rs.getString(5)));
             } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
               warnSkipped("providers", "node " + node + " service " + service, e);
             }

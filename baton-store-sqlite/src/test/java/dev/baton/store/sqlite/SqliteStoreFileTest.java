@@ -187,7 +187,7 @@ class SqliteStoreFileTest {
     Snapshot snap = open(db()).snapshot();
     assertThat(snap.settings().node(NodeName.of("node-b")).drained()).isTrue();
     assertThat(snap.decision(NodeName.of("node-b"), ServiceName.of("mailer"))).isEqualTo(banned);
-    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo("9").isEqualTo(String.valueOf(SqliteSchema.VERSION));
+    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo("10").isEqualTo(String.valueOf(SqliteSchema.VERSION));
   }
 
   @Test

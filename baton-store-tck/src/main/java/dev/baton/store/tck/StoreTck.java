@@ -413,6 +413,31 @@ public abstract class StoreTck {
   }
 
   @Test
+  void providersEndpointsArePublishedWithTheirStatesAndReplacedWithThem() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store reader = open(group);
+    Map<ServiceName, ProviderStatus> opened = Map.of(
+        svc("mailer"), ProviderStatus.WAITING.withEndpoint("10.0.0.7:2525"),
+        svc("reporter"), ProviderStatus.WAITING.withRank(2));
+    SessionId session = a.openSession(node("node-a").info(), opened, null);
+    Map<ServiceName, ProviderStatus> seen = reader.snapshot().node(nodeName("node-a")).orElseThrow().providers();
+    assertThat(seen).isEqualTo(opened);
+    assertThat(seen.get(svc("mailer")).endpoint()).isEqualTo("10.0.0.7:2525");
+    assertThat(seen.get(svc("reporter")).endpoint()).isNull();
+
+    // A publication replaces the endpoints with the states: one given, changed or taken away.
+    Map<ServiceName, ProviderStatus> now = Map.of(
+        svc("mailer"), ProviderStatus.of(ProviderState.PROVIDING),
+        svc("reporter"), new ProviderStatus(ProviderState.PROVIDING, null, 2, "[::1]:8443"));
+    a.publishProviders(session, now);
+    seen = reader.snapshot().node(nodeName("node-a")).orElseThrow().providers();
+    assertThat(seen).isEqualTo(now);
+    assertThat(seen.get(svc("mailer")).endpoint()).isNull();
+    assertThat(seen.get(svc("reporter")).endpoint()).isEqualTo("[::1]:8443");
+  }
+
+  @Test
   void renewalsGrowTheCounterThatAnotherStoreInstanceSees() {
     GroupName group = freshGroup();
     Store a = open(group);

@@ -29,6 +29,7 @@ final class Znodes {
   private static final String PROVIDER = "provider/";
   private static final String REASON = "reason/";
   private static final String RANK = "rank/";
+  private static final String ENDPOINT = "endpoint/";
 
   private Znodes() {}
 
@@ -38,7 +39,7 @@ final class Znodes {
    * EXPIRED otherwise. {@code heartbeat} and {@code lease} are the session's timing, null in a
    * record written by a version that did not record it (fields {@code heartbeat} and {@code lease},
    * added to format 1: older readers ignore them), and so are the providers' default ranks
-   * ({@code rank/<service>}).
+   * ({@code rank/<service>}) and endpoints ({@code endpoint/<service>}).
    */
   record NodeEntry(NodeInfo info, SessionId session, boolean closed, Map<ServiceName, ProviderStatus> providers,
       Duration heartbeat, Duration lease) {
@@ -69,6 +70,7 @@ final class Znodes {
       f.put(PROVIDER + service, status.state().wireName());
       f.put(REASON + service, status.reason());
       f.put(RANK + service, status.rank() == null ? null : status.rank().toString());
+      f.put(ENDPOINT + service, status.endpoint());
     });
     return f.bytes();
   }
@@ -85,7 +87,8 @@ final class Znodes {
       providers.put(
           f.convert(PROVIDER + service, service, ServiceName::of),
           new ProviderStatus(f.required(PROVIDER + service, ProviderState::fromWireName),
-              f.optional(REASON + service), rank(f.optional(RANK + service))));
+              f.optional(REASON + service), rank(f.optional(RANK + service)),
+              f.optional(ENDPOINT + service)));
     }
     for (String service : f.keysAfter(REASON)) {
       if (f.optional(PROVIDER + service) == null) {
