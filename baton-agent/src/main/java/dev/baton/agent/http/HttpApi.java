@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.events.EventFeed;
+import dev.baton.agent.metrics.AgentMetrics;
 import dev.baton.agent.placement.RestartVerb;
 import dev.baton.api.ErrorResponse;
 import dev.baton.core.BatonException;
@@ -98,6 +99,8 @@ public final class HttpApi implements Agent.ApiServer {
       agent.requestStop();
     });
     route(app, HandlerType.POST, "/v1/reload", NONE, ctx -> ctx.json(agent.reload()));
+    route(app, HandlerType.GET, "/metrics", NONE,
+        ctx -> ctx.contentType(AgentMetrics.CONTENT_TYPE).result(agent.metrics().scrape()));
     eventRoutes(app, agent);
     operatorRoutes(app, agent);
     app.exception(Bodies.TooLarge.class, (e, ctx) -> Bodies.refuse(ctx, e.getMessage()));
@@ -256,7 +259,8 @@ public final class HttpApi implements Agent.ApiServer {
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
         + " POST /v1/services/{name}/move, /disable, /enable, /restart, /pause, /resume, GET and PUT"
         + " /v1/services/{name}/ranking, PUT /v1/services/{name}/failback, POST /v1/pause, /v1/resume,"
-        + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/reload, POST /v1/stop");
+        + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/reload, POST /v1/stop;"
+        + " GET /metrics; the console at /");
   }
 
   private static void methodNotAllowed(Context ctx) {
@@ -271,7 +275,7 @@ public final class HttpApi implements Agent.ApiServer {
   /** The methods the API answers on {@code path}, for a 405's Allow header and message. */
   private static String allowedMethods(String path) {
     String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-    if (p.equals("/v1/status") || p.equals("/v1/events") || p.equals("/v1/events/stream")
+    if (p.equals("/v1/status") || p.equals("/metrics") || p.equals("/v1/events") || p.equals("/v1/events/stream")
         || p.matches("/v1/services/[^/]+(/active)?")) {
       return "GET";
     }
