@@ -378,7 +378,12 @@ public final class Agent implements AutoCloseable {
 
   /** The whiteboard as this node sees it: {@code GET /v1/status}. */
   public StatusResponse status() {
-    return Whiteboard.status(config.group().value(), config.node(), currentView(), reconciler.localStates());
+    StatusResponse s = Whiteboard.status(config.group().value(), config.node(), currentView(), reconciler.localStates());
+    Duration age = reconciler.viewAge();
+    // A pass reads the store every heartbeat; one may wait up to a store call's timeout.
+    Duration staleAfter = config.timing().heartbeat().multipliedBy(3).plus(config.timing().storeCallTimeout());
+    return new StatusResponse(s.group(), s.node(), s.nodes(), s.services(), age == null ? null : age.toMillis(),
+        age != null && age.compareTo(staleAfter) > 0);
   }
 
   /** One service of the whiteboard: {@code GET /v1/services/{name}}. */

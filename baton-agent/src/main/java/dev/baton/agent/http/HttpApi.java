@@ -103,6 +103,7 @@ public final class HttpApi implements Agent.ApiServer {
         ctx -> ctx.contentType(AgentMetrics.CONTENT_TYPE).result(agent.metrics().scrape()));
     eventRoutes(app, agent);
     operatorRoutes(app, agent);
+    Console.routes(app);
     app.exception(Bodies.TooLarge.class, (e, ctx) -> Bodies.refuse(ctx, e.getMessage()));
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
     app.exception(NotAcceptable.class, (e, ctx) -> error(ctx, HttpStatus.NOT_ACCEPTABLE, e.getMessage()));
@@ -275,7 +276,8 @@ public final class HttpApi implements Agent.ApiServer {
   /** The methods the API answers on {@code path}, for a 405's Allow header and message. */
   private static String allowedMethods(String path) {
     String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-    if (p.equals("/v1/status") || p.equals("/metrics") || p.equals("/v1/events") || p.equals("/v1/events/stream")
+    if (p.isEmpty() || p.equals("/") || p.startsWith("/console/") || p.equals("/v1/status") || p.equals("/metrics")
+        || p.equals("/v1/events") || p.equals("/v1/events/stream")
         || p.matches("/v1/services/[^/]+(/active)?")) {
       return "GET";
     }
@@ -291,6 +293,11 @@ public final class HttpApi implements Agent.ApiServer {
       return "POST";
     }
     return "";
+  }
+
+  /** Adds a GET route whose query parameters are checked first (see {@link #route}). */
+  static void get(Javalin app, String path, Handler handler) {
+    route(app, HandlerType.GET, path, NONE, handler);
   }
 
   /** A restart sent on to a service's owner that did not answer: 503. */

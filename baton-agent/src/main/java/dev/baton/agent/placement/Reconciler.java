@@ -97,6 +97,7 @@ public final class Reconciler implements AutoCloseable {
   private final AtomicBoolean pending = new AtomicBoolean();
   private volatile boolean stopped;
   private volatile View view;
+  private volatile long viewNanos;
   private ScheduledFuture<?> wakeUp;
 
   private final ScheduledExecutorService checkScheduler;
@@ -197,6 +198,12 @@ public final class Reconciler implements AutoCloseable {
 
   public View view() {
     return view;
+  }
+
+  /** How long ago {@link #view} was read from the store (monotonic); null before the first read. */
+  public Duration viewAge() {
+    long at = viewNanos;
+    return view == null ? null : Duration.ofNanos(clock.nanos() - at);
   }
 
   /** The provider states this node publishes, from its own processes (fresher than the store). */
@@ -760,6 +767,7 @@ public final class Reconciler implements AutoCloseable {
       placedFrom = input;
     }
     Map<ServiceName, NodeName> targets = placed.targets();
+    viewNanos = clock.nanos(); // the snapshot was just read
     view = new View(snap, nodeStates, placed.validOwners(), targets, placed.queues(), silentNodes(snap, me));
 
     if (me != null) {
