@@ -40,6 +40,7 @@ async function api(method, path, body) {
 }
 
 function askToken() {
+  if (!$("token-form").hidden) return;
   $("token-form").hidden = false;
   $("token").focus();
 }
@@ -78,6 +79,11 @@ async function verb(label, method, path, body, stops) {
 async function refresh() {
   try {
     const r = await api("GET", "/v1/status");
+    if (r.status === 401) { // the agent answers, but only with the token: say why, not "stale"
+      statusError = null;
+      show(false, "401 " + ((r.body && r.body.error) || "this agent needs its API token"));
+      return renderStale();
+    }
     if (!r.ok) throw new Error((r.body && r.body.error) || ("HTTP " + r.status));
     status = r.body;
     statusError = null;

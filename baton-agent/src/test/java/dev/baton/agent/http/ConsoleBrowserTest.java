@@ -45,6 +45,11 @@ class ConsoleBrowserTest {
 
   @BeforeAll
   static void openBrowser() {
+    for (String tool : new String[] {"/usr/bin/chromium", "/usr/bin/chromedriver"}) {
+      assertThat(Path.of(tool)).as("%s is missing: install Debian's chromium and chromium-driver (.ci/run does)", tool)
+          .isExecutable();
+    }
+    System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver"); // Selenium Manager is not asked
     ChromeOptions options = new ChromeOptions();
     options.setBinary("/usr/bin/chromium");
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
