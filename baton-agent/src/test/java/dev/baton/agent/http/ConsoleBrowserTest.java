@@ -218,4 +218,51 @@ class ConsoleBrowserTest {
     assertThat(browser.findElement(By.id("stale")).getText()).startsWith("View stale: this agent does not answer");
     soon().until(() -> browser.findElement(By.id("live")).getText().contains("reconnecting"));
   }
+
+  @Test
+  void thePageSaysItsViewIsStaleWhenItsAgentCannotReadTheStore() throws Exception {
+    // A private PostgreSQL server (as OperatorVerbsStoreTroubleTest starts one), stopped under the agent.
+    Path pgDir = Files.createTempDirectory("baton-test-pg-console-");
+    dev.baton.store.postgresql.LocalPostgres server = dev.baton.store.postgresql.LocalPostgres.init(pgDir);
+    Thread stopOnExit = new Thread(server::close, "baton-test-pg-console-stop");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
+    try {
+      server.start();
+      Path file = dir.resolve("node-a.yaml");
+      Files.writeString(file, String.join("\n",
+          "group: it",
+          "node: {name: node-a}",
+          "api: {listen: '127.0.0.1:0'}",
+          "store: " + server.createDatabase("console"),
+          "timing: {heartbeat: 200ms, lease: 1200ms}",
+          "state-dir: " + dir.resolve("node-a"),
+          "services:",
+          "  svc: {command: [sleep, '600'], stop-timeout: 2s}",
+          ""));
+      Agent a = TestNodes.agent(dev.baton.agent.config.ConfigLoader.load(file));
+      a.start();
+      agents.add(a);
+      open(a);
+      soon().until(() -> ownerShown("node-a"));
+      assertThat(browser.findElement(By.id("stale")).isDisplayed()).isFalse();
+
+      server.stop();
+      soon().until(() -> browser.findElement(By.id("stale")).isDisplayed());
+      assertThat(browser.findElement(By.id("stale")).getText())
+          .startsWith("View stale: this agent last read the store").contains("store unreachable?");
+
+      server.start();
+      soon().until(() -> !browser.findElement(By.id("stale")).isDisplayed());
+    } finally {
+      agents.forEach(Agent::stop);
+      agents.clear();
+      server.close();
+      Runtime.getRuntime().removeShutdownHook(stopOnExit);
+      try (java.util.stream.Stream<Path> paths = Files.walk(pgDir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
 }
