@@ -18,6 +18,7 @@ import dev.baton.agent.guardian.Mirror;
 import dev.baton.agent.placement.OperatorVerbs;
 import dev.baton.agent.placement.Reconciler;
 import dev.baton.agent.placement.View;
+import dev.baton.agent.metrics.AgentMetrics;
 import dev.baton.agent.placement.Whiteboard;
 import dev.baton.agent.session.JoinedGroup;
 import dev.baton.agent.session.SessionKeeper;
@@ -158,6 +159,7 @@ public final class Agent implements AutoCloseable {
   private final Embedding embedding;
 
   private Store store;
+  private final AgentMetrics metrics;
   private JoinedGroup joined;
   /** Writes down the epochs this node has seen ({@link JoinedGroup}), off the heartbeat's thread. */
   private final ScheduledExecutorService epochKeeper =
@@ -202,6 +204,7 @@ public final class Agent implements AutoCloseable {
     this.guardianEnv = guardianEnv;
     this.mirror = new Mirror(config.stateDir());
     this.tag = "[group=" + config.group() + " node=" + config.node() + "]";
+    this.metrics = new AgentMetrics(config.group().value(), config.node().value(), this::servicesOwned);
   }
 
   /**
@@ -249,8 +252,9 @@ public final class Agent implements AutoCloseable {
     }
     try {
       Optional<Mirror.State> previous = mirror.read();
-      store = embedding.storeOpener().apply(new StoreOptions(config.store(), config.group(), config.timing().heartbeat(),
-          config.timing().lease(), config.timing().storeCallTimeout(), config.storePasswordFile()));
+      store = metrics.meter(embedding.storeOpener().apply(new StoreOptions(config.store(), config.group(),
+          config.timing().heartbeat(), config.timing().lease(), config.timing().storeCallTimeout(),
+          config.storePasswordFile())));
       joined = JoinedGroup.join(config.stateDir(), store, config.store(), config.group(),
           "baton agent -c " + (config.file() == null ? "CONFIG" : config.file()) + " --accept-new-store");
       ObjectMapper json = new ObjectMapper();
@@ -276,6 +280,7 @@ public final class Agent implements AutoCloseable {
           dev.baton.core.BatonVersion.current()),
           config.timing(), clock, () -> reconciler.localStates(), new KeeperListener());
       reconciler = new Reconciler(config, store, keeper, supervisor, events, clock);
+      reconciler.observe(metrics);
       startActions(json, reconciler.control());
       if (readoption.session() != null) {
         keeper.adopt(readoption.session(), readoption.sentNanos());
@@ -329,6 +334,18 @@ public final class Agent implements AutoCloseable {
   public void crash() {
     leaveGracefully = false;
     stop();
+  }
+
+  /** This node's metrics, as {@code GET /metrics} serves them. */
+  public AgentMetrics metrics() {
+    return metrics;
+  }
+
+  /** How many services this node provides now (owns and runs). */
+  private int servicesOwned() {
+    Reconciler r = reconciler;
+    return r == null ? 0 : (int) r.localStates().values().stream()
+        .filter(p -> p.state() == dev.baton.core.store.ProviderState.PROVIDING).count();
   }
 
   /** Starts a graceful stop on another thread and returns at once. */
@@ -388,7 +405,9 @@ public final class Agent implements AutoCloseable {
     View v = currentView();
     Duration age = reconciler.viewAge();
     StatusResponse s = Whiteboard.status(config.group().value(), config.node(), v, reconciler.localStates());
-    return age == null ? s : s.withViewAge(age.toMillis());
+    // A pass reads the store every heartbeat; one may wait up to a store call's timeout.
+    Duration staleAfter = config.timing().heartbeat().multipliedBy(3).plus(config.timing().storeCallTimeout());
+    return age == null ? s : s.withViewAge(age.toMillis(), age.compareTo(staleAfter) > 0);
   }
 
   /**
@@ -643,6 +662,7 @@ public final class Agent implements AutoCloseable {
   /** The fan-out of events: embedders' listeners, webhooks; and the feed that reads the group's log. */
   private void startEvents(ObjectMapper json) {
     listeners.forEach(events::subscribe);
+    events.subscribe(metrics::onEvent);
     webhooks = new Webhooks(config.events().webhooks(), config.group().value(), nodeName(), json);
     events.subscribe(event -> webhooks.onEvent(event)); // the webhooks of the moment: a reload replaces them
     feed = new EventFeed(store, nodeName(), json);
@@ -899,6 +919,7 @@ public final class Agent implements AutoCloseable {
     closeQuietly(api);
     closeQuietly(supervisor);
     closeQuietly(store);
+    closeQuietly(metrics);
     state.set(State.STOPPED);
     if (graceful) {
       mirror.write(null, List.of(), true);
@@ -951,8 +972,18 @@ public final class Agent implements AutoCloseable {
       reconciler.request();
     }
 
+    /** The kill deadline before this renewal, of the same session: for the fence margin metric. */
+    private SessionId lastSession;
+    private long lastDeadline;
+
     @Override
     public void renewed(SessionId session, long sentNanos) {
+      long deadline = sentNanos + config.timing().killAfter().toNanos();
+      if (session.equals(lastSession)) {
+        metrics.renewed(Duration.ofNanos(lastDeadline - clock.nanos()));
+      }
+      lastSession = session;
+      lastDeadline = deadline;
       if (link != null) {
         link.deadline(sentNanos + config.timing().killAfter().toNanos(), session);
       }

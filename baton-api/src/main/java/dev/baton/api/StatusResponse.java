@@ -7,24 +7,27 @@ import java.util.List;
  *
  * @param version the Baton version of the answering agent; null when unknown (a development build)
  * @param viewAgeMillis how old that view is: milliseconds since the node began the store read it
- *     comes from (it reads the store every heartbeat); null when the answer was not made by a node
+ *     comes from (it reads the store every heartbeat); null when not known (not made by a node, an
+ *     older agent)
+ * @param stale whether that is older than the node's passes allow (3 heartbeats and a store call's
+ *     timeout): the node cannot read the store, and what it shows may be out of date
  */
 public record StatusResponse(String group, String node, List<NodeStatus> nodes, List<ServiceStatus> services,
-    String version, Long viewAgeMillis) {
+    String version, Long viewAgeMillis, boolean stale) {
 
   /** A whiteboard whose version and age are not known. */
   public StatusResponse(String group, String node, List<NodeStatus> nodes, List<ServiceStatus> services) {
-    this(group, node, nodes, services, null, null);
+    this(group, node, nodes, services, null, null, false);
   }
 
   /** A whiteboard of the agent of {@code version}, whose age is not known. */
   public StatusResponse(String group, String node, List<NodeStatus> nodes, List<ServiceStatus> services,
       String version) {
-    this(group, node, nodes, services, version, null);
+    this(group, node, nodes, services, version, null, false);
   }
 
-  /** This whiteboard, {@code millis} old. */
-  public StatusResponse withViewAge(long millis) {
-    return new StatusResponse(group, node, nodes, services, version, millis);
+  /** This whiteboard, {@code millis} old, and whether that is stale. */
+  public StatusResponse withViewAge(long millis, boolean isStale) {
+    return new StatusResponse(group, node, nodes, services, version, millis, isStale);
   }
 }

@@ -6,6 +6,7 @@ import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ApiTls;
 import dev.baton.agent.config.ApiToken;
 import dev.baton.agent.events.EventFeed;
+import dev.baton.agent.metrics.AgentMetrics;
 import dev.baton.agent.placement.RestartVerb;
 import dev.baton.api.ErrorResponse;
 import dev.baton.api.HealthResponse;
@@ -128,12 +129,15 @@ public final class HttpApi implements Agent.ApiServer {
       agent.requestStop();
     });
     route(app, HandlerType.POST, "/v1/reload", NONE, ctx -> ctx.json(agent.reload()));
+    route(app, HandlerType.GET, "/metrics", NONE,
+        ctx -> ctx.contentType(AgentMetrics.CONTENT_TYPE).result(agent.metrics().scrape()));
     eventRoutes(app, agent);
     operatorRoutes(app, agent);
     app.exception(Unauthorized.class, (e, ctx) -> {
       ctx.header("WWW-Authenticate", "Bearer realm=\"baton\"");
       error(ctx, HttpStatus.UNAUTHORIZED, e.getMessage());
     });
+    Console.routes(app);
     app.exception(Bodies.TooLarge.class, (e, ctx) -> Bodies.refuse(ctx, e.getMessage()));
     app.exception(InvalidInputException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
     app.exception(NotAcceptable.class, (e, ctx) -> error(ctx, HttpStatus.NOT_ACCEPTABLE, e.getMessage()));
@@ -207,9 +211,13 @@ public final class HttpApi implements Agent.ApiServer {
     return connector;
   }
 
-  /** The paths open without a token: the health probes and {@code /active}, for load balancers and monitors. */
+  /**
+   * The paths open without a token: the health probes and {@code /active}, for load balancers and
+   * monitors, and the console's page and static files, which hold no data: the page asks for the
+   * token and sends it with every API request.
+   */
   private static final java.util.regex.Pattern OPEN = java.util.regex.Pattern.compile(
-      "/v1/health/(live|ready)/?|/v1/services/[^/]+/active/?");
+      "/v1/health/(live|ready)/?|/v1/services/[^/]+/active/?|/|/console/[^/]+");
 
   /**
    * Refuses (401) a request that does not carry {@code Authorization: Bearer <token>}, unless its
@@ -360,7 +368,8 @@ public final class HttpApi implements Agent.ApiServer {
         + " /v1/events/stream, PUT /v1/services/{name}/heartbeat, POST /v1/services/{name}/clear,"
         + " POST /v1/services/{name}/move, /disable, /enable, /restart, /pause, /resume, GET and PUT"
         + " /v1/services/{name}/ranking, PUT /v1/services/{name}/failback, POST /v1/pause, /v1/resume,"
-        + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/reload, POST /v1/stop");
+        + " POST /v1/nodes/{name}/drain, /undrain, POST /v1/reports, POST /v1/reload, POST /v1/stop;"
+        + " GET /metrics; the console at /");
   }
 
   private static void methodNotAllowed(Context ctx) {
@@ -375,7 +384,8 @@ public final class HttpApi implements Agent.ApiServer {
   /** The methods the API answers on {@code path}, for a 405's Allow header and message. */
   private static String allowedMethods(String path) {
     String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-    if (p.equals("/v1/status") || p.equals("/v1/health/live") || p.equals("/v1/health/ready") || p.equals("/v1/events")
+    if (p.isEmpty() || p.equals("/") || p.startsWith("/console/") || p.equals("/metrics") || p.equals("/v1/status")
+        || p.equals("/v1/health/live") || p.equals("/v1/health/ready") || p.equals("/v1/events")
         || p.equals("/v1/events/stream") || p.matches("/v1/services/[^/]+(/resolve)?")) {
       return "GET";
     }
@@ -401,6 +411,11 @@ public final class HttpApi implements Agent.ApiServer {
     Unauthorized(String message) {
       super(message, null, false, false);
     }
+  }
+
+  /** Adds a GET route whose query parameters are checked first (see {@link #route}). */
+  static void get(Javalin app, String path, Handler handler) {
+    route(app, HandlerType.GET, path, NONE, handler);
   }
 
   /** A restart sent on to a service's owner that did not answer: 503. */

@@ -102,6 +102,19 @@ public final class Reconciler implements AutoCloseable {
   private ScheduledFuture<?> wakeUp;
 
   private final ScheduledExecutorService checkScheduler;
+  private volatile Observer observer = new Observer() {};
+  /** The health checks' listener: verdict changes to the reconciler, every run to the observer. */
+  private final HealthChecks.Listener checkListener = new HealthChecks.Listener() {
+    @Override
+    public void changed(ServiceName service, CheckConfig check, boolean healthy, String detail) {
+      checkChanged(service, check, healthy, detail);
+    }
+
+    @Override
+    public void ran(ServiceName service, CheckConfig check, boolean passed) {
+      observer.checked(service, check.name(), passed);
+    }
+  };
   private final HttpClient checkHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Map<ServiceName, HealthChecks> standbyChecks = new ConcurrentHashMap<>();
 
@@ -606,7 +619,7 @@ public final class Reconciler implements AutoCloseable {
       }
       if (!newRun.isEmpty()) {
         runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, newRun, clock.nanos(), clock,
-            checkEnv(s, epoch), this::checkChanged));
+            checkEnv(s, epoch), checkListener));
       }
       LOG.info("[node={} service={} epoch={}] health checks replaced (reload): {}", config.node(), s, epoch,
           newRun.stream().map(CheckConfig::name).toList());
@@ -617,7 +630,7 @@ public final class Reconciler implements AutoCloseable {
     List<CheckConfig> standby = sc.checks().stream().filter(CheckConfig::standby).toList();
     if (!standby.isEmpty()) {
       standbyChecks.put(sc.name(), new HealthChecks(checkScheduler, checkHttp, sc.name(), standby, clock.nanos(), clock,
-          checkEnv(sc.name(), null), this::checkChanged));
+          checkEnv(sc.name(), null), checkListener));
     }
   }
 
@@ -689,7 +702,7 @@ public final class Reconciler implements AutoCloseable {
       List<CheckConfig> checks = service.checks().stream().filter(c -> !c.standby()).toList();
       if (!checks.isEmpty()) {
         runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, checks, clock.nanos(), clock,
-            checkEnv(s, epoch), this::checkChanged));
+            checkEnv(s, epoch), checkListener));
       }
       events.append("service.started", s, epoch, r.describe() + ", " + why);
     } catch (BatonException e) {
@@ -826,7 +839,32 @@ public final class Reconciler implements AutoCloseable {
   }
 
   /** A claim this pass makes, and where the service comes from (for the log and the event). */
-  private record PendingClaim(ServiceConfig service, ClaimRequest request, String from) {}
+  /**
+   * A claim over a lost or left owner; {@code leasePassedNanos} is when the owner's lease passed in
+   * this node's view (monotonic), or -1 (a closed session, or one this node never saw).
+   */
+  private record PendingClaim(ServiceConfig service, ClaimRequest request, String from, String over,
+      long leasePassedNanos) {}
+
+  /** Hears of what the metrics count: failovers and check runs. Calls must be quick. */
+  public interface Observer {
+    /**
+     * A failover by this node: a granted claim of {@code service} over
+     * an owner that was {@code over} ("lost" or "left"), {@code
+     * sinceLeasePassed} after the owner's lease passed in this node's view (null when unknown: a
+     * left owner, whose closed session has no lease to wait for). Called on the reconciler thread;
+     * must be quick.
+     */
+    default void failedOver(ServiceName service, String over, Duration sinceLeasePassed) {}
+
+    /** A health check {@code check} of this node's provider of {@code service} ran; on a check thread. */
+    default void checked(ServiceName service, String check, boolean passed) {}
+  }
+
+  /** Sets who hears of this node's failovers and check runs (the agent's metrics); before {@link #start}. */
+  public void observe(Observer observer) {
+    this.observer = java.util.Objects.requireNonNull(observer, "observer");
+  }
 
   /**
    * Brings one service in line: kills, releases or hands over what this node should not run, and
@@ -879,6 +917,8 @@ public final class Reconciler implements AutoCloseable {
     }
     Observed deadOwner = null;
     String from = "unowned";
+    String over = null;
+    long leasePassed = -1;
     if (o.session() != null) {
       NodeRecord owner = bySession.get(o.session());
       if (owner != null) {
@@ -889,12 +929,14 @@ public final class Reconciler implements AutoCloseable {
           return;
         }
         deadOwner = liveness.observed(owner);
-        from = "from " + owner.info().name() + " (" + (verdict == Liveness.Verdict.LEFT ? "left" : "lost") + ")";
+        over = verdict == Liveness.Verdict.LEFT ? "left" : "lost";
+        leasePassed = verdict == Liveness.Verdict.LEFT ? -1 : liveness.leasePassedNanos(owner);
+        from = "from " + owner.info().name() + " (" + over + ")";
       } else {
         from = "from " + o.node() + " (session replaced)";
       }
     }
-    claims.add(new PendingClaim(service, new ClaimRequest(s, o.epoch(), me, deadOwner), from));
+    claims.add(new PendingClaim(service, new ClaimRequest(s, o.epoch(), me, deadOwner), from, over, leasePassed));
   }
 
   /**
@@ -918,6 +960,10 @@ public final class Reconciler implements AutoCloseable {
       long epoch = result.ownership().epoch();
       LOG.info("[node={} service={} epoch={}] claimed {}", config.node(), s, epoch, claim.from());
       events.append("service.claimed", s, epoch, claim.from());
+      if (claim.over() != null) {
+        long passed = claim.leasePassedNanos();
+        observer.failedOver(s, claim.over(), passed < 0 ? null : Duration.ofNanos(Math.max(0, clock.nanos() - passed)));
+      }
       if (!keeper.mayClaim()) {
         store.release(s, claim.request().claimant(), epoch);
         LOG.warn("[node={} service={} epoch={}] released unstarted: the session is at risk", config.node(), s, epoch);

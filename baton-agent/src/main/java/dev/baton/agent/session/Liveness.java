@@ -84,6 +84,16 @@ public final class Liveness {
   }
 
   /**
+   * The monotonic time at which {@code n}'s lease passed in this node's view (its counter first seen
+   * standing still, plus the lease), or -1 when this node has not seen it. For the failover
+   * duration metric: it decides nothing.
+   */
+  public long leasePassedNanos(NodeRecord n) {
+    Seen s = seen.get(n.session());
+    return s == null ? -1 : s.sinceNanos() + leaseNanosOf(n);
+  }
+
+  /**
    * Nanoseconds from now until {@code n} could be judged lost, when its session has stopped being
    * renewed but is not lost yet: the store expired it, or its counter, seen moving before, has
    * stood still for {@code silence}. -1 otherwise (renewing as usual, or already lost or left). A

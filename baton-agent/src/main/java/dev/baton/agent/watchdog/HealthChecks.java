@@ -25,6 +25,9 @@ import java.util.concurrent.TimeUnit;
 public final class HealthChecks implements AutoCloseable {
   public interface Listener {
     void changed(ServiceName service, CheckConfig check, boolean healthy, String detail);
+
+    /** A check ran: {@code passed} or not, whatever its verdict (for the metrics). Must be quick. */
+    default void ran(ServiceName service, CheckConfig check, boolean passed) {}
   }
 
   private final ServiceName service;
@@ -93,6 +96,7 @@ public final class HealthChecks implements AutoCloseable {
       if (closed) {
         return;
       }
+      listener.ran(service, check, failure == null);
       boolean inGrace = clock.nanos() - startedNanos < check.grace().toNanos();
       if (failure == null) {
         consecutive = 0;
