@@ -75,7 +75,7 @@ public final class ServiceTrees {
   }
 
   /** Why a PID namespace cannot be made here, or empty when it can. */
-  static Optional<String> probePidNamespace() {
+  public static Optional<String> probePidNamespace() {
     List<String> command = new ArrayList<>(PID_NAMESPACE_WRAPPER);
     command.add("true");
     try {

@@ -43,7 +43,8 @@ import java.util.Set;
  * (enforcing mode), except, refused, from a process whose whole node was frozen when the newer epoch
  * started (only a downstream that honours epochs can stop that one); (4) no two processes of one
  * service alive at once, except that a process on a node that was frozen when the next epoch's life
- * began may overlap it, and must end within the thaw bound after its node is thawed; (7) each reader's status reads
+ * began (or thawed less than the thaw bound before) may overlap it, and must end within the thaw bound
+ * after its node is thawed; (7) each reader's status reads
  * never go back to an older epoch of a service. The run tells it when the group settled after each
  * fault and when it ended, for checks 5, 6 and 8 ({@link #settled}, {@link #oneWriterEach},
  * {@link #noneLeft}).
@@ -292,8 +293,9 @@ public final class FencingChecker implements AutoCloseable {
       long thaw = thawOfFreezeAt(other.node, began);
       if (overlaps && thaw >= 0 && other.epoch < epoch) {
         other.overlappedFrozen = true;
-        record("NOTE #" + s + " " + life + " began while " + other + " was alive on frozen node " + other.node
-            + ": allowed while frozen; it must end within " + thawBoundNanos / 1_000_000 + " ms of the thaw");
+        record("NOTE #" + s + " " + life + " began while " + other + " was alive on node " + other.node
+            + (thaw == Long.MAX_VALUE ? ", frozen" : ", frozen or thawed a moment ago")
+            + ": allowed; it must end within " + thawBoundNanos / 1_000_000 + " ms of the thaw");
         if (other.ended() && thaw != Long.MAX_VALUE) {
           thawBound(other, other.endNanos - thaw, s);
         }
@@ -362,12 +364,16 @@ public final class FencingChecker implements AutoCloseable {
   }
 
   /**
-   * If {@code node} was frozen at {@code nanos}: when that freeze was thawed (Long.MAX_VALUE while it
-   * lasts); else -1.
+   * If {@code node} was frozen at {@code nanos}, or had been thawed less than the thaw bound before:
+   * when that freeze was thawed (Long.MAX_VALUE while it lasts); else -1. A node just thawed cannot
+   * have fenced itself yet: its guardian and agent were as frozen as its services, and once thawed
+   * they need a moment to kill them, while the store may already have let another node claim (the
+   * lease ran out during the freeze). So a life that begins in that moment is judged like one that
+   * began during the freeze: the old process must end within the thaw bound of the thaw.
    */
   private long thawOfFreezeAt(String node, long nanos) {
     for (long[] f : freezes.getOrDefault(node, List.of())) {
-      if (f[0] <= nanos && nanos <= f[1]) {
+      if (f[0] <= nanos && (f[1] == Long.MAX_VALUE || nanos <= f[1] + thawBoundNanos)) {
         return f[1];
       }
     }

@@ -1,6 +1,7 @@
 package dev.baton.lab.faults;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,6 +14,11 @@ final class GuardianCrash extends Fault {
 
   GuardianCrash() {
     super("guardian-crash", Aim.NODE, false, "SIGKILL of the guardian alone; the agent starts a new one");
+  }
+
+  @Override
+  public Optional<String> unavailable(FaultContext context) {
+    return super.unavailable(context).or(NodeCrash::withoutPidNamespaces);
   }
 
   @Override

@@ -215,6 +215,38 @@ class FencingCheckerTest {
     assertThat(checker.thawToEndMillis()).hasSize(1);
   }
 
+  @Test
+  void aLifeThatBeginsJustAfterTheThawWhileTheThawedNodesProcessStillEndsIsJudgedByTheThawBound() throws Exception {
+    enforcing(Duration.ofSeconds(10));
+    try (SocketChannel thawed = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      checker.frozen("node-a");
+      checker.thawed("node-a");
+      // its guardian has not killed it yet when node-b, which saw the lease run out, starts epoch 2
+      try (SocketChannel takeover = process("svc", 2, "node-b", 102)) {
+        awaitLives(2, 2);
+      }
+    }
+    awaitLives(2, 0);
+    assertThat(checker.violationCounts()).isEmpty();
+    assertThat(checker.thawToEndMillis()).hasSize(1);
+  }
+
+  @Test
+  void aLifeThatBeginsLaterThanTheThawBoundAfterTheThawWhileTheOldProcessLivesIsTwoAlive() throws Exception {
+    enforcing(Duration.ofMillis(20));
+    try (SocketChannel thawed = process("svc", 1, "node-a", 101)) {
+      awaitLives(1, 1);
+      checker.frozen("node-a");
+      checker.thawed("node-a");
+      pastTicks(System.nanoTime()); // 30 ms: past the 20 ms bound, the node had time to fence itself
+      try (SocketChannel takeover = process("svc", 2, "node-b", 102)) {
+        awaitLives(2, 2);
+      }
+    }
+    assertThat(checker.violationCounts()).containsOnlyKeys("4-never-two-alive");
+  }
+
   /** A process of epoch 1 on node-a, node-a frozen, epoch 2 started on node-b, node-a thawed: then {@code afterThaw}. */
   private void frozenThenTakenOver(ThawedStep afterThaw) throws Exception {
     try (SocketChannel frozen = process("svc", 1, "node-a", 101)) {
