@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.server.Request;
 
 /**
  * Request bodies, read through a bound before any route runs: at most {@link #MAX_BYTES}, whatever
@@ -57,7 +57,8 @@ final class Bodies {
    */
   static void refuse(Context ctx, String message) {
     byte[] json = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8); // our own text: no escapes
-    EndPoint connection = Request.getBaseRequest(ctx.req()).getHttpChannel().getEndPoint();
+    EndPoint connection = ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
+        .getEndPoint();
     try {
       HttpServletResponse res = ctx.res();
       res.setStatus(413);

@@ -3,7 +3,7 @@ package dev.baton.agent.http;
 import dev.baton.core.BatonException;
 import dev.baton.core.NotFoundException;
 import dev.baton.core.Text;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +24,7 @@ final class Console {
 
   private Console() {}
 
-  static void routes(Javalin app) {
+  static void routes(RoutesConfig app) {
     Map<String, byte[]> bodies = new java.util.HashMap<>();
     FILES.keySet().forEach(f -> bodies.put(f, read(f)));
     HttpApi.get(app, "/", ctx -> serve(ctx, "index.html", bodies));

@@ -18,6 +18,7 @@ import dev.baton.core.NotFoundException;
 import dev.baton.core.Text;
 import dev.baton.core.store.StoreException;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
@@ -67,8 +68,8 @@ public final class HttpApi implements Agent.ApiServer {
     ObjectMapper json = new ObjectMapper();
     JsonErrors jettyErrors = new JsonErrors(json);
     Javalin app = Javalin.create(cfg -> {
-      cfg.showJavalinBanner = false;
-      cfg.useVirtualThreads = false;
+      cfg.startup.showJavalinBanner = false;
+      cfg.concurrency.useVirtualThreads = false;
       cfg.jsonMapper(new JavalinJackson(json, false));
       cfg.http.maxRequestSize = Bodies.MAX_BYTES;
       cfg.http.prefer405over404 = true;
@@ -76,13 +77,26 @@ public final class HttpApi implements Agent.ApiServer {
       pool.setName("baton-http-" + agent.nodeName());
       pool.setDaemon(true);
       cfg.jetty.threadPool = pool;
-      cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors.forServer()));
       ApiTls tls = agent.access().tls();
       if (tls != null) {
         cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, listen, tls));
       }
-      cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors));
+      cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors.forServlets()));
+      routes(cfg.routes, agent, token, json);
     });
+    try {
+      app.start(listen.host(), listen.port());
+    } catch (RuntimeException e) {
+      app.stop();
+      throw new BatonException("cannot listen on api.listen " + listen + ": " + rootMessage(e)
+          + "; is another agent using this address? Set a free address in api.listen", e);
+    }
+    return new HttpApi(app);
+  }
+
+  /** Every route of the API and the console, and what each error becomes. */
+  private static void routes(RoutesConfig app, Agent agent, ApiToken token, ObjectMapper json) {
     // The token first: a request without it is refused before its body is read.
     if (token != null) {
       app.before(ctx -> authorize(ctx, token));
@@ -176,14 +190,6 @@ public final class HttpApi implements Agent.ApiServer {
         methodNotAllowed(ctx);
       }
     });
-    try {
-      app.start(listen.host(), listen.port());
-    } catch (RuntimeException e) {
-      app.stop();
-      throw new BatonException("cannot listen on api.listen " + listen + ": " + rootMessage(e)
-          + "; is another agent using this address? Set a free address in api.listen", e);
-    }
-    return new HttpApi(app);
   }
 
   /**
@@ -244,7 +250,7 @@ public final class HttpApi implements Agent.ApiServer {
    * Adds a route whose query parameters are checked first: one it does not take, a malformed
    * escape, or one given twice is a 400 before the handler runs.
    */
-  private static void route(Javalin app, HandlerType method, String path, Set<String> params, Handler handler) {
+  private static void route(RoutesConfig app, HandlerType method, String path, Set<String> params, Handler handler) {
     app.addHttpHandler(method, path, ctx -> {
       Params.check(ctx, params);
       handler.handle(ctx);
@@ -252,7 +258,7 @@ public final class HttpApi implements Agent.ApiServer {
   }
 
   /** Events and detectors (issue 6, part A). */
-  private static void eventRoutes(Javalin app, Agent agent) {
+  private static void eventRoutes(RoutesConfig app, Agent agent) {
     app.get("/v1/events", ctx -> ctx.json(agent.events(EventQueries.list(ctx))));
     // The request is checked before the stream starts (which commits a 200): a bad parameter is a
     // 400, a client that does not ask for an event stream a 406 (Javalin would answer an empty 200).
@@ -272,7 +278,7 @@ public final class HttpApi implements Agent.ApiServer {
   }
 
   /** The operator verbs: 200 with what happens next, or 202 when a move is under way. */
-  private static void operatorRoutes(Javalin app, Agent agent) {
+  private static void operatorRoutes(RoutesConfig app, Agent agent) {
     route(app, HandlerType.POST, "/v1/services/{name}/move", NONE, ctx -> {
       var answer = agent.verbs().move(ctx.pathParam("name"), StrictJson.check(Bodies.text(ctx), "{\"to\": \"node-b\"}"));
       ctx.status(answer.underWay() ? HttpStatus.ACCEPTED : HttpStatus.OK).json(answer.response());
@@ -414,7 +420,7 @@ public final class HttpApi implements Agent.ApiServer {
   }
 
   /** Adds a GET route whose query parameters are checked first (see {@link #route}). */
-  static void get(Javalin app, String path, Handler handler) {
+  static void get(RoutesConfig app, String path, Handler handler) {
     route(app, HandlerType.GET, path, NONE, handler);
   }
 

@@ -4,46 +4,69 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.api.ErrorResponse;
 import dev.baton.core.Text;
-import jakarta.servlet.RequestDispatcher;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's own errors, those it answers before a route runs (a request line or header it cannot
  * parse: 400; a URI or headers too long: 414, 431; a bad path: 400), as {@code {"error": ...}} like
- * every other answer of the API instead of an HTML page.
+ * every other answer of the API instead of an HTML page, whatever the request's Accept header says:
+ * {@link #forServer} for the errors of the connection, {@link #forServlets} for those the servlet
+ * layer sends.
  */
-final class JsonErrors extends ErrorHandler {
+final class JsonErrors {
   private final ObjectMapper json;
 
   JsonErrors(ObjectMapper json) {
     this.json = json;
   }
 
-  /** A request Jetty could not parse: answered from the connection, before any handler. */
-  @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-    return ByteBuffer.wrap(body(status, reason));
+  /** The server's error handler: requests that never reached the servlet context. */
+  org.eclipse.jetty.server.handler.ErrorHandler forServer() {
+    return new org.eclipse.jetty.server.handler.ErrorHandler() {
+      @Override
+      public boolean errorPageForMethod(String method) {
+        return true; // Jetty writes a body only for GET, POST and HEAD otherwise; ours go to every method
+      }
+
+      @Override
+      public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+        return ByteBuffer.wrap(body(status, reason));
+      }
+
+      @Override
+      protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+          Callback callback) {
+        writeJson(response, code, message, callback);
+      }
+    };
   }
 
-  /** An error Jetty sends through the servlet layer (sendError). */
-  @Override
-  public void handle(String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response)
-      throws IOException {
-    Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
-    byte[] body = body(response.getStatus(), message == null ? null : message.toString());
-    baseRequest.setHandled(true);
-    response.setContentType("application/json");
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
+  /** The servlet context's error handler. */
+  org.eclipse.jetty.ee10.servlet.ErrorHandler forServlets() {
+    return new org.eclipse.jetty.ee10.servlet.ErrorHandler() {
+      @Override
+      public boolean errorPageForMethod(String method) {
+        return true; // Jetty writes a body only for GET, POST and HEAD otherwise; ours go to every method
+      }
+
+      @Override
+      protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+          Callback callback) {
+        writeJson(response, code, message, callback);
+      }
+    };
+  }
+
+  private void writeJson(Response response, int code, String message, Callback callback) {
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(body(code, message)), callback);
   }
 
   private byte[] body(int status, String reason) {
