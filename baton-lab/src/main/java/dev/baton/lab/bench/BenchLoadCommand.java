@@ -117,6 +117,7 @@ final class BenchLoadCommand implements Callable<Integer> {
     // The first node places every service before the others join: with all of them present, each of
     // the M claims would make every node read the whole group again (see docs/performance.md).
     long placing = System.nanoTime();
+    Progress joining = new Progress("bench load: nodes joined", urlOfNode.size());
     for (Map.Entry<String, String> e : urlOfNode.entrySet()) {
       if (agents.size() == 1) {
         awaitPlaced(agents.get(0), services);
@@ -131,6 +132,7 @@ final class BenchLoadCommand implements Callable<Integer> {
         try {
           agent.start();
           agents.add(agent);
+          joining.step();
           break;
         } catch (BatonException failed) {
           // The first agents are busy claiming and starting services: a join can time out. Try again.
@@ -151,7 +153,7 @@ final class BenchLoadCommand implements Callable<Integer> {
       counter.reset();
       long commitsBefore = counter.commits();
       long started = System.nanoTime();
-      Thread.sleep(measure.toMillis()); // the measurement window
+      Progress.sleep("bench load: measuring", measure);
       double seconds = (System.nanoTime() - started) / 1e9;
       long commits = counter.commits() - commitsBefore;
       report(out, counter, urlOfNode.keySet(), owned, seconds, commits);

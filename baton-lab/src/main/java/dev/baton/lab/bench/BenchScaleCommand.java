@@ -89,6 +89,10 @@ final class BenchScaleCommand implements Callable<Integer> {
       description = "how long to count store calls at steady state (default: ${DEFAULT-VALUE})")
   String duration;
 
+  @Option(names = "--samples", paramLabel = "FILE",
+      description = "also write the failover time of every service of the crashed node as CSV (series,trial,millis) to FILE")
+  Path samples;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -108,6 +112,7 @@ final class BenchScaleCommand implements Callable<Integer> {
     if (measure.toMillis() < 1_000) {
       throw new InvalidInputException("--duration " + duration + ": expected at least 1s");
     }
+    BenchFiles.writable("--samples", samples, null);
     Timing timing = new Timing(heartbeatD, leaseD, Duration.ofMillis(leaseD.toMillis() / 3));
     quietAgents();
     PrintWriter out = spec.commandLine().getOut();
@@ -118,6 +123,11 @@ final class BenchScaleCommand implements Callable<Integer> {
       out.flush();
       Result r = new Run(shared, timing, dir, out).execute(measure);
       r.print(out);
+      if (samples != null) {
+        Samples.csv(samples, Map.of("failover", r.failover()));
+        out.println("samples: " + samples);
+        out.flush();
+      }
       return r.ok() ? ExitCodes.OK : ExitCodes.FAILED;
     } finally {
       LocalGroup.deleteTree(dir);
@@ -273,9 +283,11 @@ final class BenchScaleCommand implements Callable<Integer> {
         for (AgentConfig config : configs) {
           starting.add(starter.submit(() -> startAgent(config)));
         }
+        Progress joining = new Progress("bench scale: nodes joined", nodes);
         for (Future<Agent> f : starting) {
           Agent a = f.get();
           agents.put(a.nodeName(), a);
+          joining.step();
         }
         joined = millisSince(start);
         progress("all %d nodes joined after %.1f s; placing %d services", nodes, joined / 1000, services);
@@ -296,7 +308,7 @@ final class BenchScaleCommand implements Callable<Integer> {
           }
           long commitsBefore = pg.isPresent() ? pg.get().commits() : 0;
           long measured = System.nanoTime();
-          Thread.sleep(measure.toMillis());
+          Progress.sleep("bench scale: measuring", measure);
           seconds = (System.nanoTime() - measured) / 1e9;
           counted = minus(calls.snapshot(), before);
           if (pg.isPresent()) {

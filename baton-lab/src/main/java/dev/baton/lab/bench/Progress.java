@@ -3,6 +3,7 @@ package dev.baton.lab.bench;
 import dev.baton.core.Durations;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Progress of a long benchmark, on stderr, only when it is a terminal (a pipe or a log file gets
@@ -25,6 +26,23 @@ final class Progress {
     this.name = name;
     this.total = total;
     this.err = err;
+  }
+
+  /** Sleeps through {@code window} (a measuring window), showing its progress in tenths. */
+  static void sleep(String name, Duration window) throws InterruptedException {
+    sleep(new Progress(name, 10), window);
+  }
+
+  /** Sleeps through {@code window}, one step of {@code tenths} (of 10 steps) per tenth. */
+  static void sleep(Progress tenths, Duration window) throws InterruptedException {
+    long began = System.nanoTime();
+    for (int i = 1; i <= tenths.total; i++) {
+      long left = began + window.toNanos() * i / tenths.total - System.nanoTime();
+      if (left > 0) {
+        TimeUnit.NANOSECONDS.sleep(left);
+      }
+      tenths.step();
+    }
   }
 
   /** One more step done. */

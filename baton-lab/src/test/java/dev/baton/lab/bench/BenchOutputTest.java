@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.cli.ExitCodes;
 import dev.baton.lab.LabCliTest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +40,19 @@ class BenchOutputTest {
       p.step();
     }
     assertThat(p.line(Duration.ofSeconds(185))).isEqualTo("[bench faults] 12/60 (20%), 185s elapsed, about 740s left");
+  }
+
+  @Test
+  void aMeasuringWindowIsSleptThroughInTenthsEachShown() throws Exception {
+    ByteArrayOutputStream shown = new ByteArrayOutputStream();
+    long began = System.nanoTime();
+    Progress.sleep(new Progress("bench load: measuring", 10, new PrintStream(shown, true, StandardCharsets.UTF_8)),
+        Duration.ofMillis(300));
+    assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    List<String> lines = shown.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines).hasSize(10);
+    assertThat(lines.get(0)).startsWith("[bench load: measuring] 1/10 (10%), ");
+    assertThat(lines.get(9)).startsWith("[bench load: measuring] 10/10 (100%), ").doesNotContain("left");
   }
 
   @Test

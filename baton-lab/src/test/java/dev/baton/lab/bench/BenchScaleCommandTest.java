@@ -3,18 +3,23 @@ package dev.baton.lab.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.lab.LabCliTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BenchScaleCommandTest {
 
   @Test
-  void placesEveryServiceAndMovesEveryServiceOfTheCrashedNodeOnSqlite() {
+  void placesEveryServiceAndMovesEveryServiceOfTheCrashedNodeOnSqliteAndWritesItsSamples(@TempDir Path dir)
+      throws Exception {
+    Path csv = dir.resolve("scale.csv");
     LabCliTest.Result r = LabCliTest.run("bench", "scale", "--store", "sqlite", "--nodes", "5", "--services", "50",
-        "--duration", "1s", "--heartbeat", "500ms", "--lease", "3s");
+        "--duration", "1s", "--heartbeat", "500ms", "--lease", "3s", "--samples", csv.toString());
 
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("placed     all 50 services owned and running after");
@@ -23,7 +28,11 @@ class BenchScaleCommandTest {
     assertThat(failover.find()).as(r.out()).isTrue();
     assertThat(Integer.parseInt(failover.group(2))).isPositive();
     assertThat(r.out()).contains("safety     0 time(s) a service started while another run of it was alive")
-        .doesNotContain("FAILED");
+        .doesNotContain("FAILED").contains("samples: " + csv);
+    List<String> lines = Files.readAllLines(csv);
+    assertThat(lines.get(0)).isEqualTo("series,trial,millis");
+    assertThat(lines).hasSize(1 + Integer.parseInt(failover.group(2))); // one sample per service of the crashed node
+    assertThat(lines.subList(1, lines.size())).allMatch(l -> l.matches("failover,\\d+,\\d+(\\.\\d+)?"));
   }
 
   @Test
