@@ -39,11 +39,17 @@ final class Zk {
   private final Duration callTimeout;
   private final String who;
   private final String barrierPath;
+  private final String identity;
   private volatile boolean closed;
 
-  /** {@code barrierPath}: an existing znode the read barrier checks (the group's). */
-  Zk(CuratorFramework client, MonotonicClock clock, Duration callTimeout, String who, String barrierPath) {
+  /**
+   * {@code barrierPath}: an existing znode the read barrier checks (the group's); {@code identity}:
+   * how the store authenticates, for errors ("as digest user \"baton\"").
+   */
+  Zk(CuratorFramework client, MonotonicClock clock, Duration callTimeout, String who, String barrierPath,
+      String identity) {
     this.client = client;
+    this.identity = identity;
     this.barrierPath = barrierPath;
     this.clock = clock;
     this.callTimeout = callTimeout;
@@ -226,7 +232,9 @@ final class Zk {
       case OPERATIONTIMEOUT -> "the ensemble did not answer in time; the outcome is unknown";
       case SESSIONEXPIRED -> "the ZooKeeper session expired";
       case SESSIONMOVED -> "the session moved to another server meanwhile; the outcome is unknown";
-      case NOAUTH -> "not allowed by the znode's ACL";
+      case NOAUTH -> "not allowed by the znode's ACL to this store, which connects " + identity
+          + "; the group's znodes were created with other ZooKeeper credentials: give the store those"
+          + " (store-password-file holding user:password; docs/store-zookeeper.md, \"Access to the znodes\")";
       default -> "ZooKeeper answered " + code;
     };
     return new StoreException(who + " " + what + " failed: " + meaning);
