@@ -20,6 +20,7 @@ import org.apache.zookeeper.OpResult.ErrorResult;
 import org.apache.zookeeper.OpResult.GetChildrenResult;
 import org.apache.zookeeper.OpResult.GetDataResult;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
 
 /**
  * ZooKeeper calls with a deadline. Curator keeps the connection and the session; the calls go
@@ -201,6 +202,19 @@ final class Zk {
       }
     }
   }
+
+  /** The ACL of {@code path}, which must exist. */
+  List<ACL> acl(ZooKeeper zk, String path, Deadline d, String what) {
+    CompletableFuture<AclOutcome> f = new CompletableFuture<>();
+    zk.getACL(path, null, (rc, p, ctx, acl, stat) -> f.complete(new AclOutcome(Code.get(rc), acl)), null);
+    AclOutcome outcome = await(f, d, what);
+    if (outcome.rc != Code.OK) {
+      throw failure(what, outcome.rc);
+    }
+    return outcome.acl;
+  }
+
+  private record AclOutcome(Code rc, List<ACL> acl) {}
 
   /** The data of a getData result, or null if the znode does not exist. */
   GetDataResult data(OpResult result, String what) {

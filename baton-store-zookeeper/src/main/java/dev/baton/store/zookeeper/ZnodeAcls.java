@@ -22,15 +22,22 @@ import org.apache.zookeeper.data.Id;
  */
 final class ZnodeAcls implements ACLProvider {
   private final GroupPaths paths;
+  private final boolean restricted;
   private final List<ACL> all;
   private final List<ACL> noDelete;
 
   /** {@code credentials}: the store's, or null for open znodes. */
   ZnodeAcls(GroupPaths paths, ZookeeperCredentials credentials) {
     this.paths = paths;
+    this.restricted = credentials != null;
     Id id = credentials == null ? Ids.ANYONE_ID_UNSAFE : credentials.id();
     this.all = List.of(new ACL(Perms.ALL, id));
     this.noDelete = List.of(new ACL(Perms.ALL & ~Perms.DELETE, id));
+  }
+
+  /** Whether the group's znodes are for one identity alone (the store has credentials). */
+  boolean restricted() {
+    return restricted;
   }
 
   @Override

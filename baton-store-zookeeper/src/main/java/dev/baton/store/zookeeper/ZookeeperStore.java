@@ -67,6 +67,7 @@ import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher.Event.EventType;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.ZKClientConfig;
+import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -1088,6 +1089,15 @@ final class ZookeeperStore implements Store {
         if (!e.at(0, Code.NODEEXISTS)) {
           throw zk.failure("create " + dir, e.code);
         }
+      }
+    }
+    if (acls.restricted()) {
+      List<ACL> acl = zk.acl(h, paths.group, d, "read the ACL of " + paths.group);
+      if (!acl.equals(acls.getAclForPath(paths.group))) {
+        log.warn("{} the group's znode {} has the ACL {}, not one for this store's credentials alone: it was"
+            + " created without them (or with others), and the znodes created so far keep their ACLs; only new"
+            + " ones get the credentials' (docs/store-zookeeper.md, \"A group created without credentials\")",
+            who, paths.group, acl);
       }
     }
   }

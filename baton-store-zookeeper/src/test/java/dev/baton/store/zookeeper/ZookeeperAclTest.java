@@ -3,6 +3,10 @@ package dev.baton.store.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.baton.core.GroupName;
 import dev.baton.core.Location;
 import dev.baton.core.NodeName;
@@ -43,6 +47,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Digest authentication and ACLs: a group created with credentials is that identity's alone, and
@@ -160,6 +165,29 @@ class ZookeeperAclTest {
 
     assertThat(plain.getChildren().forPath(CHROOT + "/groups")).isEqualTo(children);
     assertThat(stores.get(0).snapshot().ownership(MAILER).epoch()).isEqualTo(1);
+  }
+
+  @Test
+  void aGroupCreatedWithoutCredentialsStillOpensWithThemAndTheStoreWarnsThatItsZnodesStayOpen() throws Exception {
+    group = GroupName.of(String.format("acl-%012x", ThreadLocalRandom.current().nextLong() >>> 16));
+    base = CHROOT + "/groups/" + group;
+    open(null);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(ZookeeperStore.class);
+    logger.addAppender(logged);
+    try {
+      open(credentials).openSession(new NodeInfo(NodeName.of("b"), Location.parse("eu/paris"), "127.0.0.1:7071"),
+          Map.of(MAILER, ProviderStatus.WAITING), null);
+    } finally {
+      logger.detachAppender(logged);
+    }
+
+    assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
+        .extracting(ILoggingEvent::getFormattedMessage).asString()
+        .contains("the group's znode " + base + " has the ACL").contains("A group created without credentials");
+    assertThat(plain.getACL().forPath(base)).isEqualTo(Ids.OPEN_ACL_UNSAFE);
+    assertThatThrownBy(() -> plain.getData().forPath(base + "/nodes/b")).isInstanceOf(NoAuthException.class);
   }
 
   private Store open(Path passwordFile) {
