@@ -1,8 +1,7 @@
 package dev.baton.cli;
 
+import dev.baton.client.AgentAccess;
 import dev.baton.core.InvalidInputException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -47,62 +46,22 @@ final class ApiOption {
 
   /** An SSL context that trusts the certificates in {@code file} (PEM) and no others. */
   private static javax.net.ssl.SSLContext trusting(Path file) {
-    java.util.Collection<? extends java.security.cert.Certificate> certificates;
-    try (var in = Files.newInputStream(file)) {
-      certificates = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
-    } catch (IOException | RuntimeException e) {
-      throw new InvalidInputException("--cacert " + file + " cannot be read (" + e.getClass().getSimpleName()
-          + "); expected a PEM file of certificates");
-    } catch (java.security.GeneralSecurityException e) {
-      throw new InvalidInputException("--cacert " + file + " holds no valid PEM certificate (" + e.getMessage() + ")");
-    }
-    if (certificates.isEmpty()) {
-      throw new InvalidInputException("--cacert " + file + " holds no certificate; expected -----BEGIN CERTIFICATE----- blocks");
-    }
     try {
-      java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-      store.load(null, null);
-      int i = 0;
-      for (var c : certificates) {
-        store.setCertificateEntry("ca-" + i++, c);
-      }
-      var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-      trust.init(store);
-      var context = javax.net.ssl.SSLContext.getInstance("TLS");
-      context.init(null, trust.getTrustManagers(), null);
-      return context;
-    } catch (IOException | java.security.GeneralSecurityException e) {
-      throw new dev.baton.core.BatonException("cannot set up TLS with --cacert " + file + ": " + e.getMessage(), e);
+      return AgentAccess.trusting(file);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("--cacert " + e.getMessage());
     }
   }
 
   private String token(Map<String, String> environment) {
-    if (tokenFile == null) {
-      String token = environment.get("BATON_TOKEN");
-      if (token != null && !token.strip().isEmpty()) {
-        return checked(token.strip(), "BATON_TOKEN");
-      }
-      return null;
-    }
-    String text;
     try {
-      text = Files.readString(tokenFile).strip();
-    } catch (IOException | RuntimeException e) {
-      throw new InvalidInputException("--token-file " + tokenFile + " cannot be read (" + e.getClass().getSimpleName()
-          + "); expected a readable file holding the group's API token");
+      if (tokenFile != null) {
+        return AgentAccess.tokenFrom(tokenFile);
+      }
+      String token = environment.get("BATON_TOKEN");
+      return token == null || token.strip().isEmpty() ? null : AgentAccess.checkedToken(token.strip(), "BATON_TOKEN");
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException((tokenFile != null ? "--token-file " : "") + e.getMessage());
     }
-    if (text.isEmpty()) {
-      throw new InvalidInputException("--token-file " + tokenFile + " is empty; expected the group's API token"
-          + " (the agents' api.token-file)");
-    }
-    return checked(text, "--token-file " + tokenFile);
-  }
-
-  private static String checked(String token, String source) {
-    if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-      throw new InvalidInputException(source + " holds characters an HTTP header cannot carry (spaces, control"
-          + " characters or non-ASCII); expected the group's API token");
-    }
-    return token;
   }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.Agent;
+import dev.baton.agent.TestNodes;
 import dev.baton.agent.config.ConfigLoader;
 import dev.baton.agent.http.HttpApi;
 import java.io.IOException;
@@ -205,13 +206,7 @@ class ApiAccessCliTest {
 
   @Test
   void anHttpsAgentIsVerifiedWithCacert() throws Exception {
-    Files.createDirectories(dir.resolve("tls"));
-    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout", dir.resolve("tls/key.pem").toString(), "-out", dir.resolve("tls/cert.pem").toString())
-        .redirectErrorStream(true).start();
-    String made = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(openssl.waitFor()).as(made).isZero();
+    TestNodes.selfSigned(dir.resolve("tls"));
     Agent agent = new Agent(ConfigLoader.load(config("node-a",
         "{listen: '127.0.0.1:0', token-file: token, tls: {cert: tls/cert.pem, key: tls/key.pem}}")),
         Agent.Embedding.withApi(HttpApi::start));

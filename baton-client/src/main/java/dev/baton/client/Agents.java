@@ -25,20 +25,20 @@ final class Agents {
     this.bases = List.copyOf(parsed);
   }
 
-  /** {@code host:port} or {@code http://host:port}, as {@code http://host:port}. */
+  /** {@code host:port}, {@code http://host:port} or {@code https://host:port}; plain {@code host:port} is http. */
   static URI parse(String address) {
     String text = address == null ? "" : address.strip();
     String url = text.contains("://") ? text : "http://" + text;
     try {
       URI uri = new URI(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-      if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65_535
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65_535
           || (uri.getPath() != null && !uri.getPath().isEmpty())) {
-        throw new URISyntaxException(text, "not http://host:port");
+        throw new URISyntaxException(text, "not http(s)://host:port");
       }
       return uri;
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("invalid agent address \"" + text + "\"; expected host:port or"
-          + " http://host:port with a port from 1 to 65535, e.g. 10.0.0.5:7070");
+      throw new IllegalArgumentException("invalid agent address \"" + text + "\"; expected host:port,"
+          + " http://host:port or https://host:port with a port from 1 to 65535, e.g. 10.0.0.5:7070");
     }
   }
 

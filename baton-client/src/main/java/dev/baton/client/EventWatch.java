@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Follows the service's events on {@code /v1/events/stream} of one agent after another, on a
@@ -28,6 +29,7 @@ final class EventWatch implements AutoCloseable {
   static final Duration STALL = Duration.ofSeconds(45);
 
   private final HttpClient http;
+  private final Function<URI, HttpRequest.Builder> requests;
   private final Agents agents;
   private final String service;
   private final ObjectMapper json;
@@ -39,8 +41,11 @@ final class EventWatch implements AutoCloseable {
   private volatile InputStream open;
   private long since;
 
-  EventWatch(HttpClient http, Agents agents, String service, ObjectMapper json, Consumer<JsonNode> onEvent) {
+  /** {@code requests}: a request to an agent, with the client's token. */
+  EventWatch(HttpClient http, Function<URI, HttpRequest.Builder> requests, Agents agents, String service,
+      ObjectMapper json, Consumer<JsonNode> onEvent) {
     this.http = http;
+    this.requests = requests;
     this.agents = agents;
     this.service = service;
     this.json = json;
@@ -101,7 +106,7 @@ final class EventWatch implements AutoCloseable {
   private void follow(URI base) throws IOException, InterruptedException {
     URI uri = base.resolve("/v1/events/stream?service=" + URLEncoder.encode(service, StandardCharsets.UTF_8)
         + "&type=" + TYPES + "&since=" + since);
-    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
+    HttpResponse<InputStream> r = http.send(requests.apply(uri).header("Accept", "text/event-stream")
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream body = r.body()) {
       if (r.statusCode() != 200) {

@@ -11,12 +11,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * Reaches one Baton service wherever it runs. Given a few agents' API addresses, it resolves the
@@ -33,6 +36,10 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
+ * <p>Agents that lock their API need the group's token ({@link Builder#tokenFile}, sent as
+ * {@code Authorization: Bearer}) and, over {@code https://}, the certificates to verify them with
+ * ({@link Builder#caCertificates}, like the CLI's {@code --cacert}).
+ *
  * <p>This class is thread-safe. {@link #call} retries a failed call on the service's next owner
  * until the failover timeout, so use it for calls that may be repeated; a service moves after its
  * owner's lease passes (3s by default), so the timeout should be longer than the group's lease.
@@ -48,6 +55,8 @@ public final class ServiceClient implements AutoCloseable {
   private final Duration failoverTimeout;
   private final Duration requestTimeout;
   private final HttpClient http;
+  /** The group's API token, or null to send none. */
+  private final String token;
   private final ObjectMapper json = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private final EventWatch watch;
@@ -63,8 +72,10 @@ public final class ServiceClient implements AutoCloseable {
     this.agents = new Agents(b.agents);
     this.failoverTimeout = b.failoverTimeout;
     this.requestTimeout = b.requestTimeout;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.requestTimeout).build();
-    this.watch = b.followEvents ? new EventWatch(http, agents, service, json, this::event) : null;
+    HttpClient.Builder http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.requestTimeout);
+    this.http = (b.trust == null ? http : http.sslContext(b.trust)).build();
+    this.token = b.token;
+    this.watch = b.followEvents ? new EventWatch(this.http, this::request, agents, service, json, this::event) : null;
     if (watch != null) {
       watch.start();
     }
@@ -83,6 +94,8 @@ public final class ServiceClient implements AutoCloseable {
     private boolean followEvents = true;
     private Duration failoverTimeout = Duration.ofSeconds(30);
     private Duration requestTimeout = Duration.ofSeconds(2);
+    private String token;
+    private SSLContext trust;
 
     private Builder(String service) {
       if (service == null || !NAME.matcher(service).matches()) {
@@ -144,6 +157,39 @@ public final class ServiceClient implements AutoCloseable {
         throw new IllegalArgumentException("invalid request timeout " + timeout + "; expected more than 0");
       }
       this.requestTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The group's API token (the agents' {@code api.token-file}), sent to every agent as
+     * {@code Authorization: Bearer}. Default: none.
+     *
+     * @throws IllegalArgumentException when it is empty or holds characters a header cannot carry
+     */
+    public Builder token(String token) {
+      this.token = AgentAccess.checkedToken(token, "the API token given");
+      return this;
+    }
+
+    /**
+     * The group's API token, read now from {@code file} (the agents' {@code api.token-file}).
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read or is empty
+     */
+    public Builder tokenFile(Path file) {
+      this.token = AgentAccess.tokenFrom(file);
+      return this;
+    }
+
+    /**
+     * The certificates (PEM: the agents' CA, or their own certificate) that {@code https://} agents
+     * are verified with, read now, instead of the JDK's certificate authorities. Default: the
+     * JDK's.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read or holds no certificate
+     */
+    public Builder caCertificates(Path pemFile) {
+      this.trust = AgentAccess.trusting(pemFile);
       return this;
     }
 
@@ -256,8 +302,13 @@ public final class ServiceClient implements AutoCloseable {
     for (URI base : agents.inOrder()) {
       HttpResponse<String> r;
       try {
-        r = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(requestTimeout).GET().build(),
+        r = http.send(request(base.resolve(path)).timeout(requestTimeout).GET().build(),
             HttpResponse.BodyHandlers.ofString());
+      } catch (SSLException e) {
+        failures.append(failures.length() == 0 ? "" : "; ").append(base.getAuthority()).append(": TLS failed (")
+            .append(e.getMessage()).append("); for an agent whose certificate the JDK's authorities do not vouch for,"
+                + " give its CA with caCertificates(file)");
+        continue;
       } catch (IOException e) {
         failures.append(failures.length() == 0 ? "" : "; ").append(base.getAuthority()).append(": ").append(e);
         continue;
@@ -275,6 +326,11 @@ public final class ServiceClient implements AutoCloseable {
         }
       }
       String error = error(r.body());
+      if (r.statusCode() == 401) { // every agent of a group has the same token: the next would refuse too
+        throw new BatonClientException("agent " + base.getAuthority() + " refused to resolve " + service + " (401): "
+            + error + (token == null ? "; no token was sent: give the group's API token with tokenFile(file)"
+                : "; the token given was refused: use the one in the agents' api.token-file"));
+      }
       if (r.statusCode() == 404 || r.statusCode() == 400) {
         throw new BatonClientException("agent " + base.getAuthority() + " refused to resolve " + service + ": " + error);
       }
@@ -283,6 +339,12 @@ public final class ServiceClient implements AutoCloseable {
     }
     throw new BatonClientException("no agent could resolve " + service + " (" + failures
         + "); check that the agents " + agents + " run and their addresses");
+  }
+
+  /** A request to an agent, with the token when there is one. */
+  private HttpRequest.Builder request(URI uri) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+    return token == null ? request : request.header("Authorization", "Bearer " + token);
   }
 
   /** The active endpoint nearest to this client's location (the first of the nearest). */

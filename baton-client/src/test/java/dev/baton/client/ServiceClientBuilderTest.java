@@ -17,8 +17,8 @@ class ServiceClientBuilderTest {
     assertThatThrownBy(() -> ServiceClient.builder("web").location("eu//paris"))
         .hasMessageContaining("invalid location \"eu//paris\"");
     assertThatThrownBy(() -> ServiceClient.builder("web").agents("10.0.0.5")).hasMessageContaining(
-        "invalid agent address \"10.0.0.5\"; expected host:port or http://host:port");
-    assertThatThrownBy(() -> ServiceClient.builder("web").agents("https://10.0.0.5:7070"))
+        "invalid agent address \"10.0.0.5\"; expected host:port, http://host:port or https://host:port");
+    assertThatThrownBy(() -> ServiceClient.builder("web").agents("ftp://10.0.0.5:7070"))
         .hasMessageContaining("invalid agent address");
     assertThatThrownBy(() -> ServiceClient.builder("web").build()).hasMessageContaining("no agent given");
     assertThatThrownBy(() -> ServiceClient.builder("web").failoverTimeout(Duration.ofSeconds(-1)))

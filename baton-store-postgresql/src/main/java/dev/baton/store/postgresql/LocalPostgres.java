@@ -310,6 +310,32 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /**
+   * Makes the server offer TLS ({@code ssl = on}) with {@code certificate} (PEM, its chain after it)
+   * and {@code key} (PEM, unencrypted), copied into the data directory with the key readable by the
+   * server's user alone, as PostgreSQL requires; takes effect at the next {@link #start()}. Clients
+   * choose whether to use it ({@code sslmode}); plain connections are still accepted.
+   */
+  public synchronized void useTls(Path certificate, Path key) {
+    try {
+      Path cert = Files.copy(certificate, data.resolve("server.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Path ownKey = Files.copy(key, data.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.setPosixFilePermissions(ownKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      if (asPostgresUser) {
+        chownToPostgres(cert);
+        chownToPostgres(ownKey);
+      }
+      Files.writeString(data.resolve("postgresql.conf"), String.join("\n",
+          "", "# TLS, written by baton LocalPostgres",
+          "ssl = on",
+          "ssl_cert_file = '" + cert + "'",
+          "ssl_key_file = '" + ownKey + "'",
+          ""), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("[postgres dir=" + dir + "] cannot set up TLS: " + e, e);
+    }
+  }
+
+  /**
    * Variables added to the server's environment from the next {@link #start()} on (e.g. a
    * preloaded fake clock for a fault run).
    */

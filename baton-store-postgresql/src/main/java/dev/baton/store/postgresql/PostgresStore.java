@@ -1242,9 +1242,14 @@ final class PostgresStore implements Store {
 
   private static String rootMessage(Throwable e) {
     Throwable t = e;
+    boolean tls = e instanceof javax.net.ssl.SSLException;
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
+      tls |= t instanceof javax.net.ssl.SSLException;
     }
-    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
+    String message = t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
+    return tls ? message + "; the TLS handshake with the server failed: check that sslrootcert names the PEM"
+        + " file of the CA that signed the server's certificate and, with sslmode=verify-full, that the URL's"
+        + " host name is in that certificate (docs/store-postgresql.md, \"TLS to the server\")" : message;
   }
 }

@@ -31,6 +31,7 @@ import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,6 +81,14 @@ public abstract class StoreTck {
     return Duration.ofSeconds(1);
   }
 
+  /**
+   * The store password file every store of the suite opens with (default none): a store that
+   * authenticates, such as ZooKeeper with digest ACLs, runs the suite once more with one.
+   */
+  protected Path passwordFile() {
+    return null;
+  }
+
   /** A new Store instance (like one more agent) on {@code group}, opened through Stores.open. */
   protected final Store open(GroupName group) {
     return open(group, lease().dividedBy(4), lease(), lease().dividedBy(2));
@@ -99,7 +108,7 @@ public abstract class StoreTck {
   }
 
   private Store open(GroupName group, Duration heartbeat, Duration lease, Duration callTimeout) {
-    Store store = Stores.open(new StoreOptions(storeUrl(), group, heartbeat, lease, callTimeout, null));
+    Store store = Stores.open(new StoreOptions(storeUrl(), group, heartbeat, lease, callTimeout, passwordFile()));
     opened.add(store);
     return store;
   }

@@ -20,6 +20,7 @@ import org.apache.zookeeper.OpResult.ErrorResult;
 import org.apache.zookeeper.OpResult.GetChildrenResult;
 import org.apache.zookeeper.OpResult.GetDataResult;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
 
 /**
  * ZooKeeper calls with a deadline. Curator keeps the connection and the session; the calls go
@@ -39,11 +40,17 @@ final class Zk {
   private final Duration callTimeout;
   private final String who;
   private final String barrierPath;
+  private final String identity;
   private volatile boolean closed;
 
-  /** {@code barrierPath}: an existing znode the read barrier checks (the group's). */
-  Zk(CuratorFramework client, MonotonicClock clock, Duration callTimeout, String who, String barrierPath) {
+  /**
+   * {@code barrierPath}: an existing znode the read barrier checks (the group's); {@code identity}:
+   * how the store authenticates, for errors ("as digest user \"baton\"").
+   */
+  Zk(CuratorFramework client, MonotonicClock clock, Duration callTimeout, String who, String barrierPath,
+      String identity) {
     this.client = client;
+    this.identity = identity;
     this.barrierPath = barrierPath;
     this.clock = clock;
     this.callTimeout = callTimeout;
@@ -196,6 +203,19 @@ final class Zk {
     }
   }
 
+  /** The ACL of {@code path}, which must exist. */
+  List<ACL> acl(ZooKeeper zk, String path, Deadline d, String what) {
+    CompletableFuture<AclOutcome> f = new CompletableFuture<>();
+    zk.getACL(path, null, (rc, p, ctx, acl, stat) -> f.complete(new AclOutcome(Code.get(rc), acl)), null);
+    AclOutcome outcome = await(f, d, what);
+    if (outcome.rc != Code.OK) {
+      throw failure(what, outcome.rc);
+    }
+    return outcome.acl;
+  }
+
+  private record AclOutcome(Code rc, List<ACL> acl) {}
+
   /** The data of a getData result, or null if the znode does not exist. */
   GetDataResult data(OpResult result, String what) {
     if (result instanceof GetDataResult data) {
@@ -226,7 +246,9 @@ final class Zk {
       case OPERATIONTIMEOUT -> "the ensemble did not answer in time; the outcome is unknown";
       case SESSIONEXPIRED -> "the ZooKeeper session expired";
       case SESSIONMOVED -> "the session moved to another server meanwhile; the outcome is unknown";
-      case NOAUTH -> "not allowed by the znode's ACL";
+      case NOAUTH -> "not allowed by the znode's ACL to this store, which connects " + identity
+          + "; the group's znodes were created with other ZooKeeper credentials: give the store those"
+          + " (store-password-file holding user:password; docs/store-zookeeper.md, \"Access to the znodes\")";
       default -> "ZooKeeper answered " + code;
     };
     return new StoreException(who + " " + what + " failed: " + meaning);

@@ -65,8 +65,6 @@ import org.apache.zookeeper.OpResult.GetDataResult;
 import org.apache.zookeeper.OpResult.SetDataResult;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher.Event.EventType;
-import org.apache.zookeeper.ZooDefs.Ids;
-import org.apache.zookeeper.ZooDefs.Perms;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.ZKClientConfig;
 import org.apache.zookeeper.data.ACL;
@@ -111,16 +109,13 @@ final class ZookeeperStore implements Store {
   static final int EVENTS_KEPT = 10_000;
   private static final Logger log = LoggerFactory.getLogger(ZookeeperStore.class);
   private static final int PRUNE_EVERY = 100;
-  /** The services directory lets anyone create and write children but not delete them. */
-  private static final List<ACL> NO_DELETE =
-      List.of(new ACL(Perms.READ | Perms.WRITE | Perms.CREATE | Perms.ADMIN, Ids.ANYONE_ID_UNSAFE));
-
   private final StoreOptions options;
   private final String group;
   private final String who;
   private final GroupPaths paths;
   private final MonotonicClock clock;
   private final int eventsKept;
+  private final ZnodeAcls acls;
   private final CuratorFramework client;
   private final Zk zk;
   private final ScheduledExecutorService timer;
@@ -135,20 +130,28 @@ final class ZookeeperStore implements Store {
   /** Since when the client has had no connection (watchLease's clock), or -1 while it has one. */
   private long disconnectedSince = -1;
 
-  ZookeeperStore(StoreOptions options, ZookeeperUrl url, MonotonicClock clock, int eventsKept) {
+  /** {@code credentials}: the digest identity to authenticate as and to restrict the group's znodes to, or null. */
+  ZookeeperStore(StoreOptions options, ZookeeperUrl url, ZookeeperCredentials credentials, MonotonicClock clock,
+      int eventsKept) {
     this.options = options;
     this.group = options.group().value();
     this.who = "[group=" + group + "]";
     this.paths = new GroupPaths(url.chroot(), options.group());
     this.clock = clock;
     this.eventsKept = eventsKept;
+    this.acls = new ZnodeAcls(paths, credentials);
     int callMillis = millis(options.callTimeout());
-    // Without SASL: Baton does not authenticate to ZooKeeper, and a SASL-enabled client (ZooKeeper's
+    // Without SASL: Baton authenticates by digest if at all, and a SASL-enabled client (ZooKeeper's
     // default) looks up every server's host name in reverse DNS before each connection attempt; where
     // DNS is slow or cut off with the rest of the network, that delays every reconnection by seconds.
     ZKClientConfig clientConfig = new ZKClientConfig();
     clientConfig.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
-    this.client = CuratorFrameworkFactory.builder()
+    CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
+    if (credentials != null) {
+      builder.authorization("digest", credentials.authBytes());
+    }
+    this.client = builder
+        .aclProvider(acls)
         .connectString(url.connectString())
         .zkClientConfig(clientConfig)
         .sessionTimeoutMs(millis(options.lease()))
@@ -159,7 +162,8 @@ final class ZookeeperStore implements Store {
         .ensembleTracker(false)
         .threadFactory(named("baton-zk-" + group + "-curator"))
         .build();
-    this.zk = new Zk(client, clock, options.callTimeout(), who, paths.group);
+    this.zk = new Zk(client, clock, options.callTimeout(), who, paths.group,
+        credentials == null ? "without ZooKeeper credentials" : "as " + credentials);
     this.timer = Executors.newScheduledThreadPool(2, named("baton-zk-" + group + "-timer"));
     this.dispatcher = Executors.newSingleThreadExecutor(named("baton-zk-" + group + "-watch"));
     client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state));
@@ -175,9 +179,10 @@ final class ZookeeperStore implements Store {
     }
     long period = Math.max(10, options.lease().toMillis() / 10);
     timer.scheduleWithFixedDelay(this::watchLease, period, period, TimeUnit.MILLISECONDS);
-    log.info("{} store open on ZooKeeper {}{} (session timeout = lease {}, call timeout {})", who,
+    log.info("{} store open on ZooKeeper {}{} (session timeout = lease {}, call timeout {}, {})", who,
         url.connectString(), url.chroot(), Durations.format(options.lease()),
-        Durations.format(options.callTimeout()));
+        Durations.format(options.callTimeout()),
+        credentials == null ? "no credentials, open ACLs" : "ACLs for " + credentials + " only");
   }
 
   @Override
@@ -229,9 +234,9 @@ final class ZookeeperStore implements Store {
         ops.add(Op.delete(sessionPath, ephemeral.getStat().getVersion()));
       }
       ops.add(recordNow == null
-          ? Op.create(recordPath, record, Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)
+          ? Op.create(recordPath, record, acls.getAclForPath(recordPath), CreateMode.PERSISTENT)
           : Op.setData(recordPath, record, recordNow.getStat().getVersion()));
-      ops.add(Op.create(sessionPath, Znodes.session(id), Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL));
+      ops.add(Op.create(sessionPath, Znodes.session(id), acls.getAclForPath(sessionPath), CreateMode.EPHEMERAL));
       long sentAt = clock.nanos();
       List<OpResult> done;
       try {
@@ -564,7 +569,7 @@ final class ZookeeperStore implements Store {
             Op.check(paths.node(s.node), s.recordVersion()),
             Op.check(paths.session(s.node), -1),
             now.version < 0
-                ? Op.create(path, data, Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)
+                ? Op.create(path, data, acls.getAclForPath(path), CreateMode.PERSISTENT)
                 : Op.setData(path, data, now.version)), d, "claim " + service);
       } catch (Refused e) {
         if (e.op == 2) {
@@ -724,7 +729,7 @@ final class ZookeeperStore implements Store {
         }
       }
       try {
-        zk.transact(h, List.of(Op.create(path, data, Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)), d,
+        zk.transact(h, List.of(Op.create(path, data, acls.getAclForPath(path), CreateMode.PERSISTENT)), d,
             "create " + what);
         return;
       } catch (Refused e) {
@@ -750,7 +755,7 @@ final class ZookeeperStore implements Store {
     ZooKeeper h = zk.handle(d, true);
     byte[] id = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
     try {
-      zk.transact(h, List.of(Op.create(paths.identity, id, Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)), d,
+      zk.transact(h, List.of(Op.create(paths.identity, id, acls.getAclForPath(paths.identity), CreateMode.PERSISTENT)), d,
           "create the group's identity");
     } catch (Refused e) {
       if (!e.at(0, Code.NODEEXISTS)) {
@@ -773,7 +778,7 @@ final class ZookeeperStore implements Store {
     String prefix = paths.eventPrefix();
     List<OpResult> done;
     try {
-      done = zk.transact(h, List.of(Op.create(prefix, Znodes.event(prefix, event), Ids.OPEN_ACL_UNSAFE,
+      done = zk.transact(h, List.of(Op.create(prefix, Znodes.event(prefix, event), acls.getAclForPath(prefix),
           CreateMode.PERSISTENT_SEQUENTIAL)), d, "append event");
     } catch (Refused e) {
       throw zk.failure("append event", e.code);
@@ -1078,13 +1083,21 @@ final class ZookeeperStore implements Store {
       }
     }
     for (String dir : all) {
-      List<ACL> acl = dir.equals(paths.services) ? NO_DELETE : Ids.OPEN_ACL_UNSAFE;
       try {
-        zk.transact(h, List.of(Op.create(dir, new byte[0], acl, CreateMode.PERSISTENT)), d, "create " + dir);
+        zk.transact(h, List.of(Op.create(dir, new byte[0], acls.getAclForPath(dir), CreateMode.PERSISTENT)), d, "create " + dir);
       } catch (Refused e) {
         if (!e.at(0, Code.NODEEXISTS)) {
           throw zk.failure("create " + dir, e.code);
         }
+      }
+    }
+    if (acls.restricted()) {
+      List<ACL> acl = zk.acl(h, paths.group, d, "read the ACL of " + paths.group);
+      if (!acl.equals(acls.getAclForPath(paths.group))) {
+        log.warn("{} the group's znode {} has the ACL {}, not one for this store's credentials alone: it was"
+            + " created without them (or with others), and the znodes created so far keep their ACLs; only new"
+            + " ones get the credentials' (docs/store-zookeeper.md, \"A group created without credentials\")",
+            who, paths.group, acl);
       }
     }
   }

@@ -27,18 +27,18 @@ public final class ZookeeperStoreProvider implements StoreProvider {
    * Connects to the ensemble (waiting up to the larger of the call timeout and the lease) and
    * creates the group's directories if they are missing.
    *
-   * @throws InvalidInputException for a bad URL or a password file (ZooKeeper authentication is
-   *     not supported)
+   * <p>With a password file ({@code user:password}) the store authenticates by ZooKeeper digest and
+   * creates the group's znodes for that identity alone ({@link ZnodeAcls}).
+   *
+   * @throws InvalidInputException for a bad URL, or a password file that is missing, unreadable,
+   *     empty or malformed
    * @throws dev.baton.core.store.StoreException if the ensemble cannot be reached
    */
   @Override
   public Store open(StoreOptions options) {
     ZookeeperUrl url = ZookeeperUrl.parse(options.url());
-    if (options.passwordFile() != null) {
-      throw new InvalidInputException("the ZooKeeper store at \"" + options.url()
-          + "\" takes no password file (ZooKeeper authentication is not supported); remove \""
-          + options.passwordFile() + "\" from the store settings");
-    }
-    return new ZookeeperStore(options, url, MonotonicClock.SYSTEM, ZookeeperStore.EVENTS_KEPT);
+    ZookeeperCredentials credentials =
+        options.passwordFile() == null ? null : ZookeeperCredentials.read(options.passwordFile());
+    return new ZookeeperStore(options, url, credentials, MonotonicClock.SYSTEM, ZookeeperStore.EVENTS_KEPT);
   }
 }

@@ -58,7 +58,8 @@ record ZookeeperUrl(String connectString, String chroot) {
     String hosts = slash < 0 ? rest : rest.substring(0, slash);
     String path = slash < 0 ? "" : rest.substring(slash);
     if (hosts.contains("@")) {
-      problems.add(quoted + "user names and authentication are not supported; " + EXPECTED);
+      problems.add(quoted + "credentials do not go in the URL; put user:password in the file named by"
+          + " store-password-file, and " + EXPECTED);
       return null;
     }
     List<String> servers = new ArrayList<>();

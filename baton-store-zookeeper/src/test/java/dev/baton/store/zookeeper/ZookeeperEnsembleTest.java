@@ -342,7 +342,7 @@ class ZookeeperEnsembleTest {
   @Test
   void eventsBeyondTheNewestKeptAreDeleted() {
     GroupName group = freshGroup();
-    ZookeeperStore store = new ZookeeperStore(options(group), ZookeeperUrl.parse(url()), MonotonicClock.SYSTEM, 30);
+    ZookeeperStore store = new ZookeeperStore(options(group), ZookeeperUrl.parse(url()), null, MonotonicClock.SYSTEM, 30);
     stores.add(store);
     List<Long> seqs = new ArrayList<>();
     for (int i = 0; i < 101; i++) {

@@ -3,12 +3,8 @@ package dev.baton.store.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.core.GroupName;
 import dev.baton.core.InvalidInputException;
-import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
-import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -69,16 +65,5 @@ class ZookeeperUrlTest {
     assertThat(Stores.problems("zookeeper://zk1:2181/")).singleElement().asString()
         .contains("\"zookeeper://zk1:2181/\"");
     assertThat(new ZookeeperStoreProvider().accepts("sqlite:/var/lib/baton.db")).isFalse();
-  }
-
-  @Test
-  void aPasswordFileIsRefusedBeforeAnyConnectionIsMade() {
-    StoreOptions options = new StoreOptions("zookeeper://zk1:2181/baton", GroupName.of("billing"),
-        Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1), Path.of("/etc/baton/zk.pw"));
-
-    assertThatThrownBy(() -> new ZookeeperStoreProvider().open(options))
-        .isInstanceOf(InvalidInputException.class)
-        .hasMessageContaining("zookeeper://zk1:2181/baton")
-        .hasMessageContaining("/etc/baton/zk.pw");
   }
 }
