@@ -3,6 +3,7 @@ package dev.baton.agent.session;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Observed;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionState;
 import java.time.Duration;
@@ -24,6 +25,13 @@ import java.util.Set;
  * with a shorter one must not take its services earlier. A session whose lease is unknown (opened
  * by an older version) is judged by this node's lease.
  *
+ * <p>Where the store records when the renewal was sent ({@link NodeRecord#renewed()}) on this
+ * node's own host clock (the same boot, and this node's clock is that host's), the lease is
+ * counted from that moment instead of from when this node first saw the renewal, up to a
+ * heartbeat later: the owner counts its fence deadline from a moment no later than the stamp, so
+ * the lease it fences itself by ends no later than the stamp plus the lease. A stamp dated after
+ * this node first saw its renewal cannot be true of the same clock, and is ignored.
+ *
  * <p>Not thread-safe: owned by the reconciler thread.
  */
 public final class Liveness {
@@ -35,12 +43,23 @@ public final class Liveness {
   private final MonotonicClock clock;
   private final long leaseNanos;
   private final boolean storeJudgesLeases;
+  private final String boot;
   private final Map<SessionId, Seen> seen = new HashMap<>();
 
-  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases) {
+  /**
+   * @param boot the boot id of the host whose monotonic clock {@code clock} reads, or null when
+   *     it reads no host's (a test's clock): renewal stamps from that boot are then trusted
+   */
+  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases, String boot) {
     this.clock = clock;
     this.leaseNanos = lease.toNanos();
     this.storeJudgesLeases = storeJudgesLeases;
+    this.boot = boot;
+  }
+
+  /** Judges by first sight alone, trusting no renewal stamp. */
+  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases) {
+    this(clock, lease, storeJudgesLeases, null);
   }
 
   /** Records the counters of a fresh snapshot; forgets sessions no longer in it. */
@@ -79,7 +98,7 @@ public final class Liveness {
     if (s == null || n.state() == SessionState.CLOSED) {
       return -1;
     }
-    long left = s.sinceNanos() + leaseNanosOf(n) - clock.nanos();
+    long left = leaseEnd(n, s) - clock.nanos();
     return left > 0 ? left : -1;
   }
 
@@ -90,7 +109,7 @@ public final class Liveness {
    */
   public long leasePassedNanos(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s == null ? -1 : s.sinceNanos() + leaseNanosOf(n);
+    return s == null ? -1 : leaseEnd(n, s);
   }
 
   /**
@@ -107,7 +126,7 @@ public final class Liveness {
     }
     boolean silent = n.state() == SessionState.EXPIRED
         || (s.moved() && clock.nanos() - s.sinceNanos() >= silence.toNanos());
-    return silent ? Math.max(0, s.sinceNanos() + leaseNanosOf(n) - clock.nanos()) : -1;
+    return silent ? Math.max(0, leaseEnd(n, s) - clock.nanos()) : -1;
   }
 
   /**
@@ -122,14 +141,26 @@ public final class Liveness {
     }
     // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
     // sessions renew themselves) must not be polled forever.
-    long lease = leaseNanosOf(n);
-    long still = clock.nanos() - s.sinceNanos();
-    return still >= lease && still < lease + lease / 2;
+    long now = clock.nanos();
+    long end = leaseEnd(n, s);
+    return now >= end && now < end + leaseNanosOf(n) / 2;
   }
 
   private boolean unchangedForLease(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s != null && !renewedSince(n, s) && clock.nanos() - s.sinceNanos() >= leaseNanosOf(n);
+    return s != null && !renewedSince(n, s) && clock.nanos() >= leaseEnd(n, s);
+  }
+
+  /**
+   * When {@code n}'s lease ends in this node's view, if its counter stays as {@code s} saw it: the
+   * renewal's stamp plus the lease where the stamp is on this node's clock, else first sight plus
+   * the lease.
+   */
+  private long leaseEnd(NodeRecord n, Seen s) {
+    RenewalStamp sent = n.renewed();
+    boolean sameClock = boot != null && sent != null && boot.equals(sent.boot()) && n.renewals() == s.renewals()
+        && sent.nanos() <= s.sinceNanos();
+    return (sameClock ? sent.nanos() : s.sinceNanos()) + leaseNanosOf(n);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Observed;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionState;
 import java.time.Duration;
@@ -42,6 +43,46 @@ class LivenessTest {
     advance(Duration.ofMillis(1));
     assertThat(l.judge(node(5, SessionState.LIVE))).isEqualTo(Liveness.Verdict.LOST);
     assertThat(l.observed(node(5, SessionState.LIVE))).isEqualTo(new Observed(new SessionId("s1"), 5));
+  }
+
+  /** Node b's session at {@code renewals}, that renewal sent at {@code sentNanos} on boot {@code boot}. */
+  static NodeRecord stamped(long renewals, String boot, long sentNanos) {
+    return new NodeRecord(new NodeInfo(NodeName.of("b"), Location.ROOT, "127.0.0.1:1"), new SessionId("s1"),
+        renewals, SessionState.LIVE, Map.of(), null, null, new RenewalStamp(boot, sentNanos));
+  }
+
+  @Test
+  void onTheSameBootTheLeaseIsCountedFromTheRenewalsStampNotFromWhenItWasFirstSeen() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    long sent = now;
+    advance(Duration.ofMillis(400)); // the renewal is seen 400 ms after it was sent
+    NodeRecord b = stamped(5, "boot-1", sent);
+    l.observe(List.of(b));
+    assertThat(l.nanosUntilLost(b)).isEqualTo(LEASE.minusMillis(400).toNanos());
+    advance(LEASE.minusMillis(401));
+    assertThat(l.judge(b)).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1)); // the stamp plus the lease: 400 ms before first sight plus the lease
+    assertThat(l.judge(b)).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aStampFromAnotherBootOrWithoutAHostClockIsIgnored() {
+    long sent = now;
+    advance(Duration.ofMillis(400));
+    for (Liveness l : List.of(new Liveness(() -> now, LEASE, false, "boot-2"), new Liveness(() -> now, LEASE, false))) {
+      l.observe(List.of(stamped(5, "boot-1", sent)));
+      assertThat(l.nanosUntilLost(stamped(5, "boot-1", sent))).isEqualTo(LEASE.toNanos());
+    }
+  }
+
+  @Test
+  void aStampDatedAfterTheRenewalWasFirstSeenIsNotOfThisClockAndIsIgnored() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    NodeRecord b = stamped(5, "boot-1", now + 1); // a clock that runs ahead of this node's
+    l.observe(List.of(b));
+    assertThat(l.nanosUntilLost(b)).isEqualTo(LEASE.toNanos());
+    advance(LEASE.minusMillis(1));
+    assertThat(l.judge(b)).isEqualTo(Liveness.Verdict.ALIVE);
   }
 
   @Test
