@@ -30,10 +30,11 @@ function headers(extra) {
   return h;
 }
 
-// One API call: {ok, status, body}; a 401 asks for the token and shows why.
-async function api(method, path, body) {
+// One API call: {ok, status, body}; a 401 asks for the token and shows why. `timeoutMs`: give up then.
+async function api(method, path, body, timeoutMs) {
   const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
   if (body !== undefined) init.body = JSON.stringify(body);
+  if (timeoutMs) init.signal = AbortSignal.timeout(timeoutMs);
   const res = await fetch(path, init);
   let json = null;
   try { json = await res.json(); } catch (e) { json = null; }
@@ -92,9 +93,22 @@ async function verb(label, method, path, body, stops) {
   refresh();
 }
 
+// One read of /v1/status at a time, given up after 5 s: an agent that hangs shows as stale
+// instead of piling up requests that would hold back the buttons'.
+const READ_TIMEOUT_MS = 5000;
+let reading = false;
+let readAgain = false;        // asked for during a read: read once more after it
 async function refresh() {
+  if (reading) { readAgain = true; return; }
+  reading = true;
+  await readStatus();
+  reading = false;
+  if (readAgain) { readAgain = false; refresh(); }
+}
+
+async function readStatus() {
   try {
-    const r = await api("GET", "/v1/status");
+    const r = await api("GET", "/v1/status", undefined, READ_TIMEOUT_MS);
     if (r.status === 401) { // the agent answers, but only with the token: the token form says why, not "stale"
       statusError = null;
       return renderStale();
@@ -105,7 +119,7 @@ async function refresh() {
     statusError = null;
     render();
   } catch (e) {
-    statusError = e.message;
+    statusError = e.name === "TimeoutError" ? "no answer in " + READ_TIMEOUT_MS / 1000 + " s" : e.message;
   }
   renderStale();
 }
