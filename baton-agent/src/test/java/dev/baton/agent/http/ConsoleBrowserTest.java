@@ -35,8 +35,9 @@ import org.openqa.selenium.support.ui.Select;
 /**
  * The console at {@code /} in a real headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}, installed by .ci/run; nothing is downloaded), against real in-process
- * agents on one SQLite store: the whiteboard, a failover shown without a reload, the ranking and a
- * move steered from the page. With {@code -Dconsole.screenshot=PATH} the failover test also saves
+ * agents on one SQLite store: the whiteboard, a failover shown without a reload, the nodes' last
+ * heartbeats, the ranking (buttons and drag and drop) and a move steered from the page, a change
+ * refused without the API token and made with it. With {@code -Dconsole.screenshot=PATH} the failover test also saves
  * its mid-failover screenshot there (how docs/console.png is made).
  */
 class ConsoleBrowserTest {
