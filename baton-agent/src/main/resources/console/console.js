@@ -5,9 +5,11 @@
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "baton.token";
 let status = null;            // the last GET /v1/status
+let statusAt = 0;             // when it came, on performance.now()
 let selected = null;          // the service being steered
 let draft = null;             // the ranking being edited: node names, best first
 let dirty = false;            // draft changed by the user and not saved
+let dragging = false;         // a ranking entry is being dragged: the list is not rebuilt under it
 let lastSeq = 0;              // the newest event seen, to resume the stream
 let statusError = null;       // why the last GET /v1/status failed, or null
 let streamUp = false;
@@ -28,21 +30,31 @@ function headers(extra) {
   return h;
 }
 
-// One API call: {ok, status, body}; a 401 asks for the token and shows why.
-async function api(method, path, body) {
+// One API call: {ok, status, body}; a 401 asks for the token and shows why. `timeoutMs`: give up then.
+async function api(method, path, body, timeoutMs) {
   const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
   if (body !== undefined) init.body = JSON.stringify(body);
+  if (timeoutMs) init.signal = AbortSignal.timeout(timeoutMs);
   const res = await fetch(path, init);
   let json = null;
   try { json = await res.json(); } catch (e) { json = null; }
-  if (res.status === 401) askToken();
+  if (res.status === 401) askToken(json && json.error);
   return { ok: res.ok, status: res.status, body: json };
 }
 
-function askToken() {
+// Shows the token form with the agent's reason for the 401.
+function askToken(why) {
+  $("token-why").textContent = "401 " + (why || "this agent needs its API token");
+  $("token-forget").hidden = true;
   if (!$("token-form").hidden) return;
   $("token-form").hidden = false;
   $("token").focus();
+}
+
+function tokenChanged() {
+  $("token-forget").hidden = !sessionStorage.getItem(TOKEN_KEY);
+  refresh();
+  restartStream();
 }
 
 $("token-form").addEventListener("submit", (ev) => {
@@ -51,8 +63,13 @@ $("token-form").addEventListener("submit", (ev) => {
   $("token").value = "";
   $("token-form").hidden = true;
   show(true, "token set for this tab; try again");
-  refresh();
-  restartStream();
+  tokenChanged();
+});
+
+$("token-forget").addEventListener("click", () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  show(true, "token forgotten");
+  tokenChanged();
 });
 
 function show(ok, text) {
@@ -76,20 +93,33 @@ async function verb(label, method, path, body, stops) {
   refresh();
 }
 
+// One read of /v1/status at a time, given up after 5 s: an agent that hangs shows as stale
+// instead of piling up requests that would hold back the buttons'.
+const READ_TIMEOUT_MS = 5000;
+let reading = false;
+let readAgain = false;        // asked for during a read: read once more after it
 async function refresh() {
+  if (reading) { readAgain = true; return; }
+  reading = true;
+  await readStatus();
+  reading = false;
+  if (readAgain) { readAgain = false; refresh(); }
+}
+
+async function readStatus() {
   try {
-    const r = await api("GET", "/v1/status");
-    if (r.status === 401) { // the agent answers, but only with the token: say why, not "stale"
+    const r = await api("GET", "/v1/status", undefined, READ_TIMEOUT_MS);
+    if (r.status === 401) { // the agent answers, but only with the token: the token form says why, not "stale"
       statusError = null;
-      show(false, "401 " + ((r.body && r.body.error) || "this agent needs its API token"));
       return renderStale();
     }
     if (!r.ok) throw new Error((r.body && r.body.error) || ("HTTP " + r.status));
     status = r.body;
+    statusAt = performance.now();
     statusError = null;
     render();
   } catch (e) {
-    statusError = e.message;
+    statusError = e.name === "TimeoutError" ? "no answer in " + READ_TIMEOUT_MS / 1000 + " s" : e.message;
   }
   renderStale();
 }
@@ -138,19 +168,45 @@ function render() {
 
   const owned = {};
   for (const s of services) if (s.owner) (owned[s.owner] = owned[s.owner] || []).push(s.name);
-  const nhead = el("tr", {}, ...["node", "state", "location", "api", "lease", "heartbeat", "owns", ""].map((h) => el("th", {}, h)));
-  const nrows = status.nodes.map((n) => el("tr", { "data-node": n.name },
+  const nhead = el("tr", {}, ...["node", "state", "location", "api", "lease", "last heartbeat", "owns", ""].map((h) => el("th", {}, h)));
+  const nrows = () => status.nodes.map((n) => el("tr", { "data-node": n.name },
     el("td", {}, n.name + (n.name === status.node ? " (this agent)" : "")),
     el("td", { "class": "node-" + n.state }, n.state), el("td", {}, n.location), el("td", {}, n.api || "-"),
-    el("td", {}, n.lease || "?"), el("td", {}, n.heartbeat || "?"), el("td", {}, (owned[n.name] || []).join(", ") || "-"),
+    el("td", {}, n.lease || "?"),
+    el("td", {}, el("span", { "class": "renewed" }), " · every " + (n.heartbeat || "?")),
+    el("td", {}, (owned[n.name] || []).join(", ") || "-"),
     el("td", {}, n.state === "drained"
       ? el("button", { type: "button", "data-undrain": n.name, onclick: () => verb("undrain " + n.name, "POST",
           "/v1/nodes/" + encodeURIComponent(n.name) + "/undrain") }, "Undrain")
       : el("button", { type: "button", "data-drain": n.name, onclick: () => verb("drain " + n.name, "POST",
           "/v1/nodes/" + encodeURIComponent(n.name) + "/drain", undefined, true) }, "Drain"))));
-  $("nodes").replaceChildren(el("thead", {}, nhead), el("tbody", {}, ...nrows));
+  const same = status.nodes.map((n) => Object.assign({}, n, { renewalAgeMillis: null }));
+  rebuild($("nodes"), JSON.stringify([status.node, same, owned]), () => [el("thead", {}, nhead), el("tbody", {}, ...nrows())]);
+  for (const n of status.nodes) {
+    $("nodes").querySelector("tr[data-node='" + CSS.escape(n.name) + "'] .renewed").dataset.age = n.renewalAgeMillis ?? "";
+  }
+  tickRenewals();
 
   renderSteer(nodes);
+}
+
+// How long ago a node renewed, counted on from the agent's answer until the next one.
+function renewed(ageMillis) {
+  if (ageMillis == null || ageMillis === "") return "not seen renewing yet";
+  const s = (Number(ageMillis) + performance.now() - statusAt) / 1000;
+  return (s < 60 ? s.toFixed(1) : Math.round(s)) + " s ago";
+}
+
+function tickRenewals() {
+  for (const e of document.querySelectorAll("#nodes .renewed")) e.textContent = renewed(e.dataset.age);
+}
+
+// Replaces what `container` shows only when `key` says it changed: a focused button stays focused
+// and a drag stays under way across the reads every second.
+function rebuild(container, key, build) {
+  if (container.dataset.key === key) return;
+  container.replaceChildren(...build());
+  container.dataset.key = key;
 }
 
 function options(select, values, keep) {
@@ -167,11 +223,14 @@ function renderSteer(nodes) {
   $("svc").value = selected;
   if (!dirty) draft = s.ranking.map((r) => r.node);
   $("rank-source").textContent = s.ranking.length ? "(" + s.ranking[0].source + ")" : "(none: unranked)";
-  $("ranking").replaceChildren(...draft.map((n, i) => el("li", { "data-node": n }, n,
+  $("rank-dirty").hidden = !dirty;
+  if (!dragging) rebuild($("ranking"), JSON.stringify(draft), () => draft.map((n, i) => el("li", { "data-node": n, draggable: true,
+    ondragstart: (e) => dragStart(e, n), ondragover: dragOver, ondragleave: (e) => e.currentTarget.classList.remove("drop-here"),
+    ondrop: (e) => drop(e, i), ondragend: dragEnd }, n,
     el("button", { type: "button", title: "up", "aria-label": "move " + n + " up", disabled: i === 0,
-      onclick: () => moveRank(i, -1) }, "↑"),
+      onclick: () => moveRank(i, i - 1, "move " + n + " up") }, "↑"),
     el("button", { type: "button", title: "down", "aria-label": "move " + n + " down", disabled: i === draft.length - 1,
-      onclick: () => moveRank(i, 1) }, "↓"),
+      onclick: () => moveRank(i, i + 1, "move " + n + " down") }, "↓"),
     el("button", { type: "button", title: "remove", "aria-label": "remove " + n, onclick: () => { draft.splice(i, 1); dirty = true; render(); } }, "✕"))));
   const providers = s.providers.map((p) => p.node);
   options($("rank-add"), providers.filter((n) => !draft.includes(n)).map((n) => [n, n]), true);
@@ -183,10 +242,42 @@ function renderSteer(nodes) {
   options($("clear-node"), [["", "every node"]].concat(providers.map((n) => [n, n])), true);
 }
 
-function moveRank(i, by) {
-  const [n] = draft.splice(i, 1);
-  draft.splice(i + by, 0, n);
+// Moves the entry at `from` to `to`; `focus`: the label of the button to keep the keyboard on.
+function moveRank(from, to, focus) {
+  if (from < 0 || from === to) return;
+  const [n] = draft.splice(from, 1);
+  draft.splice(to, 0, n);
   dirty = true;
+  render();
+  const again = focus && $("ranking").querySelector("button[aria-label='" + CSS.escape(focus) + "']");
+  if (again && !again.disabled) again.focus();
+}
+
+// Drag and drop (HTML5 events): a dropped entry takes the place of the one it is dropped on.
+const DRAG_TYPE = "application/x-baton-node";
+function dragStart(e, node) {
+  dragging = true;
+  e.dataTransfer.effectAllowed = "move";
+  e.dataTransfer.setData(DRAG_TYPE, node);
+  e.currentTarget.classList.add("dragged");
+}
+
+function dragOver(e) {
+  if (!e.dataTransfer.types.includes(DRAG_TYPE)) return; // not one of ours: no drop here
+  e.preventDefault();
+  e.dataTransfer.dropEffect = "move";
+  e.currentTarget.classList.add("drop-here");
+}
+
+function drop(e, to) {
+  e.preventDefault();
+  dragEnd();
+  moveRank(draft.indexOf(e.dataTransfer.getData(DRAG_TYPE)), to);
+}
+
+function dragEnd() {
+  dragging = false;
+  for (const li of $("ranking").children) li.classList.remove("dragged", "drop-here");
   render();
 }
 
@@ -237,8 +328,7 @@ async function stream() {
       { headers: headers({ "Accept": "text/event-stream" }), signal: streamAbort.signal });
     if (res.status === 401) {
       const body = await res.json().catch(() => ({}));
-      show(false, "events: 401 " + (body.error || "a token is needed"));
-      askToken();
+      askToken(body.error);
       setLive(false, "live updates need the API token");
       return; // the token form restarts the stream
     }
@@ -278,7 +368,10 @@ function restartStream() {
   stream();
 }
 
-// The stream brings every change; the poll notices an agent or a store that has gone quiet.
-setInterval(refresh, 3000);
+// The stream brings every change; the poll every second keeps the nodes' last heartbeats current
+// and notices an agent or a store that has gone quiet. Between answers the ages count on.
+setInterval(refresh, 1000);
+setInterval(tickRenewals, 200);
+$("token-forget").hidden = !sessionStorage.getItem(TOKEN_KEY);
 refresh();
 stream();

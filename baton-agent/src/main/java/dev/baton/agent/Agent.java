@@ -404,7 +404,8 @@ public final class Agent implements AutoCloseable {
   public StatusResponse status() {
     View v = currentView();
     Duration age = reconciler.viewAge();
-    StatusResponse s = Whiteboard.status(config.group().value(), config.node(), v, reconciler.localStates());
+    StatusResponse s = Whiteboard.status(config.group().value(), config.node(), v, reconciler.localStates(),
+        reconciler.renewalAges(v));
     // A pass reads the store every heartbeat; one may wait up to a store call's timeout.
     Duration staleAfter = config.timing().heartbeat().multipliedBy(3).plus(config.timing().storeCallTimeout());
     return age == null ? s : s.withViewAge(age.toMillis(), age.compareTo(staleAfter) > 0);

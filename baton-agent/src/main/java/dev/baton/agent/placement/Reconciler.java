@@ -213,6 +213,11 @@ public final class Reconciler implements AutoCloseable {
     return view == null ? null : Duration.ofNanos(Math.max(0, clock.nanos() - viewReadNanos));
   }
 
+  /** The ages of the nodes' last renewals in {@code v}, as of now on this node's monotonic clock. */
+  public Map<NodeName, Duration> renewalAges(View v) {
+    return v.renewalAges(clock.nanos());
+  }
+
   /** The provider states this node publishes, from its own processes (fresher than the store). */
   public Map<ServiceName, ProviderStatus> localStates() {
     Map<ServiceName, ProviderStatus> states = new TreeMap<>();
@@ -787,7 +792,8 @@ public final class Reconciler implements AutoCloseable {
     }
     Map<ServiceName, NodeName> targets = placed.targets();
     viewReadNanos = readNanos;
-    view = new View(snap, nodeStates, placed.validOwners(), targets, placed.queues(), silentNodes(snap, me));
+    view = new View(snap, nodeStates, placed.validOwners(), targets, placed.queues(), silentNodes(snap, me),
+        renewalsSeen(snap));
 
     if (me != null) {
       List<PendingClaim> claims = new ArrayList<>();
@@ -821,6 +827,18 @@ public final class Reconciler implements AutoCloseable {
       }
     }
     return silent;
+  }
+
+  /** When this node first saw each node's current renewal count, for the nodes it has seen renewing. */
+  private Map<NodeName, Long> renewalsSeen(Snapshot snap) {
+    Map<NodeName, Long> seen = new TreeMap<>();
+    for (NodeRecord n : snap.nodes()) {
+      long at = liveness.renewalSeenNanos(n);
+      if (at >= 0) {
+        seen.put(n.info().name(), at);
+      }
+    }
+    return seen;
   }
 
   /**

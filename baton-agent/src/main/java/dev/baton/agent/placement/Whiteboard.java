@@ -31,19 +31,25 @@ import java.util.TreeSet;
 public final class Whiteboard {
   private Whiteboard() {}
 
-  public static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
-    return status(group, self, view, local, Instant.now());
+  /**
+   * The whiteboard; {@code renewalAges}: how long ago each node last renewed, as this node saw it
+   * ({@link View#renewalAges}).
+   */
+  public static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local,
+      Map<NodeName, Duration> renewalAges) {
+    return status(group, self, view, local, renewalAges, Instant.now());
   }
 
   /** The whiteboard as of {@code now} on the wall clock: bans that ended by then are not shown. */
   public static StatusResponse status(String group, NodeName self, View view, Map<ServiceName, ProviderStatus> local,
-      Instant now) {
+      Map<NodeName, Duration> renewalAges, Instant now) {
     List<NodeStatus> nodes = new ArrayList<>();
     for (NodeRecord n : view.snapshot().nodes()) {
       nodes.add(new NodeStatus(n.info().name().value(), n.info().location().toString(),
           view.nodeStates().getOrDefault(n.info().name(), "alive"), n.info().api(),
           n.lease() == null ? null : Durations.format(n.lease()),
-          n.heartbeat() == null ? null : Durations.format(n.heartbeat()), n.info().version()));
+          n.heartbeat() == null ? null : Durations.format(n.heartbeat()), n.info().version(),
+          renewalAges.containsKey(n.info().name()) ? renewalAges.get(n.info().name()).toMillis() : null));
     }
     nodes.sort((a, b) -> a.name().compareTo(b.name()));
     TreeSet<ServiceName> names = new TreeSet<>(view.snapshot().ownerships().keySet());

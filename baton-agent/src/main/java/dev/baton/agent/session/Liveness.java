@@ -103,6 +103,16 @@ public final class Liveness {
   }
 
   /**
+   * The monotonic time at which this node first saw {@code n}'s current renewal count, when it had
+   * seen the count change before (so a renewal came just before); -1 otherwise (first seen: when
+   * it was last renewed is not known). For the whiteboard's last heartbeat: it decides nothing.
+   */
+  public long renewalSeenNanos(NodeRecord n) {
+    Seen s = seen.get(n.session());
+    return s == null || !s.moved() ? -1 : s.sinceNanos();
+  }
+
+  /**
    * The monotonic time at which {@code n}'s lease passed in this node's view (its counter first seen
    * standing still, plus the lease), or -1 when this node has not seen it. For the failover
    * duration metric: it decides nothing.

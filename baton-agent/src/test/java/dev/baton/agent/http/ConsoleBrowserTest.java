@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.agent.Agent;
 import dev.baton.agent.Http;
 import dev.baton.agent.TestNodes;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,13 +29,15 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
  * The console at {@code /} in a real headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}, installed by .ci/run; nothing is downloaded), against real in-process
- * agents on one SQLite store: the whiteboard, a failover shown without a reload, the ranking and a
- * move steered from the page. With {@code -Dconsole.screenshot=PATH} the failover test also saves
+ * agents on one SQLite store: the whiteboard, a failover shown without a reload, the nodes' last
+ * heartbeats, the ranking (buttons and drag and drop) and a move steered from the page, a change
+ * refused without the API token and made with it. With {@code -Dconsole.screenshot=PATH} the failover test also saves
  * its mid-failover screenshot there (how docs/console.png is made).
  */
 class ConsoleBrowserTest {
@@ -184,6 +187,145 @@ class ConsoleBrowserTest {
     });
     soon().until(() -> browser.findElement(By.id("result")).getText().startsWith("rank svc: "));
     soon().until(() -> browser.findElement(By.id("rank-source")).getText().contains("operator"));
+  }
+
+  static String renewedShown(String node) {
+    return browser.findElement(By.cssSelector("#nodes tr[data-node='" + node + "'] .renewed")).getText();
+  }
+
+  /** The seconds in "1.4 s ago", or -1 when the cell says something else. */
+  static double secondsAgo(String text) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9])?) s ago").matcher(text);
+    return m.matches() ? Double.parseDouble(m.group(1)) : -1;
+  }
+
+  @Test
+  void theNodesTableShowsHowLongAgoEachNodeLastRenewedAndCountsOnWhenOneStops() throws Exception {
+    Agent a = start("node-a");
+    Agent b = start("node-b");
+    open(a);
+
+    // Both renew every 200 ms; the page reads every second and counts on in between.
+    soon().until(() -> secondsAgo(renewedShown("node-b")) >= 0 && secondsAgo(renewedShown("node-b")) < 2);
+    assertThat(secondsAgo(renewedShown("node-a"))).isBetween(0.0, 2.0);
+    assertThat(browser.findElement(By.cssSelector("#nodes tr[data-node='node-b']")).getText()).contains("every 200ms");
+
+    b.crash();
+    soon().until(() -> secondsAgo(renewedShown("node-b")) > 3);
+    double seen = secondsAgo(renewedShown("node-b"));
+    soon().until(() -> secondsAgo(renewedShown("node-b")) >= seen + 1);
+    soon().until(() -> browser.findElement(By.id("nodes")).getText().contains("lost"));
+    assertThat(secondsAgo(renewedShown("node-a"))).as("node-a still renews").isBetween(0.0, 2.0);
+    assertThat(notReloaded()).isTrue();
+  }
+
+  /** Drags {@code from} onto {@code to} with the mouse (chromedriver turns it into a native HTML5 drag). */
+  static void drag(String from, String to) {
+    new Actions(browser).dragAndDrop(ranked(from), ranked(to)).perform();
+  }
+
+  static WebElement ranked(String node) {
+    return browser.findElement(By.cssSelector("#ranking li[data-node='" + node + "']"));
+  }
+
+  @Test
+  void aRankingReorderedByDragInThePageIsTheGroupsRanking() throws Exception {
+    Agent a = start("node-a");
+    start("node-b");
+    start("node-c");
+    assertThat(ApiAccessTest.call(a, "PUT", "/v1/services/svc/ranking", "{\"ranking\": [\"node-a\", \"node-b\", \"node-c\"]}",
+        null).statusCode()).isEqualTo(200);
+    open(a);
+    soon().until(() -> browser.findElement(By.id("ranking")).findElements(By.tagName("li")).size() == 3);
+    assertThat(ranked("node-c").getAttribute("draggable")).isEqualTo("true");
+
+    drag("node-c", "node-a");
+    soon().until(() -> browser.findElement(By.id("ranking")).getText().startsWith("node-c"));
+    assertThat(browser.findElement(By.id("rank-dirty")).isDisplayed()).as("the page says the order is not saved yet").isTrue();
+    drag("node-a", "node-b");
+    assertThat(browser.findElement(By.id("ranking")).findElements(By.tagName("li")))
+        .extracting(li -> li.getAttribute("data-node")).containsExactly("node-c", "node-b", "node-a");
+    assertThat(Http.json(Http.get(a, "/v1/services/svc/ranking")).path("ranking").findValuesAsText("node"))
+        .as("nothing changes before Save").containsExactly("node-a", "node-b", "node-c");
+    browser.findElement(By.id("rank-save")).click();
+
+    soon().untilAsserted(() -> assertThat(Http.json(Http.get(a, "/v1/services/svc/ranking")).path("ranking")
+        .findValuesAsText("node")).containsExactly("node-c", "node-b", "node-a"));
+    soon().until(() -> browser.findElement(By.id("result")).getText().startsWith("rank svc: "));
+    soon().until(() -> !browser.findElement(By.id("rank-dirty")).isDisplayed());
+  }
+
+  static final String TOKEN = "s3cret-token-of-the-console";
+
+  static Object script(String js) {
+    return ((JavascriptExecutor) browser).executeScript(js);
+  }
+
+  static boolean disabled(Agent agent) throws Exception {
+    HttpResponse<String> r = ApiAccessTest.call(agent, "GET", "/v1/services/svc", null, "Bearer " + TOKEN);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return Http.json(r).path("state").asText().equals("disabled");
+  }
+
+  static void enterToken(String token) {
+    soon().until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+    browser.findElement(By.id("token")).sendKeys(token + "\n");
+  }
+
+  /** Clicks Disable and accepts the page's question; returns the answer the page shows. */
+  static String disableFromThePage() {
+    browser.findElement(By.id("disable")).click();
+    soon().until(() -> {
+      browser.switchTo().alert().accept();
+      return true;
+    });
+    soon().until(() -> browser.findElement(By.id("result")).getText().startsWith("disable svc: "));
+    return browser.findElement(By.id("result")).getText();
+  }
+
+  @Test
+  void withoutTheRightTokenAChangeFromThePageIsRefusedAndSaysWhyThenTheTokenMakesItWork() throws Exception {
+    Files.writeString(dir.resolve("token"), TOKEN + "\n");
+    Agent a = TestNodes.agent(TestNodes.config(dir, "node-a", "exec sleep 600", "", "",
+        "api:\n  listen: 127.0.0.1:0\n  token-file: token"));
+    a.start();
+    agents.add(a);
+    browser.get("http://" + a.apiAddress() + "/");
+
+    // The page holds no data without the token: it says why (the 401's message) and asks for it.
+    soon().until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+    assertThat(browser.findElement(By.id("token-why")).getText()).startsWith("401 this agent requires a token");
+    assertThat(browser.findElement(By.id("token-form")).getText()).contains("kept for this browser tab only");
+    enterToken("not-the-token");
+    soon().until(() -> browser.findElement(By.id("token-why")).getText().contains("is not this agent's token"));
+    enterToken(TOKEN);
+    soon().until(() -> !browser.findElement(By.cssSelector("#board td.cell")).getText().isEmpty());
+    script("window.notReloaded = true;");
+    assertThat(script("return sessionStorage.getItem('baton.token');")).isEqualTo(TOKEN);
+    assertThat(script("return localStorage.length + ' ' + document.cookie;"))
+        .as("the token is kept for the tab only: nothing in localStorage, no cookie").isEqualTo("0 ");
+
+    // Without the token, a change is refused, the page shows the agent's message, and nothing changes.
+    browser.findElement(By.id("token-forget")).click();
+    assertThat(script("return sessionStorage.getItem('baton.token');")).isNull();
+    assertThat(disableFromThePage()).startsWith("disable svc: 401 this agent requires a token");
+    assertThat(browser.findElement(By.id("result")).isDisplayed()).isTrue();
+    assertThat(browser.findElement(By.id("token-form")).isDisplayed()).as("the page asks for the token").isTrue();
+    assertThat(disabled(a)).isFalse();
+
+    // With a wrong one, the same.
+    enterToken("Not-the-token-either");
+    assertThat(disableFromThePage()).startsWith("disable svc: 401 the token sent in the Authorization header is not this agent's token");
+    assertThat(disabled(a)).isFalse();
+
+    // With the right one, the same change goes through.
+    enterToken(TOKEN);
+    soon().until(() -> !browser.findElement(By.id("token-form")).isDisplayed());
+    assertThat(disableFromThePage()).doesNotContain("401");
+    assertThat(browser.findElement(By.id("result")).getAttribute("class")).contains("ok");
+    soon().until(() -> disabled(a));
+    soon().until(() -> browser.findElement(By.id("board")).getText().contains("DISABLED"));
+    assertThat(notReloaded()).isTrue();
   }
 
   @Test

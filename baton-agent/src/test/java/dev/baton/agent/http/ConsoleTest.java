@@ -60,6 +60,39 @@ class ConsoleTest {
     assertThat(post.headers().firstValue("Allow")).hasValue("GET");
   }
 
+  /** How long ago {@code node} last renewed, as {@code from} saw it; -1 when it does not say. */
+  static long renewalAge(Agent from, String node) throws Exception {
+    for (var n : Http.json(Http.get(from, "/v1/status")).path("nodes")) {
+      if (n.path("name").asText().equals(node)) {
+        return n.path("renewalAgeMillis").isNumber() ? n.path("renewalAgeMillis").asLong() : -1;
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  void statusSaysHowLongAgoEachNodeLastRenewedAndThatAgeGrowsOnceItStops() throws Exception {
+    Agent b = TestNodes.agent(TestNodes.config(dir, "node-b", "exec sleep 600"));
+    Agent a = start();
+    b.start();
+    try {
+      var soon = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+          .pollInterval(java.time.Duration.ofMillis(50));
+      // Both renew every 200 ms: node-b sees each within about one of its own reads of the store.
+      soon.until(() -> renewalAge(b, "node-a") >= 0 && renewalAge(b, "node-b") >= 0);
+      soon.until(() -> renewalAge(b, "node-a") < 1000 && renewalAge(b, "node-b") < 1000);
+
+      a.crash();
+      // node-a renews no more: the age node-b gives it grows past its lease, on node-b's clock alone.
+      soon.until(() -> renewalAge(b, "node-a") > 1500);
+      long before = renewalAge(b, "node-a");
+      soon.until(() -> renewalAge(b, "node-a") >= before + 500);
+      assertThat(renewalAge(b, "node-b")).as("node-b still renews").isBetween(0L, 1000L);
+    } finally {
+      b.stop();
+    }
+  }
+
   @Test
   void statusSaysHowOldTheNodesViewIsAndThatItIsFresh() throws Exception {
     start();

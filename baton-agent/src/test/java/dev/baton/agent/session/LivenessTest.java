@@ -97,6 +97,19 @@ class LivenessTest {
   }
 
   @Test
+  void theLastRenewalIsWhenTheObserverFirstSawTheCurrentCountOnceItHasSeenItChange() {
+    Liveness l = new Liveness(() -> now, LEASE, false);
+    l.observe(List.of(node(5, SessionState.LIVE)));
+    assertThat(l.renewalSeenNanos(node(5, SessionState.LIVE))).as("first seen: when it renewed is not known").isEqualTo(-1);
+    advance(Duration.ofSeconds(1));
+    l.observe(List.of(node(6, SessionState.LIVE)));
+    long seen = now;
+    advance(Duration.ofSeconds(1));
+    l.observe(List.of(node(6, SessionState.LIVE)));
+    assertThat(l.renewalSeenNanos(node(6, SessionState.LIVE))).as("the read that first showed 6").isEqualTo(seen);
+  }
+
+  @Test
   void aCounterThatGoesDownIsARenewalToo() {
     // The store was restored from a backup taken at 3 renewals; the owner renews on from there.
     Liveness l = new Liveness(() -> now, LEASE, false);
