@@ -36,16 +36,20 @@ public record RenewalStamp(String boot, long nanos) {
 
   /**
    * This host's boot id when this process's {@link System#nanoTime()} is the host's monotonic
-   * clock; null when it is not known to be: no boot id to read (not Linux), or a clock faked by
-   * libfaketime (the fault suite's clock-rate runs set {@code FAKETIME} in the environment), which
-   * may make one process's monotonic clock run apart from its host's.
+   * clock; null when it is not known to be: no boot id to read (not Linux), or a monotonic clock
+   * faked by libfaketime (preloaded or configured without {@code FAKETIME_DONT_FAKE_MONOTONIC=1}, as
+   * in the fault suite's clock-rate runs), which makes one process's clock run apart from its
+   * host's. A fake wall clock alone (the suite's clock jumps) leaves the monotonic clock real.
    */
   public static String localBoot() {
     return LOCAL_BOOT;
   }
 
   private static String readLocalBoot() {
-    if (System.getenv("FAKETIME") != null) {
+    String preload = System.getenv("LD_PRELOAD");
+    boolean faketime = preload != null && preload.contains("faketime") || System.getenv("FAKETIME") != null
+        || System.getenv("FAKETIME_TIMESTAMP_FILE") != null;
+    if (faketime && !"1".equals(System.getenv("FAKETIME_DONT_FAKE_MONOTONIC"))) {
       return null;
     }
     try {
