@@ -203,6 +203,7 @@ public final class Whiteboard {
         case DRAINED -> "node drained";
         case UNAVAILABLE -> "provider unavailable";
         case NO_PROVIDER -> "no provider";
+        case SIBLING -> "runs another instance of " + queue.service().service();
       };
     }
     if (c.node().equals(queue.target())) {
