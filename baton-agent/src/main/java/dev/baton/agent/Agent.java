@@ -439,8 +439,15 @@ public final class Agent implements AutoCloseable {
   /** One service of the whiteboard: {@code GET /v1/services/{name}}. */
   public ServiceStatus service(String name) {
     ServiceName s = ServiceName.of(name);
-    return Whiteboard.find(s, config.node(), currentView(), reconciler.localStates())
-        .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
+    View view = currentView();
+    return Whiteboard.find(s, config.node(), view, reconciler.localStates()).orElseThrow(() -> unknownService(s, view));
+  }
+
+  /** No service {@code s} in the group: a 404 that names its instances when it runs as instances. */
+  private NotFoundException unknownService(ServiceName s, View view) {
+    List<ServiceName> instances = view.snapshot().instancesOf(s);
+    return new NotFoundException("no service \"" + s + "\" in group " + config.group()
+        + (instances.isEmpty() ? "" : "; it runs as the instances " + instances + ": name one of them"));
   }
 
   /**
@@ -455,9 +462,12 @@ public final class Agent implements AutoCloseable {
     Location origin = from == null ? config.location() : Location.parse(from);
     View view = currentView();
     Map<ServiceName, ProviderStatus> local = reconciler.localStates();
-    ServiceStatus status = Whiteboard.find(s, config.node(), view, local)
-        .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
-    return Whiteboard.resolve(status, origin, config.node(), view, local);
+    Optional<ServiceStatus> status = Whiteboard.find(s, config.node(), view, local);
+    List<ServiceName> instances = view.snapshot().instancesOf(s);
+    if (status.isEmpty() && !instances.isEmpty()) {
+      return Whiteboard.resolveInstances(s, instances, origin, config.node(), view, local);
+    }
+    return Whiteboard.resolve(status.orElseThrow(() -> unknownService(s, view)), origin, config.node(), view, local);
   }
 
   /**
