@@ -17,6 +17,7 @@ import dev.baton.agent.guardian.GuardianLink;
 import dev.baton.agent.guardian.Mirror;
 import dev.baton.agent.placement.OperatorVerbs;
 import dev.baton.agent.placement.Reconciler;
+import dev.baton.agent.placement.UnknownService;
 import dev.baton.agent.placement.View;
 import dev.baton.agent.metrics.AgentMetrics;
 import dev.baton.agent.placement.Whiteboard;
@@ -443,11 +444,8 @@ public final class Agent implements AutoCloseable {
     return Whiteboard.find(s, config.node(), view, reconciler.localStates()).orElseThrow(() -> unknownService(s, view));
   }
 
-  /** No service {@code s} in the group: a 404 that names its instances when it runs as instances. */
   private NotFoundException unknownService(ServiceName s, View view) {
-    List<ServiceName> instances = view.snapshot().instancesOf(s);
-    return new NotFoundException("no service \"" + s + "\" in group " + config.group()
-        + (instances.isEmpty() ? "" : "; it runs as the instances " + instances + ": name one of them"));
+    return UnknownService.of(config.group(), view.snapshot(), s);
   }
 
   /**
@@ -518,8 +516,7 @@ public final class Agent implements AutoCloseable {
       targets.add(config.node());
     }
     if (targets.isEmpty() && !snap.ownerships().containsKey(s)) {
-      throw new NotFoundException("no service \"" + name + "\" in group " + config.group()
-          + "; no node provides it (see `baton status`)");
+      throw UnknownService.of(config.group(), snap, s);
     }
     if (only != null) {
       if (!targets.contains(only)) {

@@ -383,10 +383,7 @@ public final class OperatorVerbs {
 
   private void requireService(Snapshot snap, ServiceName service) {
     if (!snap.knows(service)) {
-      List<ServiceName> instances = snap.instancesOf(service);
-      throw new NotFoundException("no service \"" + service + "\" in group " + group + (instances.isEmpty()
-          ? "; no node provides it (see `baton status`)"
-          : "; it runs as the instances " + instances + ": name one of them"));
+      throw UnknownService.of(group, snap, service);
     }
   }
 
