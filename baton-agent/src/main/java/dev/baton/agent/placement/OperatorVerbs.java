@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * then writes one settings record and records an {@code operator.*} event. A rejected request
  * (400 bad input, 404 unknown service or node, 409 not possible now, 503 store unreachable)
  * writes nothing. Verbs are serialised on this node; two operators on two nodes editing the same
- * service at once: the last write wins.
+ * service at once: the last write wins. A verb on a service that runs as instances acts on each
+ * instance, one write and one event each.
  *
  * <p>A move writes a {@link ServiceSettings.Move} bound to the service's current epoch; the
  * reconcilers do the rest (placement names the target, the owner stops and releases, the target
