@@ -17,6 +17,7 @@ import dev.baton.agent.guardian.GuardianLink;
 import dev.baton.agent.guardian.Mirror;
 import dev.baton.agent.placement.OperatorVerbs;
 import dev.baton.agent.placement.Reconciler;
+import dev.baton.agent.placement.UnknownService;
 import dev.baton.agent.placement.View;
 import dev.baton.agent.metrics.AgentMetrics;
 import dev.baton.agent.placement.Whiteboard;
@@ -440,8 +441,12 @@ public final class Agent implements AutoCloseable {
   /** One service of the whiteboard: {@code GET /v1/services/{name}}. */
   public ServiceStatus service(String name) {
     ServiceName s = ServiceName.of(name);
-    return Whiteboard.find(s, config.node(), currentView(), reconciler.localStates())
-        .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
+    View view = currentView();
+    return Whiteboard.find(s, config.node(), view, reconciler.localStates()).orElseThrow(() -> unknownService(s, view));
+  }
+
+  private NotFoundException unknownService(ServiceName s, View view) {
+    return UnknownService.of(config.group(), view.snapshot(), s);
   }
 
   /**
@@ -456,9 +461,12 @@ public final class Agent implements AutoCloseable {
     Location origin = from == null ? config.location() : Location.parse(from);
     View view = currentView();
     Map<ServiceName, ProviderStatus> local = reconciler.localStates();
-    ServiceStatus status = Whiteboard.find(s, config.node(), view, local)
-        .orElseThrow(() -> new NotFoundException("no service \"" + name + "\" in group " + config.group()));
-    return Whiteboard.resolve(status, origin, config.node(), view, local);
+    Optional<ServiceStatus> status = Whiteboard.find(s, config.node(), view, local);
+    List<ServiceName> instances = view.snapshot().instancesOf(s);
+    if (status.isEmpty() && !instances.isEmpty()) {
+      return Whiteboard.resolveInstances(s, instances, origin, config.node(), view, local);
+    }
+    return Whiteboard.resolve(status.orElseThrow(() -> unknownService(s, view)), origin, config.node(), view, local);
   }
 
   /**
@@ -509,8 +517,7 @@ public final class Agent implements AutoCloseable {
       targets.add(config.node());
     }
     if (targets.isEmpty() && !snap.ownerships().containsKey(s)) {
-      throw new NotFoundException("no service \"" + name + "\" in group " + config.group()
-          + "; no node provides it (see `baton status`)");
+      throw UnknownService.of(config.group(), snap, s);
     }
     if (only != null) {
       if (!targets.contains(only)) {

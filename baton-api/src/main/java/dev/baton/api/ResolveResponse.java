@@ -13,7 +13,9 @@ import java.util.List;
  * @param epoch the service's current epoch (0 before its first claim)
  * @param endpoints the providers that declare an endpoint on nodes that are alive: the owner first,
  *     then the others, nearest to {@code from} in the location tree first (then by place in the
- *     service's line, then by name). Empty when no provider declares one
+ *     service's line, then by name). Empty when no provider declares one. For a service that runs
+ *     as instances: the endpoint of each instance's owner, nearest first (then by the owner's rank,
+ *     then by name); {@code owner} is then null and {@code epoch} 0, since each instance has its own
  */
 public record ResolveResponse(String service, String from, String node, String owner, long epoch,
     List<ResolvedEndpoint> endpoints) {
@@ -31,7 +33,9 @@ public record ResolveResponse(String service, String from, String node, String o
    * @param location the provider's node's location ({@code ""} for the root)
    * @param shared how many leading segments of {@code location} it shares with {@code from}
    * @param api the provider's node's API address as the node publishes it
+   * @param instance for a service that runs as instances ({@code instances} in its config): the
+   *     instance ({@code web@2}) whose owner this endpoint is; null for a singleton service
    */
   public record ResolvedEndpoint(String node, String endpoint, boolean active, String state, String location,
-      int shared, String api) {}
+      int shared, String api, String instance) {}
 }

@@ -55,21 +55,29 @@ final class ResolveCommand implements Callable<Integer> {
   }
 
   static String render(ResolveResponse r) {
+    boolean instanced = r.endpoints().stream().anyMatch(e -> e.instance() != null);
     StringBuilder out = new StringBuilder();
     out.append(r.service()).append(" from ").append(r.from().isEmpty() ? "the root location" : r.from())
         .append(" (answered by ").append(r.node()).append("): ")
-        .append(r.owner() == null ? "no owner" : "owner " + r.owner() + ", epoch " + r.epoch()).append('\n');
+        .append(instanced ? "instances, each with its own owner and epoch"
+            : r.owner() == null ? "no owner" : "owner " + r.owner() + ", epoch " + r.epoch()).append('\n');
     if (r.endpoints().isEmpty()) {
       out.append("no provider declares an endpoint; set services.").append(r.service())
           .append(".endpoint: host:port in the providers' config\n");
       return out.toString();
     }
     String[][] rows = new String[r.endpoints().size() + 1][];
-    rows[0] = new String[] {"ENDPOINT", "NODE", "ACTIVE", "STATE", "LOCATION"};
+    rows[0] = instanced ? new String[] {"ENDPOINT", "NODE", "ACTIVE", "STATE", "LOCATION", "INSTANCE"}
+        : new String[] {"ENDPOINT", "NODE", "ACTIVE", "STATE", "LOCATION"};
     for (int i = 0; i < r.endpoints().size(); i++) {
       ResolveResponse.ResolvedEndpoint e = r.endpoints().get(i);
-      rows[i + 1] = new String[] {e.endpoint(), e.node(), e.active() ? "yes" : "no", e.state(),
+      String[] row = {e.endpoint(), e.node(), e.active() ? "yes" : "no", e.state(),
           e.location().isEmpty() ? "-" : e.location()};
+      if (instanced) {
+        row = java.util.Arrays.copyOf(row, row.length + 1);
+        row[row.length - 1] = e.instance();
+      }
+      rows[i + 1] = row;
     }
     int[] widths = new int[rows[0].length];
     for (String[] row : rows) {

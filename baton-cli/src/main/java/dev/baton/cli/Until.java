@@ -8,8 +8,10 @@ import dev.baton.api.RestartResponse;
 import dev.baton.api.ServiceStatus;
 import dev.baton.api.StatusResponse;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What a verb's {@code --wait} waits for ({@link WaitOptions}): the goal in words, and a check that
@@ -49,38 +51,30 @@ record Until(String goal, Check check) {
     });
   }
 
-  /** {@code enable}: some node owns the service and runs it. */
+  /** {@code enable}: some node owns the service (each of its instances) and runs it. */
   static Until runs(String service) {
-    return new Until(service + " runs on a node", (status, client) -> {
-      ServiceStatus s = service(status, service).orElse(null);
-      if (s == null) {
-        return "the whiteboard shows no service " + service;
-      }
+    return new Until(service + " runs on a node", (status, client) -> each(status, service, s -> {
       if (s.owner() == null) {
-        return "no node runs " + service + " yet (" + s.state() + ")";
+        return "no node runs " + s.name() + " yet (" + s.state() + ")";
       }
       String state = providerState(s, s.owner());
-      return "providing".equals(state) ? null : s.owner() + " owns " + service + " but its provider is " + state;
-    });
+      return "providing".equals(state) ? null : s.owner() + " owns " + s.name() + " but its provider is " + state;
+    }));
   }
 
-  /** {@code disable}: the service is disabled, owned by nobody, and no provider's process is left. */
+  /** {@code disable}: the service (each of its instances) is disabled, owned by nobody, and no provider's process is left. */
   static Until runsNowhere(String service) {
-    return new Until(service + " runs on no node", (status, client) -> {
-      ServiceStatus s = service(status, service).orElse(null);
-      if (s == null) {
-        return "the whiteboard shows no service " + service;
-      }
+    return new Until(service + " runs on no node", (status, client) -> each(status, service, s -> {
       if (!"disabled".equals(s.state())) {
-        return service + " is " + s.state() + ", not yet disabled";
+        return s.name() + " is " + s.state() + ", not yet disabled";
       }
       if (s.owner() != null) {
-        return s.owner() + " still owns " + service;
+        return s.owner() + " still owns " + s.name();
       }
       List<String> still = s.providers().stream().filter(p -> RUNNING.contains(p.state()))
           .map(p -> p.node() + " (" + p.state() + ")").toList();
-      return still.isEmpty() ? null : service + " still runs on " + String.join(", ", still);
-    });
+      return still.isEmpty() ? null : s.name() + " still runs on " + String.join(", ", still);
+    }));
   }
 
   /** {@code drain}: the node owns no service (the next candidates took them, or nobody could). */
@@ -92,16 +86,11 @@ record Until(String goal, Check check) {
     });
   }
 
-  /** {@code pause} / {@code resume}: the whiteboard shows the service paused / not paused. */
+  /** {@code pause} / {@code resume}: the whiteboard shows the service (each of its instances) paused / not paused. */
   static Until paused(String service, boolean paused) {
-    return new Until(service + " is " + (paused ? "paused" : "resumed"), (status, client) -> {
-      ServiceStatus s = service(status, service).orElse(null);
-      if (s == null) {
-        return "the whiteboard shows no service " + service;
-      }
-      return (s.pausedSince() != null) == paused ? null
-          : "the whiteboard still shows " + service + (paused ? " not paused" : " paused");
-    });
+    return new Until(service + " is " + (paused ? "paused" : "resumed"), (status, client) -> each(status, service,
+        s -> (s.pausedSince() != null) == paused ? null
+            : "the whiteboard still shows " + s.name() + (paused ? " not paused" : " paused")));
   }
 
   /** {@code pause --all} / {@code resume --all}: the whiteboard shows every service paused / none paused. */
@@ -158,6 +147,22 @@ record Until(String goal, Check check) {
       return started.isEmpty() ? r.service() + " has not started again yet"
           : r.service() + " started since, but not on " + r.node() + " at epoch " + r.epoch() + " (it moved)";
     });
+  }
+
+  /**
+   * What {@code check} finds still pending for {@code service}; for a service the whiteboard knows
+   * only by its instances ({@code web@1}, ...), for the first of them that has something pending.
+   */
+  private static String each(StatusResponse status, String service, Function<ServiceStatus, String> check) {
+    Optional<ServiceStatus> s = service(status, service);
+    if (s.isPresent()) {
+      return check.apply(s.get());
+    }
+    List<ServiceStatus> instances = status.services().stream().filter(x -> x.name().startsWith(service + "@")).toList();
+    if (instances.isEmpty()) {
+      return "the whiteboard shows no service " + service;
+    }
+    return instances.stream().map(check).filter(Objects::nonNull).findFirst().orElse(null);
   }
 
   private static Optional<ServiceStatus> service(StatusResponse status, String name) {

@@ -96,4 +96,19 @@ class ResolveCommandTest {
     assertThat(unknown.code()).isNotZero();
     assertThat(unknown.err()).contains("no service \"nosuch\"");
   }
+
+  @Test
+  void aServiceWithInstancesPrintsEachInstancesOwner() {
+    var r = new dev.baton.api.ResolveResponse("web", "us/nyc", "node-b", null, 0, java.util.List.of(
+        new dev.baton.api.ResolveResponse.ResolvedEndpoint("node-b", "10.0.2.5:8080", true, "providing", "us/nyc", 2,
+            "10.0.2.5:7070", "web@node-b"),
+        new dev.baton.api.ResolveResponse.ResolvedEndpoint("node-a", "10.0.1.5:8080", true, "providing", "eu/paris", 0,
+            "10.0.1.5:7070", "web@node-a")));
+    assertThat(ResolveCommand.render(r)).isEqualTo(String.join("\n",
+        "web from us/nyc (answered by node-b): instances, each with its own owner and epoch",
+        "ENDPOINT       NODE    ACTIVE  STATE      LOCATION  INSTANCE",
+        "10.0.2.5:8080  node-b  yes     providing  us/nyc    web@node-b",
+        "10.0.1.5:8080  node-a  yes     providing  eu/paris  web@node-a",
+        ""));
+  }
 }

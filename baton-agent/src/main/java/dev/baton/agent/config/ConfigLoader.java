@@ -54,7 +54,7 @@ public final class ConfigLoader {
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
   private static final List<String> SERVICE_KEYS =
       List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on", "rank",
-          "endpoint");
+          "endpoint", "instances");
   private static final List<String> CHECK_KEYS = List.of("name", "kind", "command", "url", "body-contains", "address",
       "ttl", "interval", "timeout", "failures", "grace", "standby");
   private static final List<String> RECOVERY_KEYS = List.of("restarts", "window", "backoff", "ban");
@@ -138,7 +138,7 @@ public final class ConfigLoader {
         ? stateDir(top.get("state-dir"))
         : node == null ? null : DATA_DIR.resolve(node.value());
 
-    Map<ServiceName, ServiceConfig> services = services(top);
+    Map<ServiceName, ServiceConfig> services = services(top, node);
     EventsConfig events = events(top);
     List<RuleConfig> rules = rules(top, services);
 
@@ -359,7 +359,11 @@ public final class ConfigLoader {
     return problemCount() == before ? new Timing(heartbeat, lease, fenceMargin) : null;
   }
 
-  private Map<ServiceName, ServiceConfig> services(Map<String, YamlNode> top) {
+  /**
+   * The services this node provides, by name: a service with {@code instances} stands for its
+   * instances ({@link Instances}), each with the service's settings.
+   */
+  private Map<ServiceName, ServiceConfig> services(Map<String, YamlNode> top, NodeName node) {
     Map<ServiceName, ServiceConfig> services = new TreeMap<>();
     if (!top.containsKey("services")) {
       return services;
@@ -374,12 +378,39 @@ public final class ConfigLoader {
       } catch (InvalidInputException e) {
         problems.add(path, e.getMessage());
       }
+      if (name != null && name.isInstance()) {
+        problems.add(path, "\"" + name + "\" names an instance; expected " + Names.description()
+            + " (Baton names a service's instances SERVICE@INSTANCE itself: set instances under the service)");
+        name = null;
+      }
       ServiceConfig service = service(name, path, entry.getValue());
-      if (name != null && service != null) {
+      Instances instances = instances(path, entry.getValue());
+      if (name == null || service == null || node == null) {
+        continue;
+      }
+      if (instances == null) {
         services.put(name, service);
+        continue;
+      }
+      for (ServiceName instance : instances.of(name, node)) {
+        services.put(instance, service.named(instance));
       }
     }
     return services;
+  }
+
+  /** {@code services.X.instances}, or null when absent or bad (a problem then says why). */
+  private Instances instances(String path, YamlNode value) {
+    if (!(value instanceof YamlNode.Mapping mapping) || !mapping.entries().containsKey("instances")) {
+      return null;
+    }
+    String key = Problems.child(path, "instances");
+    String text = scalar(key, mapping.entries().get("instances"), Instances.EXPECTED);
+    Instances instances = text == null ? null : Instances.parse(text);
+    if (text != null && instances == null) {
+      problems.add(key, "\"" + text + "\" is not valid; expected " + Instances.EXPECTED);
+    }
+    return instances;
   }
 
   private ServiceConfig service(ServiceName name, String path, YamlNode value) {

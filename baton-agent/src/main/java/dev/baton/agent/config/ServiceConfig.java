@@ -60,6 +60,11 @@ public record ServiceConfig(ServiceName name, List<String> command, Map<String, 
     }
   }
 
+  /** These settings for the service (or instance) {@code newName}. */
+  public ServiceConfig named(ServiceName newName) {
+    return new ServiceConfig(newName, command, env, workdir, stopTimeout, checks, recovery, on, rank, endpoint);
+  }
+
   /** A service without an endpoint. */
   public ServiceConfig(ServiceName name, List<String> command, Map<String, String> env, Path workdir,
       Duration stopTimeout, List<CheckConfig> checks, RecoveryConfig recovery, Map<String, List<String>> on,

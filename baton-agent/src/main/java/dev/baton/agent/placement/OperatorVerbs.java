@@ -34,6 +34,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * then writes one settings record and records an {@code operator.*} event. A rejected request
  * (400 bad input, 404 unknown service or node, 409 not possible now, 503 store unreachable)
  * writes nothing. Verbs are serialised on this node; two operators on two nodes editing the same
- * service at once: the last write wins.
+ * service at once: the last write wins. A verb on a service that runs as instances acts on each
+ * instance, one write and one event each.
  *
  * <p>A move writes a {@link ServiceSettings.Move} bound to the service's current epoch; the
  * reconcilers do the rest (placement names the target, the owner stops and releases, the target
@@ -112,6 +114,12 @@ public final class OperatorVerbs {
       throw new ConflictException("cannot move " + service + " to " + to + ": its provider there is unavailable ("
           + provider.reason() + ")");
     }
+    for (ServiceName sibling : service.isInstance() ? snap.instancesOf(service.service()) : List.<ServiceName>of()) {
+      if (!sibling.equals(service) && (to.equals(seen.validOwners().get(sibling)) || to.equals(seen.targets().get(sibling)))) {
+        throw new ConflictException("cannot move " + service + " to " + to + ": it runs " + sibling + ", and a node runs"
+            + " at most one instance of " + service.service());
+      }
+    }
     if (to.equals(owner) && to.equals(ownership.node())) {
       NodeName pending = settings.moveTarget(ownership.epoch());
       if (pending == null) {
@@ -137,9 +145,10 @@ public final class OperatorVerbs {
 
   /** {@code POST /v1/services/{name}/disable} and {@code .../enable}. */
   public synchronized OperatorResponse disable(String serviceText, boolean disabled) {
-    ServiceName service = ServiceName.of(serviceText);
-    Snapshot snap = store.snapshot();
-    requireService(snap, service);
+    return onServiceOrInstances(ServiceName.of(serviceText), (snap, service) -> disable(snap, service, disabled));
+  }
+
+  private OperatorResponse disable(Snapshot snap, ServiceName service, boolean disabled) {
     ServiceSettings settings = snap.settings().service(service);
     String verb = disabled ? "disable" : "enable";
     if (settings.disabled() == disabled) {
@@ -175,8 +184,10 @@ public final class OperatorVerbs {
       }
       ranking.add(name);
     }
-    Snapshot snap = store.snapshot();
-    requireService(snap, service);
+    return onServiceOrInstances(service, (snap, s) -> rank(snap, s, ranking));
+  }
+
+  private OperatorResponse rank(Snapshot snap, ServiceName service, List<NodeName> ranking) {
     ranking.forEach(n -> requireNode(snap, n));
     ServiceSettings settings = snap.settings().service(service);
     if (settings.ranking().equals(ranking)) {
@@ -218,9 +229,10 @@ public final class OperatorVerbs {
    * one that is not) is a conflict: the operator's picture of the group is wrong.
    */
   public synchronized OperatorResponse pause(String serviceText, boolean pause) {
-    ServiceName service = ServiceName.of(serviceText);
-    Snapshot snap = store.snapshot();
-    requireService(snap, service);
+    return onServiceOrInstances(ServiceName.of(serviceText), (snap, service) -> pause(snap, service, pause));
+  }
+
+  private OperatorResponse pause(Snapshot snap, ServiceName service, boolean pause) {
     ServiceSettings settings = snap.settings().service(service);
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     if (pause && settings.paused()) {
@@ -300,8 +312,12 @@ public final class OperatorVerbs {
             + " service back), got " + delayField.asText());
       }
     }
-    Snapshot snap = store.snapshot();
-    requireService(snap, service);
+    Duration asked = delay;
+    return onServiceOrInstances(service, (snap, s) -> failback(snap, s, policy, asked));
+  }
+
+  private OperatorResponse failback(Snapshot snap, ServiceName service, ServiceSettings.Failback policy,
+      Duration delay) {
     ServiceSettings settings = snap.settings().service(service);
     Duration newDelay = delay != null ? delay : settings.failbackDelay();
     String said = policy.word() + (policy == ServiceSettings.Failback.RANK ? " after "
@@ -334,12 +350,41 @@ public final class OperatorVerbs {
         : node + " is a candidate again; services stay where they run until they move");
   }
 
+  /**
+   * Applies {@code verb} to {@code service}; or, when the group knows the service only by its
+   * instances ({@code instances} in its providers' configs), to each instance in name order, with
+   * one answer for all: changed when any instance changed, a conflict only when every instance's
+   * answer was one. Every instance gets the same request, so bad input is refused at the first,
+   * before anything is written.
+   */
+  private OperatorResponse onServiceOrInstances(ServiceName service, BiFunction<Snapshot, ServiceName, OperatorResponse> verb) {
+    Snapshot snap = store.snapshot();
+    List<ServiceName> instances = snap.knows(service) ? List.of() : snap.instancesOf(service);
+    if (instances.isEmpty()) {
+      requireService(snap, service);
+      return verb.apply(snap, service);
+    }
+    List<OperatorResponse> answers = new ArrayList<>();
+    List<String> details = new ArrayList<>();
+    for (ServiceName instance : instances) {
+      try {
+        OperatorResponse answer = verb.apply(snap, instance);
+        answers.add(answer);
+        details.add(instance + ": " + answer.detail());
+      } catch (ConflictException e) {
+        details.add(e.getMessage());
+      }
+    }
+    if (answers.isEmpty()) {
+      throw new ConflictException(String.join("; ", details));
+    }
+    return new OperatorResponse(answers.get(0).verb(), service.value(), null,
+        answers.stream().anyMatch(OperatorResponse::changed), String.join("; ", details));
+  }
+
   private void requireService(Snapshot snap, ServiceName service) {
-    boolean known = snap.ownerships().containsKey(service)
-        || snap.nodes().stream().anyMatch(n -> n.providers().containsKey(service));
-    if (!known) {
-      throw new NotFoundException("no service \"" + service + "\" in group " + group
-          + "; no node provides it (see `baton status`)");
+    if (!snap.knows(service)) {
+      throw UnknownService.of(group, snap, service);
     }
   }
 

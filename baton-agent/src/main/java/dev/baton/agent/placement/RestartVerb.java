@@ -8,7 +8,6 @@ import dev.baton.api.RestartResponse;
 import dev.baton.core.ConflictException;
 import dev.baton.core.GroupName;
 import dev.baton.core.NodeName;
-import dev.baton.core.NotFoundException;
 import dev.baton.core.ServiceName;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Ownership;
@@ -84,11 +83,8 @@ public final class RestartVerb {
     ServiceName service = ServiceName.of(serviceText);
     NodeName via = forwardedBy == null ? null : NodeName.of(forwardedBy);
     Snapshot snap = store.snapshot();
-    boolean known = snap.ownerships().containsKey(service)
-        || snap.nodes().stream().anyMatch(n -> n.providers().containsKey(service));
-    if (!known) {
-      throw new NotFoundException("no service \"" + service + "\" in group " + group
-          + "; no node provides it (see `baton status`)");
+    if (!snap.knows(service)) {
+      throw UnknownService.of(group, snap, service);
     }
     if (snap.settings().service(service).disabled()) {
       throw new ConflictException("cannot restart " + service + ": it is disabled, no node runs it; `baton enable "

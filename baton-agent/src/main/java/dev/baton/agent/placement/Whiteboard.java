@@ -91,7 +91,7 @@ public final class Whiteboard {
       Location at = n.info().location();
       endpoints.add(new ResolveResponse.ResolvedEndpoint(name.value(), p.endpoint(),
           owner && p.state() == ProviderState.PROVIDING, p.state().wireName(), at.toString(),
-          at.commonPrefixLength(from), n.info().api()));
+          at.commonPrefixLength(from), n.info().api(), null));
     }
     endpoints.sort(Comparator
         .comparing((ResolveResponse.ResolvedEndpoint e) -> !e.node().equals(status.owner()))
@@ -99,6 +99,38 @@ public final class Whiteboard {
         .thenComparingInt(e -> places.getOrDefault(e.node(), Integer.MAX_VALUE))
         .thenComparing(ResolveResponse.ResolvedEndpoint::node));
     return new ResolveResponse(status.name(), from.toString(), self.value(), status.owner(), status.epoch(), endpoints);
+  }
+
+  /**
+   * Where clients reach a service that runs as instances ({@code instances} in its config): the
+   * endpoint of each instance's owner, nearest to {@code from} first, then by the owner's rank for
+   * its instance (ranked first), then by node name. Instances without an owner, or whose owner
+   * declares no endpoint, are left out. The answer names no owner and epoch 0: each instance has
+   * its own.
+   */
+  public static ResolveResponse resolveInstances(ServiceName service, List<ServiceName> instances, Location from,
+      NodeName self, View view, Map<ServiceName, ProviderStatus> local) {
+    List<ResolveResponse.ResolvedEndpoint> endpoints = new ArrayList<>();
+    Map<String, Integer> ranks = new java.util.HashMap<>();
+    Instant now = Instant.now();
+    for (ServiceName instance : instances) {
+      ServiceStatus status = service(instance, self, view, local, now);
+      if (status.owner() == null) {
+        continue;
+      }
+      resolve(status, from, self, view, local).endpoints().stream()
+          .filter(e -> e.node().equals(status.owner())).findFirst().ifPresent(e -> {
+            endpoints.add(new ResolveResponse.ResolvedEndpoint(e.node(), e.endpoint(), e.active(), e.state(),
+                e.location(), e.shared(), e.api(), instance.value()));
+            status.providers().stream().filter(p -> p.node().equals(e.node()) && p.rank() != null).findFirst()
+                .ifPresent(p -> ranks.put(e.node(), p.rank()));
+          });
+    }
+    endpoints.sort(Comparator
+        .comparingInt((ResolveResponse.ResolvedEndpoint e) -> -e.shared())
+        .thenComparingInt(e -> ranks.getOrDefault(e.node(), Integer.MAX_VALUE))
+        .thenComparing(ResolveResponse.ResolvedEndpoint::node));
+    return new ResolveResponse(service.value(), from.toString(), self.value(), null, 0, endpoints);
   }
 
   private static ServiceStatus service(ServiceName s, NodeName self, View view, Map<ServiceName, ProviderStatus> local,
@@ -209,6 +241,7 @@ public final class Whiteboard {
         case DRAINED -> "node drained";
         case UNAVAILABLE -> "provider unavailable";
         case NO_PROVIDER -> "no provider";
+        case SIBLING -> "runs another instance of " + queue.service().service();
       };
     }
     if (c.node().equals(queue.target())) {

@@ -2,6 +2,7 @@ package dev.baton.agent.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.core.ServiceName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -595,5 +596,37 @@ class ConfigProblemsTest {
     assertThat(files.load("group: billing\nservices:\n  a: {command: [x], endpoint: '10.0.0.5:8080'}\n"
         + "  b: {command: [x], endpoint: '[::1]:443'}\n  c: {command: [x]}\n").services().values())
         .extracting(ServiceConfig::endpoint).containsExactly("10.0.0.5:8080", "[::1]:443", null);
+  }
+
+  @Test
+  void instancesThatAreNotAllOrOneTo64AreReportedWithTheKey() {
+    String expected = "; expected all (one instance on every node that provides the service) or a whole number of"
+        + " instances from 1 to 64";
+    for (String bad : new String[] {"0", "-1", "foo", "65", "1000", "2.5", "ALL"}) {
+      assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], instances: '" + bad + "'}\n"))
+          .hasMessage(files.at("services.a.instances") + "\"" + bad + "\" is not valid" + expected);
+    }
+    assertThat(files.reject("group: billing\nservices:\n  a: {command: [x], instances: [1, 2]}\n").getMessage())
+        .startsWith(files.at("services.a.instances")).contains(expected.substring(2));
+  }
+
+  @Test
+  void aConfiguredServiceNameWithAnAtIsReported() {
+    assertThat(files.reject("group: billing\nservices:\n  a@1: {command: [x]}\n").getMessage())
+        .startsWith(files.at("services.a@1") + "\"a@1\" names an instance")
+        .contains("set instances under the service");
+  }
+
+  @Test
+  void aServiceWithInstancesStandsForItsInstancesEachWithItsSettings() {
+    var numbered = files.load("group: billing\nnode: {name: node-a}\nservices:\n"
+        + "  web: {command: [x], rank: 2, instances: 3}\n  db: {command: [y]}\n").services();
+    assertThat(numbered.keySet()).extracting(ServiceName::value).containsExactly("db", "web@1", "web@2", "web@3");
+    assertThat(numbered.get(ServiceName.of("web@2")).name()).isEqualTo(ServiceName.of("web@2"));
+    assertThat(numbered.get(ServiceName.of("web@2")).command()).containsExactly("x");
+    assertThat(numbered.get(ServiceName.of("web@2")).rank()).isEqualTo(2);
+    var everywhere = files.load("group: billing\nnode: {name: node-a}\nservices:\n  web: {command: [x], instances: all}\n")
+        .services();
+    assertThat(everywhere.keySet()).extracting(ServiceName::value).containsExactly("web@node-a");
   }
 }

@@ -26,7 +26,9 @@ public record Candidate(NodeName node, int rank, Location shared, int load, Bloc
     /** Its provider says it is unavailable (banned, a failing standby check, ...): its reason says why. */
     UNAVAILABLE,
     /** The node has no provider of the service. */
-    NO_PROVIDER
+    NO_PROVIDER,
+    /** The service is an instance, and placement gives the node another instance of its service. */
+    SIBLING
   }
 
   public Candidate {

@@ -25,6 +25,9 @@ import java.util.TreeMap;
  *       the one it was asked at, over a valid owner too: that owner stops and releases the
  *       service, then the target claims it. A move to a node that is not a candidate is ignored.</li>
  *   <li>A valid owner that is still a candidate keeps the service (sticky failback).</li>
+ *   <li>Instances of one service ({@code service@instance}, see {@link ServiceName}) spread: a
+ *       node that is given one instance is no candidate for the others. Owners keep their instance
+ *       first, then planned moves are honoured where the target holds no other instance.</li>
  *   <li>Otherwise the best candidate wins: the {@link EffectiveRanking} first (ranked before
  *       unranked); then nearness in the location tree to the previous owner (longest common
  *       prefix); then fewest services owned, counting the ones this pass has already placed; then
@@ -67,19 +70,24 @@ public final class Placement {
     }
     Map<ServiceName, NodeName> result = new TreeMap<>();
     Map<NodeName, Integer> load = new HashMap<>();
-    // Planned moves and sticky owners first, so that the load the others are balanced against is
-    // what stays put.
-    for (ServiceView s : sorted.values()) {
-      if (s.settings().disabled()) {
-        continue;
-      }
-      NodeName target = s.settings().moveTarget(s.epoch());
-      NodeName keeper = target != null && canRun(byName, target, s.name()) ? target
-          : s.owner() != null && canRun(byName, s.owner(), s.name()) ? s.owner()
-          : null;
-      if (keeper != null) {
-        result.put(s.name(), keeper);
-        load.merge(keeper, 1, Integer::sum);
+    // Sticky owners, then planned moves, first, so that the load the others are balanced against is
+    // what stays put; owners before moves, so that a move never takes a sibling instance's node.
+    InstanceSpread spread = new InstanceSpread();
+    for (boolean moves : new boolean[] {false, true}) {
+      for (ServiceView s : sorted.values()) {
+        NodeName target = s.settings().moveTarget(s.epoch());
+        boolean moving = target != null && canRun(byName, target, s.name());
+        if (s.settings().disabled() || moving != moves) {
+          continue;
+        }
+        NodeName keeper = moving && spread.free(s.name(), target) ? target
+            : s.owner() != null && canRun(byName, s.owner(), s.name()) && spread.free(s.name(), s.owner()) ? s.owner()
+            : null;
+        if (keeper != null) {
+          result.put(s.name(), keeper);
+          spread.place(s.name(), keeper);
+          load.merge(keeper, 1, Integer::sum);
+        }
       }
     }
     Map<ServiceName, EffectiveRanking> rankings = new HashMap<>();
@@ -91,10 +99,11 @@ public final class Placement {
         continue;
       }
       providers.stream()
-          .filter(n -> n.canRun(s.name()))
+          .filter(n -> n.canRun(s.name()) && spread.free(s.name(), n.name()))
           .min(preference(ranking, locationOf(byName, s.previousOwner()), load))
           .ifPresent(best -> {
             result.put(s.name(), best.name());
+            spread.place(s.name(), best.name());
             load.merge(best.name(), 1, Integer::sum);
           });
     }
@@ -109,6 +118,9 @@ public final class Placement {
       List<Candidate> blocked = new ArrayList<>();
       for (NodeView n : providersOf.getOrDefault(s.name(), List.of())) {
         Candidate.Blocked why = n.whyNot(s.name());
+        if (why == null && !n.name().equals(target) && !spread.free(s.name(), n.name())) {
+          why = Candidate.Blocked.SIBLING;
+        }
         if (why != null) {
           blocked.add(candidate(n, ranking, near, load, why));
         } else if (!n.name().equals(target)) {
@@ -149,6 +161,28 @@ public final class Placement {
 
   private static Location locationOf(Map<NodeName, NodeView> byName, NodeName node) {
     return Optional.ofNullable(node).map(byName::get).map(NodeView::location).orElse(null);
+  }
+
+  /**
+   * Which node this pass gives each instance of a service to, so that one node gets at most one
+   * instance of it. Services that are no instances are always free.
+   */
+  private static final class InstanceSpread {
+    private final Map<ServiceName, Map<NodeName, ServiceName>> placed = new HashMap<>();
+
+    boolean free(ServiceName service, NodeName node) {
+      if (!service.isInstance()) {
+        return true;
+      }
+      ServiceName held = placed.getOrDefault(service.service(), Map.of()).get(node);
+      return held == null || held.equals(service);
+    }
+
+    void place(ServiceName service, NodeName node) {
+      if (service.isInstance()) {
+        placed.computeIfAbsent(service.service(), k -> new HashMap<>()).put(node, service);
+      }
+    }
   }
 
   private static boolean canRun(Map<NodeName, NodeView> byName, NodeName node, ServiceName service) {

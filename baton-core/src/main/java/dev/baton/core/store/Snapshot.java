@@ -37,6 +37,27 @@ public record Snapshot(List<NodeRecord> nodes, Map<ServiceName, Ownership> owner
     return decisions.getOrDefault(node, Map.of()).get(service);
   }
 
+  /** Whether the group knows {@code service}: it was claimed once, or a node provides it. */
+  public boolean knows(ServiceName service) {
+    return ownerships.containsKey(service) || nodes.stream().anyMatch(n -> n.providers().containsKey(service));
+  }
+
+  /**
+   * The instances ({@code service@instance}) of {@code service} that the group knows, in name
+   * order; empty when {@code service} runs as no instances (or is an instance itself).
+   */
+  public List<ServiceName> instancesOf(ServiceName service) {
+    java.util.SortedSet<ServiceName> found = new java.util.TreeSet<>();
+    java.util.function.Consumer<ServiceName> add = s -> {
+      if (s.isInstance() && s.service().equals(service)) {
+        found.add(s);
+      }
+    };
+    ownerships.keySet().forEach(add);
+    nodes.forEach(n -> n.providers().keySet().forEach(add));
+    return List.copyOf(found);
+  }
+
   public Optional<NodeRecord> node(NodeName name) {
     return nodes.stream().filter(n -> n.info().name().equals(name)).findFirst();
   }

@@ -1088,6 +1088,41 @@ public abstract class StoreTck {
     assertThat(closed.ownership(svc("reporter")).session()).isNull();
   }
 
+  /**
+   * Instances ({@code service@instance}) are services of their own to the store: each has its own
+   * ownership and epoch, provider, settings, decisions and events, under a name with an {@code @}.
+   */
+  @Test
+  void instancesAreKeptAsServicesOfTheirOwnUnderTheirNames() {
+    GroupName group = freshGroup();
+    Store a = open(group);
+    Store b = open(group);
+    SessionId sa = openRenewedSession(a, "node-a", "web@1", "web@2", "web@node-a");
+    SessionId sb = openRenewedSession(b, "node-b", "web@1", "web@2", "web@node-b");
+    assertThat(a.claim(claimOf("web@1", 0, sa)).granted()).isTrue();
+    assertThat(b.claim(claimOf("web@2", 0, sb)).granted()).isTrue();
+    assertThat(a.claim(claimOf("web@node-a", 0, sa)).granted()).isTrue();
+    assertThat(b.claim(claimOf("web@1", 0, sb)).granted()).as("web@1 is owned").isFalse();
+    ServiceSettings paused = ServiceSettings.DEFAULT.withPausedSince(Instant.parse("2026-12-05T10:15:30Z"));
+    a.putServiceSettings(svc("web@2"), paused);
+    Decision banned = Decision.ban(Instant.parse("2030-01-02T03:04:05Z"), "banned");
+    a.putDecision(nodeName("node-b"), svc("web@1"), banned);
+    long seq = a.appendEvent(new EventDraft(Instant.ofEpochMilli(1_700_000_000_000L), "test-event", nodeName("node-a"),
+        svc("web@node-a"), 1L, "an instance's event"));
+
+    Store reader = open(group);
+    Snapshot seen = reader.snapshot();
+    assertThat(seen.ownership(svc("web@1")).node()).isEqualTo(nodeName("node-a"));
+    assertThat(seen.ownership(svc("web@2")).node()).isEqualTo(nodeName("node-b"));
+    assertThat(seen.ownership(svc("web@node-a")).epoch()).isEqualTo(1);
+    assertThat(seen.node(nodeName("node-b")).orElseThrow().providers())
+        .containsOnlyKeys(svc("web@1"), svc("web@2"), svc("web@node-b"));
+    assertThat(seen.settings().service(svc("web@2"))).isEqualTo(paused);
+    assertThat(seen.settings().service(svc("web@1")).paused()).isFalse();
+    assertThat(seen.decision(nodeName("node-b"), svc("web@1"))).isEqualTo(banned);
+    assertThat(reader.events(seq - 1, 1)).extracting(Event::service).containsExactly(svc("web@node-a"));
+  }
+
   /** The reader's snapshot, after it equals (but for renewal counters) the one a store opened now reads. */
   private Snapshot assertSameAsFresh(GroupName group, Store reader) {
     Snapshot warm = reader.snapshot();
