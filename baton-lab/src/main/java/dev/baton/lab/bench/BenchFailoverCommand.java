@@ -1,5 +1,6 @@
 package dev.baton.lab.bench;
 
+import dev.baton.agent.config.ConfigLoader;
 import dev.baton.cli.ExitCodes;
 import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
@@ -54,6 +55,9 @@ final class BenchFailoverCommand implements Callable<Integer> {
   @Option(names = "--lease", defaultValue = "3s", description = "timing.lease (default: ${DEFAULT-VALUE})")
   String lease;
 
+  @Option(names = "--fence-margin", description = "timing.fence-margin (default: the agents' own, lease/3)")
+  String fenceMargin;
+
   @Option(names = "--faults", defaultValue = "kill,term", split = ",",
       description = "faults to inject, of kill, term, stop, service-crash, move (default: ${DEFAULT-VALUE})")
   List<String> faults;
@@ -88,9 +92,10 @@ final class BenchFailoverCommand implements Callable<Integer> {
     Path epochs = dir.resolve("epochs.log");
     Map<String, Trials> results = new LinkedHashMap<>();
     try (LocalStore shared = LocalStore.create(store, dir);
-        LocalGroup group = new LocalGroup(dir, "bench", nodes, shared.url(), List.of("heartbeat: " + heartbeat, "lease: " + lease),
+        LocalGroup group = new LocalGroup(dir, "bench", nodes, shared.url(), timingLines(),
         new LocalGroup.ServiceSpec(SERVICE, List.of(script.toString()), Map.of("EPOCH_LOG", epochs.toString()),
             Duration.ofSeconds(2), List.of(RECOVERY)))) {
+      refuseInvalid(group);
       out.printf("%d agents (heartbeat %s, lease %s) sharing %s; %d trials of %s%n", nodes, heartbeat, lease,
           shared.description(), trials, String.join(", ", faults));
       out.flush();
@@ -278,6 +283,24 @@ final class BenchFailoverCommand implements Callable<Integer> {
     double l = lease.toMillis();
     out.printf("%-14s %-31s %3d %6.0fms %6.0fms %6.0fms %6.0fms %9.2f %10.2f%n", fault, what, s.count(), s.percentile(50),
         s.percentile(90), s.percentile(99), s.max(), s.percentile(50) / l, s.percentile(99) / l);
+  }
+
+  private List<String> timingLines() {
+    List<String> lines = new java.util.ArrayList<>(List.of("heartbeat: " + heartbeat, "lease: " + lease));
+    if (fenceMargin != null) {
+      lines.add("fence-margin: " + fenceMargin);
+    }
+    return lines;
+  }
+
+  /** Refuses, before any agent starts, a timing the agents would refuse to start with. */
+  private void refuseInvalid(LocalGroup group) {
+    try {
+      ConfigLoader.load(group.nodes().get(0).config());
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException("the agents would refuse this timing: " + e.getMessage()
+          + " (bench failover sets it with --heartbeat, --lease and --fence-margin)");
+    }
   }
 
   /**

@@ -251,6 +251,11 @@ public final class LocalGroup implements AutoCloseable {
       this.withoutDacOverride = Processes.isRoot();
     }
 
+    /** The node's config file. */
+    public Path config() {
+      return config;
+    }
+
     @Override
     public Path log() {
       return log;

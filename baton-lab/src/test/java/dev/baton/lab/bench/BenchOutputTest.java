@@ -76,6 +76,20 @@ class BenchOutputTest {
   }
 
   @Test
+  void benchFailoverRefusesATimingTheAgentsWouldRefuseBeforeStartingAnyAndTakesAFenceMargin() {
+    LabCliTest.Result bad = LabCliTest.run("bench", "failover", "--trials", "1", "--faults", "kill",
+        "--heartbeat", "100ms", "--lease", "300ms");
+    assertThat(bad.code()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(bad.err()).contains("the agents would refuse this timing", "timing.fence-margin", "--fence-margin");
+    assertThat(bad.out()).doesNotContain("trial");
+
+    LabCliTest.Result fast = LabCliTest.run("bench", "failover", "--trials", "1", "--nodes", "2", "--faults", "kill",
+        "--heartbeat", "50ms", "--lease", "300ms", "--fence-margin", "200ms");
+    assertThat(fast.code()).as(fast.out() + fast.err()).isZero();
+    assertThat(fast.out()).contains("heartbeat 50ms, lease 300ms").contains("trial  1/1");
+  }
+
+  @Test
   void benchFailoverWritesItsSamplesAndPlotAndRefusesABadFileBeforeRunning() throws Exception {
     LabCliTest.Result bad = LabCliTest.run("bench", "failover", "--plot", dir.resolve("x.svg").toString());
     assertThat(bad.code()).isEqualTo(ExitCodes.BAD_INPUT);
