@@ -30,15 +30,20 @@ import java.util.Set;
  * counted from that moment instead of from when this node first saw the renewal, up to a
  * heartbeat later: the owner counts its fence deadline from a moment no later than the stamp, so
  * the lease it fences itself by ends no later than the stamp plus the lease. A stamp dated after
- * this node first saw its renewal cannot be true of the same clock, and is ignored.
+ * this node first saw its renewal cannot be true of the same clock, and is ignored; so is one
+ * seen more than a heartbeat after it was sent, or shown by a counter that went down, which may
+ * not be the owner's latest renewal.
  *
  * <p>Not thread-safe: owned by the reconciler thread.
  */
 public final class Liveness {
   public enum Verdict { ALIVE, LOST, LEFT }
 
-  /** A session's counter as first seen at {@code sinceNanos}; {@code moved}: seen changing before. */
-  private record Seen(long renewals, long sinceNanos, boolean moved) {}
+  /**
+   * A session's counter as first seen at {@code sinceNanos}; {@code moved}: seen changing before;
+   * {@code wentBack}: it changed by going down (a store restored from a backup).
+   */
+  private record Seen(long renewals, long sinceNanos, boolean moved, boolean wentBack) {}
 
   private final MonotonicClock clock;
   private final long leaseNanos;
@@ -70,7 +75,7 @@ public final class Liveness {
       present.add(n.session());
       Seen s = seen.get(n.session());
       if (s == null || renewedSince(n, s)) {
-        seen.put(n.session(), new Seen(n.renewals(), now, s != null));
+        seen.put(n.session(), new Seen(n.renewals(), now, s != null, s != null && n.renewals() < s.renewals()));
       }
     }
     seen.keySet().retainAll(present);
@@ -163,14 +168,18 @@ public final class Liveness {
 
   /**
    * When {@code n}'s lease ends in this node's view, if its counter stays as {@code s} saw it: the
-   * renewal's stamp plus the lease where the stamp is on this node's clock, else first sight plus
-   * the lease.
+   * renewal's stamp plus the lease where the stamp is on this node's clock and of the owner's latest
+   * renewal, else first sight plus the lease. A stamp is taken as the latest renewal's only when
+   * this node saw it within one of the session's heartbeats of its sending, and not by a counter
+   * that went down: a store restored from a backup shows an older renewal, whose stamp would end
+   * a lease that its owner, renewing since, still holds.
    */
   private long leaseEnd(NodeRecord n, Seen s) {
     RenewalStamp sent = n.renewed();
-    boolean sameClock = boot != null && sent != null && boot.equals(sent.boot()) && n.renewals() == s.renewals()
-        && sent.nanos() <= s.sinceNanos();
-    return (sameClock ? sent.nanos() : s.sinceNanos()) + leaseNanosOf(n);
+    boolean latest = boot != null && sent != null && n.heartbeat() != null && !s.wentBack()
+        && boot.equals(sent.boot()) && n.renewals() == s.renewals() && sent.nanos() <= s.sinceNanos()
+        && s.sinceNanos() - sent.nanos() <= n.heartbeat().toNanos();
+    return (latest ? sent.nanos() : s.sinceNanos()) + leaseNanosOf(n);
   }
 
   /**

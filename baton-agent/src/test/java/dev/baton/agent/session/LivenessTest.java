@@ -48,7 +48,34 @@ class LivenessTest {
   /** Node b's session at {@code renewals}, that renewal sent at {@code sentNanos} on boot {@code boot}. */
   static NodeRecord stamped(long renewals, String boot, long sentNanos) {
     return new NodeRecord(new NodeInfo(NodeName.of("b"), Location.ROOT, "127.0.0.1:1"), new SessionId("s1"),
-        renewals, SessionState.LIVE, Map.of(), null, null, new RenewalStamp(boot, sentNanos));
+        renewals, SessionState.LIVE, Map.of(), HEARTBEAT, LEASE, new RenewalStamp(boot, sentNanos));
+  }
+
+  static final Duration HEARTBEAT = Duration.ofMillis(500);
+
+  @Test
+  void aStampSeenMoreThanAHeartbeatAfterItWasSentMayNotBeTheLatestRenewalAndIsIgnored() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    long sent = now;
+    advance(HEARTBEAT.plusMillis(1)); // e.g. a node that joins now reads a stamp from the past
+    NodeRecord b = stamped(5, "boot-1", sent);
+    l.observe(List.of(b));
+    assertThat(l.nanosUntilLost(b)).isEqualTo(LEASE.toNanos());
+  }
+
+  @Test
+  void aStampShownByACounterThatWentDownIsAnOlderRenewalsAndIsIgnored() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    l.observe(List.of(stamped(9, "boot-1", now)));
+    long backup = now - Duration.ofMillis(100).toNanos(); // a backup taken at renewal 7, restored now
+    advance(Duration.ofMillis(200));
+    NodeRecord restored = stamped(7, "boot-1", backup + Duration.ofMillis(150).toNanos());
+    l.observe(List.of(restored));
+    assertThat(l.nanosUntilLost(restored)).isEqualTo(LEASE.toNanos());
+    advance(Duration.ofMillis(100));
+    NodeRecord renewedAgain = stamped(8, "boot-1", now - Duration.ofMillis(10).toNanos()); // the owner renews on
+    l.observe(List.of(renewedAgain));
+    assertThat(l.nanosUntilLost(renewedAgain)).isEqualTo(LEASE.minusMillis(10).toNanos());
   }
 
   @Test
