@@ -48,6 +48,8 @@ public final class ServiceClient implements AutoCloseable {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
   private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
   private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
+  private static final Duration LEARN_PAUSE = Duration.ofMillis(100);
+  private static final Duration LEARN_FOR = Duration.ofSeconds(5);
 
   private final String service;
   private final String location;
@@ -60,6 +62,7 @@ public final class ServiceClient implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private final EventWatch watch;
+  private volatile boolean closed;
   private final Object lock = new Object();
   /** The endpoint calls go to, or null when it must be resolved again. Guarded by {@link #lock}. */
   private Endpoint current;
@@ -369,10 +372,36 @@ public final class ServiceClient implements AutoCloseable {
       refresh = newer && type.equals("service.started");
     }
     if (refresh) {
+      learnOwner(at);
+    }
+  }
+
+  /**
+   * Learns the owner of epoch {@code at} now, before the next call needs it. Its service has just
+   * started, and its node may report it active only a moment later (once it publishes that it
+   * provides, after its health checks): resolve again every {@link #LEARN_PAUSE} until it does, for
+   * at most {@link #LEARN_FOR}. Later the next call resolves again.
+   */
+  private void learnOwner(long at) {
+    long deadline = System.nanoTime() + LEARN_FOR.toNanos();
+    while (!closed) {
       try {
-        endpoint(); // learn the new owner now, before the next call needs it
-      } catch (BatonClientException notNow) {
-        // the next call resolves again
+        if (endpoint().epoch() >= at) {
+          return;
+        }
+      } catch (BatonClientException notYet) {
+        // not active yet, or no agent answered
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return;
+      }
+      synchronized (lock) {
+        current = null; // an older owner's endpoint is no answer
+      }
+      try {
+        Thread.sleep(LEARN_PAUSE.toMillis());
+      } catch (InterruptedException e) {
+        return;
       }
     }
   }
@@ -389,6 +418,7 @@ public final class ServiceClient implements AutoCloseable {
   /** Stops following the event stream. */
   @Override
   public void close() {
+    closed = true;
     if (watch != null) {
       watch.close();
     }
