@@ -70,6 +70,9 @@ class FencingCheckerTest {
       try (SocketChannel old = process("svc", 1, "node-a", 101)) {
         awaitLives(1, 1);
         leader = new ProcessBuilder("sleep", "60").start(); // begins while the old life is alive
+        // ... by more than the kernel's 10 ms tick, which dates the leader's start, and the error of
+        // converting that date to this JVM's clock
+        pastTicks(System.nanoTime());
       }
       awaitLives(1, 0);
       // its worker's START arrives only now, after the old life ended
