@@ -31,7 +31,6 @@ import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
-import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
@@ -169,9 +168,7 @@ public final class Reconciler implements AutoCloseable {
     this.supervisor = supervisor;
     this.events = events;
     this.clock = clock;
-    // Renewal stamps are on the host's clock: trusted only when this node reads that clock too.
-    this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases(),
-        clock == MonotonicClock.SYSTEM ? RenewalStamp.localBoot() : null);
+    this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases());
     this.lostNodes = new LostNodes(config.node(), store.judgesLeases(), events);
     this.tag = "[node=" + config.node() + "]";
     ScheduledThreadPoolExecutor reconcileThread = new ScheduledThreadPoolExecutor(1, Threads.named("baton-reconcile-" + config.node()));

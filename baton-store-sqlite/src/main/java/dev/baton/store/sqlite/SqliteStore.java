@@ -19,7 +19,6 @@ import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
-import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
@@ -234,7 +233,7 @@ final class SqliteStore implements Store {
           INSERT INTO nodes (grp, name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version)
           VALUES (?, ?, ?, ?, ?, 0, 'LIVE', ?, ?, ?)
           ON CONFLICT (grp, name) DO UPDATE SET location = excluded.location, api = excluded.api,
-            session = excluded.session, renewals = 0, state = 'LIVE', renewed_boot = NULL, renewed_nanos = NULL,
+            session = excluded.session, renewals = 0, state = 'LIVE',
             heartbeat_ms = excluded.heartbeat_ms, lease_ms = excluded.lease_ms, version = excluded.version""")) {
         ps.setString(1, grp);
         ps.setString(2, node.name().value());
@@ -256,20 +255,11 @@ final class SqliteStore implements Store {
   public long renew(SessionId session) {
     Objects.requireNonNull(session, "session");
     return write("renew session " + session, c -> {
-      // Stamped before this attempt's write is sent: no later than the moment the caller's
-      // fence deadline counts from, whatever retries came before.
-      RenewalStamp sent = RenewalStamp.now();
       try (PreparedStatement ps = c.prepareStatement("""
-          UPDATE nodes SET renewals = renewals + 1, renewed_boot = ?, renewed_nanos = ?
+          UPDATE nodes SET renewals = renewals + 1
           WHERE grp = ? AND session = ? AND state = 'LIVE'""")) {
-        ps.setString(1, sent == null ? null : sent.boot());
-        if (sent == null) {
-          ps.setNull(2, java.sql.Types.INTEGER);
-        } else {
-          ps.setLong(2, sent.nanos());
-        }
-        ps.setString(3, grp);
-        ps.setString(4, session.value());
+        ps.setString(1, grp);
+        ps.setString(2, session.value());
         if (ps.executeUpdate() == 0) {
           throw sessionLost(c, session);
         }
@@ -791,7 +781,7 @@ final class SqliteStore implements Store {
       throws SQLException {
     List<NodeRecord> nodes = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("""
-        SELECT name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version, renewed_boot, renewed_nanos
+        SELECT name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version
         FROM nodes WHERE grp = ? ORDER BY name""")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
@@ -802,7 +792,7 @@ final class SqliteStore implements Store {
                 rs.getString(9));
             nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
                 SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of()),
-                millisOrNull(rs, 7), millisOrNull(rs, 8), stampOrNull(rs, 10, 11)));
+                millisOrNull(rs, 7), millisOrNull(rs, 8)));
           } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
             warnSkipped("nodes", "node " + name, e);
           }
@@ -810,13 +800,6 @@ final class SqliteStore implements Store {
       }
     }
     return nodes;
-  }
-
-  /** The renewal stamp in columns {@code boot} and {@code nanos}, or null when there is none. */
-  private static RenewalStamp stampOrNull(ResultSet rs, int boot, int nanos) throws SQLException {
-    String b = rs.getString(boot);
-    long n = rs.getLong(nanos);
-    return b == null || rs.wasNull() ? null : new RenewalStamp(b, n);
   }
 
   private Map<ServiceName, Ownership> readOwnerships(Connection c) throws SQLException {
