@@ -190,6 +190,11 @@ class OperatorVerbsIT {
     String next = serviceSeenBy(watcher).orElseThrow().next();
     assertThat(next).isNotEqualTo(owner.name);
 
+    // The whiteboard counts down only for a node it has seen renewing: in a group just started, the
+    // watcher may not have seen the owner's counter move yet.
+    await("the watcher has seen the owner renew").atMost(Duration.ofSeconds(10))
+        .until(() -> watcher.status().map(st -> st.nodes().stream()
+            .anyMatch(n -> n.name().equals(owner.name) && n.renewalAgeMillis() != null)).orElse(false));
     long agent = owner.agentPid();
     Group.signal(agent, "STOP");
     try {
