@@ -32,6 +32,10 @@ final class AgentCommand implements Callable<Integer> {
       + " Without it, an agent whose api.listen is not a loopback address refuses to start unless api.token-file is set.")
   boolean insecure;
 
+  @Option(names = {"-b", "--backup"}, description = "Start this member of a hot-backup pair as the backup (as"
+      + " pair.role: backup): it never goes live while its peer is; see docs/pair.md.")
+  boolean backup;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -45,6 +49,14 @@ final class AgentCommand implements Callable<Integer> {
     }
     if (insecure) {
       cfg = cfg.insecure();
+    }
+    if (backup) {
+      try {
+        cfg = cfg.asPairBackup();
+      } catch (dev.baton.core.InvalidInputException e) {
+        spec.commandLine().getErr().println("baton: refusing to start: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
     }
     var refusal = cfg.access().refusal(cfg.api());
     if (refusal.isPresent()) {

@@ -48,6 +48,9 @@ final class GuardedNode {
     if (config.access().insecure()) {
       agent.add("--insecure"); // from the command line, or api.insecure: the agent checks it again
     }
+    if (config.pairBackup()) {
+      agent.add("--backup"); // from the command line, or pair.role: the agent reads it again
+    }
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
     command.addAll(GuardianMain.command(java, classpath, config.stateDir(), ProcessHandle.current().pid(), 0, agent));
     Signals.onTerminate(this::stop);

@@ -71,6 +71,28 @@ public record AgentConfig(Path file, GroupName group, NodeName node, Location lo
   }
 
   /** This config, allowed to serve its API beyond loopback without a token ({@code baton agent --insecure}). */
+  /** Whether this node is a member of a hot-backup pair started as its backup. */
+  public boolean pairBackup() {
+    return store.startsWith("pair://") && (store.contains("?role=backup") || store.contains("&role=backup"));
+  }
+
+  /**
+   * This config with the node started as its pair's backup ({@code baton agent -b}).
+   *
+   * @throws dev.baton.core.InvalidInputException when the store is not a pair
+   */
+  public AgentConfig asPairBackup() {
+    if (!store.startsWith("pair://")) {
+      throw new dev.baton.core.InvalidInputException("-b starts a member of a hot-backup pair as the backup; this"
+          + " node's store is not a pair (store: pair://PEER_HOST:PORT with a pair: section)");
+    }
+    String url = store.replaceAll("([?&])role=[a-z]*&?", "$1");
+    url = url.endsWith("&") || url.endsWith("?") ? url.substring(0, url.length() - 1) : url;
+    url = url + (url.contains("?") ? "&" : "?") + "role=backup";
+    return new AgentConfig(file, group, node, location, api, url, storePasswordFile, timing, stateDir, services,
+        events, rules, guardian, containment, serviceLogs, access);
+  }
+
   public AgentConfig insecure() {
     return new AgentConfig(file, group, node, location, api, store, storePasswordFile, timing, stateDir, services,
         events, rules, guardian, containment, serviceLogs, access.withInsecure());

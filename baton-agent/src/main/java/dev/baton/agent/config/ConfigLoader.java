@@ -48,10 +48,12 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_KEYS =
       List.of("group", "node", "api", "store", "store-password-file", "timing", "state-dir", "services",
-          "events", "on", "rules", "guardian", "containment", "service-logs");
+          "events", "on", "rules", "guardian", "containment", "service-logs", "pair");
   private static final List<String> NODE_KEYS = List.of("name", "location");
   private static final List<String> API_KEYS = List.of("listen", "advertise", "token-file", "insecure", "tls");
   private static final List<String> TIMING_KEYS = List.of("heartbeat", "lease", "fence-margin");
+  private static final List<String> PAIR_KEYS = List.of("listen", "interval", "threshold", "key-file", "witness", "role");
+  private static final String PAIR = "pair://";
   private static final List<String> SERVICE_KEYS =
       List.of("command", "env", "workdir", "stop-timeout", "checks", "recovery", "on", "rank",
           "endpoint", "instances");
@@ -127,16 +129,25 @@ public final class ConfigLoader {
         ? scalar("store", top.get("store"), "a store URL such as sqlite:/var/lib/baton/" + orExample(group) + ".db")
         : group == null ? null : SQLITE + DATA_DIR.resolve(group.value() + ".db");
     store = store == null ? null : normalisedStore(store);
-    if (store != null) {
+    boolean pair = store != null && store.startsWith(PAIR);
+    Map<String, YamlNode> pairSection = section("pair", top, PAIR_KEYS);
+    if (store != null && !pair) {
       storeProblems(store);
+      if (top.containsKey("pair")) {
+        problems.add("pair", "is only for a pair member, whose store is pair://PEER_HOST:PORT (its peer's pair.listen)");
+      }
     }
     Path passwordFile = top.containsKey("store-password-file") ? passwordFile(top.get("store-password-file")) : null;
 
-    Timing timing = timing(section("timing", top, TIMING_KEYS));
+    Map<String, YamlNode> timingSection = section("timing", top, TIMING_KEYS);
+    Timing timing = pair ? pairTiming(pairSection, timingSection) : timing(timingSection);
 
     Path stateDir = top.containsKey("state-dir")
         ? stateDir(top.get("state-dir"))
         : node == null ? null : DATA_DIR.resolve(node.value());
+    if (pair) {
+      store = pairStore(store, pairSection, stateDir);
+    }
 
     Map<ServiceName, ServiceConfig> services = services(top, node);
     EventsConfig events = events(top);
@@ -357,6 +368,118 @@ public final class ConfigLoader {
     Timing.check(heartbeat, lease, fenceMargin, marginIsDefault,
         (key, message) -> problems.add("timing." + key, message));
     return problemCount() == before ? new Timing(heartbeat, lease, fenceMargin) : null;
+  }
+
+  /**
+   * A pair member's timing: it renews every {@code pair.interval}, and its lease is {@code interval x
+   * threshold}, the silence after which its backup goes live; so it fences itself before its backup
+   * can start anything. {@code timing.heartbeat} and {@code timing.lease} are refused: they follow from
+   * the pair's; {@code timing.fence-margin} may be set.
+   */
+  private Timing pairTiming(Map<String, YamlNode> pair, Map<String, YamlNode> timing) {
+    for (String key : List.of("heartbeat", "lease")) {
+      if (timing.containsKey(key)) {
+        problems.add("timing." + key, "is set by the pair (heartbeat = pair.interval, lease = pair.interval x"
+            + " pair.threshold); remove it");
+      }
+    }
+    Duration interval = pair.containsKey("interval") ? duration("pair.interval", pair.get("interval"))
+        : Duration.ofMillis(200);
+    int threshold = 5;
+    if (pair.containsKey("threshold")) {
+      String text = scalar("pair.threshold", pair.get("threshold"), "a whole number from 3 to 100");
+      try {
+        threshold = text == null ? -1 : Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        threshold = -1;
+      }
+      if (threshold < 3 || threshold > 100) {
+        if (text != null) {
+          problems.add("pair.threshold", "\"" + text + "\" is not a whole number from 3 to 100");
+        }
+        return null;
+      }
+    }
+    if (interval == null) {
+      return null;
+    }
+    Duration lease = interval.multipliedBy(threshold);
+    boolean marginIsDefault = !timing.containsKey("fence-margin");
+    Duration fenceMargin = marginIsDefault ? Timing.defaultFenceMargin(lease)
+        : duration("timing.fence-margin", timing.get("fence-margin"));
+    if (fenceMargin == null) {
+      return null;
+    }
+    int before = problemCount();
+    Timing.check(interval, lease, fenceMargin, marginIsDefault, (key, message) -> problems.add(
+        key.equals("fence-margin") ? "timing.fence-margin" : "pair", message
+            + " (heartbeat = pair.interval, lease = pair.interval x pair.threshold)"));
+    return problemCount() == before ? new Timing(interval, lease, fenceMargin) : null;
+  }
+
+  /** {@code store: pair://PEER:PORT} with the {@code pair:} section as its parameters. */
+  private String pairStore(String url, Map<String, YamlNode> pair, Path stateDir) {
+    if (url.contains("?")) {
+      problems.add("store", "\"" + url + "\" has parameters; a pair member's store is pair://PEER_HOST:PORT and"
+          + " the rest goes under pair:");
+      return null;
+    }
+    Map<String, String> parameters = new java.util.LinkedHashMap<>();
+    if (!pair.containsKey("listen")) {
+      problems.add("pair.listen", "missing; expected HOST:PORT where this member listens for its peer (its peer's"
+          + " store URL names it), e.g. 0.0.0.0:7400");
+    } else {
+      String listen = scalar("pair.listen", pair.get("listen"), "HOST:PORT, e.g. 0.0.0.0:7400");
+      if (listen != null) {
+        parameters.put("listen", listen);
+      }
+    }
+    for (String key : List.of("interval", "threshold")) {
+      if (pair.containsKey(key)) {
+        String text = scalar("pair." + key, pair.get(key), key.equals("interval") ? DURATION : "a whole number");
+        if (text != null) {
+          parameters.put(key, text);
+        }
+      }
+    }
+    if (!pair.containsKey("key-file")) {
+      problems.add("pair.key-file", "missing; expected a file holding the key both members share (at least 16"
+          + " bytes), e.g. made with: head -c 32 /dev/urandom | base64 > /etc/baton/pair.key");
+    } else {
+      Path key = path("pair.key-file", pair.get("key-file"), "the path of the pair's shared key file");
+      if (key != null) {
+        if (!Files.isReadable(key)) {
+          problems.add("pair.key-file", shown(pair.get("key-file"), key) + " does not exist or cannot be read;"
+              + " create it on both members with the same content");
+        }
+        parameters.put("key-file", key.toString());
+      }
+    }
+    if (stateDir != null) {
+      parameters.put("data", stateDir.resolve("pair-state.json").toString());
+    }
+    if (pair.containsKey("witness")) {
+      String witness = scalar("pair.witness", pair.get("witness"), "a store URL of another kind, e.g. "
+          + "zookeeper://zk1:2181/baton or sqlite:/mnt/shared/witness.db");
+      if (witness != null) {
+        Stores.problems(witness).forEach(m -> problems.add("pair.witness", m));
+        parameters.put("witness", witness);
+      }
+    }
+    if (pair.containsKey("role")) {
+      String role = scalar("pair.role", pair.get("role"), "live or backup");
+      if (role != null && !role.equals("live") && !role.equals("backup")) {
+        problems.add("pair.role", "\"" + role + "\" is neither live nor backup");
+      } else if (role != null) {
+        parameters.put("role", role);
+      }
+    }
+    StringBuilder composed = new StringBuilder(url);
+    parameters.forEach((key, value) -> composed.append(composed.indexOf("?") < 0 ? '?' : '&').append(key).append('=')
+        .append(value.replace("%", "%25").replace("&", "%26").replace("+", "%2B").replace(" ", "%20")));
+    int before = problemCount();
+    storeProblems(composed.toString());
+    return problemCount() == before ? composed.toString() : null;
   }
 
   /**

@@ -522,12 +522,13 @@ final class PairMember implements Calls {
 
   @Override
   public Op.Result call(Op op) {
+    Op.Result here = applyHere(op);
+    if (here != null) {
+      return here;
+    }
     Role r;
     synchronized (lock) {
       r = role;
-      if (r == Role.LIVE) {
-        return applyHere(op);
-      }
       if (r == Role.BACKUP && op.reads()) {
         return Authority.apply(groups.computeIfAbsent(op.group(), g -> new GroupState()), op, System.nanoTime(),
             false).result();
@@ -536,30 +537,47 @@ final class PairMember implements Calls {
     if (r == Role.JOINING) {
       return Op.Result.notLive(self + " is joining its pair");
     }
+    if (r == Role.LIVE) {
+      return Op.Result.notLive(self + " changed its role during the call; try again");
+    }
     try {
       return peer.call("op", op, Op.Result.class, callTimeout);
     } catch (IOException e) {
+      if (witness == null && op.op().equals("renew")) {
+        // Without a witness the backup goes live once its live member is silent, keeping its own
+        // sessions: it need not stop what it runs meanwhile (a cut link makes both live, as documented).
+        synchronized (lock) {
+          if (role == Role.BACKUP) {
+            return Authority.apply(groups.computeIfAbsent(op.group(), g -> new GroupState()), op, System.nanoTime(),
+                false).result();
+          }
+        }
+      }
       throw new StoreException("[group=" + group + "] pair: the live member " + peer.address()
           + " did not answer " + op.op() + ": " + e.getMessage(), e);
     }
   }
 
-  /** Applies {@code op} as the live member; then has the backup take the change before answering. */
+  /**
+   * Applies {@code op} when this member is live, then has the backup take the change before
+   * answering; null when this member is not live.
+   */
   private Op.Result applyHere(Op op) {
     Authority.Applied applied;
+    boolean reachable;
     synchronized (lock) {
+      if (role != Role.LIVE) {
+        return null;
+      }
       applied = Authority.apply(groups.computeIfAbsent(op.group(), g -> new GroupState()), op, System.nanoTime(),
           true);
       if (applied.changed()) {
         version++;
         saveLater();
       }
+      reachable = peerReachable;
     }
     if (applied.changed()) {
-      boolean reachable;
-      synchronized (lock) {
-        reachable = peerReachable;
-      }
       if (reachable) {
         beat(); // the backup holds the change before the caller learns of it (unless it fails to answer)
       }

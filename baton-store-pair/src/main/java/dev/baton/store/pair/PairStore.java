@@ -69,6 +69,16 @@ public final class PairStore implements Store {
     }
   }
 
+  /** This process's member's role, or null for a client. */
+  PairMember.Role role() {
+    return calls instanceof PairMember m ? m.role() : null;
+  }
+
+  /** This process's member's term, or -1 for a client. */
+  long term() {
+    return calls instanceof PairMember m ? m.term() : -1;
+  }
+
   private Op op(String name) {
     return Op.of(name, group);
   }

@@ -4,7 +4,6 @@ import dev.baton.core.Durations;
 import dev.baton.core.InvalidInputException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,18 +174,6 @@ public record PairUrl(List<InetSocketAddress> members, InetSocketAddress listen,
       problems.add(what + " \"" + text + "\" has no port from 1 to 65535");
       return null;
     }
-  }
-
-  /** The URL a config's {@code pair:} section makes of {@code store: pair://PEER:PORT}. */
-  public static String withParameters(String url, Map<String, String> parameters) {
-    StringBuilder out = new StringBuilder(url);
-    char sep = url.contains("?") ? '&' : '?';
-    for (Map.Entry<String, String> e : parameters.entrySet()) {
-      out.append(sep).append(e.getKey()).append('=')
-          .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-      sep = '&';
-    }
-    return out.toString();
   }
 
   static String show(InetSocketAddress a) {
