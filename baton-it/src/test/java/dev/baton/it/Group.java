@@ -225,6 +225,11 @@ final class Group implements AutoCloseable {
     String topYaml = Group.this.topYaml;
     Duration heartbeat = Group.this.heartbeat;
     Duration lease = Group.this.lease;
+    /**
+     * The node's store and timing YAML (a pair member's {@code store:} and {@code pair:}), or null for
+     * the group's store with the node's heartbeat and lease.
+     */
+    String storeYaml;
     Process process;
 
     Node(String name, int port) {
@@ -243,10 +248,11 @@ final class Group implements AutoCloseable {
           "api:",
           "  listen: " + listenHost() + ":" + port,
           "  insecure: " + (host != null), // a namespace's address, on a test network of its own
-          "store: " + store,
-          "timing:",
-          "  heartbeat: " + heartbeat.toMillis() + "ms",
-          "  lease: " + lease.toMillis() + "ms",
+          storeYaml != null ? storeYaml : String.join("\n",
+              "store: " + store,
+              "timing:",
+              "  heartbeat: " + heartbeat.toMillis() + "ms",
+              "  lease: " + lease.toMillis() + "ms"),
           "state-dir: " + dir.resolve(name),
           "guardian: " + guardian,
           "services:",
