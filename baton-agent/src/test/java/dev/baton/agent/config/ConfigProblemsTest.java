@@ -256,7 +256,8 @@ class ConfigProblemsTest {
   void storeUrlNoProviderHandlesIsReported() {
     assertThat(files.reject("group: billing\nstore: redis://localhost:6379\n")).hasMessage(files.at("store")
         + "no store handles \"redis://localhost:6379\"; expected sqlite:/path/to/file.db,"
-        + " postgresql://user@host:port/db or zookeeper://host:port,.../chroot");
+        + " postgresql://user@host:port/db, zookeeper://host:port,.../chroot"
+        + " or pair://PEER_HOST:PORT (a hot-backup pair, with a pair: section)");
   }
 
   @Test

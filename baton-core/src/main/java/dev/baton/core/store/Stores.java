@@ -25,7 +25,8 @@ public final class Stores {
     return find(url)
         .map(p -> p.problems(url))
         .orElseGet(() -> List.of("no store handles \"" + url
-            + "\"; expected sqlite:/path/to/file.db, postgresql://user@host:port/db or zookeeper://host:port,.../chroot"));
+            + "\"; expected sqlite:/path/to/file.db, postgresql://user@host:port/db, zookeeper://host:port,.../chroot"
+            + " or pair://PEER_HOST:PORT (a hot-backup pair, with a pair: section)"));
   }
 
   /** Why its provider says the store at a valid {@code url} cannot be used from here, if it can't. */

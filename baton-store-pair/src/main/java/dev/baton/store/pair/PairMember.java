@@ -96,6 +96,8 @@ final class PairMember implements Calls {
   private boolean peerReachable = true;
   private volatile boolean closed;
   private Thread ticker;
+  /** When the backup last renewed its witness session and read the witness (ticker thread only). */
+  private long lastWitnessNanos;
 
   PairMember(PairUrl url, StoreOptions options) {
     this.url = url;
@@ -282,7 +284,8 @@ final class PairMember implements Calls {
           }
           sleepNanos(url.interval().toNanos() - (System.nanoTime() - started));
         } else {
-          if (witness != null) {
+          if (witness != null && System.nanoTime() - lastWitnessNanos >= url.interval().toNanos()) {
+            lastWitnessNanos = System.nanoTime();
             witness.renew();
             witness.observe();
           }
