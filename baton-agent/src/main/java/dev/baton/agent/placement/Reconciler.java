@@ -31,6 +31,7 @@ import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
@@ -168,7 +169,9 @@ public final class Reconciler implements AutoCloseable {
     this.supervisor = supervisor;
     this.events = events;
     this.clock = clock;
-    this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases());
+    // Renewal stamps are on the host's clock: trusted only when this node reads that clock too.
+    this.liveness = new Liveness(clock, config.timing().lease(), store.judgesLeases(),
+        clock == MonotonicClock.SYSTEM ? RenewalStamp.localBoot() : null);
     this.lostNodes = new LostNodes(config.node(), store.judgesLeases(), events);
     this.tag = "[node=" + config.node() + "]";
     ScheduledThreadPoolExecutor reconcileThread = new ScheduledThreadPoolExecutor(1, Threads.named("baton-reconcile-" + config.node()));

@@ -3,6 +3,7 @@ package dev.baton.agent.session;
 import dev.baton.core.MonotonicClock;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Observed;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionState;
 import java.time.Duration;
@@ -24,23 +25,46 @@ import java.util.Set;
  * with a shorter one must not take its services earlier. A session whose lease is unknown (opened
  * by an older version) is judged by this node's lease.
  *
+ * <p>Where the store records when the renewal was sent ({@link NodeRecord#renewed()}) on this
+ * node's own host clock (the same boot, and this node's clock is that host's), the lease is
+ * counted from that moment instead of from when this node first saw the renewal, up to a
+ * heartbeat later: the owner counts its fence deadline from a moment no later than the stamp, so
+ * the lease it fences itself by ends no later than the stamp plus the lease. A stamp dated after
+ * this node first saw its renewal cannot be true of the same clock, and is ignored; so is one
+ * seen more than a heartbeat after it was sent, or shown by a counter that went down, which may
+ * not be the owner's latest renewal.
+ *
  * <p>Not thread-safe: owned by the reconciler thread.
  */
 public final class Liveness {
   public enum Verdict { ALIVE, LOST, LEFT }
 
-  /** A session's counter as first seen at {@code sinceNanos}; {@code moved}: seen changing before. */
-  private record Seen(long renewals, long sinceNanos, boolean moved) {}
+  /**
+   * A session's counter as first seen at {@code sinceNanos}; {@code moved}: seen changing before;
+   * {@code wentBack}: it changed by going down (a store restored from a backup).
+   */
+  private record Seen(long renewals, long sinceNanos, boolean moved, boolean wentBack) {}
 
   private final MonotonicClock clock;
   private final long leaseNanos;
   private final boolean storeJudgesLeases;
+  private final String boot;
   private final Map<SessionId, Seen> seen = new HashMap<>();
 
-  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases) {
+  /**
+   * @param boot the boot id of the host whose monotonic clock {@code clock} reads, or null when
+   *     it reads no host's (a test's clock): renewal stamps from that boot are then trusted
+   */
+  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases, String boot) {
     this.clock = clock;
     this.leaseNanos = lease.toNanos();
     this.storeJudgesLeases = storeJudgesLeases;
+    this.boot = boot;
+  }
+
+  /** Judges by first sight alone, trusting no renewal stamp. */
+  public Liveness(MonotonicClock clock, Duration lease, boolean storeJudgesLeases) {
+    this(clock, lease, storeJudgesLeases, null);
   }
 
   /** Records the counters of a fresh snapshot; forgets sessions no longer in it. */
@@ -51,7 +75,7 @@ public final class Liveness {
       present.add(n.session());
       Seen s = seen.get(n.session());
       if (s == null || renewedSince(n, s)) {
-        seen.put(n.session(), new Seen(n.renewals(), now, s != null));
+        seen.put(n.session(), new Seen(n.renewals(), now, s != null, s != null && n.renewals() < s.renewals()));
       }
     }
     seen.keySet().retainAll(present);
@@ -79,7 +103,7 @@ public final class Liveness {
     if (s == null || n.state() == SessionState.CLOSED) {
       return -1;
     }
-    long left = s.sinceNanos() + leaseNanosOf(n) - clock.nanos();
+    long left = leaseEnd(n, s) - clock.nanos();
     return left > 0 ? left : -1;
   }
 
@@ -100,7 +124,7 @@ public final class Liveness {
    */
   public long leasePassedNanos(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s == null ? -1 : s.sinceNanos() + leaseNanosOf(n);
+    return s == null ? -1 : leaseEnd(n, s);
   }
 
   /**
@@ -117,7 +141,7 @@ public final class Liveness {
     }
     boolean silent = n.state() == SessionState.EXPIRED
         || (s.moved() && clock.nanos() - s.sinceNanos() >= silence.toNanos());
-    return silent ? Math.max(0, s.sinceNanos() + leaseNanosOf(n) - clock.nanos()) : -1;
+    return silent ? Math.max(0, leaseEnd(n, s) - clock.nanos()) : -1;
   }
 
   /**
@@ -132,14 +156,30 @@ public final class Liveness {
     }
     // Only just after the lease: a store whose counters never move between renewals (ZooKeeper's
     // sessions renew themselves) must not be polled forever.
-    long lease = leaseNanosOf(n);
-    long still = clock.nanos() - s.sinceNanos();
-    return still >= lease && still < lease + lease / 2;
+    long now = clock.nanos();
+    long end = leaseEnd(n, s);
+    return now >= end && now < end + leaseNanosOf(n) / 2;
   }
 
   private boolean unchangedForLease(NodeRecord n) {
     Seen s = seen.get(n.session());
-    return s != null && !renewedSince(n, s) && clock.nanos() - s.sinceNanos() >= leaseNanosOf(n);
+    return s != null && !renewedSince(n, s) && clock.nanos() >= leaseEnd(n, s);
+  }
+
+  /**
+   * When {@code n}'s lease ends in this node's view, if its counter stays as {@code s} saw it: the
+   * renewal's stamp plus the lease where the stamp is on this node's clock and of the owner's latest
+   * renewal, else first sight plus the lease. A stamp is taken as the latest renewal's only when
+   * this node saw it within one of the session's heartbeats of its sending, and not by a counter
+   * that went down: a store restored from a backup shows an older renewal, whose stamp would end
+   * a lease that its owner, renewing since, still holds.
+   */
+  private long leaseEnd(NodeRecord n, Seen s) {
+    RenewalStamp sent = n.renewed();
+    boolean latest = boot != null && sent != null && n.heartbeat() != null && !s.wentBack()
+        && boot.equals(sent.boot()) && n.renewals() == s.renewals() && sent.nanos() <= s.sinceNanos()
+        && s.sinceNanos() - sent.nanos() <= n.heartbeat().toNanos();
+    return (latest ? sent.nanos() : s.sinceNanos()) + leaseNanosOf(n);
   }
 
   /**

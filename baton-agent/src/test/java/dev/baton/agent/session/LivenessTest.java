@@ -7,6 +7,7 @@ import dev.baton.core.NodeName;
 import dev.baton.core.store.NodeInfo;
 import dev.baton.core.store.NodeRecord;
 import dev.baton.core.store.Observed;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionState;
 import java.time.Duration;
@@ -42,6 +43,73 @@ class LivenessTest {
     advance(Duration.ofMillis(1));
     assertThat(l.judge(node(5, SessionState.LIVE))).isEqualTo(Liveness.Verdict.LOST);
     assertThat(l.observed(node(5, SessionState.LIVE))).isEqualTo(new Observed(new SessionId("s1"), 5));
+  }
+
+  /** Node b's session at {@code renewals}, that renewal sent at {@code sentNanos} on boot {@code boot}. */
+  static NodeRecord stamped(long renewals, String boot, long sentNanos) {
+    return new NodeRecord(new NodeInfo(NodeName.of("b"), Location.ROOT, "127.0.0.1:1"), new SessionId("s1"),
+        renewals, SessionState.LIVE, Map.of(), HEARTBEAT, LEASE, new RenewalStamp(boot, sentNanos));
+  }
+
+  static final Duration HEARTBEAT = Duration.ofMillis(500);
+
+  @Test
+  void aStampSeenMoreThanAHeartbeatAfterItWasSentMayNotBeTheLatestRenewalAndIsIgnored() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    long sent = now;
+    advance(HEARTBEAT.plusMillis(1)); // e.g. a node that joins now reads a stamp from the past
+    NodeRecord b = stamped(5, "boot-1", sent);
+    l.observe(List.of(b));
+    assertThat(l.nanosUntilLost(b)).isEqualTo(LEASE.toNanos());
+  }
+
+  @Test
+  void aStampShownByACounterThatWentDownIsAnOlderRenewalsAndIsIgnored() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    l.observe(List.of(stamped(9, "boot-1", now)));
+    long backup = now - Duration.ofMillis(100).toNanos(); // a backup taken at renewal 7, restored now
+    advance(Duration.ofMillis(200));
+    NodeRecord restored = stamped(7, "boot-1", backup + Duration.ofMillis(150).toNanos());
+    l.observe(List.of(restored));
+    assertThat(l.nanosUntilLost(restored)).isEqualTo(LEASE.toNanos());
+    advance(Duration.ofMillis(100));
+    NodeRecord renewedAgain = stamped(8, "boot-1", now - Duration.ofMillis(10).toNanos()); // the owner renews on
+    l.observe(List.of(renewedAgain));
+    assertThat(l.nanosUntilLost(renewedAgain)).isEqualTo(LEASE.minusMillis(10).toNanos());
+  }
+
+  @Test
+  void onTheSameBootTheLeaseIsCountedFromTheRenewalsStampNotFromWhenItWasFirstSeen() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    long sent = now;
+    advance(Duration.ofMillis(400)); // the renewal is seen 400 ms after it was sent
+    NodeRecord b = stamped(5, "boot-1", sent);
+    l.observe(List.of(b));
+    assertThat(l.nanosUntilLost(b)).isEqualTo(LEASE.minusMillis(400).toNanos());
+    advance(LEASE.minusMillis(401));
+    assertThat(l.judge(b)).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1)); // the stamp plus the lease: 400 ms before first sight plus the lease
+    assertThat(l.judge(b)).isEqualTo(Liveness.Verdict.LOST);
+  }
+
+  @Test
+  void aStampFromAnotherBootOrWithoutAHostClockIsIgnored() {
+    long sent = now;
+    advance(Duration.ofMillis(400));
+    for (Liveness l : List.of(new Liveness(() -> now, LEASE, false, "boot-2"), new Liveness(() -> now, LEASE, false))) {
+      l.observe(List.of(stamped(5, "boot-1", sent)));
+      assertThat(l.nanosUntilLost(stamped(5, "boot-1", sent))).isEqualTo(LEASE.toNanos());
+    }
+  }
+
+  @Test
+  void aStampDatedAfterTheRenewalWasFirstSeenIsNotOfThisClockAndIsIgnored() {
+    Liveness l = new Liveness(() -> now, LEASE, false, "boot-1");
+    NodeRecord b = stamped(5, "boot-1", now + 1); // a clock that runs ahead of this node's
+    l.observe(List.of(b));
+    assertThat(l.nanosUntilLost(b)).isEqualTo(LEASE.toNanos());
+    advance(LEASE.minusMillis(1));
+    assertThat(l.judge(b)).isEqualTo(Liveness.Verdict.ALIVE);
   }
 
   @Test

@@ -17,6 +17,9 @@ import java.util.Objects;
  *     session was opened by a version of Baton that did not record it. A reader that judges the
  *     session by the observed-time rule waits at least the longer of its own lease and this one
  *     ({@link #leaseAtLeast})
+ * @param renewed when the renewal that set {@code renewals} was sent, on its sender's host clock;
+ *     null when the store does not record it, the sender's clock cannot be compared, or the
+ *     session was not renewed yet. A claimant on the same boot may count the lease from it
  */
 public record NodeRecord(
     NodeInfo info,
@@ -25,7 +28,8 @@ public record NodeRecord(
     SessionState state,
     Map<ServiceName, ProviderStatus> providers,
     Duration heartbeat,
-    Duration lease) {
+    Duration lease,
+    RenewalStamp renewed) {
   public NodeRecord {
     Objects.requireNonNull(info, "info");
     Objects.requireNonNull(session, "session");
@@ -35,10 +39,16 @@ public record NodeRecord(
     requirePositiveOrNull(lease, "lease");
   }
 
+  /** A record without a renewal stamp. */
+  public NodeRecord(NodeInfo info, SessionId session, long renewals, SessionState state,
+      Map<ServiceName, ProviderStatus> providers, Duration heartbeat, Duration lease) {
+    this(info, session, renewals, state, providers, heartbeat, lease, null);
+  }
+
   /** A record whose session's timing is unknown (it was opened by an older version of Baton). */
   public NodeRecord(NodeInfo info, SessionId session, long renewals, SessionState state,
       Map<ServiceName, ProviderStatus> providers) {
-    this(info, session, renewals, state, providers, null, null);
+    this(info, session, renewals, state, providers, null, null, null);
   }
 
   /**

@@ -176,7 +176,14 @@ final class SqliteSchema {
           // The address the service's clients use on the node (services.<name>.endpoint,
           // host:port), published for resolve. Null when it declares none, and for rows written
           // before this version.
-          "ALTER TABLE providers ADD COLUMN endpoint TEXT"));
+          "ALTER TABLE providers ADD COLUMN endpoint TEXT"),
+      List.of(
+          // When the renewal that set the counter was sent, on its sender's host clock: the boot id
+          // and System.nanoTime() (RenewalStamp). A claimant on the same boot counts the lease from
+          // it. Null until the session's first renewal, for senders whose clock cannot be compared,
+          // and for rows written before this version.
+          "ALTER TABLE nodes ADD COLUMN renewed_boot TEXT",
+          "ALTER TABLE nodes ADD COLUMN renewed_nanos INTEGER"));
 
   /** The version this code writes: the number of migrations. */
   static final int VERSION = MIGRATIONS.size();

@@ -19,6 +19,7 @@ import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
@@ -233,7 +234,7 @@ final class SqliteStore implements Store {
           INSERT INTO nodes (grp, name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version)
           VALUES (?, ?, ?, ?, ?, 0, 'LIVE', ?, ?, ?)
           ON CONFLICT (grp, name) DO UPDATE SET location = excluded.location, api = excluded.api,
-            session = excluded.session, renewals = 0, state = 'LIVE',
+            session = excluded.session, renewals = 0, state = 'LIVE', renewed_boot = NULL, renewed_nanos = NULL,
             heartbeat_ms = excluded.heartbeat_ms, lease_ms = excluded.lease_ms, version = excluded.version""")) {
         ps.setString(1, grp);
         ps.setString(2, node.name().value());
@@ -255,11 +256,20 @@ final class SqliteStore implements Store {
   public long renew(SessionId session) {
     Objects.requireNonNull(session, "session");
     return write("renew session " + session, c -> {
+      // Stamped before this attempt's write is sent: no later than the moment the caller's
+      // fence deadline counts from, whatever retries came before.
+      RenewalStamp sent = RenewalStamp.now();
       try (PreparedStatement ps = c.prepareStatement("""
-          UPDATE nodes SET renewals = renewals + 1
+          UPDATE nodes SET renewals = renewals + 1, renewed_boot = ?, renewed_nanos = ?
           WHERE grp = ? AND session = ? AND state = 'LIVE'""")) {
-        ps.setString(1, grp);
-        ps.setString(2, session.value());
+        ps.setString(1, sent == null ? null : sent.boot());
+        if (sent == null) {
+          ps.setNull(2, java.sql.Types.INTEGER);
+        } else {
+          ps.setLong(2, sent.nanos());
+        }
+        ps.setString(3, grp);
+        ps.setString(4, session.value());
         if (ps.executeUpdate() == 0) {
           throw sessionLost(c, session);
         }
@@ -781,7 +791,7 @@ final class SqliteStore implements Store {
       throws SQLException {
     List<NodeRecord> nodes = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("""
-        SELECT name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version
+        SELECT name, location, api, session, renewals, state, heartbeat_ms, lease_ms, version, renewed_boot, renewed_nanos
         FROM nodes WHERE grp = ? ORDER BY name""")) {
       ps.setString(1, grp);
       try (ResultSet rs = ps.executeQuery()) {
@@ -792,7 +802,7 @@ final class SqliteStore implements Store {
                 rs.getString(9));
             nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
                 SessionState.valueOf(rs.getString(6)), providers.getOrDefault(name, Map.of()),
-                millisOrNull(rs, 7), millisOrNull(rs, 8)));
+                millisOrNull(rs, 7), millisOrNull(rs, 8), stampOrNull(rs, 10, 11)));
           } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
             warnSkipped("nodes", "node " + name, e);
           }
@@ -800,6 +810,13 @@ final class SqliteStore implements Store {
       }
     }
     return nodes;
+  }
+
+  /** The renewal stamp in columns {@code boot} and {@code nanos}, or null when there is none. */
+  private static RenewalStamp stampOrNull(ResultSet rs, int boot, int nanos) throws SQLException {
+    String b = rs.getString(boot);
+    long n = rs.getLong(nanos);
+    return b == null || rs.wasNull() ? null : new RenewalStamp(b, n);
   }
 
   private Map<ServiceName, Ownership> readOwnerships(Connection c) throws SQLException {

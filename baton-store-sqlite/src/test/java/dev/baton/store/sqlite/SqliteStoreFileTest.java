@@ -12,7 +12,9 @@ import dev.baton.core.store.ClaimRequest;
 import dev.baton.core.store.Event;
 import dev.baton.core.store.EventDraft;
 import dev.baton.core.store.NodeInfo;
+import dev.baton.core.store.Observed;
 import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.Snapshot;
 import dev.baton.core.store.Store;
@@ -82,6 +84,28 @@ class SqliteStoreFileTest {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
     }
+  }
+
+  @Test
+  void eachRenewalIsStampedWithWhenItWasSentOnThisHostsClockAndANewSessionStartsUnstamped() {
+    Store store = open(db());
+    SessionId first = openSession(store, "node-a");
+    assertThat(renewed(store)).isNull();
+    long before = System.nanoTime();
+    store.renew(first);
+    long after = System.nanoTime();
+    RenewalStamp stamp = renewed(store);
+    assertThat(stamp.boot()).isEqualTo(RenewalStamp.localBoot()).isNotNull();
+    assertThat(stamp.nanos()).isBetween(before, after);
+
+    store.openSession(new NodeInfo(NodeName.of("node-a"), Location.ROOT, "127.0.0.1:7070"),
+        Map.of(ServiceName.of("mailer"), ProviderStatus.WAITING), new Observed(first, 1));
+    assertThat(renewed(store)).isNull();
+  }
+
+  private static RenewalStamp renewed(Store store) {
+    return store.snapshot().nodes().stream().filter(n -> n.info().name().equals(NodeName.of("node-a"))).findFirst()
+        .orElseThrow().renewed();
   }
 
   @Test
@@ -187,7 +211,7 @@ class SqliteStoreFileTest {
     Snapshot snap = open(db()).snapshot();
     assertThat(snap.settings().node(NodeName.of("node-b")).drained()).isTrue();
     assertThat(snap.decision(NodeName.of("node-b"), ServiceName.of("mailer"))).isEqualTo(banned);
-    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo("10").isEqualTo(String.valueOf(SqliteSchema.VERSION));
+    assertThat(query(raw(db()), "PRAGMA user_version")).isEqualTo("11").isEqualTo(String.valueOf(SqliteSchema.VERSION));
   }
 
   @Test
