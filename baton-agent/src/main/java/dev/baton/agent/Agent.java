@@ -409,6 +409,7 @@ public final class Agent implements AutoCloseable {
         reconciler.renewalAges(v));
     // A pass reads the store every heartbeat; one may wait up to a store call's timeout.
     Duration staleAfter = config.timing().heartbeat().multipliedBy(3).plus(config.timing().storeCallTimeout());
+    s = store == null ? s : s.withStore(store.condition().orElse(null));
     return age == null ? s : s.withViewAge(age.toMillis(), age.compareTo(staleAfter) > 0);
   }
 

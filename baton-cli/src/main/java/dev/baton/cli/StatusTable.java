@@ -19,7 +19,11 @@ public final class StatusTable {
     out.append("group ").append(s.group()).append(" (as seen by ").append(s.node())
         .append(s.viewAgeMillis() == null ? ""
             : ", view " + dev.baton.core.Durations.format(java.time.Duration.ofMillis(s.viewAgeMillis())) + " old")
-        .append(")\n\n");
+        .append(")\n");
+    if (s.store() != null) {
+      out.append(s.store()).append('\n');
+    }
+    out.append('\n');
     // The version is worth a column only when the nodes do not all run the same one (a rolling upgrade).
     java.util.Map<String, List<String>> versions = new java.util.TreeMap<>();
     s.nodes().forEach(n -> versions.computeIfAbsent(version(n), v -> new ArrayList<>()).add(n.name()));

@@ -37,6 +37,18 @@ class StatusTableTest {
     assertThat(StatusTable.render(s)).doesNotContain("banned");
   }
 
+  @Test
+  void whatTheStoreSaysOfItselfFollowsTheHeader() {
+    StatusResponse s = new StatusResponse("it", "node-a",
+        List.of(new NodeStatus("node-a", "alive", "", "127.0.0.1:7070", "1s", "200ms")),
+        List.of()).withStore("pair: this member (10.0.0.1:7400) is live at term 2; its backup 10.0.0.2:7400 answers"
+        + " heartbeats; no witness");
+
+    assertThat(StatusTable.render(s)).startsWith("group it (as seen by node-a)\n"
+        + "pair: this member (10.0.0.1:7400) is live at term 2; its backup 10.0.0.2:7400 answers heartbeats; no witness\n\n"
+        + "NODE");
+  }
+
   static StatusResponse withALine(String takeoverIn) {
     return withALine(takeoverIn, null, null);
   }

@@ -64,6 +64,11 @@ class PairIT {
             .orElse(false));
   }
 
+  /** What {@code node}'s whiteboard says of its pair member. */
+  private String pairLine(String node) {
+    return group.nodes.get(node).status().map(s -> s.store()).orElse("");
+  }
+
   private boolean lastLifeOn(String node) {
     EpochLog.Life last = group.epochLog().last();
     return last != null && last.node().equals(node);
@@ -73,6 +78,8 @@ class PairIT {
   void whenTheLiveNodeIsKilledTheBackupProvidesTheServiceAtAHigherEpoch() throws IOException {
     startBoth();
     EpochLog.Life before = group.epochLog().last();
+    assertThat(pairLine("node-a")).contains("is live at term 1; its backup 127.0.0.1:" + portB + " answers heartbeats");
+    assertThat(pairLine("node-b")).contains("is the backup at term 1; last heartbeat from the live member");
 
     long killedAt = System.currentTimeMillis();
     group.nodes.get("node-a").killNode();
@@ -83,6 +90,8 @@ class PairIT {
     System.out.printf("pair failover: node-b's service ran %d ms after node-a was killed (interval 200ms x 5)%n",
         after.firstNanos() / 1_000_000 - killedAt);
     assertThat(group.nodes.get("node-b").logText()).contains("is live at term 2");
+    assertThat(pairLine("node-b")).contains("is live at term 2; its backup 127.0.0.1:" + portA
+        + " does not answer heartbeats; no witness");
   }
 
   @Test

@@ -53,6 +53,11 @@ final class MeteredStore implements Store {
   }
 
   @Override
+  public java.util.Optional<String> condition() {
+    return store.condition();
+  }
+
+  @Override
   public boolean judgesLeases() {
     return store.judgesLeases();
   }

@@ -185,6 +185,14 @@ public interface Store extends AutoCloseable {
    */
   String createIdentity();
 
+  /**
+   * What the store says of its own state for the whiteboard, when it has something to say (a pair
+   * member's role and term, and whether its peer answers); empty otherwise. Cheap: no store call.
+   */
+  default Optional<String> condition() {
+    return Optional.empty();
+  }
+
   /** Releases the store's resources. Does not close sessions. */
   @Override
   void close();

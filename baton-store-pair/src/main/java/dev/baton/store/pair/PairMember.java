@@ -204,6 +204,9 @@ final class PairMember implements Calls {
   private void becomeBackupOf(long peerTerm, String why) {
     synchronized (lock) {
       boolean wasLive = role == Role.LIVE;
+      if (role != Role.BACKUP) {
+        version = -1; // until the live member's whole state arrives (see onBeat)
+      }
       role = Role.BACKUP;
       lastHeardLiveNanos = System.nanoTime();
       if (peerTerm > term) {
@@ -226,7 +229,7 @@ final class PairMember implements Calls {
       SyncReply reply = peer.call("sync", Map.of(), SyncReply.class, callTimeout.multipliedBy(4));
       synchronized (lock) {
         groups = new TreeMap<>(reply.groups());
-        version = Math.max(version, reply.version());
+        version = reply.version();
         term = Math.max(term, reply.term());
         saveLater();
       }
@@ -473,6 +476,15 @@ final class PairMember implements Calls {
       if (b.term() < term) {
         return ack(); // a live member that has not learned of a newer term
       }
+      if (role != Role.BACKUP) {
+        // Its copy is of unknown age (read from its file, or its own as the live member): the live
+        // member sends the whole state until this member has acknowledged one.
+        version = -1;
+        if (!demoted) {
+          log.info("[group={}] pair: {} joins as the backup at term {}: its peer {} heartbeats it as the live"
+              + " member", group, self, b.term(), peer.address());
+        }
+      }
       role = Role.BACKUP;
       lastHeardLiveNanos = System.nanoTime();
       if (b.term() > term) {
@@ -678,6 +690,22 @@ final class PairMember implements Calls {
   Role role() {
     synchronized (lock) {
       return role;
+    }
+  }
+
+  /** This member's role and term, and how its peer is doing, for the whiteboard. */
+  String describe() {
+    synchronized (lock) {
+      String me = "pair: this member (" + self + ")";
+      String withWitness = witness == null ? "; no witness" : "; witness " + url.witness();
+      return switch (role) {
+        case LIVE -> me + " is live at term " + term + "; its backup " + peer.address()
+            + (peerReachable ? " answers heartbeats" : " does not answer heartbeats") + withWitness;
+        case BACKUP -> me + " is the backup at term " + term + "; last heartbeat from the live member "
+            + peer.address() + " " + (System.nanoTime() - lastHeardLiveNanos) / 1_000_000 + " ms ago (it goes live after "
+            + url.silence().toMillis() + " ms)" + withWitness;
+        case JOINING -> me + " is joining its peer " + peer.address();
+      };
     }
   }
 

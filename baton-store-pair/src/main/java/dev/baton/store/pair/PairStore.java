@@ -88,6 +88,11 @@ public final class PairStore implements Store {
   }
 
   @Override
+  public Optional<String> condition() {
+    return calls instanceof PairMember m ? Optional.of(m.describe()) : Optional.empty();
+  }
+
+  @Override
   public boolean judgesLeases() {
     return true;
   }

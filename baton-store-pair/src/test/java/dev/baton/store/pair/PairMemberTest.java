@@ -120,12 +120,15 @@ class PairMemberTest {
     opened.remove(a);
     a.close();
     await("the backup live").atMost(Duration.ofSeconds(5)).until(() -> b.role() == PairMember.Role.LIVE);
+    b.putNodeSettings(NodeName.of("node-a"), new dev.baton.core.store.NodeSettings(true));
 
     PairStore again = member("a", null);
 
     assertThat(again.role()).isEqualTo(PairMember.Role.BACKUP);
     assertThat(again.term()).isEqualTo(b.term());
     assertThat(b.role()).isEqualTo(PairMember.Role.LIVE);
+    await("its copy holds what was written while it was away").atMost(Duration.ofSeconds(5)).until(() ->
+        again.snapshot().settings().node(NodeName.of("node-a")).drained());
   }
 
   @Test
