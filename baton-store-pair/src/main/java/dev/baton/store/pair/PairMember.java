@@ -98,6 +98,8 @@ final class PairMember implements Calls {
   private Thread ticker;
   /** When the backup last renewed its witness session and read the witness (ticker thread only). */
   private long lastWitnessNanos;
+  /** When the backup last tried to go live (ticker thread only): once an interval at most. */
+  private long lastPromotionNanos;
 
   PairMember(PairUrl url, StoreOptions options) {
     this.url = url;
@@ -296,7 +298,9 @@ final class PairMember implements Calls {
           synchronized (lock) {
             silentNanos = System.nanoTime() - lastHeardLiveNanos;
           }
-          if (silentNanos >= url.silence().toNanos()) {
+          if (silentNanos >= url.silence().toNanos()
+              && System.nanoTime() - lastPromotionNanos >= url.interval().toNanos()) {
+            lastPromotionNanos = System.nanoTime();
             goLive(term() + 1, "no heartbeat from " + peer.address() + " for " + silentNanos / 1_000_000
                 + " ms (" + url.threshold() + " x " + url.interval().toMillis() + " ms)");
           }

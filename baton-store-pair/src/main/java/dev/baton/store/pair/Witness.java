@@ -48,6 +48,8 @@ final class Witness implements AutoCloseable {
   private SessionId session;
   private Observed seen;
   private long seenSinceNanos;
+  /** The live member's witness session last refused for, so that the refusal is logged once. */
+  private SessionId refusedFor;
 
   Witness(PairUrl url, StoreOptions options, String self) {
     GroupName group = GroupName.of(options.group().value().length() > 57
@@ -123,8 +125,11 @@ final class Witness implements AutoCloseable {
             seenSinceNanos = System.nanoTime();
           }
           if (System.nanoTime() - seenSinceNanos < leaseNanos) {
-            log.info("pair witness: the live member's witness session {} was renewed less than a lease ago;"
-                + " not going live", o.session());
+            if (!o.session().equals(refusedFor)) {
+              refusedFor = o.session();
+              log.info("pair witness: the live member's witness session {} was renewed less than a lease ago;"
+                  + " not going live while it renews there (logged once per session)", o.session());
+            }
             return OptionalLong.empty();
           }
           dead = current;

@@ -41,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and heartbeats that are forged, stale or replayed.
  */
 class PairMemberTest {
-  private static final Duration INTERVAL = Duration.ofMillis(50);
-  private static final int THRESHOLD = 4;
+  private static final Duration INTERVAL = Duration.ofMillis(100);
+  private static final int THRESHOLD = 5;
   private static final Duration SILENCE = INTERVAL.multipliedBy(THRESHOLD);
   private static final GroupName GROUP = GroupName.of("shop");
   private static final ServiceName WEB = ServiceName.of("web");

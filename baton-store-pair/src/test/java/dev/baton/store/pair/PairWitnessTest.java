@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * live, which is what its agent fences itself by.
  */
 class PairWitnessTest {
-  private static final Duration INTERVAL = Duration.ofMillis(100);
+  private static final Duration INTERVAL = Duration.ofMillis(200);
   private static final int THRESHOLD = 5;
   private static final Duration SILENCE = INTERVAL.multipliedBy(THRESHOLD);
 
@@ -76,6 +76,7 @@ class PairWitnessTest {
     String url = "pair://127.0.0.1:" + (a ? toB : toA).port() + "?listen=127.0.0.1:" + (a ? portA : portB)
         + "&interval=" + INTERVAL.toMillis() + "ms&threshold=" + THRESHOLD + "&key-file=" + key
         + "&witness=zookeeper://127.0.0.1:" + (a ? witnessOfA : witnessOfB).port() + "/baton";
+    // Calls may take a heartbeat, as an agent's do (Timing.storeCallTimeout).
     Store store = Stores.open(new StoreOptions(url, GroupName.of("shop"), INTERVAL, SILENCE, INTERVAL, null));
     closing.add(store);
     return (PairStore) store;
