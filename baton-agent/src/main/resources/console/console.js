@@ -141,6 +141,8 @@ function renderStale() {
 
 function render() {
   $("where").textContent = "group " + status.group + " · this agent: " + status.node;
+  $("store").hidden = !status.store; // what the store says of itself: a pair member's role and term
+  $("store").textContent = status.store || "";
   const nodes = status.nodes.map((n) => n.name);
   const services = status.services;
   if (!selected || !services.some((s) => s.name === selected)) selected = services.length ? services[0].name : null;
