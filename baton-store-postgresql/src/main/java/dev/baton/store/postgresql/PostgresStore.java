@@ -50,6 +50,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -697,113 +698,170 @@ final class PostgresStore implements Store {
 
   @Override
   public ClaimResult claim(ClaimRequest request) {
+    return claimAll(List.of(request)).get(0);
+  }
+
+  /**
+   * Decides every claim in one transaction: a node taking over many services pays one commit, not
+   * one each. Locks are taken in one order by every claimant, so that two nodes claiming
+   * overlapping batches wait for each other instead of deadlocking: the service rows in service
+   * order, then the sessions' rows in node order, then the change counter (last, in
+   * {@link #notifyChange}).
+   */
+  @Override
+  public List<ClaimResult> claimAll(List<ClaimRequest> requests) {
+    requests.forEach(r -> Objects.requireNonNull(r, "request"));
+    if (requests.isEmpty()) {
+      return List.of();
+    }
+    String what = requests.size() == 1
+        ? "[service=" + requests.get(0).service() + " claimant=" + requests.get(0).claimant() + "] claim at epoch "
+            + requests.get(0).expectedEpoch()
+        : "claim of " + requests.size() + " services";
+    List<ClaimResult> results = call(what, c -> claimIn(c, requests));
+    for (int i = 0; i < results.size(); i++) {
+      ClaimResult r = results.get(i);
+      if (r.granted()) {
+        log.debug("{} [node={} service={} epoch={}] claim granted", who, r.ownership().node(), r.ownership().service(),
+            r.ownership().epoch());
+      } else {
+        log.debug("{} claim of {} at epoch {} rejected: {}", who, requests.get(i).service(),
+            requests.get(i).expectedEpoch(), r.reason());
+      }
+    }
+    return results;
+  }
+
+  private List<ClaimResult> claimIn(Connection c, List<ClaimRequest> requests) throws SQLException {
+    java.util.SortedSet<String> services = new java.util.TreeSet<>();
+    requests.forEach(r -> services.add(r.service().value()));
+    Array names = c.createArrayOf("text", services.toArray());
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO service_status (group_name, service, owner, session, epoch, since)"
+            + " SELECT ?, s, NULL, NULL, 0, clock_timestamp() FROM unnest(?::text[]) AS s ORDER BY s"
+            + " ON CONFLICT (group_name, service) DO NOTHING")) {
+      ps.setString(1, group.value());
+      ps.setArray(2, names);
+      ps.executeUpdate();
+    }
+    Map<String, Ownership> current = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT service, epoch, owner, session FROM service_status"
+        + " WHERE group_name = ? AND service = ANY (?) ORDER BY service FOR UPDATE")) {
+      ps.setString(1, group.value());
+      ps.setArray(2, names);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Ownership o = ownership(rs);
+          current.put(o.service().value(), o);
+        }
+      }
+    }
+    java.util.Set<String> sessions = new java.util.HashSet<>();
+    for (ClaimRequest r : requests) {
+      sessions.add(r.claimant().value());
+      SessionId owner = current.get(r.service().value()).session();
+      if (owner != null) {
+        sessions.add(owner.value());
+      }
+    }
+    Map<String, NodeRow> rows = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT node, session, renewals, state, expires_at <= clock_timestamp(),"
+            + " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint"
+            + " FROM server_registry WHERE group_name = ? AND session = ANY (?) ORDER BY node FOR UPDATE")) {
+      ps.setString(1, group.value());
+      ps.setArray(2, c.createArrayOf("text", sessions.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          NodeRow row = nodeRow(rs);
+          rows.put(row.session, row);
+        }
+      }
+    }
+    List<ClaimResult> results = new ArrayList<>(requests.size());
+    boolean granted = false;
+    for (ClaimRequest r : requests) {
+      ClaimResult result = decide(c, r, current, rows);
+      granted |= result.granted();
+      results.add(result);
+    }
+    if (granted) {
+      notifyChange(c, "claim");
+    }
+    return results;
+  }
+
+  /**
+   * One claim of a batch, against the rows the batch locked ({@code current} and {@code rows} are
+   * updated with what it writes, so a later claim of the batch sees it).
+   */
+  private ClaimResult decide(Connection c, ClaimRequest request, Map<String, Ownership> current,
+      Map<String, NodeRow> rows) throws SQLException {
     String service = request.service().value();
-    String what = "[service=" + service + " claimant=" + request.claimant() + "] claim at epoch " + request.expectedEpoch();
-    ClaimResult result = call(what, c -> {
+    Ownership now = current.get(service);
+    if (now.epoch() != request.expectedEpoch()) {
+      return ClaimResult.rejected(now, "epoch moved to " + now.epoch() + " (expected " + request.expectedEpoch() + ")");
+    }
+    // The claimant must be open (not closed, replaced or ended). Its own lease is not judged
+    // here: a claimant past its lease cannot renew, so what it gets is claimable at once.
+    NodeRow claimant = rows.get(request.claimant().value());
+    if (claimant == null || !claimant.state.equals("open")) {
+      return ClaimResult.rejected(now, "claimant session " + request.claimant() + " is not open ("
+          + (claimant == null ? "replaced or unknown" : claimant.state) + ")");
+    }
+    NodeRow endOwner = null;
+    if (now.session() != null) {
+      NodeRow owner = rows.get(now.session().value());
+      if (owner != null && owner.state.equals("open")) {
+        Observed dead = request.deadOwner();
+        String ownerName = "owner " + owner.node + " (session " + owner.session + ")";
+        if (dead != null) {
+          if (!dead.session().equals(now.session())) {
+            return ClaimResult.rejected(now, "named dead session " + dead.session() + " is not the session of "
+                + ownerName);
+          }
+          if (dead.renewals() != owner.renewals) {
+            return ClaimResult.rejected(now, ownerName + " renewed since it was observed (renewals "
+                + owner.renewals + ", named " + dead.renewals() + ")");
+          }
+        }
+        if (!owner.lapsed) {
+          return ClaimResult.rejected(now, ownerName + " is live: its lease ends in "
+              + seconds(owner.remainingMillis) + " by the database clock");
+        }
+        endOwner = owner;
+      }
+    }
+    long epoch;
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE service_status SET epoch = epoch + 1, owner = ?, session = ?, since = clock_timestamp()"
+            + " WHERE group_name = ? AND service = ? AND epoch = ? RETURNING epoch")) {
+      ps.setString(1, claimant.node);
+      ps.setString(2, request.claimant().value());
+      ps.setString(3, group.value());
+      ps.setString(4, service);
+      ps.setLong(5, request.expectedEpoch());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return ClaimResult.rejected(now, "epoch moved (concurrent claim)");
+        }
+        epoch = rs.getLong(1);
+      }
+    }
+    if (endOwner != null) {
       try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO service_status (group_name, service, owner, session, epoch, since)"
-              + " VALUES (?, ?, NULL, NULL, 0, clock_timestamp()) ON CONFLICT (group_name, service) DO NOTHING")) {
+          "UPDATE server_registry SET state = 'expired', ended_at = clock_timestamp()"
+              + " WHERE group_name = ? AND session = ? AND state = 'open'")) {
         ps.setString(1, group.value());
-        ps.setString(2, service);
+        ps.setString(2, endOwner.session);
         ps.executeUpdate();
       }
-      Ownership current;
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT service, epoch, owner, session FROM service_status WHERE group_name = ? AND service = ? FOR UPDATE")) {
-        ps.setString(1, group.value());
-        ps.setString(2, service);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          current = ownership(rs);
-        }
-      }
-      if (current.epoch() != request.expectedEpoch()) {
-        return ClaimResult.rejected(current, "epoch moved to " + current.epoch() + " (expected " + request.expectedEpoch() + ")");
-      }
-      List<String> sessions = new ArrayList<>();
-      sessions.add(request.claimant().value());
-      if (current.session() != null) {
-        sessions.add(current.session().value());
-      }
-      Map<String, NodeRow> rows = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT node, session, renewals, state, expires_at <= clock_timestamp(),"
-              + " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint"
-              + " FROM server_registry WHERE group_name = ? AND session = ANY (?) ORDER BY node FOR UPDATE")) {
-        ps.setString(1, group.value());
-        ps.setArray(2, c.createArrayOf("text", sessions.toArray()));
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            NodeRow row = nodeRow(rs);
-            rows.put(row.session, row);
-          }
-        }
-      }
-      // The claimant must be open (not closed, replaced or ended). Its own lease is not judged
-      // here: a claimant past its lease cannot renew, so what it gets is claimable at once.
-      NodeRow claimant = rows.get(request.claimant().value());
-      if (claimant == null || !claimant.state.equals("open")) {
-        return ClaimResult.rejected(current, "claimant session " + request.claimant() + " is not open ("
-            + (claimant == null ? "replaced or unknown" : claimant.state) + ")");
-      }
-      boolean endOwner = false;
-      if (current.session() != null) {
-        NodeRow owner = rows.get(current.session().value());
-        if (owner != null && owner.state.equals("open")) {
-          Observed dead = request.deadOwner();
-          String ownerName = "owner " + owner.node + " (session " + owner.session + ")";
-          if (dead != null) {
-            if (!dead.session().equals(current.session())) {
-              return ClaimResult.rejected(current, "named dead session " + dead.session() + " is not the session of "
-                  + ownerName);
-            }
-            if (dead.renewals() != owner.renewals) {
-              return ClaimResult.rejected(current, ownerName + " renewed since it was observed (renewals "
-                  + owner.renewals + ", named " + dead.renewals() + ")");
-            }
-          }
-          if (!owner.lapsed) {
-            return ClaimResult.rejected(current, ownerName + " is live: its lease ends in "
-                + seconds(owner.remainingMillis) + " by the database clock");
-          }
-          endOwner = true;
-        }
-      }
-      long epoch;
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE service_status SET epoch = epoch + 1, owner = ?, session = ?, since = clock_timestamp()"
-              + " WHERE group_name = ? AND service = ? AND epoch = ? RETURNING epoch")) {
-        ps.setString(1, claimant.node);
-        ps.setString(2, request.claimant().value());
-        ps.setString(3, group.value());
-        ps.setString(4, service);
-        ps.setLong(5, request.expectedEpoch());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return ClaimResult.rejected(current, "epoch moved (concurrent claim)");
-          }
-          epoch = rs.getLong(1);
-        }
-      }
-      if (endOwner) {
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE server_registry SET state = 'expired', ended_at = clock_timestamp()"
-                + " WHERE group_name = ? AND session = ? AND state = 'open'")) {
-          ps.setString(1, group.value());
-          ps.setString(2, current.session().value());
-          ps.executeUpdate();
-        }
-      }
-      notifyChange(c, "claim");
-      return ClaimResult.granted(new Ownership(request.service(), epoch, NodeName.of(claimant.node), request.claimant()));
-    });
-    if (result.granted()) {
-      log.debug("{} [node={} service={} epoch={}] claim granted", who, result.ownership().node(), service,
-          result.ownership().epoch());
-    } else {
-      log.debug("{} {} rejected: {}", who, what, result.reason());
+      rows.put(endOwner.session, new NodeRow(endOwner.node, endOwner.session, endOwner.renewals, "expired",
+          endOwner.lapsed, endOwner.remainingMillis));
     }
-    return result;
+    Ownership granted = new Ownership(request.service(), epoch, NodeName.of(claimant.node), request.claimant());
+    current.put(service, granted);
+    return ClaimResult.granted(granted);
   }
 
   @Override

@@ -77,6 +77,58 @@ class PostgresConcurrencyTest {
   private record Grant(String service, long epoch, String node) {}
 
   @Test
+  void batchesOfClaimsInOppositeOrdersFromManyStoresNeitherDeadlockNorGrantAnEpochTwice() throws Exception {
+    GroupName group = freshGroup("batch");
+    List<String> services = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      services.add("svc-" + i);
+    }
+    int nodes = 4;
+    ConcurrentLinkedQueue<Grant> grants = new ConcurrentLinkedQueue<>();
+    ExecutorService pool = Executors.newFixedThreadPool(nodes);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> workers = new ArrayList<>();
+    try {
+      for (int i = 0; i < nodes; i++) {
+        int n = i;
+        Store store = open(db.url(), group);
+        workers.add(pool.submit(() -> {
+          SessionId session = openSession(store, "node-" + n, services);
+          start.await();
+          for (int round = 0; round < 25; round++) {
+            Snapshot snapshot = store.snapshot();
+            List<ClaimRequest> batch = new ArrayList<>();
+            for (String s : services) {
+              batch.add(new ClaimRequest(ServiceName.of(s), snapshot.ownership(ServiceName.of(s)).epoch(), session, null));
+            }
+            if (n % 2 == 1) {
+              java.util.Collections.reverse(batch);
+            }
+            for (ClaimResult r : store.claimAll(batch)) {
+              if (r.granted()) {
+                grants.add(new Grant(r.ownership().service().value(), r.ownership().epoch(), "node-" + n));
+                store.release(r.ownership().service(), session, r.ownership().epoch());
+              }
+            }
+            store.renew(session);
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> w : workers) {
+        w.get(2, TimeUnit.MINUTES); // a deadlock would fail a batch with "deadlock detected"
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Map<String, List<Long>> epochs = new HashMap<>();
+    grants.forEach(g -> epochs.computeIfAbsent(g.service(), k -> new ArrayList<>()).add(g.epoch()));
+    assertThat(epochs).hasSize(services.size());
+    epochs.forEach((service, granted) -> assertThat(granted).as(service).doesNotHaveDuplicates());
+  }
+
+  @Test
   void manyStoresRacingClaimsReleasesAndRestartsNeverGrantTwoOwnersPerEpoch() throws Exception {
     GroupName group = freshGroup("race");
     List<String> services = List.of("s0", "s1", "s2");
