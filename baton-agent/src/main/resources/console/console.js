@@ -166,7 +166,8 @@ function render() {
     return el("tr", { "data-service": s.name },
       el("th", { "class": "svc" }, s.name, el("span", { "class": "meta" }, s.state.toUpperCase() + " · " + meta)), ...cells);
   });
-  $("board").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+  // Replaced only when what it shows changed: an unchanged board keeps its elements across refreshes.
+  rebuild($("board"), JSON.stringify([nodes, services]), () => [el("thead", {}, head), el("tbody", {}, ...rows)]);
 
   const owned = {};
   for (const s of services) if (s.owner) (owned[s.owner] = owned[s.owner] || []).push(s.name);
@@ -213,6 +214,9 @@ function rebuild(container, key, build) {
 
 function options(select, values, keep) {
   const was = select.value;
+  const same = select.options.length === values.length
+    && values.every(([v, label], i) => select.options[i].value === v && select.options[i].textContent === label);
+  if (same) return; // left alone: an open list, or an option being picked, survives the refresh
   select.replaceChildren(...values.map(([v, label]) => el("option", { value: v }, label)));
   if (keep && values.some(([v]) => v === was)) select.value = was;
 }

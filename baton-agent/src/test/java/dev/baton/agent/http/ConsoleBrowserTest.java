@@ -138,8 +138,9 @@ class ConsoleBrowserTest {
     open(c);
 
     soon().until(() -> ownerShown("node-a"));
-    assertThat(cell("svc", "node-a").getText()).contains("epoch 1");
-    assertThat(cell("svc", "node-b").getText()).containsIgnoringCase("waiting");
+    // The page redraws what changed while the test reads it: each read is retried on a stale element.
+    soon().untilAsserted(() -> assertThat(cell("svc", "node-a").getText()).contains("epoch 1"));
+    soon().untilAsserted(() -> assertThat(cell("svc", "node-b").getText()).containsIgnoringCase("waiting"));
     assertThat(browser.findElement(By.id("nodes")).getText()).contains("node-a", "node-b", "node-c", "alive");
     soon().until(() -> browser.findElement(By.id("events")).getText().contains("service.claimed"));
     soon().until(() -> browser.findElement(By.id("live")).getText().equals("live"));
@@ -156,8 +157,8 @@ class ConsoleBrowserTest {
 
     String next = soon().until(() -> owner(c), o -> o.equals("node-b") || o.equals("node-c"));
     soon().until(() -> ownerShown(next));
-    assertThat(cell("svc", next).getText()).contains("epoch 2");
-    assertThat(cell("svc", "node-a").getText()).containsIgnoringCase("unavailable");
+    soon().untilAsserted(() -> assertThat(cell("svc", next).getText()).contains("epoch 2"));
+    soon().untilAsserted(() -> assertThat(cell("svc", "node-a").getText()).containsIgnoringCase("unavailable"));
     soon().until(() -> browser.findElement(By.id("nodes")).getText().contains("lost"));
     assertThat(notReloaded()).as("the page turned over without a reload").isTrue();
   }
