@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,9 +25,17 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>If the guardian dies while the agent lives, the agent starts a new guardian; the launcher then
  * follows the node through the agent's mirrored pid until the agent stops.
+ *
+ * <p>{@code bin/baton} does not keep a JVM as the launcher (docs/performance.md, "Footprint"): its
+ * launcher is a shell ({@code baton-node.bash}) that runs this command with {@link #PLAN_ENV} naming a
+ * file. This JVM then checks the config as always, writes the state-dir and the guardian's command
+ * (with the shell as the launcher) into that file, NUL-separated, and exits 0; the shell starts the
+ * guardian and does the rest of what {@link #run} does here.
  */
 final class GuardedNode {
   private static final long NO_AGENT_PATIENCE_MILLIS = 15_000;
+  /** Set by {@code bin/baton}'s launcher shell: the file to write the plan into, instead of running the node. */
+  static final String PLAN_ENV = "BATON_LAUNCHER_PLAN";
 
   private final AgentConfig config;
   private final PrintWriter err;
@@ -51,8 +60,14 @@ final class GuardedNode {
     if (config.pairBackup()) {
       agent.add("--backup"); // from the command line, or pair.role: the agent reads it again
     }
+    String plan = System.getenv(PLAN_ENV);
+    long launcherPid = plan == null ? ProcessHandle.current().pid()
+        : ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
     List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "--"));
-    command.addAll(GuardianMain.command(java, classpath, config.stateDir(), ProcessHandle.current().pid(), 0, agent));
+    command.addAll(GuardianMain.command(java, classpath, config.stateDir(), launcherPid, 0, agent));
+    if (plan != null) {
+      return writePlan(Path.of(plan), command);
+    }
     Signals.onTerminate(this::stop);
     Signals.onReload(this::reload);
     try {
@@ -72,6 +87,21 @@ final class GuardedNode {
         + "; the agent starts a new one. Following the node until its agent stops.");
     err.flush();
     return followAgent();
+  }
+
+  /** The state-dir, then the guardian's command, each word ended by a NUL (bash's {@code mapfile -d ''}). */
+  private int writePlan(Path plan, List<String> command) {
+    StringBuilder text = new StringBuilder(config.stateDir().toString()).append('\0');
+    for (String word : command) {
+      text.append(word).append('\0');
+    }
+    try {
+      Files.createDirectories(config.stateDir());
+      Files.writeString(plan, text);
+    } catch (IOException e) {
+      throw new BatonException("cannot start the guardian of node " + config.node() + ": " + e.getMessage(), e);
+    }
+    return ExitCodes.OK;
   }
 
   private void stop() {

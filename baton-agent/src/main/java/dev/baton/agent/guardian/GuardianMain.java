@@ -55,7 +55,13 @@ public final class GuardianMain {
   public static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx16m",
       "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=8m", "-Xss256k",
       "-XX:-UsePerfData");
-  private static final long POLL_MILLIS = 100;
+  /**
+   * How often the deadline file is read while services run (a renewal moves it every heartbeat).
+   * The deadline itself does not wait for a poll: the guardian sleeps exactly until it. The poll
+   * finds a changed session (killStale) or a deleted file; 500 ms, not 100 ms, to let an idle node
+   * sleep (docs/performance.md, "Footprint").
+   */
+  private static final long POLL_MILLIS = 500;
   private static final long LAUNCHER_CHECK_MILLIS = 500;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);

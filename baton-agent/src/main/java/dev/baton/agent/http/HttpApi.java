@@ -315,8 +315,11 @@ public final class HttpApi implements Agent.ApiServer {
 
   /** The header of a restart that a node sent on to the service's owner: the sending node's name. */
   static final String FORWARDED_BY = "Baton-Forwarded-By";
-  private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
-      .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+  /** Made on first use (a holder class): an HttpClient initialises TLS and keeps a selector thread. */
+  private static final class Forwarder {
+    static final java.net.http.HttpClient PLAIN = java.net.http.HttpClient.newBuilder()
+        .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+  }
   private static final java.util.Map<ApiTls, java.net.http.HttpClient> TLS_FORWARDERS =
       java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
@@ -328,7 +331,7 @@ public final class HttpApi implements Agent.ApiServer {
   private static java.net.http.HttpClient forwarder(Agent agent) {
     ApiTls tls = agent.access().tls();
     if (tls == null) {
-      return FORWARDER;
+      return Forwarder.PLAIN;
     }
     return TLS_FORWARDERS.computeIfAbsent(tls, t -> java.net.http.HttpClient.newBuilder()
         .connectTimeout(java.time.Duration.ofSeconds(2)).sslContext(Trust.context(t.chain())).build());

@@ -116,7 +116,12 @@ public final class Reconciler implements AutoCloseable {
       observer.checked(service, check.name(), passed);
     }
   };
-  private final HttpClient checkHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /**
+   * The client of http checks, made when a service first has checks: an HttpClient initialises TLS
+   * and keeps a selector thread, which a node without checks need not pay for (docs/performance.md,
+   * "Footprint").
+   */
+  private HttpClient checkHttp;
   private final Map<ServiceName, HealthChecks> standbyChecks = new ConcurrentHashMap<>();
 
   // Written on the reconciler thread; concurrent maps because localStates() is also read by the
@@ -626,7 +631,7 @@ public final class Reconciler implements AutoCloseable {
         checks.close();
       }
       if (!newRun.isEmpty()) {
-        runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, newRun, clock.nanos(), clock,
+        runChecks.put(s, new HealthChecks(checkScheduler, checkHttp(), s, newRun, clock.nanos(), clock,
             checkEnv(s, epoch), checkListener));
       }
       LOG.info("[node={} service={} epoch={}] health checks replaced (reload): {}", config.node(), s, epoch,
@@ -634,10 +639,17 @@ public final class Reconciler implements AutoCloseable {
     }
   }
 
+  private synchronized HttpClient checkHttp() {
+    if (checkHttp == null) {
+      checkHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    }
+    return checkHttp;
+  }
+
   private void startStandbyChecks(ServiceConfig sc) {
     List<CheckConfig> standby = sc.checks().stream().filter(CheckConfig::standby).toList();
     if (!standby.isEmpty()) {
-      standbyChecks.put(sc.name(), new HealthChecks(checkScheduler, checkHttp, sc.name(), standby, clock.nanos(), clock,
+      standbyChecks.put(sc.name(), new HealthChecks(checkScheduler, checkHttp(), sc.name(), standby, clock.nanos(), clock,
           checkEnv(sc.name(), null), checkListener));
     }
   }
@@ -709,7 +721,7 @@ public final class Reconciler implements AutoCloseable {
       }
       List<CheckConfig> checks = service.checks().stream().filter(c -> !c.standby()).toList();
       if (!checks.isEmpty()) {
-        runChecks.put(s, new HealthChecks(checkScheduler, checkHttp, s, checks, clock.nanos(), clock,
+        runChecks.put(s, new HealthChecks(checkScheduler, checkHttp(), s, checks, clock.nanos(), clock,
             checkEnv(s, epoch), checkListener));
       }
       events.append("service.started", s, epoch, r.describe() + ", " + why);
