@@ -120,13 +120,23 @@ public final class LocalGroup implements AutoCloseable {
    * @param witness a witness store URL, or null for none
    */
   public void pairUp(Path keyFile, String interval, int threshold, String witness) throws IOException {
+    pairUp(keyFile, interval, threshold, witness, null);
+  }
+
+  /**
+   * As {@link #pairUp(Path, String, int, String)}, the members listening at the addresses of a
+   * direct link between their namespaces ({@link Netns#link}) when {@code network} is given.
+   */
+  public void pairUp(Path keyFile, String interval, int threshold, String witness, Netns network) throws IOException {
     if (nodes.size() != 2) {
       throw new IllegalStateException("a pair has two nodes, not " + nodes.size());
     }
+    List<String> addresses = network == null ? List.of("127.0.0.1", "127.0.0.1")
+        : network.link(nodes.get(0).host, nodes.get(1).host);
     String[] listen = new String[2];
     for (int i = 0; i < 2; i++) {
-      Node n = nodes.get(i);
-      listen[i] = (n.host == null ? "127.0.0.1" : n.host.address()) + ":" + freePort();
+      listen[i] = addresses.get(i) + ":" + freePort();
+      nodes.get(i).pairAddress = addresses.get(i);
     }
     for (int i = 0; i < 2; i++) {
       Node n = nodes.get(i);
@@ -219,6 +229,7 @@ public final class LocalGroup implements AutoCloseable {
     private FakeClock clock;
     private Map<String, String> environment = Map.of();
     private boolean withoutDacOverride;
+    private String pairAddress;
 
     Node(String name, Path config, Path log, String api) {
       this.name = name;
@@ -287,6 +298,11 @@ public final class LocalGroup implements AutoCloseable {
      */
     public void obeyFilePermissions() {
       this.withoutDacOverride = Processes.isRoot();
+    }
+
+    @Override
+    public Optional<String> pairAddress() {
+      return Optional.ofNullable(pairAddress);
     }
 
     /** The node's config file. */
