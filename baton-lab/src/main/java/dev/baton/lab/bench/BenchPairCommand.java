@@ -165,40 +165,56 @@ final class BenchPairCommand implements Callable<Integer> {
         advert, trials);
     out.flush();
     BenchFailoverCommand.Trials result = new BenchFailoverCommand.Trials();
-    Progress progress = new Progress("bench pair keepalived", trials);
     try (KeepalivedPair pair = new KeepalivedPair(dir, advert, script, epochs)) {
-      pair.start("ka-a");
-      awaitLife(epochs, "ka-a", Duration.ofSeconds(30));
-      int backupLines = countLines(pair.log("ka-b"), "BENCH", "Entering BACKUP STATE");
-      pair.start("ka-b");
-      long backupSince = System.nanoTime();
-      String restarted = "ka-b";
-      for (int t = 1; t <= trials; t++) {
-        BenchFailoverCommand.Lives.Life before = awaitSteadyKeepalived(pair, epochs, backupSince, intervalD, restarted,
-            backupLines);
-        long faultAt = BenchFailoverCommand.Lives.wallNanos();
-        pair.kill(before.node());
-        BenchFailoverCommand.Lives.Life after = BenchFailoverCommand.awaitAbove(epochs, before.epoch(), Duration.ofSeconds(30));
-        BenchFailoverCommand.Lives.Life old = BenchFailoverCommand.Lives.read(epochs).stream()
-            .filter(l -> l.pid() == before.pid()).findFirst().orElse(before);
-        double took = (after.first() - faultAt) / 1e6;
-        double gap = Math.max(0, after.first() - old.last()) / 1e6;
-        result.add(MEASURE, took);
-        result.add("no process providing (gap)", gap);
-        if (after.node().equals(before.node())) {
-          result.note("NEW SERVICE ON THE KILLED NODE");
+      // A Ctrl-C must not leave keepalived and its namespaces behind.
+      Thread cleanUp = new Thread(pair::close, "bench-pair-keepalived-cleanup");
+      Runtime.getRuntime().addShutdownHook(cleanUp);
+      try {
+        keepalivedTrials(pair, epochs, intervalD, result, out);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(cleanUp);
+        } catch (IllegalStateException e) {
+          // the JVM is exiting: the hook closes the pair
         }
-        out.printf("keepalived    trial %2d/%d: %s -> %s in %.0f ms (gap %.0f ms)%n", t, trials, before.node(),
-            after.node(), took, gap);
-        out.flush();
-        restarted = before.node();
-        backupLines = countLines(pair.log(restarted), "BENCH", "Entering BACKUP STATE");
-        pair.start(restarted);
-        backupSince = System.nanoTime();
-        progress.step();
       }
     }
     return result;
+  }
+
+  private void keepalivedTrials(KeepalivedPair pair, Path epochs, Duration intervalD, BenchFailoverCommand.Trials result,
+      PrintWriter out) throws Exception {
+    Progress progress = new Progress("bench pair keepalived", trials);
+    pair.start("ka-a");
+    awaitLife(epochs, "ka-a", Duration.ofSeconds(30));
+    int backupLines = countLines(pair.log("ka-b"), "BENCH", "Entering BACKUP STATE");
+    pair.start("ka-b");
+    long backupSince = System.nanoTime();
+    String restarted = "ka-b";
+    for (int t = 1; t <= trials; t++) {
+      BenchFailoverCommand.Lives.Life before = awaitSteadyKeepalived(pair, epochs, backupSince, intervalD, restarted,
+          backupLines);
+      long faultAt = BenchFailoverCommand.Lives.wallNanos();
+      pair.kill(before.node());
+      BenchFailoverCommand.Lives.Life after = BenchFailoverCommand.awaitAbove(epochs, before.epoch(), Duration.ofSeconds(30));
+      BenchFailoverCommand.Lives.Life old = BenchFailoverCommand.Lives.read(epochs).stream()
+          .filter(l -> l.pid() == before.pid()).findFirst().orElse(before);
+      double took = (after.first() - faultAt) / 1e6;
+      double gap = Math.max(0, after.first() - old.last()) / 1e6;
+      result.add(MEASURE, took);
+      result.add("no process providing (gap)", gap);
+      if (after.node().equals(before.node())) {
+        result.note("NEW SERVICE ON THE KILLED NODE");
+      }
+      out.printf("keepalived    trial %2d/%d: %s -> %s in %.0f ms (gap %.0f ms)%n", t, trials, before.node(),
+          after.node(), took, gap);
+      out.flush();
+      restarted = before.node();
+      backupLines = countLines(pair.log(restarted), "BENCH", "Entering BACKUP STATE");
+      pair.start(restarted);
+      backupSince = System.nanoTime();
+      progress.step();
+    }
   }
 
   /**
