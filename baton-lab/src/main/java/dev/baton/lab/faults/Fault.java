@@ -1,5 +1,6 @@
 package dev.baton.lab.faults;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -67,7 +68,20 @@ public abstract class Fault {
    * {@code zookeeper}): its own store, if it names one, and every setup it needs applies there.
    */
   public final boolean runsWith(String store) {
-    return (this.store == null || this.store.equals(store)) && needs().stream().allMatch(s -> s.appliesTo(store));
+    return storeMatches(store) && needs().stream().allMatch(s -> s.appliesTo(store));
+  }
+
+  /** Its own store, if it names one; {@code pair} names both of a pair's, {@code pair} and {@code pair-witness}. */
+  private boolean storeMatches(String store) {
+    return this.store == null || this.store.equals(store) || this.store.equals("pair") && PairFaults.isPair(store);
+  }
+
+  /**
+   * What the run must report about this kind besides the checks, e.g. a pair's documented
+   * split-brain without a witness; empty for most kinds.
+   */
+  public List<String> warnings() {
+    return List.of();
   }
 
   /** What the bench must set up before the group starts for this kind to run. */
@@ -81,8 +95,8 @@ public abstract class Fault {
    * {@code super.unavailable(context)}.
    */
   public Optional<String> unavailable(FaultContext context) {
-    if (store != null && !store.equals(context.store())) {
-      return Optional.of("only with --store " + store);
+    if (!storeMatches(context.store())) {
+      return Optional.of(store.equals("pair") ? "only with --store pair or pair-witness" : "only with --store " + store);
     }
     for (Setup s : needs()) {
       if (!context.setUp().contains(s)) {

@@ -37,6 +37,11 @@ public interface FaultNode {
     return Optional.empty();
   }
 
+  /** Where the node's hot-backup pair member listens for its peer, when the group is a pair. */
+  default Optional<String> pairAddress() {
+    return Optional.empty();
+  }
+
   /** The node's network namespace, for a fault that needs one. */
   default Netns.Host requireNetns() {
     return netns().orElseThrow(() -> new IllegalStateException("node " + name() + " has no network namespace"));

@@ -7,7 +7,7 @@ public final class Faults {
   private Faults() {}
 
   public static List<Fault> all() {
-    return List.of(
+    List<Fault> all = new java.util.ArrayList<>(List.of(
         new NodeCrash(),
         new AgentCrash(),
         new GuardianCrash(),
@@ -36,6 +36,8 @@ public final class Faults {
         new StoreResets(),
         new DisableCutOwner(),
         new AgentClockJump(),
-        new StoreClockJump());
+        new StoreClockJump()));
+    all.addAll(PairFaults.all());
+    return List.copyOf(all);
   }
 }

@@ -123,6 +123,40 @@ public final class Netns implements AutoCloseable {
     return host;
   }
 
+  /**
+   * Joins two of this network's namespaces directly by a veth pair of their own ({@code btRp0} in
+   * {@code a}, {@code btRp1} in {@code b}; {@code 10.203.R.1} and {@code .2}), for a hot-backup pair's
+   * members, which talk to each other and to no store (the host does not forward between
+   * namespaces). Returns the two addresses, {@code a}'s first; the veths go with the namespaces.
+   */
+  public synchronized List<String> link(Host a, Host b) {
+    String[] veth = {"bt" + index + "p0", "bt" + index + "p1"};
+    String[] address = {"10.203." + index + ".1", "10.203." + index + ".2"};
+    Processes.run(List.of("ip", "link", "add", veth[0], "netns", a.namespace(), "type", "veth", "peer", "name", veth[1],
+        "netns", b.namespace()), null);
+    Host[] both = {a, b};
+    for (int i = 0; i < 2; i++) {
+      Processes.run(List.of("ip", "-n", both[i].namespace(), "addr", "add", address[i] + "/30", "dev", veth[i]), null);
+      Processes.run(List.of("ip", "-n", both[i].namespace(), "link", "set", veth[i], "up"), null);
+    }
+    LOG.info("[netns {}] {} and {} linked at {} and {}", index, a.namespace(), b.namespace(), address[0], address[1]);
+    return List.of(address[0], address[1]);
+  }
+
+  /**
+   * Drops all traffic between {@code host}'s namespace and {@code peer} (an address of {@link #link}),
+   * both ways, until {@link #heal}: the same table as a store cut.
+   */
+  public void cutPeer(Host host, String peer) {
+    String rules = "table inet " + TABLE + " {\n"
+        + "  chain in {\n    type filter hook input priority 0;\n    ip saddr " + peer + " drop\n  }\n"
+        + "  chain out {\n    type filter hook output priority 0;\n    ip daddr " + peer + " drop\n  }\n}\n";
+    List<String> command = new ArrayList<>(host.exec());
+    command.addAll(List.of("nft", "-f", "-"));
+    Processes.run(command, rules);
+    LOG.info("[netns {}] cut {} from {}", index, host.namespace(), peer);
+  }
+
   /** Drops the store's traffic in {@code host}'s namespace as {@code cut} says, until {@link #heal}. */
   public void cut(Host host, Cut cut) {
     String store = storeAddress();

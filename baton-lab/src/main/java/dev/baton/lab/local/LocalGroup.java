@@ -110,6 +110,54 @@ public final class LocalGroup implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes the group's first two nodes a hot-backup pair (docs/pair.md): node-a the live member,
+   * node-b the backup ({@code pair.role: backup}), each listening for its peer on a free port (at its
+   * namespace's address after {@link #runIn}). Replaces the {@code store:} line and adds the
+   * {@code pair:} section; the group's timing must be empty (the pair sets it). Call before the
+   * nodes start.
+   *
+   * @param witness a witness store URL, or null for none
+   */
+  public void pairUp(Path keyFile, String interval, int threshold, String witness) throws IOException {
+    pairUp(keyFile, interval, threshold, witness, null);
+  }
+
+  /**
+   * As {@link #pairUp(Path, String, int, String)}, the members listening at the addresses of a
+   * direct link between their namespaces ({@link Netns#link}) when {@code network} is given.
+   */
+  public void pairUp(Path keyFile, String interval, int threshold, String witness, Netns network) throws IOException {
+    if (nodes.size() != 2) {
+      throw new IllegalStateException("a pair has two nodes, not " + nodes.size());
+    }
+    List<String> addresses = network == null ? List.of("127.0.0.1", "127.0.0.1")
+        : network.link(nodes.get(0).host, nodes.get(1).host);
+    String[] listen = new String[2];
+    for (int i = 0; i < 2; i++) {
+      listen[i] = addresses.get(i) + ":" + freePort();
+      nodes.get(i).pairAddress = addresses.get(i);
+    }
+    for (int i = 0; i < 2; i++) {
+      Node n = nodes.get(i);
+      List<String> pair = new ArrayList<>(List.of("pair:", "  listen: " + listen[i], "  interval: " + interval,
+          "  threshold: " + threshold, "  key-file: " + keyFile, "  role: " + (i == 0 ? "live" : "backup")));
+      if (witness != null) {
+        pair.add("  witness: " + witness);
+      }
+      List<String> lines = new ArrayList<>();
+      for (String l : Files.readAllLines(n.config)) {
+        if (l.startsWith("store:")) {
+          lines.add("store: pair://" + listen[1 - i]);
+          lines.addAll(pair);
+        } else {
+          lines.add(l);
+        }
+      }
+      Files.writeString(n.config, String.join("\n", lines) + "\n");
+    }
+  }
+
   /** The group's nodes, node-a first. */
   public List<Node> nodes() {
     return Collections.unmodifiableList(nodes);
@@ -181,6 +229,7 @@ public final class LocalGroup implements AutoCloseable {
     private FakeClock clock;
     private Map<String, String> environment = Map.of();
     private boolean withoutDacOverride;
+    private String pairAddress;
 
     Node(String name, Path config, Path log, String api) {
       this.name = name;
@@ -249,6 +298,11 @@ public final class LocalGroup implements AutoCloseable {
      */
     public void obeyFilePermissions() {
       this.withoutDacOverride = Processes.isRoot();
+    }
+
+    @Override
+    public Optional<String> pairAddress() {
+      return Optional.ofNullable(pairAddress);
     }
 
     /** The node's config file. */

@@ -612,7 +612,14 @@ final class PairMember implements Calls {
     }
     java.util.concurrent.CompletableFuture<Boolean> byWitness =
         java.util.concurrent.CompletableFuture.supplyAsync(() -> witness.renew() == Witness.Renewal.RENEWED);
-    boolean byPeer = beat();
+    boolean reachable;
+    synchronized (lock) {
+      reachable = peerReachable;
+    }
+    // While the ticker's heartbeats fail (a cut link, a dead backup), one more heartbeat timing out
+    // here (after waiting for the ticker's, which holds the replication lock) only delays the renewal
+    // past its agent's fence point: the witness alone confirms it then.
+    boolean byPeer = reachable && beat();
     try {
       return byPeer || byWitness.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
