@@ -145,8 +145,21 @@ final class PairMember implements Calls {
     ticker.start();
   }
 
+  /**
+   * How long a starting member waits for its peer before it goes live alone: twice the silence
+   * that makes a backup go live, at least 2 s. A live peer answers or heartbeats it well within
+   * that even on a loaded machine (at threshold 3 a wait of one silence, 600 ms, let a restarted
+   * member go live beside its live peer in bench pair); a dead one costs the pair that long once.
+   */
+  private Duration joinWait() {
+    Duration twice = url.silence().multipliedBy(2);
+    return twice.compareTo(Duration.ofSeconds(2)) > 0 ? twice : Duration.ofSeconds(2);
+  }
+
   private void join() {
-    long deadline = System.nanoTime() + url.silence().toNanos();
+    long deadline = System.nanoTime() + joinWait().toNanos();
+    Duration helloTimeout = url.interval().compareTo(Duration.ofMillis(500)) > 0 ? url.interval()
+        : Duration.ofMillis(500);
     while (!closed) {
       synchronized (lock) {
         if (role != Role.JOINING) {
@@ -155,7 +168,7 @@ final class PairMember implements Calls {
       }
       Hello answer = null;
       try {
-        answer = peer.call("hello", hello(), Hello.class, url.interval());
+        answer = peer.call("hello", hello(), Hello.class, helloTimeout);
       } catch (IOException e) {
         log.debug("[group={}] pair: no answer from {} yet: {}", group, peer.address(), e.toString());
       }
@@ -179,8 +192,8 @@ final class PairMember implements Calls {
           return;
         }
       } else if (System.nanoTime() - deadline >= 0) {
-        if (goLive(term() + 1, "no answer from its peer " + peer.address() + " for " + url.silence()
-            .toMillis() + " ms")) {
+        if (goLive(term() + 1, "no answer from its peer " + peer.address() + " for " + joinWait().toMillis()
+            + " ms")) {
           return;
         }
         becomeBackupOf(term(), "the witness does not agree its peer is gone");
