@@ -12,7 +12,6 @@ import dev.baton.core.store.Store;
 import dev.baton.core.store.StoreException;
 import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
