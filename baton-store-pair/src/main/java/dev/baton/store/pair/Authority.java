@@ -6,7 +6,6 @@ import dev.baton.core.store.ClaimResult;
 import dev.baton.core.store.EventDraft;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 
 /** Applies one {@link Op} to a group's state, as the live member does (or the backup, for reads). */
@@ -26,7 +25,7 @@ final class Authority {
       return switch (op.op()) {
         case "snapshot" -> new Applied(Op.Result.of(g.snapshot()), expired);
         case "events" -> new Applied(Op.Result.listed(g.events(op.number(), op.limit())), expired);
-        case "identity" -> new Applied(Op.Result.of(Optional.ofNullable(g.identity).orElse(null)), expired);
+        case "identity" -> new Applied(Op.Result.of(g.identity), expired);
         case "createIdentity" -> {
           boolean created = g.identity == null;
           if (created) {

@@ -562,8 +562,7 @@ final class PairMember implements Calls {
     synchronized (lock) {
       r = role;
       if (r == Role.BACKUP && op.reads()) {
-        return Authority.apply(groups.computeIfAbsent(op.group(), g -> new GroupState()), op, System.nanoTime(),
-            false).result();
+        return applyToCopy(op, false).result();
       }
     }
     if (r == Role.JOINING) {
@@ -580,8 +579,7 @@ final class PairMember implements Calls {
         // sessions: it need not stop what it runs meanwhile (a cut link makes both live, as documented).
         synchronized (lock) {
           if (role == Role.BACKUP) {
-            return Authority.apply(groups.computeIfAbsent(op.group(), g -> new GroupState()), op, System.nanoTime(),
-                false).result();
+            return applyToCopy(op, false).result();
           }
         }
       }
@@ -601,8 +599,7 @@ final class PairMember implements Calls {
       if (role != Role.LIVE) {
         return null;
       }
-      applied = Authority.apply(groups.computeIfAbsent(op.group(), g -> new GroupState()), op, System.nanoTime(),
-          true);
+      applied = applyToCopy(op, true);
       if (applied.changed()) {
         version++;
         saveLater();
@@ -616,6 +613,11 @@ final class PairMember implements Calls {
       fire();
     }
     return applied.result();
+  }
+
+  /** Applies {@code op} to this member's copy of its group (see {@link Authority#apply}); the caller holds the lock. */
+  private Authority.Applied applyToCopy(Op op, boolean judge) {
+    return Authority.apply(groups.computeIfAbsent(op.group(), g -> new GroupState()), op, System.nanoTime(), judge);
   }
 
   /** Whether a renewal just applied by this live member is confirmed by its peer or witness. */

@@ -766,9 +766,7 @@ final class PostgresStore implements Store {
     }
     Map<String, NodeRow> rows = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, session, renewals, state, expires_at <= clock_timestamp(),"
-            + " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint"
-            + " FROM server_registry WHERE group_name = ? AND session = ANY (?) ORDER BY node FOR UPDATE")) {
+        NODE_ROWS + " WHERE group_name = ? AND session = ANY (?) ORDER BY node FOR UPDATE")) {
       ps.setString(1, group.value());
       ps.setArray(2, c.createArrayOf("text", sessions.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
@@ -1263,11 +1261,13 @@ final class PostgresStore implements Store {
 
   private record NodeRow(String node, String session, long renewals, String state, boolean lapsed, long remainingMillis) {}
 
+  /** The columns of a {@link NodeRow} ({@link #nodeRow}), lapsed and remaining by the database clock; add the WHERE. */
+  private static final String NODE_ROWS = "SELECT node, session, renewals, state, expires_at <= clock_timestamp(),"
+      + " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint FROM server_registry";
+
   private NodeRow lockNode(Connection c, String node) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
-        "SELECT node, session, renewals, state, expires_at <= clock_timestamp(),"
-            + " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint"
-            + " FROM server_registry WHERE group_name = ? AND node = ? FOR UPDATE")) {
+        NODE_ROWS + " WHERE group_name = ? AND node = ? FOR UPDATE")) {
       ps.setString(1, group.value());
       ps.setString(2, node);
       try (ResultSet rs = ps.executeQuery()) {
