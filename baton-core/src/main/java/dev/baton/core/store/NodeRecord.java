@@ -17,9 +17,11 @@ import java.util.Objects;
  *     session was opened by a version of Baton that did not record it. A reader that judges the
  *     session by the observed-time rule waits at least the longer of its own lease and this one
  *     ({@link #leaseAtLeast})
- * @param renewed when the renewal that set {@code renewals} was sent, on its sender's host clock;
- *     null when the store does not record it, the sender's clock cannot be compared, or the
- *     session was not renewed yet. A claimant on the same boot may count the lease from it
+ * @param renewed when the renewal that set {@code renewals} was sent, on its sender's host clock,
+ *     or a moment after it on the reader's (the ZooKeeper store: when the reader received the
+ *     ensemble's notice of that write), never before the sending; null when the store does not
+ *     know it, the clock cannot be compared, or the session was not renewed yet. A claimant on the
+ *     same boot may count the lease from it
  */
 public record NodeRecord(
     NodeInfo info,

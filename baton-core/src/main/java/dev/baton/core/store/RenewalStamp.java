@@ -11,7 +11,9 @@ import java.util.Objects;
  * clock for every process of a boot). A store that records it with the renewal counter lets a
  * claimant on the same boot know exactly when the owner's lease ends (the sending time plus the
  * lease; the owner measures its fence deadline from a moment no later than that), instead of
- * counting the lease from when it first saw the renewal, up to a heartbeat later.
+ * counting the lease from when it first saw the renewal, up to a heartbeat later. A store may also
+ * give a later moment on the reader's own clock that is still no earlier than the sending (the
+ * ZooKeeper store: when the reader received the notice of the renewal's write).
  *
  * @param boot the host's boot id ({@code /proc/sys/kernel/random/boot_id})
  * @param nanos {@link System#nanoTime()} of the sender, taken before the write was sent

@@ -18,6 +18,7 @@ import dev.baton.core.store.NodeSettings;
 import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.ProviderStatus;
+import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
@@ -56,7 +57,9 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.BoundedExponentialBackoffRetry;
+import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
@@ -64,6 +67,7 @@ import org.apache.zookeeper.OpResult.CreateResult;
 import org.apache.zookeeper.OpResult.GetDataResult;
 import org.apache.zookeeper.OpResult.SetDataResult;
 import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.Watcher.Event.EventType;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.ZKClientConfig;
@@ -97,6 +101,17 @@ import org.slf4j.LoggerFactory;
  * sent. {@link #openSession} refuses a negotiated timeout below the lease, so an agent that fences
  * itself by {@code last renewal sent + lease - margin} stops before its session could expire.
  *
+ * <p><b>When a renewal was heard.</b> The group's watch delivers every renewal's notice (which the
+ * watch does not announce), with the zxid of the write. This store notes when, on this host's
+ * monotonic clock, it received the notice of each session ephemeral's latest write, and a snapshot
+ * that reads the ephemeral at that very zxid ({@code mzxid}) reports the time as the renewal's
+ * stamp ({@link NodeRecord#renewed()}). ZooKeeper sends a client the notice of a write before any
+ * read that sees it, and the write was sent before it committed, so the stamp is no earlier than
+ * the renewal was sent and no later than this node saw its counter: a claimant counts the lease
+ * from the moment it heard of the owner's last renewal, instead of from its next snapshot, up to
+ * a heartbeat later. A notice whose zxid the read does not match (missed while disconnected, or not
+ * yet received) gives no stamp, and the claimant counts from its own sight as before.
+ *
  * <p><b>Claims</b> are one transaction: the claimant's record version and ephemeral are checked
  * and the service znode is written at the version read (created for a first claim). A live
  * owner's ephemeral means rejection whatever the request says; the ensemble, not a reader's
@@ -127,6 +142,9 @@ final class ZookeeperStore implements Store {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
   private volatile Children lastChildren = Children.NONE;
+  /** Per session ephemeral: the zxid of the latest write whose notice this store received, and when. */
+  private final Map<String, Heard> heard = new ConcurrentHashMap<>();
+  private final Watcher renewalNotices = this::note;
   /** Since when the client has had no connection (watchLease's clock), or -1 while it has one. */
   private long disconnectedSince = -1;
 
@@ -468,8 +486,10 @@ final class ZookeeperStore implements Store {
       boolean live = ephemeral != null && Znodes.session(ephemeral.getData()).equals(entry.session());
       SessionState state = entry.closed() ? SessionState.CLOSED : live ? SessionState.LIVE : SessionState.EXPIRED;
       long renewals = live ? ephemeral.getStat().getVersion() : 0;
+      Heard notice = live ? heard.get(paths.sessions + "/" + child) : null;
+      RenewalStamp renewed = notice != null && notice.zxid() == ephemeral.getStat().getMzxid() ? notice.stamp() : null;
       nodes.add(new NodeRecord(entry.info(), entry.session(), renewals, state, entry.providers(), entry.heartbeat(),
-          entry.lease()));
+          entry.lease(), renewed));
     }
     Map<ServiceName, Ownership> ownerships = new TreeMap<>();
     for (String child : children.services()) {
@@ -861,7 +881,10 @@ final class ZookeeperStore implements Store {
         handle[0].poke();
       }
     });
-    watcher.getResetListenable().addListener(handle[0]::registered);
+    watcher.getResetListenable().addListener(() -> {
+      dispatcher.execute(this::hearRenewals);
+      handle[0].registered();
+    });
     watches.add(handle[0]);
     watcher.start();
     try {
@@ -872,6 +895,41 @@ final class ZookeeperStore implements Store {
       Thread.currentThread().interrupt();
     }
     return handle[0];
+  }
+
+  /**
+   * Sets (again: after a reconnect it may be a new ZooKeeper session) the watch whose notices time
+   * the renewals. It is the ZooKeeper client's own: Curator's watcher hands on events without their
+   * zxid. The ensemble sends one notice per write to this connection whatever the number of watches
+   * on the path, so this costs no traffic beside the group's watch.
+   */
+  private void hearRenewals() {
+    try {
+      zk.handle(zk.deadline(), false).addWatch(paths.sessions, renewalNotices, AddWatchMode.PERSISTENT_RECURSIVE);
+    } catch (StoreException | KeeperException e) {
+      log.debug("{} renewal notices not watched ({}); claimants count leases from their own sight", who, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** When a session ephemeral's write was heard of, by its zxid (see "When a renewal was heard"). */
+  private record Heard(long zxid, RenewalStamp stamp) {}
+
+  private void note(WatchedEvent event) {
+    if (!paths.isSession(event.getPath())) {
+      return;
+    }
+    RenewalStamp now = RenewalStamp.now();
+    switch (event.getType()) {
+      case NodeCreated, NodeDataChanged -> {
+        if (now != null && event.getZxid() != WatchedEvent.NO_ZXID) {
+          heard.merge(event.getPath(), new Heard(event.getZxid(), now), (old, neu) -> neu.zxid() > old.zxid() ? neu : old);
+        }
+      }
+      case NodeDeleted -> heard.remove(event.getPath());
+      default -> { }
+    }
   }
 
   private boolean announces(WatchedEvent event) {
