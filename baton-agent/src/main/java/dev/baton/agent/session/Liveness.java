@@ -26,8 +26,9 @@ import java.util.Set;
  * by an older version) is judged by this node's lease.
  *
  * <p>Where the store records when the renewal was sent ({@link NodeRecord#renewed()}) on this
- * node's own host clock (the same boot, and this node's clock is that host's), the lease is
- * counted from that moment instead of from when this node first saw the renewal, up to a
+ * node's own host clock (the same boot, and this node's clock is that host's), or when this node
+ * heard of it (a later moment: the server's notice of the write), the lease is counted from that
+ * moment instead of from when this node first saw the renewal in a snapshot, up to a
  * heartbeat later: the owner counts its fence deadline from a moment no later than the stamp, so
  * the lease it fences itself by ends no later than the stamp plus the lease. A stamp dated after
  * this node first saw its renewal cannot be true of the same clock, and is ignored; so is one
