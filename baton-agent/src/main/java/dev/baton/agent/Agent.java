@@ -259,7 +259,7 @@ public final class Agent implements AutoCloseable {
       joined = JoinedGroup.join(config.stateDir(), store, config.store(), config.group(),
           "baton agent -c " + (config.file() == null ? "CONFIG" : config.file()) + " --accept-new-store");
       ObjectMapper json = new ObjectMapper();
-      events = new EventLog(store, config.node());
+      events = new EventLog(store, config.node(), config.services().size());
       startEvents(json);
       if (guardianEnv != null) {
         link = new GuardianLink(config.stateDir(), guardianEnv, config.node().value(), new LinkListener());

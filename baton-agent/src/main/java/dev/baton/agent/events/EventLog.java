@@ -34,12 +34,15 @@ import org.slf4j.LoggerFactory;
  * the store a few commits, not two per service.
  *
  * <p>Best effort: an event the store cannot record (unreachable, timed out) is logged and still
- * delivered to the subscribers with sequence number 0; when more than {@value #QUEUE} events wait,
- * new ones are dropped, counted and logged. Thread-safe.
+ * delivered to the subscribers with sequence number 0; when more events wait than the queue holds
+ * ({@value #QUEUE}, or {@value #PER_SERVICE} per service the node provides if that is more: a node
+ * that claims and starts all its services at once queues a few events for each), new ones are
+ * dropped, counted and logged. Thread-safe.
  */
 public final class EventLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
   static final int QUEUE = 1000;
+  static final int PER_SERVICE = 4;
   static final int BATCH = 100;
 
   private final Store store;
@@ -47,13 +50,16 @@ public final class EventLog implements AutoCloseable {
   private final List<EventListener> subscribers = new CopyOnWriteArrayList<>();
   private final ThreadPoolExecutor writer;
   private final AtomicLong dropped = new AtomicLong();
+  private final int queue;
   // Guarded by this: the events not yet written, and whether a write task is queued or running.
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private boolean writing;
 
-  public EventLog(Store store, NodeName node) {
+  /** An event log for a node that provides {@code services} services (its queue grows with them). */
+  public EventLog(Store store, NodeName node, int services) {
     this.store = store;
     this.node = node;
+    this.queue = Math.max(QUEUE, PER_SERVICE * services);
     this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
         Threads.named("baton-events-" + node));
   }
@@ -94,10 +100,10 @@ public final class EventLog implements AutoCloseable {
 
   private void enqueue(Pending event) {
     synchronized (this) {
-      if (pending.size() >= QUEUE) {
+      if (pending.size() >= queue) {
         long n = dropped.incrementAndGet();
         if (n == 1 || n % 100 == 0) {
-          LOG.warn("[node={}] event queue full ({} waiting): {} event(s) dropped so far", node, QUEUE, n);
+          LOG.warn("[node={}] event queue full ({} waiting): {} event(s) dropped so far", node, queue, n);
         }
         if (event.seq() != null) {
           event.seq().complete(0L);

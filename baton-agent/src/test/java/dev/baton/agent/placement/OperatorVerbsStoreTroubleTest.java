@@ -79,7 +79,7 @@ class OperatorVerbsStoreTroubleTest {
     store.openSession(new NodeInfo(OTHER, Location.ROOT, "127.0.0.1:2"), Map.of(SVC, ProviderStatus.WAITING), null);
     assertThat(store.claim(new ClaimRequest(SVC, 0, session, null)).granted()).isTrue();
     View view = new View(store.snapshot(), Map.of(NODE, "alive", OTHER, "alive"), Map.of(SVC, NODE), Map.of(SVC, NODE));
-    events = new EventLog(store, NODE);
+    events = new EventLog(store, NODE, 1);
     events.subscribe(recorded::add);
     return new OperatorVerbs(GROUP, NODE, store, events, () -> view, new ObjectMapper());
   }
