@@ -9,14 +9,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    String format = System.getenv("BATON_LOG_FORMAT");
+    // The log's format and level are read by LogConfigurator, when the first logger is made.
+    String format = System.getenv(LogConfigurator.FORMAT);
     if (format != null && !format.equals("text") && !format.equals("json")) {
-      System.err.println("baton: BATON_LOG_FORMAT is \"" + dev.baton.core.Text.prefix(format, 40)
+      System.err.println("baton: " + LogConfigurator.FORMAT + " is \"" + dev.baton.core.Text.prefix(format, 40)
           + "\"; expected text (the default) or json");
       System.exit(ExitCodes.BAD_INPUT);
-    }
-    if ("json".equals(format) && System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "logback-json.xml"); // before the first logger
     }
     System.exit(commandLine().execute(args));
   }

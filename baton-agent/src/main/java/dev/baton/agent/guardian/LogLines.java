@@ -6,7 +6,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
 /**
- * The guardian's log lines, in the agent's format (the CLI's logback configurations): text
+ * The guardian's log lines, in the agent's format (baton-cli's LogConfigurator): text
  * {@code 2026-12-05T18:29:18.689Z INFO  message}, ISO-8601 with the zone offset; or, with
  * {@code BATON_LOG_FORMAT=json}, one JSON object a line with the fields of Logback's JsonEncoder
  * that a log shipper reads ({@code timestamp} in epoch milliseconds, {@code level},
