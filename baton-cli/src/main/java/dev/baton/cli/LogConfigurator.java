@@ -115,6 +115,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     encoder.setWithMDC(false);
     encoder.setWithArguments(false);
     encoder.setWithKVPList(false);
+    encoder.setWithFormattedMessage(true); // the message with its arguments filled in; "message" is the template
     encoder.start();
     return encoder;
   }

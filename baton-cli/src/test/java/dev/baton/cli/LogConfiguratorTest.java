@@ -53,6 +53,7 @@ class LogConfiguratorTest {
             <withMDC>false</withMDC>
             <withArguments>false</withArguments>
             <withKVPList>false</withKVPList>
+            <withFormattedMessage>true</withFormattedMessage>
           </encoder>
         </appender>
         <logger name="dev.baton" level="${BATON_LOG_LEVEL:-INFO}"/>

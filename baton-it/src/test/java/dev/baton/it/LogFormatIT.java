@@ -54,6 +54,8 @@ class LogFormatIT {
       JsonNode entry = json.readTree(line);
       assertThat(entry.path("level").asText()).isNotEmpty();
       assertThat(entry.path("message").asText()).isNotEmpty();
+      assertThat(entry.path("formattedMessage").asText()).as("the message with its arguments: %s", line)
+          .isNotEmpty().doesNotContain("{}");
       assertThat(entry.path("timestamp").asLong()).isPositive();
     });
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("started the agent"))

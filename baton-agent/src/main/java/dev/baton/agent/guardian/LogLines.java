@@ -29,8 +29,8 @@ final class LogLines {
     if (!json) {
       return TEXT_TIME.format(time) + " " + String.format("%-5s", level) + " " + message;
     }
-    JsonStringEncoder quote = JsonStringEncoder.getInstance();
+    String quoted = new String(JsonStringEncoder.getInstance().quoteAsString(message));
     return "{\"timestamp\":" + time.toEpochMilli() + ",\"level\":\"" + level
-        + "\",\"loggerName\":\"dev.baton.guardian\",\"message\":\"" + new String(quote.quoteAsString(message)) + "\"}";
+        + "\",\"loggerName\":\"dev.baton.guardian\",\"message\":\"" + quoted + "\",\"formattedMessage\":\"" + quoted + "\"}";
   }
 }

@@ -25,5 +25,6 @@ class LogLinesTest {
     assertThat(json.path("timestamp").asLong()).isEqualTo(T.toEpochMilli());
     assertThat(json.path("level").asText()).isEqualTo("INFO");
     assertThat(json.path("message").asText()).isEqualTo("a \"quoted\" word\nand a newline");
+    assertThat(json.path("formattedMessage").asText()).isEqualTo("a \"quoted\" word\nand a newline");
   }
 }
