@@ -42,9 +42,16 @@ public final class Liveness {
 
   /**
    * A session's counter as first seen at {@code sinceNanos}; {@code moved}: seen changing before;
-   * {@code wentBack}: it changed by going down (a store restored from a backup).
+   * {@code wentBack}: it changed by going down (a store restored from a backup); {@code sentNanos}:
+   * when the renewal that set it was sent (or heard of) on this node's clock, from a stamp that
+   * passed the checks of {@link #stamp}, or -1. Kept once seen: a store may stop reporting the stamp
+   * of a session it expired (ZooKeeper, whose ephemeral is gone), which proves nothing was renewed.
    */
-  private record Seen(long renewals, long sinceNanos, boolean moved, boolean wentBack) {}
+  private record Seen(long renewals, long sinceNanos, boolean moved, boolean wentBack, long sentNanos) {
+    Seen withSent(long nanos) {
+      return new Seen(renewals, sinceNanos, moved, wentBack, nanos);
+    }
+  }
 
   private final MonotonicClock clock;
   private final long leaseNanos;
@@ -76,7 +83,12 @@ public final class Liveness {
       present.add(n.session());
       Seen s = seen.get(n.session());
       if (s == null || renewedSince(n, s)) {
-        seen.put(n.session(), new Seen(n.renewals(), now, s != null, s != null && n.renewals() < s.renewals()));
+        s = new Seen(n.renewals(), now, s != null, s != null && n.renewals() < s.renewals(), -1);
+        seen.put(n.session(), s);
+      }
+      long sent = s.sentNanos() < 0 ? stamp(n, s) : -1;
+      if (sent >= 0) {
+        seen.put(n.session(), s.withSent(sent));
       }
     }
     seen.keySet().retainAll(present);
@@ -176,11 +188,16 @@ public final class Liveness {
    * a lease that its owner, renewing since, still holds.
    */
   private long leaseEnd(NodeRecord n, Seen s) {
+    return (s.sentNanos() >= 0 ? s.sentNanos() : s.sinceNanos()) + leaseNanosOf(n);
+  }
+
+  /** {@code n}'s stamp on this node's clock if it is that of the renewal {@code s} saw (see {@link #leaseEnd}), else -1. */
+  private long stamp(NodeRecord n, Seen s) {
     RenewalStamp sent = n.renewed();
     boolean latest = boot != null && sent != null && n.heartbeat() != null && !s.wentBack()
         && boot.equals(sent.boot()) && n.renewals() == s.renewals() && sent.nanos() <= s.sinceNanos()
         && s.sinceNanos() - sent.nanos() <= n.heartbeat().toNanos();
-    return (latest ? sent.nanos() : s.sinceNanos()) + leaseNanosOf(n);
+    return latest ? sent.nanos() : -1;
   }
 
   /**

@@ -92,6 +92,25 @@ class LivenessTest {
     assertThat(l.judge(b)).isEqualTo(Liveness.Verdict.LOST);
   }
 
+  /**
+   * ZooKeeper: the stamp is when this node heard of the renewal; once the ensemble expires the
+   * session the record shows counter 0 and no stamp, and the lease still ends at the stamp's.
+   */
+  @Test
+  void aStampSeenWhileTheSessionWasLiveStillCountsOnceTheStoreExpiredItAndShowsNone() {
+    Liveness l = new Liveness(() -> now, LEASE, true, "boot-1");
+    long heard = now;
+    advance(Duration.ofMillis(400)); // the next snapshot, 400 ms after the notice
+    l.observe(List.of(stamped(5, "boot-1", heard)));
+    advance(LEASE.minusMillis(401));
+    NodeRecord expired = new NodeRecord(new NodeInfo(NodeName.of("b"), Location.ROOT, "127.0.0.1:1"),
+        new SessionId("s1"), 0, SessionState.EXPIRED, Map.of(), HEARTBEAT, LEASE, null);
+    l.observe(List.of(expired));
+    assertThat(l.judge(expired)).isEqualTo(Liveness.Verdict.ALIVE);
+    advance(Duration.ofMillis(1)); // the notice plus the lease, 400 ms before first sight plus the lease
+    assertThat(l.judge(expired)).isEqualTo(Liveness.Verdict.LOST);
+  }
+
   @Test
   void aStampFromAnotherBootOrWithoutAHostClockIsIgnored() {
     long sent = now;
