@@ -1,13 +1,11 @@
 package dev.baton.store.postgresql;
 
-import dev.baton.core.store.RenewalStamp;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiConsumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -15,8 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * LISTEN on the group's channel over one dedicated connection (not from the pool), and calls the
- * registered listeners when a notification arrives. A renewal's notice ({@code renewed ...})
- * announces no change: it goes to the renewal consumer, with when it was received.
+ * registered listeners when a notification arrives.
  *
  * <p>One thread per store, started by the first {@link #add}. When the connection breaks the
  * thread reconnects with a growing pause (100 ms up to 2 s) and, once listening again, calls every
@@ -27,8 +24,6 @@ import org.slf4j.LoggerFactory;
 final class ChangeNotifications implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChangeNotifications.class);
   private static final int WAIT_MILLIS = 500;
-  /** How a renewal's notice starts. */
-  static final String RENEWED = "renewed ";
 
   @FunctionalInterface
   interface Connector {
@@ -52,7 +47,6 @@ final class ChangeNotifications implements AutoCloseable {
   private final String who;
   private final Duration callTimeout;
   private final Duration probeEvery;
-  private final BiConsumer<String, RenewalStamp> renewals;
   private final Object lock = new Object();
   private final List<Entry> entries = new ArrayList<>();
   private boolean listening;
@@ -61,10 +55,8 @@ final class ChangeNotifications implements AutoCloseable {
   private Thread thread;
   private Connection current;
 
-  ChangeNotifications(Connector connector, String channel, String who, Duration callTimeout,
-      BiConsumer<String, RenewalStamp> renewals) {
+  ChangeNotifications(Connector connector, String channel, String who, Duration callTimeout) {
     this.connector = connector;
-    this.renewals = renewals;
     this.channel = channel;
     this.who = who;
     this.callTimeout = callTimeout;
@@ -141,19 +133,7 @@ final class ChangeNotifications implements AutoCloseable {
         while (!isClosed()) {
           PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
           if (notifications != null && notifications.length > 0) {
-            RenewalStamp received = RenewalStamp.now();
-            boolean changed = false;
-            for (PGNotification n : notifications) {
-              String payload = n.getParameter();
-              if (payload != null && payload.startsWith(RENEWED)) {
-                renewals.accept(payload, received);
-              } else {
-                changed = true;
-              }
-            }
-            if (changed) {
-              call(listeners());
-            }
+            call(listeners());
           }
           if (System.nanoTime() - lastProbe > probeEvery.toNanos()) {
             try (Statement statement = connection.createStatement()) {

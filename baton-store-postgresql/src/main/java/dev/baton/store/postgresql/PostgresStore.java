@@ -21,7 +21,6 @@ import dev.baton.core.store.Observed;
 import dev.baton.core.store.Ownership;
 import dev.baton.core.store.ProviderState;
 import dev.baton.core.store.ProviderStatus;
-import dev.baton.core.store.RenewalStamp;
 import dev.baton.core.store.ServiceSettings;
 import dev.baton.core.store.SessionId;
 import dev.baton.core.store.SessionLostException;
@@ -48,7 +47,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -56,9 +54,7 @@ import java.util.Objects;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.flywaydb.core.Flyway;
@@ -80,16 +76,6 @@ import org.slf4j.LoggerFactory;
  * timeout. A call that fails this way throws {@link StoreException}; the pool replaces broken
  * connections, so the store works again once the database is back. Every write other than a
  * renewal sends a NOTIFY on the group's channel inside its transaction ({@link ChangeNotifications}).
- *
- * <p><b>When a renewal was heard.</b> A renewal sends a notice too, {@code renewed SESSION COUNT},
- * which announces no change: a store that watches the group notes when, on this host's monotonic
- * clock, it received each session's latest notice, and its snapshot reports that moment as the
- * renewal's stamp ({@link NodeRecord#renewed()}) when the row shows that very count. PostgreSQL
- * delivers a notice only after its transaction committed, which was after the owner sent it, so
- * the stamp is never earlier than the sending: a claimant counts the lease from when it heard of
- * the owner's last renewal, instead of from its next snapshot, up to a heartbeat later. A notice
- * not yet received (or lost with the listening connection) gives no stamp, and the claimant counts
- * from its own sight as before.
  *
  * <p>This class is threadsafe.
  */
@@ -113,8 +99,6 @@ final class PostgresStore implements Store {
   private final ChangeNotifications notifications;
   /** What the last full read saw; replaced, never changed. */
   private volatile Shared shared;
-  /** By session id: the latest renewal notice received (see "When a renewal was heard"). */
-  private final Map<String, Heard> heard = new ConcurrentHashMap<>();
 
   private PostgresStore(StoreOptions options, HikariDataSource pool, ServerIdentity identity,
       ChangeNotifications.Connector listenConnector) {
@@ -126,25 +110,8 @@ final class PostgresStore implements Store {
     this.callTimeout = options.callTimeout();
     this.pool = pool;
     this.identity = identity;
-    this.notifications = new ChangeNotifications(listenConnector, channel, who, callTimeout, this::heard);
+    this.notifications = new ChangeNotifications(listenConnector, channel, who, callTimeout);
   }
-
-  /** A renewal's notice, received at {@code at}: {@code renewed SESSION COUNT}. */
-  private void heard(String notice, RenewalStamp at) {
-    String[] parts = notice.split(" ");
-    if (at == null || parts.length != 3) {
-      return;
-    }
-    try {
-      Heard h = new Heard(Long.parseLong(parts[2]), at);
-      heard.merge(parts[1], h, (old, neu) -> neu.renewals() > old.renewals() ? neu : old);
-    } catch (NumberFormatException e) {
-      log.debug("{} a renewal notice not understood: {}", who, notice);
-    }
-  }
-
-  /** When this store received the notice of a session's renewal that set its counter to {@code renewals}. */
-  private record Heard(long renewals, RenewalStamp stamp) {}
 
   /** Runs the migrations (waiting for another agent that runs them), then opens the pool. */
   static PostgresStore open(PostgresUrl url, String password, StoreOptions options) {
@@ -338,16 +305,13 @@ final class PostgresStore implements Store {
   public long renew(SessionId session) {
     Renewal result = call("renew session " + session, c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "WITH r AS (UPDATE server_registry SET renewals = renewals + 1, last_heartbeat = clock_timestamp(),"
+          "UPDATE server_registry SET renewals = renewals + 1, last_heartbeat = clock_timestamp(),"
               + " expires_at = clock_timestamp() + ? * interval '1 millisecond'"
               + " WHERE group_name = ? AND session = ? AND state = 'open' AND expires_at > clock_timestamp()"
-              + " RETURNING renewals)"
-              + " SELECT renewals, pg_notify(?, ? || renewals) FROM r")) {
+              + " RETURNING renewals")) {
         ps.setLong(1, leaseMillis);
         ps.setString(2, group.value());
         ps.setString(3, session.value());
-        ps.setString(4, channel);
-        ps.setString(5, ChangeNotifications.RENEWED + session.value() + " ");
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
             return new Renewal(rs.getLong(1), null);
@@ -538,7 +502,6 @@ final class PostgresStore implements Store {
         this.shared = shared;
       }
       List<NodeRecord> nodes = new ArrayList<>();
-      Set<String> sessions = new HashSet<>();
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT node, api, location, session, renewals,"
               + " CASE WHEN state = 'open' AND expires_at <= clock_timestamp() THEN 'expired' ELSE state END,"
@@ -553,18 +516,12 @@ final class PostgresStore implements Store {
             String version = rs.getString(9);
             NodeInfo info = decode("server_registry row node=" + node,
                 () -> new NodeInfo(NodeName.of(node), Location.parse(location), api, version));
-            String session = rs.getString(4);
-            long renewals = rs.getLong(5);
-            Heard notice = heard.get(session);
-            sessions.add(session);
-            nodes.add(new NodeRecord(info, new SessionId(session), renewals,
+            nodes.add(new NodeRecord(info, new SessionId(rs.getString(4)), rs.getLong(5),
                 sessionState(rs.getString(6)), shared.providers().getOrDefault(node, Map.of()),
-                millisOrNull(rs, 7), millisOrNull(rs, 8),
-                notice != null && notice.renewals() == renewals ? notice.stamp() : null));
+                millisOrNull(rs, 7), millisOrNull(rs, 8)));
           }
         }
       }
-      heard.keySet().retainAll(sessions); // sessions replaced since
       return new Snapshot(nodes, shared.ownerships(), shared.settings(), shared.decisions());
     });
   }
