@@ -27,7 +27,7 @@ import java.util.Set;
  *
  * <p>Where the store records when the renewal was sent ({@link NodeRecord#renewed()}) on this
  * node's own host clock (the same boot, and this node's clock is that host's), or when this node
- * heard of it (a later moment: the server's notice of the write), the lease is counted from that
+ * heard of it (a later moment: ZooKeeper's notice of the write), the lease is counted from that
  * moment instead of from when this node first saw the renewal in a snapshot, up to a
  * heartbeat later: the owner counts its fence deadline from a moment no later than the stamp, so
  * the lease it fences itself by ends no later than the stamp plus the lease. A stamp dated after
