@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "scale", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Measure Baton as the group grows: many logical nodes in this JVM against a real store.",
+    description = {"Measure Baton as the group grows: many logical nodes in this JVM (or in --jvms child JVMs) against a"
+        + " real store.",
         "Each of the --nodes nodes is a real agent (session keeper, reconciler, placement, claims) with a store"
             + " session of its own and no HTTP API; its services run inside this JVM (a trivial in-process service"
             + " instead of a forked process). Each of the --services services has --providers provider nodes, spread"
@@ -226,8 +227,8 @@ final class BenchScaleCommand implements Callable<Integer> {
             secs(failover.percentile(50)), secs(failover.percentile(99)), secs(failover.max()), lease);
       }
       out.printf("heap       %.2f MB per node (used heap after a full GC with the %d nodes running, minus before they"
-          + " started, divided by %d%s); %.1f threads per node%n", heapPerNodeMb, nodes, nodes,
-          jvms == 1 ? "" : ", summed over the " + jvms + " JVMs", threadsPerNode);
+          + " started, %sdivided by %d); %.1f threads per node%n", heapPerNodeMb, nodes,
+          jvms == 1 ? "" : "summed over the " + jvms + " JVMs, ", nodes, threadsPerNode);
       out.printf("safety     %d time(s) a service started while another run of it was alive%n", overlaps);
       out.printf("%n| store | nodes | services | timing | placed after | store calls/s (per node)%s | failover p50 / p99 / max"
           + " | all owned again | heap per node |%n", pgStatements >= 0 ? " | statements/s (per node)" : "");
