@@ -6,6 +6,8 @@ import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.Timing;
 import dev.baton.core.Durations;
 import dev.baton.core.ServiceName;
+import dev.baton.core.store.StoreOptions;
+import dev.baton.core.store.Stores;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -34,8 +36,9 @@ import java.util.concurrent.TimeUnit;
  * <p>In, on stdin: first the setup as one JSON object ({@code nodes}, {@code services},
  * {@code providers}, {@code heartbeat}, {@code lease}, {@code dir}, {@code urls}: the store URL of
  * every node, {@code mine}: the nodes this JVM runs); then commands: {@code join NODE},
- * {@code calls}, {@code heap}, {@code crash NODE}, {@code stop THREADS} (its nodes, that many at a time). When stdin ends (the parent is
- * gone) the JVM halts at once.
+ * {@code calls}, {@code heap}, {@code crash NODE}, {@code stop THREADS} (its nodes, that many at a
+ * time). When stdin ends (the parent is gone) the JVM halts at once. Before it says {@code ready} it opens and closes the store once (its
+ * driver loaded, as part of the JVM's start-up) and measures its heap for the baseline.
  *
  * <p>Out, on stdout: one JSON object a line, {@code "e"} says what: {@code ready}, {@code joined}
  * / {@code joinFailed} ({@code node}), {@code start} / {@code stop} of a service run ({@code svc},
@@ -105,6 +108,12 @@ public final class ScaleWorker {
     }, text -> send(Map.of("e", "progress", "text", text)));
     Map<String, AgentConfig> byNode = new LinkedHashMap<>();
     configs.forEach(c -> byNode.put(c.node().value(), c));
+    // Load the store's driver (and on SQLite its native library) once, as part of this JVM's start-up,
+    // which the parent does not time: else the first join of each child JVM would pay it.
+    if (!configs.isEmpty()) {
+      Stores.open(new StoreOptions(configs.get(0).store(), configs.get(0).group(), timing.heartbeat(), timing.lease(),
+          Duration.ofSeconds(30), null)).close();
+    }
     // Joins run on these threads, started before the baseline so that they are not counted as the nodes'.
     ThreadPoolExecutor joiner = new ThreadPoolExecutor(4, 4, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
     joiner.prestartAllCoreThreads();
