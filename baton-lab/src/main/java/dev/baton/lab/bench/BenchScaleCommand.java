@@ -1,12 +1,10 @@
 package dev.baton.lab.bench;
 
-import dev.baton.agent.Agent;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.agent.config.ApiListen;
 import dev.baton.agent.config.ServiceConfig;
 import dev.baton.agent.config.Timing;
 import dev.baton.cli.ExitCodes;
-import dev.baton.core.BatonException;
 import dev.baton.core.Durations;
 import dev.baton.core.GroupName;
 import dev.baton.core.InvalidInputException;
@@ -25,7 +23,6 @@ import dev.baton.core.store.Stores;
 import dev.baton.lab.local.LocalGroup;
 import dev.baton.lab.local.LocalStore;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,9 +35,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,7 +42,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "scale", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Measure Baton as the group grows: many logical nodes in this JVM against a real store.",
+    description = {"Measure Baton as the group grows: many logical nodes in this JVM (or in --jvms child JVMs) against a"
+        + " real store.",
         "Each of the --nodes nodes is a real agent (session keeper, reconciler, placement, claims) with a store"
             + " session of its own and no HTTP API; its services run inside this JVM (a trivial in-process service"
             + " instead of a forked process). Each of the --services services has --providers provider nodes, spread"
@@ -58,6 +53,9 @@ import picocli.CommandLine.Spec;
             + " statements the server executes, by pg_stat_statements); the time until every service of a crashed"
             + " node (it stops renewing and leaves its session open) is owned and running again, as a distribution over"
             + " those services; and the heap per node.",
+        "With --jvms N the nodes run in N child JVMs of this one (node i in JVM (i-1) mod N), so that the figures are"
+            + " not an artefact of one shared heap and garbage collector; this JVM keeps the store and tells them what"
+            + " to do. Each child JVM gets this JVM's -X/-XX options and its maximum heap divided by N.",
         "Log lines of the agents below WARN are left out unless BATON_LOG_LEVEL is set. For 100 nodes and more, give"
             + " the JVM room and its optimising compiler: BATON_JAVA_OPTS='-Xss512k -Xmx8g -XX:+UseParallelGC'."
             + " See docs/performance.md."})
@@ -89,6 +87,11 @@ final class BenchScaleCommand implements Callable<Integer> {
       description = "how long to count store calls at steady state (default: ${DEFAULT-VALUE})")
   String duration;
 
+  @Option(names = "--jvms", defaultValue = "1", paramLabel = "N",
+      description = "run the nodes in N child JVMs of about --nodes/N nodes each, 1 to --nodes; 1 runs them all in this"
+          + " JVM (default: ${DEFAULT-VALUE})")
+  int jvms;
+
   @Option(names = "--samples", paramLabel = "FILE",
       description = "also write the failover time of every service of the crashed node as CSV (series,trial,millis) to FILE")
   Path samples;
@@ -106,6 +109,9 @@ final class BenchScaleCommand implements Callable<Integer> {
     if (providers < 1 || providers > nodes) {
       throw new InvalidInputException("--providers " + providers + ": expected 1 to --nodes (" + nodes + ")");
     }
+    if (jvms < 1 || jvms > nodes) {
+      throw new InvalidInputException("--jvms " + jvms + ": expected 1 to --nodes (" + nodes + ")");
+    }
     Duration heartbeatD = Durations.parse(heartbeat);
     Duration leaseD = Durations.parse(lease);
     Duration measure = Durations.parse(duration);
@@ -118,8 +124,9 @@ final class BenchScaleCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("baton-bench-scale-");
     try (LocalStore shared = LocalStore.create(store, dir)) {
-      out.printf("bench scale: %d nodes, %d services with %d provider node(s) each, heartbeat %s, lease %s, on %s%n",
-          nodes, services, providers, heartbeat, lease, shared.description());
+      out.printf("bench scale: %d nodes%s, %d services with %d provider node(s) each, heartbeat %s, lease %s, on %s%n",
+          nodes, jvms == 1 ? "" : " as " + ChildJvmNodes.mode(jvms, nodes), services, providers, heartbeat, lease,
+          shared.description());
       out.flush();
       Result r = new Run(shared, timing, dir, out).execute(measure);
       r.print(out);
@@ -135,7 +142,7 @@ final class BenchScaleCommand implements Callable<Integer> {
   }
 
   /** Agents log every claim: at this size that is noise, unless asked for with BATON_LOG_LEVEL. */
-  private static void quietAgents() {
+  static void quietAgents() {
     if (System.getenv("BATON_LOG_LEVEL") == null) {
       ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.baton"))
           .setLevel(ch.qos.logback.classic.Level.WARN);
@@ -169,8 +176,25 @@ final class BenchScaleCommand implements Callable<Integer> {
     return byNode;
   }
 
+  /** The agents of the nodes of {@code spread}, in its order, each with its store URL from {@code urls}. */
+  static List<AgentConfig> configs(Map<String, List<ServiceName>> spread, Map<String, String> urls, Timing timing,
+      Path dir) {
+    List<AgentConfig> configs = new ArrayList<>();
+    int i = 0;
+    for (Map.Entry<String, List<ServiceName>> e : spread.entrySet()) {
+      Map<ServiceName, ServiceConfig> provided = new TreeMap<>();
+      for (ServiceName s : e.getValue()) {
+        provided.put(s, new ServiceConfig(s, List.of("in-process"), Map.of(), null, Duration.ofSeconds(1)));
+      }
+      configs.add(new AgentConfig(null, GroupName.of("scale"), NodeName.of(e.getKey()),
+          Location.parse("scale/rack-" + (i++ % 10)), new ApiListen("127.0.0.1", 0), urls.get(e.getKey()), null,
+          timing, dir.resolve(e.getKey()), provided));
+    }
+    return configs;
+  }
+
   /** What a run measured. Times in milliseconds; NaN where a phase did not complete. */
-  record Result(String store, int nodes, int services, int providers, String heartbeat, String lease,
+  record Result(String store, int nodes, int jvms, int services, int providers, String heartbeat, String lease,
       double joinedMillis, double placedMillis, double seconds, Map<String, Long> calls, long pgStatements,
       long pgCommits, String killed, int killedServices, Stats failover, double lastOwnedMillis, double heapPerNodeMb,
       double threadsPerNode, long overlaps, List<String> problems) {
@@ -203,13 +227,14 @@ final class BenchScaleCommand implements Callable<Integer> {
             secs(failover.percentile(50)), secs(failover.percentile(99)), secs(failover.max()), lease);
       }
       out.printf("heap       %.2f MB per node (used heap after a full GC with the %d nodes running, minus before they"
-          + " started, divided by %d); %.1f threads per node%n", heapPerNodeMb, nodes, nodes, threadsPerNode);
+          + " started, %sdivided by %d); %.1f threads per node%n", heapPerNodeMb, nodes,
+          jvms == 1 ? "" : "summed over the " + jvms + " JVMs, ", nodes, threadsPerNode);
       out.printf("safety     %d time(s) a service started while another run of it was alive%n", overlaps);
       out.printf("%n| store | nodes | services | timing | placed after | store calls/s (per node)%s | failover p50 / p99 / max"
           + " | all owned again | heap per node |%n", pgStatements >= 0 ? " | statements/s (per node)" : "");
       out.printf("|---|---|---|---|---|---|%s---|---|---|%n", pgStatements >= 0 ? "---|" : "");
-      out.printf("| %s | %d | %,d | %s / %s | %s | %.0f (%.1f)%s | %s / %s / %s | %s | %.2f MB |%n", store, nodes,
-          services, heartbeat, lease, secs(placedMillis), calls == null ? Double.NaN : callsPerSecond(),
+      out.printf("| %s | %s | %,d | %s / %s | %s | %.0f (%.1f)%s | %s / %s / %s | %s | %.2f MB |%n", store,
+          jvms == 1 ? Integer.toString(nodes) : nodes + " (" + ChildJvmNodes.mode(jvms, nodes) + ")", services, heartbeat, lease, secs(placedMillis), calls == null ? Double.NaN : callsPerSecond(),
           calls == null ? Double.NaN : callsPerSecond() / nodes,
           pgStatements >= 0 ? String.format(Locale.ROOT, " | %.0f (%.1f)", pgStatements / seconds, pgStatements / seconds / nodes) : "",
           secs(failover.percentile(50)), secs(failover.percentile(99)), secs(failover.max()), secs(lastOwnedMillis),
@@ -228,10 +253,8 @@ final class BenchScaleCommand implements Callable<Integer> {
     private final Timing timing;
     private final Path dir;
     private final PrintWriter out;
-    private final InProcessServices runner = new InProcessServices();
-    private final CountingStore.Calls calls = new CountingStore.Calls();
-    private final Map<String, Agent> agents = new TreeMap<>();
     private final List<String> problems = new ArrayList<>();
+    private ScaleNodes nodesRun;
 
     Run(LocalStore shared, Timing timing, Path dir, PrintWriter out) {
       this.shared = shared;
@@ -250,20 +273,12 @@ final class BenchScaleCommand implements Callable<Integer> {
       } else {
         spread.keySet().forEach(n -> urls.put(n, shared.url()));
       }
-      List<AgentConfig> configs = new ArrayList<>();
-      int i = 0;
-      for (Map.Entry<String, List<ServiceName>> e : spread.entrySet()) {
-        Map<ServiceName, ServiceConfig> provided = new TreeMap<>();
-        for (ServiceName s : e.getValue()) {
-          provided.put(s, new ServiceConfig(s, List.of("in-process"), Map.of(), null, Duration.ofSeconds(1)));
-        }
-        configs.add(new AgentConfig(null, GroupName.of("scale"), NodeName.of(e.getKey()),
-            Location.parse("scale/rack-" + (i++ % 10)), new ApiListen("127.0.0.1", 0), urls.get(e.getKey()), null,
-            timing, dir.resolve(e.getKey()), provided));
-      }
-      long heapBefore = usedHeapAfterGc();
-      int threadsBefore = Thread.activeCount();
-      ExecutorService starter = Executors.newFixedThreadPool(4);
+      nodesRun = jvms == 1
+          ? new InJvmNodes(configs(spread, urls, timing, dir), InProcessServices.NONE,
+              text -> progress("%s", text))
+          : new ChildJvmNodes(jvms, List.copyOf(spread.keySet()), services, providers, heartbeat, lease, urls, dir,
+              text -> progress("%s", text));
+      ScaleNodes run = nodesRun;
       String killed = null;
       int killedServices = 0;
       Stats failover = new Stats();
@@ -276,114 +291,95 @@ final class BenchScaleCommand implements Callable<Integer> {
       long commits = -1;
       double heapPerNode = Double.NaN;
       double threadsPerNode = Double.NaN;
-      try (Store observer = Stores.open(new StoreOptions(shared.url(), GroupName.of("scale"), timing.heartbeat(),
-          timing.lease(), Duration.ofSeconds(30), null))) {
-        long start = System.nanoTime();
-        List<Future<Agent>> starting = new ArrayList<>();
-        for (AgentConfig config : configs) {
-          starting.add(starter.submit(() -> startAgent(config)));
-        }
-        Progress joining = new Progress("bench scale: nodes joined", nodes);
-        for (Future<Agent> f : starting) {
-          Agent a = f.get();
-          agents.put(a.nodeName(), a);
-          joining.step();
-        }
-        joined = millisSince(start);
-        progress("all %d nodes joined after %.1f s; placing %d services", nodes, joined / 1000, services);
-        if (await(() -> runner.running() == services, PLACEMENT_TIMEOUT)) {
-          placed = millisSince(start);
-          progress("all %d services running after %.1f s", services, placed / 1000);
-          verifyPlaced(observer, "after placement");
-        } else {
-          problems.add("only " + runner.running() + " of " + services + " services were running after "
-              + PLACEMENT_TIMEOUT.toMinutes() + " minutes");
-        }
-        if (problems.isEmpty()) {
-          // Let the last provider states be published and every node see them before counting.
-          Thread.sleep(Math.max(2_000, timing.heartbeat().multipliedBy(4).toMillis()));
-          Map<String, Long> before = calls.snapshot();
-          if (pg.isPresent()) {
-            pg.get().reset();
-          }
-          long commitsBefore = pg.isPresent() ? pg.get().commits() : 0;
-          long measured = System.nanoTime();
-          Progress.sleep("bench scale: measuring", measure);
-          seconds = (System.nanoTime() - measured) / 1e9;
-          counted = minus(calls.snapshot(), before);
-          if (pg.isPresent()) {
-            commits = pg.get().commits() - commitsBefore;
-            statements = pg.get().byRole().entrySet().stream().filter(e -> e.getKey().startsWith("bench_"))
-                .mapToLong(e -> e.getValue()[0]).sum();
-          }
-          heapPerNode = (usedHeapAfterGc() - heapBefore) / 1e6 / nodes;
-          threadsPerNode = (Thread.activeCount() - threadsBefore) / (double) nodes;
-          progress("counted for %.0f s: %.1f store calls/s; crashing the busiest node", seconds,
-              counted.values().stream().mapToLong(Long::longValue).sum() / seconds);
-
-          killed = busiestNode();
-          Set<ServiceName> lost = runner.runningOn(killed);
-          killedServices = lost.size();
-          long crashAt = System.nanoTime();
-          agents.get(killed).crash();
-          Duration bound = timing.lease().plus(PLACEMENT_TIMEOUT);
-          String victim = killed;
-          if (await(() -> lost.stream().allMatch(s -> runsElsewhere(s, victim)), bound)) {
-            for (ServiceName s : lost) {
-              failover.add((runner.run(s).startedNanos() - crashAt) / 1e6);
-            }
-            lastOwned = failover.max();
-            progress("every service of %s runs again elsewhere, the last after %.1f s", killed, lastOwned / 1000);
-            verifyPlaced(observer, "after the failover");
+      try {
+        run.prepare();
+        try (Store observer = Stores.open(new StoreOptions(shared.url(), GroupName.of("scale"), timing.heartbeat(),
+            timing.lease(), Duration.ofSeconds(30), null))) {
+          long start = System.nanoTime();
+          run.join(new Progress("bench scale: nodes joined", nodes));
+          joined = millisSince(start);
+          progress("all %d nodes joined after %.1f s; placing %d services", nodes, joined / 1000, services);
+          if (await(() -> run.running() == services, PLACEMENT_TIMEOUT)) {
+            placed = millisSince(start);
+            progress("all %d services running after %.1f s", services, placed / 1000);
+            verifyPlaced(observer, "after placement");
           } else {
-            problems.add(lost.stream().filter(s -> !runsElsewhere(s, victim)).count() + " of the " + lost.size()
-                + " services of " + killed + " did not run elsewhere within " + bound.toSeconds() + " s");
+            problems.add("only " + run.running() + " of " + services + " services were running after "
+                + PLACEMENT_TIMEOUT.toMinutes() + " minutes");
+          }
+          if (problems.isEmpty()) {
+            // Let the last provider states be published and every node see them before counting.
+            Thread.sleep(Math.max(2_000, timing.heartbeat().multipliedBy(4).toMillis()));
+            Map<String, Long> before = run.calls();
+            if (pg.isPresent()) {
+              pg.get().reset();
+            }
+            long commitsBefore = pg.isPresent() ? pg.get().commits() : 0;
+            long measured = System.nanoTime();
+            Progress.sleep("bench scale: measuring", measure);
+            seconds = (System.nanoTime() - measured) / 1e9;
+            counted = minus(run.calls(), before);
+            if (pg.isPresent()) {
+              commits = pg.get().commits() - commitsBefore;
+              statements = pg.get().byRole().entrySet().stream().filter(e -> e.getKey().startsWith("bench_"))
+                  .mapToLong(e -> e.getValue()[0]).sum();
+            }
+            long[] growth = run.heapAndThreadsGrowth();
+            heapPerNode = growth[0] / 1e6 / nodes;
+            threadsPerNode = growth[1] / (double) nodes;
+            progress("counted for %.0f s: %.1f store calls/s; crashing the busiest node", seconds,
+                counted.values().stream().mapToLong(Long::longValue).sum() / seconds);
+
+            killed = busiestNode();
+            Set<ServiceName> lost = run.runningOn(killed);
+            killedServices = lost.size();
+            long crashAt = run.crash(killed);
+            Duration bound = timing.lease().plus(PLACEMENT_TIMEOUT);
+            String victim = killed;
+            if (await(() -> lost.stream().allMatch(s -> runsElsewhere(s, victim)), bound)) {
+              for (ServiceName s : lost) {
+                failover.add((run.run(s).startedNanos() - crashAt) / 1e6);
+              }
+              lastOwned = failover.max();
+              progress("every service of %s runs again elsewhere, the last after %.1f s", killed, lastOwned / 1000);
+              verifyPlaced(observer, "after the failover");
+            } else {
+              problems.add(lost.stream().filter(s -> !runsElsewhere(s, victim)).count() + " of the " + lost.size()
+                  + " services of " + killed + " did not run elsewhere within " + bound.toSeconds() + " s");
+            }
           }
         }
       } finally {
-        starter.shutdownNow();
-        stopAll();
-        pg.ifPresent(p -> {
-          try {
-            p.close();
-          } catch (Exception e) {
-            // the server stops next
-          }
-        });
-      }
-      if (runner.overlaps() > 0) {
-        problems.add(runner.overlaps() + " time(s) two runs of one service were alive at once");
-      }
-      return new Result(store, nodes, services, providers, heartbeat, lease, joined, placed, seconds, counted,
-          statements, commits, killed, killedServices, failover, lastOwned, heapPerNode, threadsPerNode,
-          runner.overlaps(), problems);
-    }
-
-    private Agent startAgent(AgentConfig config) throws InterruptedException {
-      for (int attempt = 1; ; attempt++) {
-        Agent agent = new Agent(config, new Agent.Embedding(o -> new CountingStore(Stores.open(o), calls), runner, null));
         try {
-          agent.start();
-          return agent;
-        } catch (BatonException failed) {
-          // A busy store can time out a join: try again, as a restarted agent would.
-          if (attempt == 5) {
-            throw failed;
-          }
-          progress("%s could not join (%s); trying again", config.node(), failed.getMessage());
-          Thread.sleep(1000);
+          run.stopAll();
+        } finally {
+          run.close();
+          pg.ifPresent(p -> {
+            try {
+              p.close();
+            } catch (Exception e) {
+              // the server stops next
+            }
+          });
         }
       }
+      long overlaps = run.overlaps();
+      if (overlaps > 0) {
+        problems.add(overlaps + " time(s) two runs of one service were alive at once");
+      }
+      return new Result(store, nodes, jvms, services, providers, heartbeat, lease, joined, placed, seconds, counted,
+          statements, commits, killed, killedServices, failover, lastOwned, heapPerNode, threadsPerNode,
+          overlaps, problems);
     }
 
     private boolean runsElsewhere(ServiceName s, String node) {
-      InProcessServices.Run r = runner.run(s);
+      InProcessServices.Run r = nodesRun.run(s);
       return r != null && !r.node().equals(node);
     }
 
     private String busiestNode() {
       Map<String, Integer> count = new TreeMap<>();
-      runner.live().values().forEach(r -> count.merge(r.node(), 1, Integer::sum));
+      nodesRun.live().values().forEach(r -> count.merge(r.node(), 1, Integer::sum));
       return count.entrySet().stream().max(Map.Entry.<String, Integer>comparingByValue()
           .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))).orElseThrow().getKey();
     }
@@ -393,7 +389,7 @@ final class BenchScaleCommand implements Callable<Integer> {
      * session of the node that runs it, and that node's published provider state says providing.
      */
     private void verifyPlaced(Store observer, String when) throws InterruptedException {
-      Map<ServiceName, InProcessServices.Run> live = runner.live();
+      Map<ServiceName, InProcessServices.Run> live = nodesRun.live();
       String disagreement = null;
       // Provider states are published at the end of each node's pass: give them a few heartbeats.
       for (int attempt = 0; attempt < 20; attempt++) {
@@ -423,15 +419,6 @@ final class BenchScaleCommand implements Callable<Integer> {
         }
       }
       return null;
-    }
-
-    private void stopAll() throws InterruptedException {
-      ExecutorService stopper = Executors.newFixedThreadPool(8);
-      agents.values().forEach(a -> stopper.execute(a::stop));
-      stopper.shutdown();
-      if (!stopper.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
-        progress("some nodes did not stop within 5 minutes");
-      }
     }
 
     private void progress(String format, Object... args) {
@@ -464,12 +451,5 @@ final class BenchScaleCommand implements Callable<Integer> {
       }
     });
     return d;
-  }
-
-  private static long usedHeapAfterGc() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 }

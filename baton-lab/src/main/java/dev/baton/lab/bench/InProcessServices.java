@@ -18,8 +18,35 @@ final class InProcessServices implements ServiceRunner {
   /** A live run: the node and epoch it runs at, and when it started ({@link System#nanoTime()}). */
   record Run(String node, long epoch, long startedNanos) {}
 
+  /**
+   * Told of every run's start and end, on the thread that starts or ends it (a child JVM of {@code
+   * bench scale --jvms} reports them to its parent). Times are {@link System#nanoTime()}.
+   */
+  interface Listener {
+    void started(ServiceName service, Run run);
+
+    void stopped(ServiceName service, Run run, long stoppedNanos);
+  }
+
+  static final Listener NONE = new Listener() {
+    @Override
+    public void started(ServiceName service, Run run) {}
+
+    @Override
+    public void stopped(ServiceName service, Run run, long stoppedNanos) {}
+  };
+
   private final Map<ServiceName, Run> live = new ConcurrentHashMap<>();
   private final AtomicLong overlaps = new AtomicLong();
+  private final Listener listener;
+
+  InProcessServices() {
+    this(NONE);
+  }
+
+  InProcessServices(Listener listener) {
+    this.listener = listener;
+  }
 
   @Override
   public Provided start(ServiceName service, long epoch, Map<String, String> env) {
@@ -27,8 +54,13 @@ final class InProcessServices implements ServiceRunner {
     if (live.put(service, run) != null) {
       overlaps.incrementAndGet();
     }
+    listener.started(service, run);
     CompletableFuture<Integer> exit = new CompletableFuture<>();
-    exit.thenRun(() -> live.remove(service, run));
+    exit.thenRun(() -> {
+      long stopped = System.nanoTime();
+      live.remove(service, run);
+      listener.stopped(service, run, stopped);
+    });
     return new Provided() {
       @Override
       public CompletableFuture<Integer> exit() {
