@@ -67,8 +67,10 @@ public final class JoinedGroup {
     Optional<Properties> remembered = read(file);
     Snapshot snapshot = store.snapshot();
     if (remembered.isEmpty()) {
-      boolean existed = store.identity().isPresent();
-      String identity = store.createIdentity();
+      // Only the group's first node writes: a write lock per joining node queued 100 nodes' joins.
+      Optional<String> found = store.identity();
+      boolean existed = found.isPresent();
+      String identity = existed ? found.get() : store.createIdentity();
       LOG.info("[group={}] {} the group in {} (identity {}); remembered in {}", group,
           existed ? "joined" : "created", storeUrl, identity, file);
       JoinedGroup joined = new JoinedGroup(file, identity, storeUrl, Map.of());

@@ -10,6 +10,9 @@ import dev.baton.core.store.StoreOptions;
 import dev.baton.core.store.Stores;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +51,24 @@ class JoinedGroupTest {
       JoinedGroup.join(state, other, "sqlite:other.db", GROUP, AGAIN);
       assertThat(Files.readString(state.resolve("joined-group")))
           .contains("identity=" + other.identity().orElseThrow());
+    }
+  }
+
+  /** A node joining a group that has its identity only reads: it joins while another connection holds the write lock. */
+  @Test
+  void joiningAGroupThatHasItsIdentityWritesNothingToTheStore() throws Exception {
+    Path first = Files.createDirectory(dir.resolve("first"));
+    Path second = Files.createDirectory(dir.resolve("second"));
+    try (Store store = open("group.db")) {
+      JoinedGroup.join(first, store, "sqlite:group.db", GROUP, AGAIN);
+      String identity = store.identity().orElseThrow();
+      try (Connection writer = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("group.db"));
+          Statement st = writer.createStatement()) {
+        st.execute("BEGIN IMMEDIATE"); // the write lock; readers go on (WAL)
+        JoinedGroup.join(second, store, "sqlite:group.db", GROUP, AGAIN);
+        st.execute("ROLLBACK");
+      }
+      assertThat(Files.readString(second.resolve("joined-group"))).contains("identity=" + identity);
     }
   }
 
