@@ -101,8 +101,9 @@ import org.slf4j.LoggerFactory;
  * sent. {@link #openSession} refuses a negotiated timeout below the lease, so an agent that fences
  * itself by {@code last renewal sent + lease - margin} stops before its session could expire.
  *
- * <p><b>When a renewal was heard.</b> The group's watch delivers every renewal's notice (which the
- * watch does not announce), with the zxid of the write. This store notes when, on this host's
+ * <p><b>When a renewal was heard.</b> The ensemble sends a watching client the notice of every
+ * renewal's write, with its zxid (a watch of this store's own on {@code sessions/}, see
+ * {@link #hearRenewals}; the group's watch does not announce renewals). This store notes when, on this host's
  * monotonic clock, it received the notice of each session ephemeral's latest write, and a snapshot
  * that reads the ephemeral at that very zxid ({@code mzxid}) reports the time as the renewal's
  * stamp ({@link NodeRecord#renewed()}). ZooKeeper sends a client the notice of a write before any
