@@ -299,12 +299,12 @@ final class BenchScaleCommand implements Callable<Integer> {
           run.join(new Progress("bench scale: nodes joined", nodes));
           joined = millisSince(start);
           progress("all %d nodes joined after %.1f s; placing %d services", nodes, joined / 1000, services);
-          if (await(() -> run.running() == services, PLACEMENT_TIMEOUT)) {
+          if (await(() -> run.runs().running() == services, PLACEMENT_TIMEOUT)) {
             placed = millisSince(start);
             progress("all %d services running after %.1f s", services, placed / 1000);
             verifyPlaced(observer, "after placement");
           } else {
-            problems.add("only " + run.running() + " of " + services + " services were running after "
+            problems.add("only " + run.runs().running() + " of " + services + " services were running after "
                 + PLACEMENT_TIMEOUT.toMinutes() + " minutes");
           }
           if (problems.isEmpty()) {
@@ -331,14 +331,14 @@ final class BenchScaleCommand implements Callable<Integer> {
                 counted.values().stream().mapToLong(Long::longValue).sum() / seconds);
 
             killed = busiestNode();
-            Set<ServiceName> lost = run.runningOn(killed);
+            Set<ServiceName> lost = run.runs().runningOn(killed);
             killedServices = lost.size();
             long crashAt = run.crash(killed);
             Duration bound = timing.lease().plus(PLACEMENT_TIMEOUT);
             String victim = killed;
             if (await(() -> lost.stream().allMatch(s -> runsElsewhere(s, victim)), bound)) {
               for (ServiceName s : lost) {
-                failover.add((run.run(s).startedNanos() - crashAt) / 1e6);
+                failover.add((run.runs().run(s).startedNanos() - crashAt) / 1e6);
               }
               lastOwned = failover.max();
               progress("every service of %s runs again elsewhere, the last after %.1f s", killed, lastOwned / 1000);
@@ -373,13 +373,13 @@ final class BenchScaleCommand implements Callable<Integer> {
     }
 
     private boolean runsElsewhere(ServiceName s, String node) {
-      InProcessServices.Run r = nodesRun.run(s);
+      InProcessServices.Run r = nodesRun.runs().run(s);
       return r != null && !r.node().equals(node);
     }
 
     private String busiestNode() {
       Map<String, Integer> count = new TreeMap<>();
-      nodesRun.live().values().forEach(r -> count.merge(r.node(), 1, Integer::sum));
+      nodesRun.runs().live().values().forEach(r -> count.merge(r.node(), 1, Integer::sum));
       return count.entrySet().stream().max(Map.Entry.<String, Integer>comparingByValue()
           .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))).orElseThrow().getKey();
     }
@@ -389,7 +389,7 @@ final class BenchScaleCommand implements Callable<Integer> {
      * session of the node that runs it, and that node's published provider state says providing.
      */
     private void verifyPlaced(Store observer, String when) throws InterruptedException {
-      Map<ServiceName, InProcessServices.Run> live = nodesRun.live();
+      Map<ServiceName, InProcessServices.Run> live = nodesRun.runs().live();
       String disagreement = null;
       // Provider states are published at the end of each node's pass: give them a few heartbeats.
       for (int attempt = 0; attempt < 20; attempt++) {

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -235,23 +234,8 @@ final class ChildJvmNodes implements ScaleNodes {
   }
 
   @Override
-  public int running() {
-    return ledger.running();
-  }
-
-  @Override
-  public Map<ServiceName, InProcessServices.Run> live() {
-    return ledger.live();
-  }
-
-  @Override
-  public InProcessServices.Run run(ServiceName service) {
-    return ledger.run(service);
-  }
-
-  @Override
-  public Set<ServiceName> runningOn(String node) {
-    return ledger.runningOn(node);
+  public LiveRuns runs() {
+    return ledger.runs();
   }
 
   @Override

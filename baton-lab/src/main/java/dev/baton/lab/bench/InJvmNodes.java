@@ -3,13 +3,11 @@ package dev.baton.lab.bench;
 import dev.baton.agent.Agent;
 import dev.baton.agent.config.AgentConfig;
 import dev.baton.core.BatonException;
-import dev.baton.core.ServiceName;
 import dev.baton.core.store.Stores;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -83,23 +81,8 @@ final class InJvmNodes implements ScaleNodes {
   }
 
   @Override
-  public int running() {
-    return runner.running();
-  }
-
-  @Override
-  public Map<ServiceName, InProcessServices.Run> live() {
-    return runner.live();
-  }
-
-  @Override
-  public InProcessServices.Run run(ServiceName service) {
-    return runner.run(service);
-  }
-
-  @Override
-  public Set<ServiceName> runningOn(String node) {
-    return runner.runningOn(node);
+  public LiveRuns runs() {
+    return runner.runs();
   }
 
   @Override

@@ -3,9 +3,7 @@ package dev.baton.lab.bench;
 import dev.baton.agent.supervisor.ServiceRunner;
 import dev.baton.core.ServiceName;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,7 +34,7 @@ final class InProcessServices implements ServiceRunner {
     public void stopped(ServiceName service, Run run, long stoppedNanos) {}
   };
 
-  private final Map<ServiceName, Run> live = new ConcurrentHashMap<>();
+  private final LiveRuns live = new LiveRuns();
   private final AtomicLong overlaps = new AtomicLong();
   private final Listener listener;
 
@@ -51,14 +49,14 @@ final class InProcessServices implements ServiceRunner {
   @Override
   public Provided start(ServiceName service, long epoch, Map<String, String> env) {
     Run run = new Run(env.get("BATON_NODE"), epoch, System.nanoTime());
-    if (live.put(service, run) != null) {
+    if (live.started(service, run) != null) {
       overlaps.incrementAndGet();
     }
     listener.started(service, run);
     CompletableFuture<Integer> exit = new CompletableFuture<>();
     exit.thenRun(() -> {
       long stopped = System.nanoTime();
-      live.remove(service, run);
+      live.ended(service, run);
       listener.stopped(service, run, stopped);
     });
     return new Provided() {
@@ -80,28 +78,8 @@ final class InProcessServices implements ServiceRunner {
   }
 
   /** The services running now, with their runs. */
-  Map<ServiceName, Run> live() {
-    return Map.copyOf(live);
-  }
-
-  /** The live run of {@code service}, or null. */
-  Run run(ServiceName service) {
-    return live.get(service);
-  }
-
-  int running() {
-    return live.size();
-  }
-
-  /** The services that {@code node} runs now. */
-  Set<ServiceName> runningOn(String node) {
-    Set<ServiceName> on = ConcurrentHashMap.newKeySet();
-    live.forEach((s, r) -> {
-      if (r.node().equals(node)) {
-        on.add(s);
-      }
-    });
-    return on;
+  LiveRuns runs() {
+    return live;
   }
 
   /** How many times a run started while another run of the same service was alive. */

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -27,16 +26,16 @@ final class RunLedger {
     }
   }
 
-  private final Map<ServiceName, InProcessServices.Run> live = new ConcurrentHashMap<>();
+  private final LiveRuns live = new LiveRuns();
   private final Map<ServiceName, Map<InProcessServices.Run, Span>> history = new ConcurrentHashMap<>();
 
   void started(ServiceName service, InProcessServices.Run run) {
-    live.put(service, run);
+    live.started(service, run);
     span(service, run);
   }
 
   void stopped(ServiceName service, InProcessServices.Run run, long stoppedNanos) {
-    live.remove(service, run); // a later run's start may have been reported first
+    live.ended(service, run); // a later run's start may have been reported first
     span(service, run).stopped = stoppedNanos;
   }
 
@@ -45,28 +44,8 @@ final class RunLedger {
   }
 
   /** The services running now, with their runs, as reported so far. */
-  Map<ServiceName, InProcessServices.Run> live() {
-    return Map.copyOf(live);
-  }
-
-  /** The live run of {@code service}, or null. */
-  InProcessServices.Run run(ServiceName service) {
-    return live.get(service);
-  }
-
-  int running() {
-    return live.size();
-  }
-
-  /** The services that {@code node} runs now. */
-  Set<ServiceName> runningOn(String node) {
-    Set<ServiceName> on = ConcurrentHashMap.newKeySet();
-    live.forEach((s, r) -> {
-      if (r.node().equals(node)) {
-        on.add(s);
-      }
-    });
-    return on;
+  LiveRuns runs() {
+    return live;
   }
 
   /**

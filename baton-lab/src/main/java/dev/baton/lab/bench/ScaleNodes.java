@@ -1,8 +1,6 @@
 package dev.baton.lab.bench;
 
-import dev.baton.core.ServiceName;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The logical nodes of {@code bench scale}, wherever they run: all in this JVM ({@link InJvmNodes},
@@ -16,16 +14,8 @@ interface ScaleNodes extends AutoCloseable {
   /** Starts every node, four at a time in node order, each step counted on {@code joining}. */
   void join(Progress joining) throws Exception;
 
-  int running();
-
-  /** The services running now, with their runs. */
-  Map<ServiceName, InProcessServices.Run> live();
-
-  /** The live run of {@code service}, or null. */
-  InProcessServices.Run run(ServiceName service);
-
-  /** The services that {@code node} runs now. */
-  Set<ServiceName> runningOn(String node);
+  /** The services running now on every node, with their runs. */
+  LiveRuns runs();
 
   /** The store calls of all nodes so far, by kind. */
   Map<String, Long> calls() throws Exception;

@@ -19,9 +19,9 @@ class RunLedgerTest {
     ledger.stopped(S, first, 200);
 
     assertThat(ledger.overlaps()).isZero();
-    assertThat(ledger.run(S)).isEqualTo(second);
-    assertThat(ledger.runningOn("node-002")).containsExactly(S);
-    assertThat(ledger.running()).isEqualTo(1);
+    assertThat(ledger.runs().run(S)).isEqualTo(second);
+    assertThat(ledger.runs().runningOn("node-002")).containsExactly(S);
+    assertThat(ledger.runs().running()).isEqualTo(1);
   }
 
   @Test
